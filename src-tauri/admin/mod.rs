@@ -1,0 +1,167 @@
+//! The `/v1` admin API: bearer token with scope `admin`, JSON in and out, errors in the
+//! `{"error": {"code", "message", "type"}}` envelope.
+
+mod products;
+mod users;
+
+pub use users::{validate_email, validate_password};
+
+use crate::domain::claims::AccessClaims;
+use crate::domain::scope;
+use crate::error::ApiError;
+use crate::oauth::bearer::{active_access_token, bearer, Inactive};
+use crate::state::Shared;
+use crate::store::clients::{find_client, ClientKind};
+use crate::store::users::find_user;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::de::DeserializeOwned;
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/users", post(users::create))
+        .route("/users/{id}/suspend", post(users::suspend))
+        .route("/products", get(products::list).post(products::create))
+        .route(
+            "/products/{id}/secret:rotate",
+            post(products::rotate_secret),
+        )
+        .fallback(|| async { ApiError::not_found("endpoint") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this method is not allowed here",
+            )
+        })
+}
+
+/// The authenticated admin: an admin client, or a super-admin user, holding scope `admin`.
+pub struct Admin {
+    pub claims: AccessClaims,
+}
+
+impl Admin {
+    /// Who to name as the actor of an audit event.
+    pub fn actor(&self) -> &str {
+        &self.claims.sub
+    }
+}
+
+impl FromRequestParts<Shared> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Shared,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers)
+            .ok_or_else(|| ApiError::unauthenticated("a Bearer access token is required"))?;
+        let claims = match active_access_token(state, token).await {
+            Ok(c) => c,
+            Err(Inactive::Db(e)) => return Err(e.into()),
+            Err(e) => return Err(ApiError::unauthenticated(e.to_string())),
+        };
+        let forbidden = |m: &str| ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope", m);
+        if !scope::has(&claims.scopes(), "admin") {
+            return Err(forbidden("the token lacks the admin scope"));
+        }
+        let allowed = if claims.sub == claims.client_id {
+            find_client(&state.db.read, &claims.client_id)
+                .await?
+                .is_some_and(|c| c.kind == ClientKind::Admin)
+        } else {
+            find_user(&state.db.read, &claims.sub)
+                .await?
+                .is_some_and(|u| u.is_superadmin && u.is_active())
+        };
+        if !allowed {
+            return Err(forbidden(
+                "only admin clients and super-admins may use the admin API",
+            ));
+        }
+        Ok(Admin { claims })
+    }
+}
+
+/// A JSON body: 415 unless `application/json`, 413 when too large, 400 when not JSON,
+/// 422 when the JSON does not fit the expected shape.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the body must be application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the request body is larger than 64 KiB",
+                )
+            } else {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_body",
+                    "the request body could not be read",
+                )
+            }
+        })?;
+        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
+            use serde_json::error::Category;
+            match e.classify() {
+                Category::Data => ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    format!("the body does not have the expected shape: {e}"),
+                ),
+                _ => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_json",
+                    format!("the body is not valid JSON: {e}"),
+                ),
+            }
+        })
+    }
+}
+
+/// Trims a display name and checks its length.
+pub fn clean_name(field: &str, raw: &str) -> Result<String, ApiError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(ApiError::invalid_field(field, "must not be empty"));
+    }
+    if name.chars().count() > 200 {
+        return Err(ApiError::invalid_field(
+            field,
+            "must be at most 200 characters",
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::invalid_field(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(name.to_string())
+}

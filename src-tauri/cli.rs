@@ -1,0 +1,94 @@
+//! One-shot CLI commands that work on the data dir directly (the server may be running):
+//! `superadmin create` and `admin-client create`.
+
+use crate::admin::{validate_email, validate_password};
+use crate::audit::{kind, Event};
+use crate::crypto::{hash_password, random_token, sha256};
+use crate::store::clients::{insert_client, ClientKind, NewClient};
+use crate::store::users::{insert_user, NewUser};
+use crate::store::{now, Db};
+use serde_json::{json, Value};
+use std::path::Path;
+
+async fn open(data_dir: &Path) -> Result<Db, String> {
+    std::fs::create_dir_all(data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    Db::open(data_dir, None).await.map_err(|e| e.to_string())
+}
+
+/// Creates the first (or another) super-admin; returns `{"id","email"}`.
+pub async fn create_superadmin(
+    data_dir: &Path,
+    email: &str,
+    password: &str,
+) -> Result<Value, String> {
+    let email = validate_email(email).map_err(|e| e.message)?;
+    validate_password(password).map_err(|e| e.message)?;
+    let db = open(data_dir).await?;
+    let hash = hash_password(password);
+    let id = uuid::Uuid::now_v7().to_string();
+    let result = async {
+        let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+        let user = NewUser {
+            id: &id,
+            email: &email,
+            name: None,
+            password_hash: &hash,
+            is_superadmin: true,
+            now: now(),
+        };
+        insert_user(&mut tx, &user)
+            .await
+            .map_err(|e| e.to_string())?;
+        Event::success(kind::SUPERADMIN_CREATED)
+            .actor("cli")
+            .subject(&id)
+            .detail(json!({"email": email}))
+            .write(&mut tx)
+            .await
+            .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())
+    }
+    .await;
+    db.close().await;
+    result.map(|_| json!({"id": id, "email": email}))
+}
+
+/// Creates a confidential client allowed the `admin` scope; the secret is shown once.
+pub async fn create_admin_client(data_dir: &Path, name: &str) -> Result<Value, String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err("--name must be 1-200 characters".into());
+    }
+    let db = open(data_dir).await?;
+    let client_id = format!("adm_{}", random_token(16));
+    let secret = random_token(32);
+    let result = async {
+        let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+        let hash = sha256(&secret);
+        let client = NewClient {
+            client_id: &client_id,
+            product_id: None,
+            kind: ClientKind::Admin,
+            name,
+            secret_hash: Some(&hash),
+            scopes_json: "[\"admin\"]",
+            now: now(),
+        };
+        insert_client(&mut tx, &client)
+            .await
+            .map_err(|e| e.to_string())?;
+        Event::success(kind::ADMIN_CLIENT_CREATED)
+            .actor("cli")
+            .subject(&client_id)
+            .client(&client_id)
+            .detail(json!({"name": name}))
+            .write(&mut tx)
+            .await
+            .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())
+    }
+    .await;
+    db.close().await;
+    result.map(|_| json!({"client_id": client_id, "client_secret": secret}))
+}

@@ -1,0 +1,20 @@
+//! Tessera: a self-hosted OpenID Connect / OAuth 2.1 identity provider.
+//! This crate root only wires the modules together.
+
+pub mod admin;
+pub mod audit;
+pub mod cli;
+pub mod config;
+pub mod console;
+pub mod crypto;
+pub mod domain;
+pub mod error;
+pub mod keys;
+pub mod oauth;
+pub mod pages;
+pub mod server;
+pub mod state;
+pub mod store;
+
+#[cfg(feature = "desktop")]
+pub mod desktop;

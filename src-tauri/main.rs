@@ -1,0 +1,222 @@
+//! The `tessera` binary: `serve` (headless), `superadmin create`, `admin-client create`,
+//! and, in desktop builds with no arguments, the window.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tessera::config::{default_data_dir, ServeConfig, DEFAULT_LISTEN};
+
+#[derive(Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "Self-hosted OpenID Connect / OAuth 2.1 identity provider"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the identity provider headless.
+    Serve(ServeArgs),
+    /// Manage super-admins.
+    Superadmin {
+        #[command(subcommand)]
+        action: SuperadminAction,
+    },
+    /// Manage admin API clients (for scripts and CI).
+    #[command(name = "admin-client")]
+    AdminClient {
+        #[command(subcommand)]
+        action: AdminClientAction,
+    },
+}
+
+#[derive(Args)]
+struct DataDir {
+    /// Data directory (database, keys). Default: the OS app-data dir.
+    #[arg(long, env = "TESSERA_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+impl DataDir {
+    fn path(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(default_data_dir)
+    }
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    data_dir: DataDir,
+    /// Address and port to listen on.
+    #[arg(long, env = "TESSERA_LISTEN", default_value = DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// Public issuer URL. Default: http://<listen address>.
+    #[arg(long, env = "TESSERA_ISSUER")]
+    issuer: Option<String>,
+    /// Database URL (sqlite:...). Default: <data dir>/tessera.db.
+    #[arg(long, env = "TESSERA_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Log format on stderr.
+    #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum SuperadminAction {
+    /// Create a super-admin; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (required: never pass it as a flag).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data_dir: DataDir,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminClientAction {
+    /// Create an admin API client; prints its id and secret once, as JSON.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        data_dir: DataDir,
+    },
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("cannot start the async runtime")
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Superadmin {
+            action:
+                SuperadminAction::Create {
+                    email,
+                    password_stdin: _,
+                    data_dir,
+                },
+        }) => {
+            let mut password = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut password) {
+                return fail(&format!("cannot read the password from stdin: {e}"));
+            }
+            let password = password.trim_end_matches(['\n', '\r']);
+            print_json(runtime().block_on(tessera::cli::create_superadmin(
+                &data_dir.path(),
+                &email,
+                password,
+            )))
+        }
+        Some(Command::AdminClient {
+            action: AdminClientAction::Create { name, data_dir },
+        }) => print_json(
+            runtime().block_on(tessera::cli::create_admin_client(&data_dir.path(), &name)),
+        ),
+        None => desktop(),
+    }
+}
+
+#[cfg(feature = "desktop")]
+fn desktop() -> ExitCode {
+    match tessera::desktop::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+#[cfg(not(feature = "desktop"))]
+fn desktop() -> ExitCode {
+    fail("this is the headless build: run `tessera serve` (see `tessera --help`)")
+}
+
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::FAILURE
+}
+
+fn print_json(result: Result<serde_json::Value, String>) -> ExitCode {
+    match result {
+        Ok(v) => {
+            println!("{v}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    init_logging(args.log_format);
+    let cfg = ServeConfig {
+        data_dir: args.data_dir.path(),
+        listen: args.listen,
+        issuer: args.issuer,
+        database_url: args.database_url,
+    };
+    runtime().block_on(async move {
+        let server = match tessera::server::start(cfg).await {
+            Ok(s) => s,
+            Err(e) => return fail(&e.to_string()),
+        };
+        println!("listening on http://{}", server.local_addr());
+        let _ = std::io::stdout().flush();
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        server.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,156 @@
+//! Client authentication at the token, introspection and revocation endpoints:
+//! `client_secret_basic`, `client_secret_post`, or `none` for public clients.
+
+use super::params::Params;
+use crate::crypto::{ct_eq, sha256};
+use crate::error::OAuthError;
+use crate::state::AppState;
+use crate::store::clients::{find_client, Client};
+use axum::http::{header, HeaderMap};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+/// How a client proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    None,
+    SecretBasic,
+    SecretPost,
+}
+
+/// Client id and secret from an `Authorization: Basic` header (RFC 6749 §2.3.1:
+/// both are form-urlencoded before base64).
+fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let bad =
+        || OAuthError::invalid_client("the Authorization header is not valid Basic credentials");
+    let value = value.to_str().map_err(|_| bad())?;
+    let Some((scheme, encoded)) = value.split_once(' ') else {
+        return Err(bad());
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(bad());
+    }
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
+    let id = form_decode(id).ok_or_else(bad)?;
+    let secret = form_decode(secret).ok_or_else(bad)?;
+    if id.is_empty() {
+        return Err(bad());
+    }
+    Ok(Some((id, secret)))
+}
+
+/// The client id a request claims (Basic header or body), authenticated or not: for
+/// naming the client in the audit record of a refusal.
+pub fn claimed_client_id(headers: &HeaderMap, params: &Params) -> Option<String> {
+    match basic_credentials(headers) {
+        Ok(Some((id, _))) => Some(id),
+        _ => params.get("client_id").map(String::from),
+    }
+}
+
+fn form_decode(s: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&format!("v={s}")).ok()?;
+    pairs.into_iter().next().map(|(_, v)| v)
+}
+
+/// Identifies and authenticates the calling client. Confidential clients must present
+/// their secret; public clients must not. Failures are `invalid_client` (401).
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<(Client, AuthMethod), OAuthError> {
+    let basic = basic_credentials(headers)?;
+    let body_id = params.get("client_id");
+    let body_secret = params.get("client_secret");
+    let (client_id, secret, method) = match (basic, body_secret) {
+        (Some(_), Some(_)) => {
+            return Err(OAuthError::invalid_request(
+                "use exactly one client authentication method",
+            ))
+        }
+        (Some((id, secret)), None) => {
+            if body_id.is_some_and(|b| b != id) {
+                return Err(OAuthError::invalid_request(
+                    "client_id in the body does not match the Authorization header",
+                ));
+            }
+            (id, Some(secret), AuthMethod::SecretBasic)
+        }
+        (None, Some(secret)) => {
+            let id = body_id.ok_or_else(|| OAuthError::invalid_request("client_id is required"))?;
+            (
+                id.to_string(),
+                Some(secret.to_string()),
+                AuthMethod::SecretPost,
+            )
+        }
+        (None, None) => match body_id {
+            Some(id) => (id.to_string(), None, AuthMethod::None),
+            None => {
+                return Err(OAuthError::invalid_client(
+                    "client authentication is required",
+                ))
+            }
+        },
+    };
+    if client_id.len() > 200 {
+        return Err(OAuthError::invalid_client("unknown client"));
+    }
+    let client = find_client(&state.db.read, &client_id)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_client("unknown client or bad credentials"))?;
+    match (&client.secret_hash, secret) {
+        (Some(stored), Some(given)) => {
+            if !ct_eq(stored, &sha256(&given)) {
+                return Err(OAuthError::invalid_client(
+                    "unknown client or bad credentials",
+                ));
+            }
+        }
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_client(
+                "this client is confidential: authenticate with its secret",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(OAuthError::invalid_client(
+                "this client is public and has no secret",
+            ))
+        }
+        (None, None) => {}
+    }
+    Ok((client, method))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn basic_header_is_form_decoded() {
+        let mut h = HeaderMap::new();
+        let raw = STANDARD.encode("my%20id:p%3Ass");
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Basic {raw}")).unwrap(),
+        );
+        assert_eq!(
+            basic_credentials(&h).unwrap(),
+            Some(("my id".to_string(), "p:ss".to_string()))
+        );
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic !!!"));
+        assert!(basic_credentials(&h).is_err());
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer abc"),
+        );
+        assert!(basic_credentials(&h).is_err());
+    }
+}

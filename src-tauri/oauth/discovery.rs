@@ -1,0 +1,52 @@
+//! OpenID Provider metadata and the JWKS.
+
+use crate::state::Shared;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde_json::json;
+
+pub async fn openid_configuration(State(s): State<Shared>) -> impl IntoResponse {
+    let auth_methods = ["none", "client_secret_basic", "client_secret_post"];
+    let doc = json!({
+        "issuer": s.issuer,
+        "authorization_endpoint": s.url("/oauth/authorize"),
+        "token_endpoint": s.url("/oauth/token"),
+        "userinfo_endpoint": s.url("/oauth/userinfo"),
+        "jwks_uri": s.url("/.well-known/jwks.json"),
+        "revocation_endpoint": s.url("/oauth/revoke"),
+        "introspection_endpoint": s.url("/oauth/introspect"),
+        "end_session_endpoint": s.url("/oauth/logout"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "code_challenge_methods_supported": ["S256"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "userinfo_signing_alg_values_supported": ["none"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "sid",
+                             "email", "email_verified", "name", "given_name", "family_name", "locale"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "token_endpoint_auth_methods_supported": auth_methods,
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "authorization_response_iss_parameter_supported": true,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "claims_parameter_supported": false,
+    });
+    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(doc))
+}
+
+pub async fn jwks(State(s): State<Shared>) -> impl IntoResponse {
+    let keys = s.keys.jwks();
+    (
+        [
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::CONTENT_TYPE, "application/jwk-set+json"),
+        ],
+        keys.to_string(),
+    )
+}

@@ -1,0 +1,89 @@
+//! Protocol endpoints: discovery, JWKS, authorize, token, userinfo, introspect, revoke, logout.
+
+pub mod authorize;
+pub mod bearer;
+pub mod client_auth;
+pub mod discovery;
+pub mod introspect;
+pub mod issue;
+pub mod logout;
+pub mod params;
+pub mod revoke;
+pub mod token;
+pub mod userinfo;
+
+use crate::domain::RequestMeta;
+use crate::state::Shared;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use axum::routing::{get, post};
+use axum::Router;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route("/.well-known/jwks.json", get(discovery::jwks))
+        .route(
+            "/oauth/authorize",
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
+        .route("/oauth/token", post(token::token))
+        .route(
+            "/oauth/userinfo",
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
+        .route("/oauth/introspect", post(introspect::introspect))
+        .route("/oauth/revoke", post(revoke::revoke))
+        .route(
+            "/oauth/logout",
+            get(logout::logout_get).post(logout::logout_post),
+        )
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(256).collect());
+        Ok(RequestMeta { ip, user_agent })
+    }
+}
+
+/// Names of the cookies the hosted pages set.
+pub const SESSION_COOKIE: &str = "tessera_session";
+pub const INTERACTION_COOKIE: &str = "tessera_interaction";
+
+/// The value of cookie `name` in the request, if any.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure on https issuers.
+pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}");
+    if secure {
+        c.push_str("; Secure");
+    }
+    c
+}

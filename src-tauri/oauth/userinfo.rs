@@ -1,0 +1,50 @@
+//! `/oauth/userinfo` (OIDC Core §5.3): claims of the access token's subject, by scope.
+
+use super::bearer::{active_access_token, bearer, Inactive};
+use crate::domain::claims::UserClaims;
+use crate::domain::scope;
+use crate::error::OAuthError;
+use crate::state::Shared;
+use crate::store::users;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+pub async fn userinfo(State(s): State<Shared>, headers: HeaderMap) -> Response {
+    let Some(token) = bearer(&headers) else {
+        let mut e = OAuthError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request",
+            "a Bearer access token is required",
+        );
+        e.www_authenticate = Some("Bearer realm=\"tessera\"".into());
+        return e.into_response();
+    };
+    let claims = match active_access_token(&s, token).await {
+        Ok(c) => c,
+        Err(Inactive::Db(e)) => return OAuthError::from(e).into_response(),
+        Err(e) => return OAuthError::invalid_token(e.to_string()).into_response(),
+    };
+    let scopes = claims.scopes();
+    if !scope::has(&scopes, "openid") {
+        let mut e = OAuthError::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            "the token lacks the openid scope",
+        );
+        e.www_authenticate =
+            Some("Bearer realm=\"tessera\", error=\"insufficient_scope\", scope=\"openid\"".into());
+        return e.into_response();
+    }
+    let user = match users::find_user(&s.db.read, &claims.sub).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return OAuthError::invalid_token("the user no longer exists").into_response(),
+        Err(e) => return OAuthError::from(e).into_response(),
+    };
+    let mut body =
+        serde_json::to_value(UserClaims::for_scopes(&user, &scopes)).unwrap_or_else(|_| json!({}));
+    body["sub"] = json!(user.id);
+    ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
+}

@@ -1,0 +1,226 @@
+//! The hosted sign-in page. The form is bound to the browser by the interaction cookie
+//! and to the pending request by a CSRF token; success starts an SSO session and
+//! returns to the client with a code.
+
+use super::{error_page, esc, page};
+use crate::audit::{kind, Event};
+use crate::crypto::{ct_eq, random_token, sha256, verify_password, verify_password_against_dummy};
+use crate::domain::RequestMeta;
+use crate::error::OAuthError;
+use crate::oauth::authorize::{issue_code_in, see_other, AuthRequest};
+use crate::oauth::params::{Form, Params};
+use crate::oauth::{cookie, set_cookie, INTERACTION_COOKIE, SESSION_COOKIE};
+use crate::state::Shared;
+use crate::store::sessions::{self, InteractionRow, NewSession};
+use crate::store::{now, users};
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::json;
+
+/// How long an SSO session lasts.
+const SESSION_TTL: i64 = 12 * 3600;
+
+fn expired() -> Response {
+    error_page(
+        StatusCode::BAD_REQUEST,
+        "Sign-in expired",
+        "This sign-in request has expired or was started in another browser. Go back to the application and start again.",
+    )
+}
+
+fn login_form(
+    status: StatusCode,
+    interaction: &str,
+    csrf: &str,
+    email: &str,
+    error: Option<&str>,
+) -> Response {
+    let error = error
+        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(e)))
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>Sign in</h1><p>Use your Tessera account.</p>{error}\
+         <form method=\"post\" action=\"/login\">\
+         <input type=\"hidden\" name=\"interaction\" value=\"{}\">\
+         <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
+         <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required autofocus value=\"{}\">\
+         <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
+         <button type=\"submit\">Sign in</button></form>",
+        esc(interaction),
+        esc(csrf),
+        esc(email)
+    );
+    page(status, "Sign in", &body)
+}
+
+/// The interaction this browser may act on: the cookie and the parameter must agree.
+async fn bound_interaction(
+    s: &Shared,
+    headers: &HeaderMap,
+    id: Option<&str>,
+) -> Result<Option<InteractionRow>, OAuthError> {
+    let (Some(id), Some(cookie_id)) = (id, cookie(headers, INTERACTION_COOKIE)) else {
+        return Ok(None);
+    };
+    if !ct_eq(id.as_bytes(), cookie_id.as_bytes()) {
+        return Ok(None);
+    }
+    Ok(sessions::find_interaction(&s.db.read, id, now()).await?)
+}
+
+pub async fn show(State(s): State<Shared>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let Ok(p) = Params::parse(q.unwrap_or_default().as_bytes()) else {
+        return expired();
+    };
+    match bound_interaction(&s, &headers, p.get("interaction")).await {
+        Ok(Some(row)) => login_form(StatusCode::OK, &row.id, &row.csrf_token, "", None),
+        Ok(None) => expired(),
+        Err(_) => super::server_error(),
+    }
+}
+
+pub async fn submit(
+    State(s): State<Shared>,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    form: Result<Form, OAuthError>,
+) -> Response {
+    let Ok(Form(p)) = form else { return expired() };
+    let row = match bound_interaction(&s, &headers, p.get("interaction")).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return expired(),
+        Err(_) => return super::server_error(),
+    };
+    if !p
+        .get("csrf_token")
+        .is_some_and(|t| ct_eq(t.as_bytes(), row.csrf_token.as_bytes()))
+    {
+        return expired();
+    }
+    let Ok(req) = serde_json::from_str::<AuthRequest>(&row.request) else {
+        return expired();
+    };
+    let email = p
+        .get("email")
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(254)
+        .collect::<String>();
+    let password = p.get("password").unwrap_or("").to_string();
+    let retry = |status, msg: &str| login_form(status, &row.id, &row.csrf_token, &email, Some(msg));
+
+    let user = match users::find_user_by_email(&s.db.read, &email).await {
+        Ok(u) => u,
+        Err(_) => return super::server_error(),
+    };
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let pw = password.clone();
+    let ok = tokio::task::spawn_blocking(move || match hash {
+        Some(h) => verify_password(&pw, &h),
+        None => {
+            verify_password_against_dummy(&pw);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false);
+    let user = match (user, ok) {
+        (Some(u), true) => u,
+        (u, _) => {
+            let reason = if u.is_some() {
+                "wrong_password"
+            } else {
+                "unknown_email"
+            };
+            record_failure(&s, &meta, &req, u.map(|u| u.id), reason).await;
+            return retry(StatusCode::UNAUTHORIZED, "Wrong email or password.");
+        }
+    };
+    if !user.is_active() {
+        record_failure(&s, &meta, &req, Some(user.id.clone()), "suspended").await;
+        return retry(
+            StatusCode::FORBIDDEN,
+            "This account is suspended. Contact your administrator.",
+        );
+    }
+
+    let now = now();
+    let session_token = random_token(32);
+    let session_id = uuid::Uuid::now_v7().to_string();
+    let result: Result<String, OAuthError> = async {
+        let mut tx = s.db.begin().await?;
+        if !sessions::delete_interaction(&mut tx, &row.id).await? {
+            return Err(OAuthError::invalid_request("interaction already used"));
+        }
+        sessions::insert_session(
+            &mut tx,
+            &NewSession {
+                id: &session_id,
+                token_hash: &sha256(&session_token),
+                user_id: &user.id,
+                auth_time: now,
+                expires_at: now + SESSION_TTL,
+                ip: meta.ip.as_deref(),
+                user_agent: meta.user_agent.as_deref(),
+            },
+        )
+        .await?;
+        let location = issue_code_in(&s, &mut tx, &req, &user.id, &session_id, now).await?;
+        Event::success(kind::LOGIN_SUCCEEDED)
+            .meta(&meta)
+            .actor(&user.id)
+            .subject(&user.id)
+            .client(&req.client_id)
+            .detail(json!({"method": "password", "session_id": session_id}))
+            .write(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(location)
+    }
+    .await;
+    match result {
+        Ok(location) => {
+            let mut res = see_other(
+                &location,
+                Some(set_cookie(
+                    SESSION_COOKIE,
+                    &session_token,
+                    SESSION_TTL,
+                    s.secure_cookies,
+                )),
+            );
+            if let Ok(v) = set_cookie(INTERACTION_COOKIE, "", 0, s.secure_cookies).parse() {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) if e.error == "invalid_request" => expired(),
+        Err(_) => super::server_error(),
+    }
+}
+
+async fn record_failure(
+    s: &Shared,
+    meta: &RequestMeta,
+    req: &AuthRequest,
+    user_id: Option<String>,
+    reason: &str,
+) {
+    let mut event = Event::failure(kind::LOGIN_FAILED)
+        .meta(meta)
+        .client(&req.client_id)
+        .detail(json!({"reason": reason}));
+    if let Some(id) = user_id {
+        event = event.subject(id);
+    }
+    let write = async {
+        let mut tx = s.db.begin().await?;
+        event.write(&mut tx).await?;
+        tx.commit().await
+    };
+    if let Err(e) = write.await {
+        tracing::error!(error = %e, "cannot record a failed login");
+    }
+}

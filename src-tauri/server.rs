@@ -1,0 +1,181 @@
+//! Builds the axum router, binds the listener and runs until shut down.
+
+use crate::config::{normalize_issuer, ServeConfig};
+use crate::error::StartError;
+use crate::keys::KeyRing;
+use crate::state::{AppState, Shared};
+use crate::store::{now, Db};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body any endpoint accepts.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A started server; drop or `shutdown()` to stop it.
+pub struct RunningServer {
+    addr: SocketAddr,
+    issuer: String,
+    shutdown_tx: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    db: Db,
+}
+
+impl RunningServer {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+    /// Stops accepting connections, lets in-flight requests finish (up to 10 s), closes the database.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown_tx.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
+        self.db.close().await;
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown_tx.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Opens the data dir and database, loads keys, binds and serves.
+pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
+    create_data_dir(&cfg)?;
+    let db = Db::open(&cfg.data_dir, cfg.database_url.as_deref()).await?;
+    let keys = KeyRing::load_or_create(&db, &cfg.data_dir).await?;
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: cfg.listen.to_string(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: cfg.listen.to_string(),
+        source,
+    })?;
+    let issuer = match &cfg.issuer {
+        Some(raw) => normalize_issuer(raw).map_err(StartError::Config)?,
+        None => format!("http://{addr}"),
+    };
+    let state: Shared = Arc::new(AppState {
+        db: db.clone(),
+        keys,
+        secure_cookies: issuer.starts_with("https://"),
+        issuer: issuer.clone(),
+        listen: addr,
+        started_at: now(),
+    });
+    let app = router(state);
+    let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = shutdown_rx.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "server stopped with an error");
+        }
+    });
+    tracing::info!(%addr, %issuer, "Tessera is serving");
+    Ok(RunningServer {
+        addr,
+        issuer,
+        shutdown_tx: Some(shutdown_tx),
+        task: Some(task),
+        db,
+    })
+}
+
+fn create_data_dir(cfg: &ServeConfig) -> Result<(), StartError> {
+    let err = |source| StartError::DataDir {
+        path: cfg.data_dir.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(&cfg.data_dir).map_err(err)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cfg.data_dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Every route of the server.
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .merge(crate::oauth::routes())
+        .merge(crate::pages::routes())
+        .nest("/v1", crate::admin::routes())
+        .merge(crate::console::routes())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Path only: query strings can carry id_token_hint, codes and state.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                tracing::error!("a request handler panicked");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Json(json!({"error": "server_error", "error_description": "internal error"})),
+                )
+                    .into_response()
+            },
+        ))
+        .with_state(state)
+}
+
+async fn health(axum::extract::State(s): axum::extract::State<Shared>) -> Json<serde_json::Value> {
+    Json(json!({
+        "status": "ok",
+        "issuer": s.issuer,
+        "listen": s.listen.to_string(),
+        "version": env!("CARGO_PKG_VERSION"),
+        "started_at": s.started_at,
+    }))
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"error": "not_found", "error_description": "no such endpoint"})),
+    )
+        .into_response()
+}

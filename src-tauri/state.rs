@@ -1,0 +1,26 @@
+//! Shared state handed to every request handler.
+
+use crate::keys::KeyRing;
+use crate::store::Db;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub struct AppState {
+    pub db: Db,
+    pub keys: KeyRing,
+    /// Public issuer URL, no trailing slash.
+    pub issuer: String,
+    pub listen: SocketAddr,
+    pub started_at: i64,
+    /// Cookies get `Secure` when the issuer is https.
+    pub secure_cookies: bool,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    /// An absolute URL under the issuer.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.issuer, path)
+    }
+}

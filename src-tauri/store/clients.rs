@@ -1,0 +1,266 @@
+//! Products and their OAuth clients, redirect URIs and secrets.
+
+use super::{from_json_list, Tx};
+use crate::error::StoreError;
+use sqlx::SqlitePool;
+
+/// What kind of OAuth client a row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientKind {
+    /// A product's public sign-in client (PKCE, no secret).
+    Web,
+    /// A product's confidential client for client_credentials.
+    Server,
+    /// A CLI-made confidential client allowed the `admin` scope.
+    Admin,
+}
+
+impl ClientKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientKind::Web => "web",
+            ClientKind::Server => "server",
+            ClientKind::Admin => "admin",
+        }
+    }
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "web" => Some(ClientKind::Web),
+            "server" => Some(ClientKind::Server),
+            "admin" => Some(ClientKind::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// A client joined with the product settings the token endpoint needs.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub client_id: String,
+    pub product_id: Option<String>,
+    pub kind: ClientKind,
+    pub name: String,
+    pub secret_hash: Option<Vec<u8>>,
+    /// Scopes granted to this client for client_credentials.
+    pub granted_scopes: Vec<String>,
+    /// The product's declared scopes (empty for admin clients).
+    pub product_scopes: Vec<String>,
+    pub audience: Option<String>,
+    pub access_token_ttl: i64,
+    pub refresh_token_ttl: i64,
+}
+
+impl Client {
+    pub fn is_confidential(&self) -> bool {
+        self.secret_hash.is_some()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ClientJoinRow {
+    client_id: String,
+    product_id: Option<String>,
+    kind: String,
+    name: String,
+    secret_hash: Option<Vec<u8>>,
+    scopes: String,
+    product_scopes: Option<String>,
+    audience: Option<String>,
+    access_token_ttl: Option<i64>,
+    refresh_token_ttl: Option<i64>,
+}
+
+pub async fn find_client(pool: &SqlitePool, client_id: &str) -> Result<Option<Client>, StoreError> {
+    let row: Option<ClientJoinRow> = sqlx::query_as(
+        "SELECT c.client_id, c.product_id, c.kind, c.name, c.secret_hash, c.scopes,
+                p.scopes AS product_scopes, p.audience, p.access_token_ttl, p.refresh_token_ttl
+         FROM clients c LEFT JOIN products p ON p.id = c.product_id
+         WHERE c.client_id = ?",
+    )
+    .bind(client_id)
+    .fetch_optional(pool)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let kind = ClientKind::parse(&r.kind)
+        .ok_or_else(|| StoreError::Corrupt(format!("client kind {:?}", r.kind)))?;
+    Ok(Some(Client {
+        client_id: r.client_id,
+        product_id: r.product_id,
+        kind,
+        name: r.name,
+        secret_hash: r.secret_hash,
+        granted_scopes: from_json_list(&r.scopes),
+        product_scopes: r
+            .product_scopes
+            .as_deref()
+            .map(from_json_list)
+            .unwrap_or_default(),
+        audience: r.audience,
+        access_token_ttl: r.access_token_ttl.unwrap_or(600),
+        refresh_token_ttl: r.refresh_token_ttl.unwrap_or(30 * 24 * 3600),
+    }))
+}
+
+/// Whether `uri` is registered for the client, compared exactly.
+pub async fn has_redirect_uri(
+    pool: &SqlitePool,
+    client_id: &str,
+    kind: &str,
+    uri: &str,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM client_redirect_uris WHERE client_id = ? AND kind = ? AND uri = ?",
+    )
+    .bind(client_id)
+    .bind(kind)
+    .bind(uri)
+    .fetch_one(pool)
+    .await?;
+    Ok(n > 0)
+}
+
+pub async fn redirect_uris(
+    pool: &SqlitePool,
+    client_id: &str,
+    kind: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT uri FROM client_redirect_uris WHERE client_id = ? AND kind = ? ORDER BY rowid",
+    )
+    .bind(client_id)
+    .bind(kind)
+    .fetch_all(pool)
+    .await
+}
+
+pub struct NewClient<'a> {
+    pub client_id: &'a str,
+    pub product_id: Option<&'a str>,
+    pub kind: ClientKind,
+    pub name: &'a str,
+    pub secret_hash: Option<&'a [u8]>,
+    pub scopes_json: &'a str,
+    pub now: i64,
+}
+
+pub async fn insert_client(tx: &mut Tx, c: &NewClient<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO clients (client_id, product_id, kind, name, secret_hash, scopes, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(c.client_id)
+    .bind(c.product_id)
+    .bind(c.kind.as_str())
+    .bind(c.name)
+    .bind(c.secret_hash)
+    .bind(c.scopes_json)
+    .bind(c.now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_redirect_uri(
+    tx: &mut Tx,
+    client_id: &str,
+    kind: &str,
+    uri: &str,
+) -> Result<(), StoreError> {
+    let res =
+        sqlx::query("INSERT INTO client_redirect_uris (client_id, kind, uri) VALUES (?, ?, ?)")
+            .bind(client_id)
+            .bind(kind)
+            .bind(uri)
+            .execute(&mut **tx)
+            .await;
+    match res {
+        Ok(_) => Ok(()),
+        Err(e) if StoreError::is_unique_violation(&e) => Err(StoreError::Conflict(format!(
+            "redirect URI {uri} is already registered"
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProductRow {
+    pub id: String,
+    pub name: String,
+    pub scopes: String,
+    pub audience: Option<String>,
+    pub access_token_ttl: i64,
+    pub refresh_token_ttl: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub struct NewProduct<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub scopes_json: &'a str,
+    pub audience: Option<&'a str>,
+    pub access_token_ttl: i64,
+    pub refresh_token_ttl: i64,
+    pub now: i64,
+}
+
+pub async fn insert_product(tx: &mut Tx, p: &NewProduct<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO products (id, name, scopes, audience, access_token_ttl, refresh_token_ttl,
+                               created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(p.id)
+    .bind(p.name)
+    .bind(p.scopes_json)
+    .bind(p.audience)
+    .bind(p.access_token_ttl)
+    .bind(p.refresh_token_ttl)
+    .bind(p.now)
+    .bind(p.now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn list_products(pool: &SqlitePool) -> Result<Vec<ProductRow>, sqlx::Error> {
+    sqlx::query_as("SELECT * FROM products ORDER BY created_at, id")
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn find_product(pool: &SqlitePool, id: &str) -> Result<Option<ProductRow>, sqlx::Error> {
+    sqlx::query_as("SELECT * FROM products WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// `(client_id, kind, scopes_json)` of every client of a product.
+pub async fn product_clients(
+    pool: &SqlitePool,
+    product_id: &str,
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT client_id, kind, scopes FROM clients WHERE product_id = ? ORDER BY kind")
+        .bind(product_id)
+        .fetch_all(pool)
+        .await
+}
+
+/// Replaces the secret hash of a product's server client; returns its client_id.
+pub async fn rotate_server_secret(
+    tx: &mut Tx,
+    product_id: &str,
+    secret_hash: &[u8],
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE clients SET secret_hash = ?, secret_rotated_at = ?
+         WHERE product_id = ? AND kind = 'server' RETURNING client_id",
+    )
+    .bind(secret_hash)
+    .bind(now)
+    .bind(product_id)
+    .fetch_optional(&mut **tx)
+    .await
+}

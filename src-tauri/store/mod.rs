@@ -1,0 +1,92 @@
+//! SQLite storage through sqlx: one read pool and one single-connection writer, so
+//! writes are serialized in-process (SQLite has one writer anyway) and never dead-lock.
+
+pub mod audit;
+pub mod clients;
+pub mod keys;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+use crate::error::StartError;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The database handles shared by every request.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub read: SqlitePool,
+    write: SqlitePool,
+}
+
+pub type Tx = Transaction<'static, Sqlite>;
+
+impl Db {
+    /// Opens (creating if needed) the database and applies migrations.
+    pub async fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Db, StartError> {
+        let options = match database_url {
+            Some(url) if url.starts_with("sqlite:") => SqliteConnectOptions::from_str(url)?,
+            Some(url) => {
+                let scheme = url.split(':').next().unwrap_or("");
+                return Err(StartError::Config(format!(
+                    "TESSERA_DATABASE_URL scheme {scheme:?} is not supported yet (use sqlite:)"
+                )));
+            }
+            None => SqliteConnectOptions::new().filename(data_dir.join("tessera.db")),
+        }
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Db { read, write })
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE`: takes the write lock up front).
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        self.write.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Milliseconds since the Unix epoch (audit timestamps).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// JSON array column helpers (scopes, lists).
+pub fn to_json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
+}
+
+pub fn from_json_list(raw: &str) -> Vec<String> {
+    serde_json::from_str(raw).unwrap_or_default()
+}

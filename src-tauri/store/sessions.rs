@@ -1,0 +1,140 @@
+//! SSO sessions (the browser's signed-in state) and pending login interactions.
+
+use super::Tx;
+use sqlx::SqlitePool;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub user_id: String,
+    pub auth_time: i64,
+    pub expires_at: i64,
+    pub ended_at: Option<i64>,
+}
+
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub token_hash: &'a [u8],
+    pub user_id: &'a str,
+    pub auth_time: i64,
+    pub expires_at: i64,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+}
+
+pub async fn insert_session(tx: &mut Tx, s: &NewSession<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sso_sessions (id, token_hash, user_id, auth_time, created_at, expires_at, ip, user_agent)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(s.id)
+    .bind(s.token_hash)
+    .bind(s.user_id)
+    .bind(s.auth_time)
+    .bind(s.auth_time)
+    .bind(s.expires_at)
+    .bind(s.ip)
+    .bind(s.user_agent)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The live session behind a cookie token hash (not ended, not expired).
+pub async fn find_live_session(
+    pool: &SqlitePool,
+    token_hash: &[u8],
+    now: i64,
+) -> Result<Option<SessionRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, user_id, auth_time, expires_at, ended_at FROM sso_sessions
+         WHERE token_hash = ? AND ended_at IS NULL AND expires_at > ?",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn end_session_by_token(
+    tx: &mut Tx,
+    token_hash: &[u8],
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE sso_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL RETURNING user_id",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+pub async fn end_user_sessions(tx: &mut Tx, user_id: &str, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("UPDATE sso_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected(),
+    )
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InteractionRow {
+    pub id: String,
+    pub csrf_token: String,
+    pub client_id: String,
+    pub request: String,
+    pub expires_at: i64,
+}
+
+pub async fn insert_interaction(
+    tx: &mut Tx,
+    row: &InteractionRow,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    // Expired interactions are swept on the way in, so the table stays small.
+    sqlx::query("DELETE FROM interactions WHERE expires_at < ?")
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO interactions (id, csrf_token, client_id, request, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&row.id)
+    .bind(&row.csrf_token)
+    .bind(&row.client_id)
+    .bind(&row.request)
+    .bind(now)
+    .bind(row.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_interaction(
+    pool: &SqlitePool,
+    id: &str,
+    now: i64,
+) -> Result<Option<InteractionRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, csrf_token, client_id, request, expires_at FROM interactions
+         WHERE id = ? AND expires_at > ?",
+    )
+    .bind(id)
+    .bind(now)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn delete_interaction(tx: &mut Tx, id: &str) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM interactions WHERE id = ?")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+        == 1)
+}

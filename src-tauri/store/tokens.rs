@@ -1,0 +1,266 @@
+//! Authorization codes, refresh-token families and access-token revocation state.
+
+use super::Tx;
+use sqlx::SqlitePool;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CodeRow {
+    pub code_hash: Vec<u8>,
+    pub client_id: String,
+    pub user_id: String,
+    pub session_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub code_challenge: String,
+    pub auth_time: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub family_id: Option<String>,
+}
+
+pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM authorization_codes WHERE expires_at < ?")
+        .bind(now - 3600)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO authorization_codes (code_hash, client_id, user_id, session_id, redirect_uri, scope,
+            nonce, code_challenge, auth_time, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&c.code_hash)
+    .bind(&c.client_id)
+    .bind(&c.user_id)
+    .bind(&c.session_id)
+    .bind(&c.redirect_uri)
+    .bind(&c.scope)
+    .bind(&c.nonce)
+    .bind(&c.code_challenge)
+    .bind(c.auth_time)
+    .bind(now)
+    .bind(c.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Reads a code inside the redeeming transaction (used or not: the caller decides).
+pub async fn find_code(tx: &mut Tx, code_hash: &[u8]) -> Result<Option<CodeRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT code_hash, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge,
+                auth_time, expires_at, used_at, family_id
+         FROM authorization_codes WHERE code_hash = ?",
+    )
+    .bind(code_hash)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Marks a code used and links the family it produced.
+pub async fn mark_code_used(
+    tx: &mut Tx,
+    code_hash: &[u8],
+    family_id: Option<&str>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE authorization_codes SET used_at = ?, family_id = ? WHERE code_hash = ? AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(family_id)
+    .bind(code_hash)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+pub struct NewFamily<'a> {
+    pub id: &'a str,
+    pub client_id: &'a str,
+    pub user_id: &'a str,
+    pub session_id: Option<&'a str>,
+    pub scope: &'a str,
+    pub auth_time: i64,
+}
+
+pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO refresh_families (id, client_id, user_id, session_id, scope, auth_time, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(f.id)
+    .bind(f.client_id)
+    .bind(f.user_id)
+    .bind(f.session_id)
+    .bind(f.scope)
+    .bind(f.auth_time)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Revokes a refresh family and every access token issued in it.
+pub async fn revoke_family(
+    tx: &mut Tx,
+    family_id: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE refresh_families SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(reason)
+    .bind(family_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(family_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_refresh_token(
+    tx: &mut Tx,
+    token_hash: &[u8],
+    family_id: &str,
+    scope: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO refresh_tokens (token_hash, family_id, scope, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(token_hash)
+    .bind(family_id)
+    .bind(scope)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A refresh token with its family, as the refresh grant and introspection need it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RefreshRecord {
+    pub family_id: String,
+    pub scope: String,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub issued_at: i64,
+    pub family_revoked_at: Option<i64>,
+    pub client_id: String,
+    pub user_id: String,
+    pub session_id: Option<String>,
+    pub auth_time: i64,
+}
+
+const REFRESH_SELECT: &str =
+    "SELECT t.family_id, t.scope, t.expires_at, t.used_at, t.created_at AS issued_at,
+            f.revoked_at AS family_revoked_at, f.client_id, f.user_id, f.session_id, f.auth_time
+     FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
+     WHERE t.token_hash = ?";
+
+pub async fn find_refresh_in_tx(
+    tx: &mut Tx,
+    token_hash: &[u8],
+) -> Result<Option<RefreshRecord>, sqlx::Error> {
+    sqlx::query_as(REFRESH_SELECT)
+        .bind(token_hash)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+pub async fn find_refresh(
+    pool: &SqlitePool,
+    token_hash: &[u8],
+) -> Result<Option<RefreshRecord>, sqlx::Error> {
+    sqlx::query_as(REFRESH_SELECT)
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn mark_refresh_used(
+    tx: &mut Tx,
+    token_hash: &[u8],
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+pub struct NewAccessToken<'a> {
+    pub jti: &'a str,
+    pub family_id: Option<&'a str>,
+    pub client_id: &'a str,
+    pub user_id: Option<&'a str>,
+    pub expires_at: i64,
+}
+
+pub async fn insert_access_token(tx: &mut Tx, t: &NewAccessToken<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM access_tokens WHERE expires_at < ?")
+        .bind(t.expires_at - 86_400)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO access_tokens (jti, family_id, client_id, user_id, expires_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(t.jti)
+    .bind(t.family_id)
+    .bind(t.client_id)
+    .bind(t.user_id)
+    .bind(t.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Records an access token as revoked (inserting a row for tokens that had none).
+pub async fn revoke_access_token(
+    tx: &mut Tx,
+    t: &NewAccessToken<'_>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO access_tokens (jti, family_id, client_id, user_id, expires_at, revoked_at)
+         VALUES (?, NULL, ?, ?, ?, ?)
+         ON CONFLICT(jti) DO UPDATE SET revoked_at = COALESCE(access_tokens.revoked_at, excluded.revoked_at)",
+    )
+    .bind(t.jti)
+    .bind(t.client_id)
+    .bind(t.user_id)
+    .bind(t.expires_at)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// True when the access token (by jti) was revoked directly or through its family.
+pub async fn access_token_revoked(pool: &SqlitePool, jti: &str) -> Result<bool, sqlx::Error> {
+    let revoked: Option<bool> = sqlx::query_scalar(
+        "SELECT a.revoked_at IS NOT NULL OR COALESCE(f.revoked_at IS NOT NULL, 0)
+         FROM access_tokens a LEFT JOIN refresh_families f ON f.id = a.family_id
+         WHERE a.jti = ?",
+    )
+    .bind(jti)
+    .fetch_optional(pool)
+    .await?;
+    Ok(revoked.unwrap_or(false))
+}
