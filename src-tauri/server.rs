@@ -81,6 +81,8 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
     let state: Shared = Arc::new(AppState {
         db: db.clone(),
         keys,
+        audit: crate::audit::AuditSink::start(db.clone()),
+        clients: Default::default(),
         secure_cookies: issuer.starts_with("https://"),
         issuer: issuer.clone(),
         listen: addr,

@@ -1,5 +1,6 @@
 //! Shared state handed to every request handler.
 
+use crate::audit::AuditSink;
 use crate::keys::KeyRing;
 use crate::store::Db;
 use std::net::SocketAddr;
@@ -8,6 +9,10 @@ use std::sync::Arc;
 pub struct AppState {
     pub db: Db,
     pub keys: KeyRing,
+    /// Group-committing writer for events that stand alone.
+    pub audit: AuditSink,
+    /// Client rows for client authentication; clear it after changing a client.
+    pub clients: crate::store::clients::ClientCache,
     /// Public issuer URL, no trailing slash.
     pub issuer: String,
     pub listen: SocketAddr,

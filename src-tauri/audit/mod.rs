@@ -2,8 +2,9 @@
 //! transaction as the change it describes. Never holds a token, secret or password.
 
 use crate::domain::RequestMeta;
-use crate::store::audit::{insert_event, AuditRow};
-use crate::store::{now_ms, Tx};
+use crate::store::audit::{insert_event, insert_events, AuditRow};
+use crate::store::{now_ms, Db, Tx};
+use tokio::sync::{mpsc, oneshot};
 
 /// Event types (PRODUCT.md "Audit events").
 pub mod kind {
@@ -74,4 +75,69 @@ impl Event {
     pub async fn write(self, tx: &mut Tx) -> Result<i64, sqlx::Error> {
         insert_event(tx, &self.0).await
     }
+}
+
+/// Appends standalone events (those with no other change to commit alongside) in group
+/// commits: concurrent requests share one transaction, and each caller resumes only once
+/// its event is committed. This keeps the hot client_credentials path off the single
+/// writer's critical section.
+#[derive(Clone)]
+pub struct AuditSink {
+    queue: mpsc::Sender<(AuditRow, oneshot::Sender<bool>)>,
+}
+
+/// Largest group commit; more waiting events go in the next one.
+const MAX_BATCH: usize = 256;
+
+impl AuditSink {
+    pub fn start(db: Db) -> AuditSink {
+        let (queue, mut rx) = mpsc::channel::<(AuditRow, oneshot::Sender<bool>)>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(item) => batch.push(item),
+                        Err(_) => break,
+                    }
+                }
+                let rows: Vec<&AuditRow> = batch.iter().map(|(row, _)| row).collect();
+                let ok = match write_batch(&db, &rows).await {
+                    Ok(()) => true,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot append audit events");
+                        false
+                    }
+                };
+                for (_, ack) in batch {
+                    let _ = ack.send(ok);
+                }
+            }
+        });
+        AuditSink { queue }
+    }
+
+    /// Appends `event` and waits until it is committed.
+    pub async fn append(&self, event: Event) -> Result<(), AuditUnavailable> {
+        let (ack, done) = oneshot::channel();
+        self.queue
+            .send((event.0, ack))
+            .await
+            .map_err(|_| AuditUnavailable)?;
+        match done.await {
+            Ok(true) => Ok(()),
+            _ => Err(AuditUnavailable),
+        }
+    }
+}
+
+/// The audit log could not be written; the request must fail closed.
+#[derive(Debug, thiserror::Error)]
+#[error("the audit log could not be written")]
+pub struct AuditUnavailable;
+
+async fn write_batch(db: &Db, rows: &[&AuditRow]) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    insert_events(&mut tx, rows).await?;
+    tx.commit().await
 }

@@ -5,7 +5,7 @@ use super::params::Params;
 use crate::crypto::{ct_eq, sha256};
 use crate::error::OAuthError;
 use crate::state::AppState;
-use crate::store::clients::{find_client, Client};
+use crate::store::clients::Client;
 use axum::http::{header, HeaderMap};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -102,7 +102,9 @@ pub async fn authenticate(
     if client_id.len() > 200 {
         return Err(OAuthError::invalid_client("unknown client"));
     }
-    let client = find_client(&state.db.read, &client_id)
+    let client = state
+        .clients
+        .get(&state.db.read, &client_id)
         .await?
         .ok_or_else(|| OAuthError::invalid_client("unknown client or bad credentials"))?;
     match (&client.secret_hash, secret) {

@@ -215,12 +215,7 @@ async fn record_failure(
     if let Some(id) = user_id {
         event = event.subject(id);
     }
-    let write = async {
-        let mut tx = s.db.begin().await?;
-        event.write(&mut tx).await?;
-        tx.commit().await
-    };
-    if let Err(e) = write.await {
-        tracing::error!(error = %e, "cannot record a failed login");
+    if s.audit.append(event).await.is_err() {
+        tracing::error!("cannot record a failed login");
     }
 }

@@ -44,3 +44,30 @@ pub async fn insert_event(tx: &mut Tx, e: &AuditRow) -> Result<i64, sqlx::Error>
     .fetch_one(&mut **tx)
     .await
 }
+
+/// Appends several events with one multi-row INSERT.
+pub async fn insert_events(tx: &mut Tx, rows: &[&AuditRow]) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "INSERT INTO audit_events (at, type, outcome, actor, subject, client_id, org, branch, jti, \
+         ip, user_agent, detail) ",
+    );
+    q.push_values(rows, |mut b, e| {
+        b.push_bind(e.at)
+            .push_bind(&e.kind)
+            .push_bind(&e.outcome)
+            .push_bind(&e.actor)
+            .push_bind(&e.subject)
+            .push_bind(&e.client_id)
+            .push_bind(&e.org)
+            .push_bind(&e.branch)
+            .push_bind(&e.jti)
+            .push_bind(&e.ip)
+            .push_bind(&e.user_agent)
+            .push_bind(&e.detail);
+    });
+    q.build().execute(&mut **tx).await?;
+    Ok(())
+}

@@ -264,3 +264,56 @@ pub async fn rotate_server_secret(
     .fetch_optional(&mut **tx)
     .await
 }
+
+/// A short-lived in-memory copy of client rows for the token endpoint's hot path.
+/// Changes made through this server clear it at once; changes made by another process
+/// (the CLI) are seen within [`CLIENT_CACHE_TTL`].
+#[derive(Default)]
+pub struct ClientCache {
+    entries: std::sync::RwLock<std::collections::HashMap<String, (Client, std::time::Instant)>>,
+    /// Bumped by `clear`, so a row read before a change is not cached after it.
+    generation: std::sync::atomic::AtomicU64,
+}
+
+pub const CLIENT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+const CLIENT_CACHE_MAX: usize = 10_000;
+
+impl ClientCache {
+    pub async fn get(
+        &self,
+        pool: &SqlitePool,
+        client_id: &str,
+    ) -> Result<Option<Client>, StoreError> {
+        if let Ok(map) = self.entries.read() {
+            if let Some((client, at)) = map.get(client_id) {
+                if at.elapsed() < CLIENT_CACHE_TTL {
+                    return Ok(Some(client.clone()));
+                }
+            }
+        }
+        let generation = self.generation.load(std::sync::atomic::Ordering::Acquire);
+        let loaded = find_client(pool, client_id).await?;
+        if let (Some(client), Ok(mut map)) = (&loaded, self.entries.write()) {
+            if self.generation.load(std::sync::atomic::Ordering::Acquire) != generation {
+                return Ok(loaded);
+            }
+            if map.len() >= CLIENT_CACHE_MAX {
+                map.clear();
+            }
+            map.insert(
+                client_id.to_string(),
+                (client.clone(), std::time::Instant::now()),
+            );
+        }
+        Ok(loaded)
+    }
+
+    /// Forgets every cached client (after any change to clients or products).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.entries.write() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+            map.clear();
+        }
+    }
+}

@@ -41,15 +41,17 @@ pub async fn grant(
         sid: None,
     };
     let (jws, claims) = access_token(state, client, &subject, &scope::join(&granted), now)?;
-    let mut tx = state.db.begin().await?;
-    Event::success(kind::TOKEN_ISSUED)
+    let event = Event::success(kind::TOKEN_ISSUED)
         .meta(meta)
         .subject(&client.client_id)
         .client(&client.client_id)
         .jti(&claims.jti)
-        .detail(audit_detail("client_credentials", &claims))
-        .write(&mut tx)
-        .await?;
-    tx.commit().await?;
+        .detail(audit_detail("client_credentials", &claims));
+    // The token is only handed out once its audit event is committed.
+    state
+        .audit
+        .append(event)
+        .await
+        .map_err(|_| OAuthError::server_error())?;
     Ok(token_response(&jws, &claims, None, None))
 }

@@ -78,12 +78,7 @@ async fn record_refusal(
     if let Some(c) = client_id {
         event = event.client(c.chars().take(200).collect::<String>());
     }
-    let write = async {
-        let mut tx = state.db.begin().await?;
-        event.write(&mut tx).await?;
-        tx.commit().await
-    };
-    if let Err(e) = write.await {
-        tracing::error!(error = %e, "cannot record a refused token request");
+    if state.audit.append(event).await.is_err() {
+        tracing::error!("cannot record a refused token request");
     }
 }
