@@ -1,0 +1,232 @@
+//! Test harness: starts the real `tessera` binary on 127.0.0.1:0 with a temp data dir and
+//! offers helpers to act as admin, web client, server client and browser over HTTP.
+#![allow(dead_code)]
+
+pub mod browser;
+pub mod fixture;
+pub mod jwt;
+pub mod table;
+
+pub use browser::*;
+pub use fixture::*;
+pub use jwt::*;
+
+use serde_json::Value;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_tessera");
+
+/// A running `tessera serve`; killed with SIGTERM on drop.
+pub struct Server {
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`, exactly as printed on the `listening on` line.
+    pub base: String,
+    pub data_dir: PathBuf,
+    log: PathBuf,
+    _root: tempfile::TempDir,
+}
+
+fn tessera_command() -> Command {
+    let mut cmd = Command::new(BIN);
+    for var in [
+        "TESSERA_DATA_DIR",
+        "TESSERA_LISTEN",
+        "TESSERA_ISSUER",
+        "TESSERA_DATABASE_URL",
+        "TESSERA_LOG_FORMAT",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let root = tempfile::tempdir().expect("tempdir");
+        let data_dir = root.path().join("data");
+        std::fs::create_dir_all(&data_dir).expect("create data dir");
+        let log = root.path().join("server.log");
+        let log_file = File::create(&log).expect("create log file");
+        let mut child = tessera_command()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(&data_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log_file))
+            .spawn()
+            .expect("spawn tessera serve");
+        let stdout = child.stdout.take().expect("child stdout");
+        let (tx, rx) = mpsc::channel();
+        // Keep draining stdout after the banner so the child never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(url) = line.trim().strip_prefix("listening on ") {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(url.trim().to_string());
+                    }
+                }
+            }
+        });
+        let mut server = Server {
+            child: Some(child),
+            base: String::new(),
+            data_dir,
+            log,
+            _root: root,
+        };
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(url) => {
+                assert!(url.starts_with("http://127.0.0.1:"), "banner url: {url}");
+                server.base = url;
+                server
+            }
+            Err(e) => {
+                server.terminate();
+                panic!(
+                    "server did not print `listening on` ({e}); log:\n{}",
+                    server.log()
+                );
+            }
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(|c| c.id()).unwrap_or(0)
+    }
+
+    /// SIGTERM, then wait up to 15 s for the exit; SIGKILL as a last resort.
+    pub fn terminate(&mut self) -> Option<ExitStatus> {
+        let mut child = self.child.take()?;
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            match child.try_wait() {
+                Ok(Some(status)) => return Some(status),
+                Ok(None) => std::thread::sleep(Duration::from_millis(25)),
+                Err(_) => break,
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+
+    /// `tessera admin-client create --name N --data-dir D` -> (client_id, client_secret).
+    pub fn admin_client_create(&self, name: &str) -> (String, String) {
+        let out = tessera_command()
+            .args(["admin-client", "create", "--name", name, "--data-dir"])
+            .arg(&self.data_dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run admin-client create");
+        assert!(
+            out.status.success(),
+            "admin-client create failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "admin-client create stdout is not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        });
+        (
+            v["client_id"].as_str().expect("client_id").to_string(),
+            v["client_secret"]
+                .as_str()
+                .expect("client_secret")
+                .to_string(),
+        )
+    }
+
+    /// Runs a read-only SQL query on `<data-dir>/tessera.db` through python3's sqlite3 module.
+    pub fn sql(&self, query: &str) -> Vec<Value> {
+        const SCRIPT: &str = "import sqlite3,json,sys\n\
+            c=sqlite3.connect(sys.argv[1],timeout=10)\n\
+            c.row_factory=sqlite3.Row\n\
+            print(json.dumps([dict(r) for r in c.execute(sys.argv[2])],default=str))";
+        let db = self.data_dir.join("tessera.db");
+        let out = Command::new("python3")
+            .args(["-c", SCRIPT])
+            .arg(&db)
+            .arg(query)
+            .output()
+            .expect("run python3");
+        assert!(
+            out.status.success(),
+            "sql {query:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("python3 printed JSON")
+    }
+
+    pub fn audit_rows(&self) -> Vec<Value> {
+        self.sql("SELECT * FROM audit_events ORDER BY rowid")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.terminate();
+    }
+}
+
+/// Percent-decoded value of a query parameter.
+pub fn param(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// A random URL-safe string (for state, nonce, names).
+pub fn random_token() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
+}
+
+/// Runs futures concurrently on the current task and returns their outputs in order.
+pub async fn futures_join_all<F: std::future::Future>(
+    futs: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    let handles: Vec<_> = futs.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = handles.iter().map(|_| None).collect();
+    let mut handles: Vec<Option<_>> = handles.into_iter().map(Some).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (slot, out) in handles.iter_mut().zip(outputs.iter_mut()) {
+            if let Some(fut) = slot {
+                match fut.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => {
+                        *out = Some(v);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().map(|o| o.expect("completed")).collect()
+}
