@@ -1,14 +1,16 @@
 //! One-shot CLI commands that work on the data dir directly (the server may be running):
-//! `superadmin create` and `admin-client create`.
+//! `superadmin create`, `admin-client create | rotate-secret | list`.
 
 use crate::admin::{validate_email, validate_password};
 use crate::audit::{kind, Event};
 use crate::crypto::{hash_password, random_token, sha256};
-use crate::store::clients::{insert_client, ClientKind, NewClient};
+use crate::store::clients::{edit, insert_client, ClientKind, NewClient};
 use crate::store::users::{insert_user, NewUser};
 use crate::store::{now, Db};
 use serde_json::{json, Value};
 use std::path::Path;
+
+const ADMIN_CLIENT_SECRET_ROTATED: &str = "admin.admin_client.secret_rotated";
 
 async fn open(data_dir: &Path) -> Result<Db, String> {
     std::fs::create_dir_all(data_dir)
@@ -91,4 +93,56 @@ pub async fn create_admin_client(data_dir: &Path, name: &str) -> Result<Value, S
     .await;
     db.close().await;
     result.map(|_| json!({"client_id": client_id, "client_secret": secret}))
+}
+
+/// Gives an admin client a new secret (shown once); the old one stops working at once
+/// for new token requests (a running server may keep the old row cached for up to
+/// `CLIENT_CACHE_TTL`, 2 s). Tokens it already holds stay valid until they expire.
+pub async fn rotate_admin_client_secret(data_dir: &Path, client_id: &str) -> Result<Value, String> {
+    let db = open_existing(data_dir).await?;
+    let secret = random_token(32);
+    let result = async {
+        let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+        let found = edit::rotate_admin_secret(&mut tx, client_id, &sha256(&secret), now())
+            .await
+            .map_err(|e| e.to_string())?;
+        if !found {
+            return Err(format!("no admin client with id {client_id:?}"));
+        }
+        Event::success(ADMIN_CLIENT_SECRET_ROTATED)
+            .actor("cli")
+            .subject(client_id)
+            .client(client_id)
+            .write(&mut tx)
+            .await
+            .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())
+    }
+    .await;
+    db.close().await;
+    result.map(|_| json!({"client_id": client_id, "client_secret": secret}))
+}
+
+/// Lists admin clients (never their secrets).
+pub async fn list_admin_clients(data_dir: &Path) -> Result<Value, String> {
+    let db = open_existing(data_dir).await?;
+    let rows = edit::list_admin_clients(&db.read).await;
+    db.close().await;
+    let rows = rows.map_err(|e| e.to_string())?;
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|c| {
+            json!({"client_id": c.client_id, "name": c.name, "created_at": c.created_at,
+                   "secret_rotated_at": c.secret_rotated_at})
+        })
+        .collect();
+    Ok(json!({ "admin_clients": list }))
+}
+
+/// Opens the database of a data dir that must already hold one.
+async fn open_existing(data_dir: &Path) -> Result<Db, String> {
+    if !data_dir.join("tessera.db").exists() {
+        return Err(format!("no Tessera database in {}", data_dir.display()));
+    }
+    open(data_dir).await
 }

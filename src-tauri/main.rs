@@ -1,5 +1,6 @@
-//! The `tessera` binary: `serve` (headless), `superadmin create`, `admin-client create`,
-//! and, in desktop builds with no arguments, the window.
+//! The `tessera` binary: `serve` (headless), `superadmin create`,
+//! `admin-client create | rotate-secret | list`, and, in desktop builds with no
+//! arguments, the window.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
@@ -96,6 +97,23 @@ enum AdminClientAction {
         #[command(flatten)]
         data_dir: DataDir,
     },
+    /// Give an admin client a new secret; prints {"client_id","client_secret"} once.
+    ///
+    /// The old secret is refused for new token requests at once; a server already running
+    /// on this data dir may keep the old client row cached for up to 2 seconds. Access
+    /// tokens issued before the rotation stay valid until they expire.
+    #[command(name = "rotate-secret")]
+    RotateSecret {
+        #[arg(long)]
+        client_id: String,
+        #[command(flatten)]
+        data_dir: DataDir,
+    },
+    /// List admin clients as JSON (ids, names, dates; never secrets).
+    List {
+        #[command(flatten)]
+        data_dir: DataDir,
+    },
 }
 
 fn init_logging(format: LogFormat) {
@@ -145,6 +163,19 @@ fn main() -> ExitCode {
         }) => print_json(
             runtime().block_on(tessera::cli::create_admin_client(&data_dir.path(), &name)),
         ),
+        Some(Command::AdminClient {
+            action:
+                AdminClientAction::RotateSecret {
+                    client_id,
+                    data_dir,
+                },
+        }) => print_json(runtime().block_on(tessera::cli::rotate_admin_client_secret(
+            &data_dir.path(),
+            &client_id,
+        ))),
+        Some(Command::AdminClient {
+            action: AdminClientAction::List { data_dir },
+        }) => print_json(runtime().block_on(tessera::cli::list_admin_clients(&data_dir.path()))),
         None => desktop(),
     }
 }

@@ -14,7 +14,7 @@ use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -28,6 +28,8 @@ pub struct RunningServer {
     addr: SocketAddr,
     issuer: String,
     shutdown_tx: Option<oneshot::Sender<()>>,
+    /// Ends open audit streams and background jobs, so shutdown need not wait for them.
+    stopping_tx: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
     db: Db,
 }
@@ -41,6 +43,7 @@ impl RunningServer {
     }
     /// Stops accepting connections, lets in-flight requests finish (up to 10 s), closes the database.
     pub async fn shutdown(mut self) {
+        let _ = self.stopping_tx.send(true);
         if let Some(tx) = self.shutdown_tx.take() {
             let _ = tx.send(());
         }
@@ -53,6 +56,7 @@ impl RunningServer {
 
 impl Drop for RunningServer {
     fn drop(&mut self) {
+        let _ = self.stopping_tx.send(true);
         if let Some(tx) = self.shutdown_tx.take() {
             let _ = tx.send(());
         }
@@ -78,6 +82,7 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         Some(raw) => normalize_issuer(raw).map_err(StartError::Config)?,
         None => format!("http://{addr}"),
     };
+    let (stopping_tx, stopping) = watch::channel(false);
     let state: Shared = Arc::new(AppState {
         db: db.clone(),
         keys,
@@ -87,7 +92,10 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         issuer: issuer.clone(),
         listen: addr,
         started_at: now(),
+        stopping,
+        maintenance: Default::default(),
     });
+    tokio::spawn(maintenance(state.clone()));
     let app = router(state);
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -107,9 +115,48 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         addr,
         issuer,
         shutdown_tx: Some(shutdown_tx),
+        stopping_tx,
         task: Some(task),
         db,
     })
+}
+
+/// How often the maintenance job runs when nothing wakes it.
+const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Background job, at start and then hourly (or when woken): audit retention, scheduled
+/// key rotation, and a key reload (drops expired keys, picks up rotations made elsewhere).
+async fn maintenance(state: Shared) {
+    let mut stopping = state.stopping.clone();
+    loop {
+        if *stopping.borrow() {
+            return;
+        }
+        let settings = crate::store::settings::load(&state.db.read).await;
+        match settings {
+            Ok(s) => {
+                if let Err(e) = crate::audit::prune_events(&state.db, s.audit_retention_days).await
+                {
+                    tracing::error!(error = %e, "audit retention failed");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read settings"),
+        }
+        match crate::keys::rotation::rotate_if_due(&state).await {
+            Ok(Some(kid)) => tracing::info!(%kid, "rotated the signing key on schedule"),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "scheduled key rotation failed"),
+        }
+        if let Err(e) = state.keys.reload(&state.db).await {
+            tracing::error!(error = %e, "cannot reload signing keys");
+        }
+        state.audit.ring();
+        tokio::select! {
+            _ = stopping.changed() => return,
+            _ = state.maintenance.notified() => {}
+            _ = tokio::time::sleep(MAINTENANCE_EVERY) => {}
+        }
+    }
 }
 
 fn create_data_dir(cfg: &ServeConfig) -> Result<(), StartError> {

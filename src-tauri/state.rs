@@ -19,6 +19,11 @@ pub struct AppState {
     pub started_at: i64,
     /// Cookies get `Secure` when the issuer is https.
     pub secure_cookies: bool,
+    /// Turns true when the server starts shutting down: long-lived responses (the audit
+    /// stream) and background jobs end on it.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// Wakes the maintenance job now (retention or rotation settings changed).
+    pub maintenance: tokio::sync::Notify,
 }
 
 pub type Shared = Arc<AppState>;

@@ -1,7 +1,11 @@
 //! The `/v1` admin API: bearer token with scope `admin`, JSON in and out, errors in the
 //! `{"error": {"code", "message", "type"}}` envelope.
 
+mod audit_events;
+mod businesses;
+mod keys;
 mod products;
+mod settings;
 mod users;
 
 pub use users::{validate_email, validate_password};
@@ -23,13 +27,51 @@ use serde::de::DeserializeOwned;
 
 pub fn routes() -> Router<Shared> {
     Router::new()
-        .route("/users", post(users::create))
+        .route("/users", get(users::list).post(users::create))
+        .route(
+            "/users/{id}",
+            get(users::get_one)
+                .patch(users::update)
+                .delete(users::account::delete),
+        )
         .route("/users/{id}/suspend", post(users::suspend))
+        .route("/users/{id}/unsuspend", post(users::account::unsuspend))
+        .route("/users/{id}/password", post(users::account::set_password))
+        .route(
+            "/users/{id}/sessions",
+            get(users::account::list_sessions).delete(users::account::end_sessions),
+        )
+        .route(
+            "/users/{id}/sessions/{session_id}",
+            axum::routing::delete(users::account::end_session),
+        )
         .route("/products", get(products::list).post(products::create))
+        .route(
+            "/products/{id}",
+            get(products::get_one)
+                .patch(products::edit::update)
+                .delete(products::edit::delete),
+        )
         .route(
             "/products/{id}/secret:rotate",
             post(products::rotate_secret),
         )
+        .route(
+            "/products/{id}/server-client",
+            post(products::edit::add_server_client).delete(products::edit::delete_server_client),
+        )
+        .route(
+            "/products/{id}/redirect-uris",
+            post(products::uris::add_redirect_uri).delete(products::uris::remove_redirect_uri),
+        )
+        .route(
+            "/products/{id}/post-logout-redirect-uris",
+            post(products::uris::add_logout_uri).delete(products::uris::remove_logout_uri),
+        )
+        .merge(keys::routes())
+        .merge(audit_events::routes())
+        .merge(businesses::routes())
+        .merge(settings::routes())
         .fallback(|| async { ApiError::not_found("endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

@@ -1,5 +1,9 @@
 //! `/v1/products`: register a product (its public web client and optional confidential
-//! server client), list products, rotate the server client's secret.
+//! server client), list, read, rotate the server client's secret; changes in `edit`,
+//! redirect URIs in `uris`.
+
+pub mod edit;
+pub mod uris;
 
 use super::{clean_name, Admin, ApiJson};
 use crate::audit::{kind, Event};
@@ -204,6 +208,17 @@ pub async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>,
     Ok(Json(json!({ "products": products })))
 }
 
+pub async fn get_one(
+    State(s): State<Shared>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let row = clients::find_product(&s.db.read, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+    Ok(Json(product_json(&s.db.read, &row).await?))
+}
+
 pub async fn rotate_secret(
     State(s): State<Shared>,
     admin: Admin,
@@ -223,6 +238,7 @@ pub async fn rotate_secret(
         .write(&mut tx)
         .await?;
     tx.commit().await?;
+    s.clients.clear();
     Ok(Json(
         json!({ "client_id": client_id, "client_secret": secret }),
     ))

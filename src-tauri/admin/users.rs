@@ -1,4 +1,8 @@
-//! `/v1/users`: create and suspend (more in the admin API issue).
+//! `/v1/users`: create, read, list (search + cursor), update the profile, suspend;
+//! password, unsuspend, delete and SSO sessions in `account`.
+
+pub mod account;
+pub mod input;
 
 use super::{clean_name, Admin, ApiJson};
 use crate::audit::{kind, Event};
@@ -8,11 +12,14 @@ use crate::error::ApiError;
 use crate::state::Shared;
 use crate::store::users::{self, NewUser, UserRow};
 use crate::store::{now, sessions};
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
+use input::{not_null, nullable, query_params};
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+pub const USER_UPDATED: &str = "admin.user.updated";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -145,6 +152,169 @@ pub async fn suspend(
     Ok(Json(user_json(&user)))
 }
 
+pub async fn get_one(
+    State(s): State<Shared>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let user = users::find_user(&s.db.read, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    Ok(Json(user_json(&user)))
+}
+
+/// `GET /v1/users?q=&status=&limit=&cursor=`: ordered by id (creation order); the
+/// cursor is the last id of the previous page.
+pub async fn list(
+    State(s): State<Shared>,
+    _admin: Admin,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let p = query_params(raw.as_deref(), &["q", "status", "limit", "cursor"])?;
+    let q = p.get("q").map(|q| q.trim()).filter(|q| !q.is_empty());
+    if q.is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::invalid_field(
+            "q",
+            "must be at most 200 characters",
+        ));
+    }
+    let status = p.get("status").map(String::as_str);
+    if status.is_some_and(|st| st != "active" && st != "suspended") {
+        return Err(ApiError::invalid_field(
+            "status",
+            "must be active or suspended",
+        ));
+    }
+    let limit = match p.get("limit") {
+        None => 50,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|l| (1..=200).contains(l))
+            .ok_or_else(|| ApiError::invalid_field("limit", "must be an integer 1-200"))?,
+    };
+    let cursor = p.get("cursor").map(String::as_str);
+    if cursor.is_some_and(|c| c.is_empty() || c.len() > 100) {
+        return Err(ApiError::invalid_field(
+            "cursor",
+            "is not a cursor from this list",
+        ));
+    }
+    let mut rows = users::list_users(&s.db.read, q, status, cursor, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = more.then(|| rows.last().map(|u| u.id.clone())).flatten();
+    let list: Vec<Value> = rows.iter().map(user_json).collect();
+    Ok(Json(json!({"users": list, "next_cursor": next})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[serde(default, deserialize_with = "nullable")]
+    name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    given_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    family_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    locale: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    email_verified: Option<Option<bool>>,
+}
+
+/// A BCP 47-looking language tag: `en`, `de-CH`, `zh-Hant-TW`.
+fn validate_locale(raw: &str) -> Result<String, ApiError> {
+    let tag = raw.trim();
+    let mut parts = tag.split('-');
+    let lang_ok = parts
+        .next()
+        .is_some_and(|l| (2..=8).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()));
+    let rest_ok =
+        parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if lang_ok && rest_ok && tag.len() <= 35 {
+        Ok(tag.to_string())
+    } else {
+        Err(ApiError::invalid_field(
+            "locale",
+            "must be a language tag such as en or de-CH",
+        ))
+    }
+}
+
+fn optional_name(
+    field: &str,
+    v: Option<Option<String>>,
+) -> Result<Option<Option<String>>, ApiError> {
+    v.map(|n| n.map(|n| clean_name(field, &n)).transpose())
+        .transpose()
+}
+
+/// `PATCH /v1/users/{id}`: absent fields stay, `null` clears the optional ones. A new
+/// email is unverified unless `email_verified` is sent with it.
+pub async fn update(
+    State(s): State<Shared>,
+    admin: Admin,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateUser>,
+) -> Result<Json<Value>, ApiError> {
+    let mut change = users::ProfileChange {
+        name: optional_name("name", body.name)?,
+        given_name: optional_name("given_name", body.given_name)?,
+        family_name: optional_name("family_name", body.family_name)?,
+        locale: body
+            .locale
+            .map(|l| l.map(|l| validate_locale(&l)).transpose())
+            .transpose()?,
+        email: not_null("email", body.email)?
+            .map(|e| validate_email(&e))
+            .transpose()?,
+        email_verified: not_null("email_verified", body.email_verified)?,
+    };
+    let current = users::find_user(&s.db.read, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    let email_changed = change
+        .email
+        .as_deref()
+        .is_some_and(|e| !e.eq_ignore_ascii_case(&current.email));
+    if email_changed && change.email_verified.is_none() {
+        change.email_verified = Some(false);
+    }
+    let mut fields = Vec::new();
+    for (f, set) in [
+        ("name", change.name.is_some()),
+        ("given_name", change.given_name.is_some()),
+        ("family_name", change.family_name.is_some()),
+        ("locale", change.locale.is_some()),
+        ("email", change.email.is_some()),
+        ("email_verified", change.email_verified.is_some()),
+    ] {
+        if set {
+            fields.push(f);
+        }
+    }
+    if fields.is_empty() {
+        return Ok(Json(user_json(&current)));
+    }
+    let mut tx = s.db.begin().await?;
+    let user = users::update_profile(&mut tx, &id, &change, now())
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    Event::success(USER_UPDATED)
+        .meta(&meta)
+        .actor(admin.actor())
+        .subject(&id)
+        .detail(json!({"fields": fields}))
+        .write(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(user_json(&user)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,5 +327,15 @@ mod tests {
         assert!(validate_email("a b@c.de").is_err());
         assert!(validate_email("@c.de").is_err());
         assert!(validate_email("a@@c.de").is_err());
+    }
+
+    #[test]
+    fn locale_rules() {
+        assert!(validate_locale("en").is_ok());
+        assert!(validate_locale("de-CH").is_ok());
+        assert!(validate_locale("zh-Hant-TW").is_ok());
+        assert!(validate_locale("e").is_err());
+        assert!(validate_locale("en_US").is_err());
+        assert!(validate_locale("en-").is_err());
     }
 }

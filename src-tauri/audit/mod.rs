@@ -4,7 +4,8 @@
 use crate::domain::RequestMeta;
 use crate::store::audit::{insert_event, insert_events, AuditRow};
 use crate::store::{now_ms, Db, Tx};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// Event types (PRODUCT.md "Audit events").
 pub mod kind {
@@ -23,6 +24,11 @@ pub mod kind {
     pub const SECRET_ROTATED: &str = "admin.product.secret_rotated";
     pub const ADMIN_CLIENT_CREATED: &str = "admin.admin_client.created";
     pub const SUPERADMIN_CREATED: &str = "admin.superadmin.created";
+    pub const KEY_ROTATED: &str = "key.rotated";
+    pub const KEY_RETIRED: &str = "key.retired";
+    pub const KEY_DELETED: &str = "key.deleted";
+    pub const AUDIT_PRUNED: &str = "audit.pruned";
+    pub const SETTINGS_UPDATED: &str = "admin.settings.updated";
 }
 
 /// One audit event being built.
@@ -56,6 +62,14 @@ impl Event {
         self.0.client_id = Some(v.into());
         self
     }
+    pub fn org(mut self, v: impl Into<String>) -> Self {
+        self.0.org = Some(v.into());
+        self
+    }
+    pub fn branch(mut self, v: impl Into<String>) -> Self {
+        self.0.branch = Some(v.into());
+        self
+    }
     pub fn jti(mut self, v: impl Into<String>) -> Self {
         self.0.jti = Some(v.into());
         self
@@ -84,6 +98,8 @@ impl Event {
 #[derive(Clone)]
 pub struct AuditSink {
     queue: mpsc::Sender<(AuditRow, oneshot::Sender<bool>)>,
+    /// Rung after commits that appended events, so live streams look at once.
+    bell: Arc<watch::Sender<u64>>,
 }
 
 /// Largest group commit; more waiting events go in the next one.
@@ -92,6 +108,8 @@ const MAX_BATCH: usize = 256;
 impl AuditSink {
     pub fn start(db: Db) -> AuditSink {
         let (queue, mut rx) = mpsc::channel::<(AuditRow, oneshot::Sender<bool>)>(4096);
+        let bell = Arc::new(watch::channel(0u64).0);
+        let ringer = bell.clone();
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
                 let mut batch = vec![first];
@@ -109,12 +127,26 @@ impl AuditSink {
                         false
                     }
                 };
+                if ok {
+                    ringer.send_modify(|n| *n = n.wrapping_add(1));
+                }
                 for (_, ack) in batch {
                     let _ = ack.send(ok);
                 }
             }
         });
-        AuditSink { queue }
+        AuditSink { queue, bell }
+    }
+
+    /// Tells live streams that events were committed (call after a commit that wrote some).
+    /// Commits that do not ring are still seen by the streams' short polling.
+    pub fn ring(&self) {
+        self.bell.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A receiver that changes whenever [`AuditSink::ring`] is called.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.bell.subscribe()
     }
 
     /// Appends `event` and waits until it is committed.
@@ -140,4 +172,66 @@ async fn write_batch(db: &Db, rows: &[&AuditRow]) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     insert_events(&mut tx, rows).await?;
     tx.commit().await
+}
+
+/// The wire shape of an event (`/v1/audit-events` and its stream): `id` as a string, `at`
+/// as RFC 3339 UTC with `at_ms` beside it, `detail` as parsed JSON.
+pub fn event_json(row: &AuditRow) -> serde_json::Value {
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(row.at) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        });
+    let detail = row
+        .detail
+        .as_deref()
+        .map(|d| serde_json::from_str(d).unwrap_or_else(|_| serde_json::Value::String(d.into())));
+    serde_json::json!({
+        "id": row.id.to_string(),
+        "at": at,
+        "at_ms": row.at,
+        "type": row.kind,
+        "outcome": row.outcome,
+        "actor": row.actor,
+        "subject": row.subject,
+        "client_id": row.client_id,
+        "org": row.org,
+        "branch": row.branch,
+        "jti": row.jti,
+        "ip": row.ip,
+        "user_agent": row.user_agent,
+        "detail": detail,
+    })
+}
+
+/// Events deleted per retention transaction: keeps the single writer free for requests.
+const PRUNE_BATCH: i64 = 5_000;
+
+/// Deletes events older than `retention_days`, in batches, and appends one `audit.pruned`
+/// event with the count (in the last batch's transaction) when any were deleted.
+pub async fn prune_events(db: &Db, retention_days: i64) -> Result<u64, sqlx::Error> {
+    let cutoff = now_ms() - retention_days.max(1) * 86_400_000;
+    let mut total = 0u64;
+    loop {
+        let mut tx = db.begin().await?;
+        let n = crate::store::audit::delete_events_before(&mut tx, cutoff, PRUNE_BATCH).await?;
+        total += n;
+        if n < PRUNE_BATCH as u64 {
+            if total > 0 {
+                Event::success(kind::AUDIT_PRUNED)
+                    .actor("system")
+                    .detail(serde_json::json!({
+                        "deleted": total,
+                        "retention_days": retention_days,
+                        "before_ms": cutoff,
+                    }))
+                    .write(&mut tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            return Ok(total);
+        }
+        tx.commit().await?;
+    }
 }

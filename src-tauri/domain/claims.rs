@@ -49,6 +49,9 @@ pub struct IdClaims {
     pub sid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub azp: Option<String>,
+    /// Role names held in the active branch; omitted when empty.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub groups: Option<Vec<String>>,
     #[serde(flatten)]
     pub profile: UserClaims,
 }

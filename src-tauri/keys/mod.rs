@@ -3,6 +3,7 @@
 //! key pair is parsed once and kept in memory: every token is one signature.
 
 mod kek;
+pub mod rotation;
 
 use crate::crypto::b64url;
 use crate::error::StartError;
@@ -41,8 +42,18 @@ struct ActiveKey {
 
 struct KeySet {
     active: ActiveKey,
-    verifiers: HashMap<String, DecodingKey>,
+    /// Each published key's verifier and the time (unix s) it stops being published.
+    verifiers: HashMap<String, (DecodingKey, Option<i64>)>,
+    /// Published JWKs with their expiry, to drop expired ones between reloads.
+    published: Vec<(serde_json::Value, Option<i64>)>,
     jwks: Arc<serde_json::Value>,
+    /// The earliest expiry among published keys: until then `jwks` is current.
+    next_expiry: Option<i64>,
+}
+
+/// A retired key is published while `now < expires_at`.
+fn is_published(expires_at: Option<i64>, now: i64) -> bool {
+    expires_at.is_none_or(|e| now < e)
 }
 
 /// The signing keys in memory; cheap to share.
@@ -97,9 +108,26 @@ impl KeyRing {
         self.current().active.kid.clone()
     }
 
-    /// The public JWKS document.
+    /// The public JWKS document: the active key and retired keys not yet expired, even
+    /// when one expired since the last reload.
     pub fn jwks(&self) -> Arc<serde_json::Value> {
-        self.current().jwks.clone()
+        let set = self.current();
+        let t = now();
+        if set.next_expiry.is_none_or(|e| t < e) {
+            return set.jwks.clone();
+        }
+        let keys: Vec<&serde_json::Value> = set
+            .published
+            .iter()
+            .filter(|(_, exp)| is_published(*exp, t))
+            .map(|(jwk, _)| jwk)
+            .collect();
+        Arc::new(json!({ "keys": keys }))
+    }
+
+    /// A fresh key row sealed under this ring's KEK (CPU-heavy: call off the runtime).
+    pub fn new_key_row(&self) -> Result<KeyRow, StartError> {
+        generate_key_row(&self.kek)
     }
 
     /// Signs `claims` as a compact JWS (RS256) with the active key.
@@ -171,7 +199,10 @@ impl KeyRing {
         }
         let kid = header.kid.ok_or(VerifyError::UnknownKey)?;
         let set = self.current();
-        let key = set.verifiers.get(&kid).ok_or(VerifyError::UnknownKey)?;
+        let key = match set.verifiers.get(&kid) {
+            Some((key, exp)) if is_published(*exp, now()) => key,
+            _ => return Err(VerifyError::UnknownKey),
+        };
         let mut validation = Validation::new(jsonwebtoken::Algorithm::RS256);
         validation.set_issuer(&[issuer]);
         validation.validate_aud = false;
@@ -258,22 +289,36 @@ fn build_key_set(kek: &Kek, rows: &[KeyRow]) -> Result<KeySet, StartError> {
         pair,
     };
     let mut verifiers = HashMap::new();
-    let mut jwks = Vec::new();
+    let mut published = Vec::new();
     for row in rows {
         let jwk: serde_json::Value = serde_json::from_str(&row.public_jwk).map_err(keys_err)?;
         let (Some(n), Some(e)) = (jwk["n"].as_str(), jwk["e"].as_str()) else {
             return Err(keys_err(format!("key {} has no RSA components", row.kid)));
         };
+        // The active key is always published, whatever an old expires_at says.
+        let expires_at = if row.kid == active.kid {
+            None
+        } else {
+            row.expires_at
+        };
         verifiers.insert(
             row.kid.clone(),
-            DecodingKey::from_rsa_components(n, e).map_err(keys_err)?,
+            (
+                DecodingKey::from_rsa_components(n, e).map_err(keys_err)?,
+                expires_at,
+            ),
         );
-        jwks.push(jwk);
+        published.push((jwk, expires_at));
     }
+    let next_expiry = published.iter().filter_map(|(_, exp)| *exp).min();
+    let jwks: Vec<&serde_json::Value> = published.iter().map(|(jwk, _)| jwk).collect();
+    let jwks = Arc::new(json!({ "keys": jwks }));
     Ok(KeySet {
         active,
         verifiers,
-        jwks: Arc::new(json!({ "keys": jwks })),
+        published,
+        jwks,
+        next_expiry,
     })
 }
 

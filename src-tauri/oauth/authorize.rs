@@ -1,21 +1,26 @@
 //! `/oauth/authorize`: validates the request in small named checks, then either issues
-//! a code for a live SSO session or sends the browser to the hosted login page.
+//! a code for a live SSO session (in the branch it resolves) or sends the browser to the
+//! hosted login or branch-choice page.
+
+mod checks;
 
 use super::params::{Form, Params};
 use super::{cookie, set_cookie, INTERACTION_COOKIE, SESSION_COOKIE};
 use crate::crypto::{random_token, sha256};
+use crate::domain::branch::{self, BranchContext, Choice};
 use crate::domain::redirect::with_params;
-use crate::domain::{pkce, scope};
+use crate::domain::scope;
 use crate::error::OAuthError;
 use crate::pages;
 use crate::state::{AppState, Shared};
 use crate::store::clients::{self, Client, ClientKind};
 use crate::store::sessions::{self, InteractionRow};
 use crate::store::tokens::{self, CodeRow};
-use crate::store::{now, users};
+use crate::store::{now, orgs, users};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use checks::{check_pkce, check_scope, check_state, check_unsupported};
 use serde::{Deserialize, Serialize};
 
 /// Lifetime of an authorization code, seconds.
@@ -34,6 +39,9 @@ pub struct AuthRequest {
     pub code_challenge: String,
     pub max_age: Option<i64>,
     pub prompt_login: bool,
+    /// `branch=ID` asked for by the client.
+    #[serde(default)]
+    pub branch: Option<String>,
 }
 
 /// An error that may be sent back to the client (the redirect URI is trusted).
@@ -84,7 +92,29 @@ async fn authorize(s: &AppState, headers: &HeaderMap, p: Params) -> Response {
         .is_some_and(|v| v.split(' ').any(|x| x == "none"));
     match current_session(s, headers, &req).await {
         Ok(Some((user_id, session_id, auth_time))) => {
-            match issue_code(s, &req, &user_id, &session_id, auth_time).await {
+            let ctx = match branch_choice(s, &user_id, req.branch.as_deref()).await {
+                Ok(Choice::Use(ctx)) => Some(ctx),
+                Ok(Choice::NoBranch) => None,
+                Ok(Choice::Denied) => return redirect_error(s, redirectable(&req, denied())),
+                Ok(Choice::Pick(_)) if prompt_none => {
+                    let e = OAuthError::new(
+                        StatusCode::BAD_REQUEST,
+                        "interaction_required",
+                        "the user must choose a branch",
+                    );
+                    return redirect_error(s, redirectable(&req, e));
+                }
+                Ok(Choice::Pick(_)) => {
+                    return match start_interaction(s, &req).await {
+                        Ok(id) => {
+                            to_interaction(s, &format!("/login/branch?interaction={id}"), &id)
+                        }
+                        Err(e) => redirect_error(s, redirectable(&req, e)),
+                    }
+                }
+                Err(e) => return redirect_error(s, redirectable(&req, e)),
+            };
+            match issue_code(s, &req, &user_id, &session_id, auth_time, ctx.as_ref()).await {
                 Ok(location) => see_other(&location, None),
                 Err(e) => redirect_error(s, redirectable(&req, e)),
             }
@@ -101,19 +131,48 @@ async fn authorize(s: &AppState, headers: &HeaderMap, p: Params) -> Response {
             ),
         ),
         Ok(None) => match start_interaction(s, &req).await {
-            Ok(id) => see_other(
-                &format!("/login?interaction={id}"),
-                Some(set_cookie(
-                    INTERACTION_COOKIE,
-                    &id,
-                    INTERACTION_TTL,
-                    s.secure_cookies,
-                )),
-            ),
+            Ok(id) => to_interaction(s, &format!("/login?interaction={id}"), &id),
             Err(e) => redirect_error(s, redirectable(&req, e)),
         },
         Err(e) => redirect_error(s, redirectable(&req, e)),
     }
+}
+
+/// A 303 to a hosted page of interaction `id`, binding it to this browser by cookie.
+fn to_interaction(s: &AppState, location: &str, id: &str) -> Response {
+    see_other(
+        location,
+        Some(set_cookie(
+            INTERACTION_COOKIE,
+            id,
+            INTERACTION_TTL,
+            s.secure_cookies,
+        )),
+    )
+}
+
+/// `access_denied` for a branch the user holds no role in (without saying whether it exists).
+pub fn denied() -> OAuthError {
+    OAuthError::new(
+        StatusCode::FORBIDDEN,
+        "access_denied",
+        "the user may not sign in to the requested branch",
+    )
+}
+
+/// Which branch a signed-in user continues with (see [`branch::choose`]).
+pub async fn branch_choice(
+    s: &AppState,
+    user_id: &str,
+    requested: Option<&str>,
+) -> Result<Choice, OAuthError> {
+    let grants = orgs::user_branch_grants(&s.db.read, user_id).await?;
+    Ok(branch::choose(&grants, requested))
+}
+
+/// The redirect URI carrying `error` back to the client of `req`.
+pub fn error_location(s: &AppState, req: &AuthRequest, error: OAuthError) -> String {
+    redirect_location(s, &redirectable(req, error))
 }
 
 fn redirectable(req: &AuthRequest, error: OAuthError) -> Redirectable {
@@ -173,6 +232,10 @@ fn check_request(
             ))
         })?),
     };
+    let branch = p.get("branch").filter(|b| !b.is_empty()).map(String::from);
+    if branch.as_ref().is_some_and(|b| b.len() > 128) {
+        return Err(fail(OAuthError::invalid_request("branch is too long")));
+    }
     let prompts: Vec<&str> = p
         .get("prompt")
         .map(|v| v.split(' ').collect())
@@ -191,75 +254,8 @@ fn check_request(
         code_challenge,
         max_age,
         prompt_login: prompts.contains(&"login"),
+        branch,
     })
-}
-
-fn check_unsupported(p: &Params) -> Result<(), OAuthError> {
-    if p.get("request").is_some() {
-        return Err(OAuthError::new(
-            StatusCode::BAD_REQUEST,
-            "request_not_supported",
-            "request objects are not supported",
-        ));
-    }
-    if p.get("request_uri").is_some() {
-        return Err(OAuthError::new(
-            StatusCode::BAD_REQUEST,
-            "request_uri_not_supported",
-            "request_uri is not supported",
-        ));
-    }
-    match p.get("response_type") {
-        None => Err(OAuthError::invalid_request("response_type is required")),
-        Some("code") => Ok(()),
-        Some(_) => Err(OAuthError::new(
-            StatusCode::BAD_REQUEST,
-            "unsupported_response_type",
-            "only response_type=code is supported",
-        )),
-    }?;
-    match p.get("response_mode") {
-        None | Some("query") => Ok(()),
-        Some(_) => Err(OAuthError::invalid_request(
-            "only response_mode=query is supported",
-        )),
-    }
-}
-
-fn check_state(p: &Params) -> Result<String, OAuthError> {
-    let state = p.require("state")?;
-    if state.len() > 1024 {
-        return Err(OAuthError::invalid_request("state is too long"));
-    }
-    Ok(state.to_string())
-}
-
-fn check_pkce(p: &Params) -> Result<String, OAuthError> {
-    let challenge = p.get("code_challenge").ok_or_else(|| {
-        OAuthError::invalid_request("code_challenge is required (PKCE with S256)")
-    })?;
-    if p.get("code_challenge_method") != Some("S256") {
-        return Err(OAuthError::invalid_request(
-            "code_challenge_method must be S256",
-        ));
-    }
-    if !pkce::is_valid_pkce_string(challenge) {
-        return Err(OAuthError::invalid_request("code_challenge is malformed"));
-    }
-    Ok(challenge.to_string())
-}
-
-fn check_scope(client: &Client, p: &Params) -> Result<Vec<String>, OAuthError> {
-    let requested =
-        scope::parse(p.get("scope").unwrap_or("openid")).map_err(OAuthError::invalid_scope)?;
-    let mut allowed: Vec<String> = scope::OIDC_SCOPES.iter().map(|s| s.to_string()).collect();
-    allowed.extend(client.product_scopes.iter().cloned());
-    if let Some(bad) = scope::first_not_allowed(&requested, &allowed) {
-        return Err(OAuthError::invalid_scope(format!(
-            "scope {bad} is not registered for this client"
-        )));
-    }
-    Ok(requested)
 }
 
 /// The signed-in user behind the SSO cookie, if the request may reuse the session.
@@ -309,9 +305,10 @@ pub async fn issue_code(
     user_id: &str,
     session_id: &str,
     auth_time: i64,
+    ctx: Option<&BranchContext>,
 ) -> Result<String, OAuthError> {
     let mut tx = s.db.begin().await?;
-    let location = issue_code_in(s, &mut tx, req, user_id, session_id, auth_time).await?;
+    let location = issue_code_in(s, &mut tx, req, user_id, session_id, auth_time, ctx).await?;
     tx.commit().await?;
     Ok(location)
 }
@@ -324,6 +321,7 @@ pub async fn issue_code_in(
     user_id: &str,
     session_id: &str,
     auth_time: i64,
+    ctx: Option<&BranchContext>,
 ) -> Result<String, OAuthError> {
     let code = random_token(32);
     let now = now();
@@ -340,6 +338,8 @@ pub async fn issue_code_in(
         expires_at: now + CODE_TTL,
         used_at: None,
         family_id: None,
+        org: ctx.map(|c| c.org.clone()),
+        branch: ctx.map(|c| c.branch.clone()),
     };
     tokens::insert_code(tx, &row, now).await?;
     Ok(with_params(
@@ -349,6 +349,10 @@ pub async fn issue_code_in(
 }
 
 fn redirect_error(s: &AppState, r: Redirectable) -> Response {
+    see_other(&redirect_location(s, &r), None)
+}
+
+fn redirect_location(s: &AppState, r: &Redirectable) -> String {
     let mut params = vec![
         ("error", r.error.error),
         ("error_description", r.error.description.as_str()),
@@ -357,7 +361,7 @@ fn redirect_error(s: &AppState, r: Redirectable) -> Response {
         params.push(("state", state));
     }
     params.push(("iss", s.issuer.as_str()));
-    see_other(&with_params(&r.redirect_uri, &params), None)
+    with_params(&r.redirect_uri, &params)
 }
 
 /// A 303 redirect, optionally setting a cookie.

@@ -1,7 +1,9 @@
-//! Validating access tokens we issued: signature, issuer, expiry, revocation, and that a
-//! user subject is still active. Shared by userinfo, introspection and the admin API.
+//! Validating access tokens we issued: signature, issuer, expiry, revocation, that the
+//! client still exists and that a user subject is still active. Shared by userinfo,
+//! introspection and the admin API.
 
 use crate::domain::claims::AccessClaims;
+use crate::error::StoreError;
 use crate::keys::TokenType;
 use crate::state::AppState;
 use crate::store::{tokens, users};
@@ -26,6 +28,8 @@ pub enum Inactive {
     Revoked,
     #[error("the user is suspended or no longer exists")]
     UserInactive,
+    #[error("the client no longer exists")]
+    ClientGone,
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
 }
@@ -41,6 +45,16 @@ pub async fn active_access_token(state: &AppState, token: &str) -> Result<Access
         .map_err(|e| Inactive::Invalid(e.to_string()))?;
     if tokens::access_token_revoked(&state.db.read, &claims.jti).await? {
         return Err(Inactive::Revoked);
+    }
+    // Deleting a client (or its product) clears the cache, so this sees it at once;
+    // client_credentials tokens have no row to revoke, this is what ends them.
+    let client = match state.clients.get(&state.db.read, &claims.client_id).await {
+        Ok(c) => c,
+        Err(StoreError::Db(e)) => return Err(Inactive::Db(e)),
+        Err(e) => return Err(Inactive::Invalid(e.to_string())),
+    };
+    if client.is_none() {
+        return Err(Inactive::ClientGone);
     }
     if claims.sub != claims.client_id {
         let active = users::find_user(&state.db.read, &claims.sub)

@@ -5,10 +5,11 @@ use super::bearer::{active_access_token, Inactive};
 use super::client_auth::authenticate;
 use super::params::Form;
 use crate::crypto::sha256;
+use crate::domain::{branch, scope};
 use crate::error::OAuthError;
 use crate::state::{AppState, Shared};
 use crate::store::clients::{find_client, Client, ClientKind};
-use crate::store::{now, tokens, users};
+use crate::store::{now, orgs, tokens, users};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -70,10 +71,23 @@ async fn run(
     if !may_see(s, &caller, &r.client_id).await? {
         return Ok(inactive);
     }
-    Ok(json!({
-        "active": true, "token_type": "refresh_token", "scope": r.scope, "client_id": r.client_id,
+    // What the refresh token would be granted now: requested ∩ the branch's role scopes.
+    let grants = orgs::user_branch_grants(&s.db.read, &r.user_id).await?;
+    let ctx = r
+        .branch
+        .as_deref()
+        .and_then(|b| branch::context(&grants, b));
+    let requested = scope::parse(&r.scope).unwrap_or_default();
+    let granted = scope::join(&branch::granted_scopes(&requested, ctx.as_ref()));
+    let mut body = json!({
+        "active": true, "token_type": "refresh_token", "scope": granted, "client_id": r.client_id,
         "sub": r.user_id, "iss": s.issuer, "exp": r.expires_at, "iat": r.issued_at,
-    }))
+    });
+    if let (Some(org), Some(branch)) = (r.org, r.branch) {
+        body["org"] = json!(org);
+        body["branch"] = json!(branch);
+    }
+    Ok(body)
 }
 
 /// Whether `caller` may learn about tokens issued to `token_client`.

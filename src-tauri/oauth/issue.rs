@@ -1,12 +1,15 @@
 //! Minting tokens: access tokens (RFC 9068), ID tokens, opaque refresh tokens, and the
 //! token endpoint's success response.
 
+use crate::audit::Event;
 use crate::crypto::random_token;
+use crate::domain::branch::{BranchContext, Grant};
 use crate::domain::claims::{AccessClaims, IdClaims, UserClaims};
 use crate::error::OAuthError;
 use crate::keys::TokenType;
 use crate::state::AppState;
 use crate::store::clients::{Client, ClientKind};
+use crate::store::orgs;
 use crate::store::users::UserRow;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -39,6 +42,18 @@ pub fn access_token(
     scope: &str,
     now: i64,
 ) -> Result<(String, AccessClaims), OAuthError> {
+    access_token_in(state, client, subject, scope, None, now)
+}
+
+/// Like [`access_token`], carrying `org` and `branch` when a branch is active.
+pub fn access_token_in(
+    state: &AppState,
+    client: &Client,
+    subject: &Subject<'_>,
+    scope: &str,
+    branch: Option<&BranchContext>,
+    now: i64,
+) -> Result<(String, AccessClaims), OAuthError> {
     let claims = AccessClaims {
         iss: state.issuer.clone(),
         sub: subject.sub.to_string(),
@@ -50,8 +65,8 @@ pub fn access_token(
         scope: scope.to_string(),
         auth_time: subject.auth_time,
         sid: subject.sid.map(String::from),
-        org: None,
-        branch: None,
+        org: branch.map(|b| b.org.clone()),
+        branch: branch.map(|b| b.branch.clone()),
     };
     let jws = state
         .keys
@@ -69,6 +84,8 @@ pub struct IdTokenInput<'a> {
     pub auth_time: i64,
     pub nonce: Option<&'a str>,
     pub sid: Option<&'a str>,
+    /// Role names in the active branch (the `groups` claim, omitted when empty).
+    pub groups: &'a [String],
 }
 
 /// Signs an ID token for `client` (OIDC Core §2).
@@ -89,6 +106,7 @@ pub fn id_token(
         amr: vec!["pwd".into()],
         sid: input.sid.map(String::from),
         azp: Some(client.client_id.clone()),
+        groups: (!input.groups.is_empty()).then(|| input.groups.to_vec()),
         profile: UserClaims::for_scopes(input.user, input.scopes),
     };
     state.keys.sign(TokenType::IdToken, &claims).map_err(|e| {
@@ -134,4 +152,17 @@ pub fn token_response(
 /// What the audit log keeps of an issued access token: its claims, never the token.
 pub fn audit_detail(grant: &str, claims: &AccessClaims) -> serde_json::Value {
     json!({ "grant_type": grant, "claims": claims })
+}
+
+/// Stamps an audit event with the active business and branch, if any.
+pub fn tag_branch(event: Event, ctx: Option<&BranchContext>) -> Event {
+    match ctx {
+        Some(c) => event.org(&c.org).branch(&c.branch),
+        None => event,
+    }
+}
+
+/// The roles `user_id` holds per branch, read fresh at every issuance.
+pub async fn user_grants(state: &AppState, user_id: &str) -> Result<Vec<Grant>, OAuthError> {
+    Ok(orgs::user_branch_grants(&state.db.read, user_id).await?)
 }

@@ -1,11 +1,12 @@
-//! `/oauth/userinfo` (OIDC Core §5.3): claims of the access token's subject, by scope.
+//! `/oauth/userinfo` (OIDC Core §5.3): claims of the access token's subject, by scope,
+//! plus `org`, `branch` and `groups` when the token has an active branch.
 
 use super::bearer::{active_access_token, bearer, Inactive};
 use crate::domain::claims::UserClaims;
-use crate::domain::scope;
+use crate::domain::{branch, scope};
 use crate::error::OAuthError;
 use crate::state::Shared;
-use crate::store::users;
+use crate::store::{orgs, users};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -46,5 +47,16 @@ pub async fn userinfo(State(s): State<Shared>, headers: HeaderMap) -> Response {
     let mut body =
         serde_json::to_value(UserClaims::for_scopes(&user, &scopes)).unwrap_or_else(|_| json!({}));
     body["sub"] = json!(user.id);
+    if let (Some(org), Some(branch_id)) = (&claims.org, &claims.branch) {
+        body["org"] = json!(org);
+        body["branch"] = json!(branch_id);
+        let grants = match orgs::user_branch_grants(&s.db.read, &user.id).await {
+            Ok(g) => g,
+            Err(e) => return OAuthError::from(e).into_response(),
+        };
+        if let Some(ctx) = branch::context(&grants, branch_id).filter(|c| !c.groups.is_empty()) {
+            body["groups"] = json!(ctx.groups);
+        }
+    }
     ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }

@@ -5,9 +5,12 @@
 use super::{error_page, esc, page};
 use crate::audit::{kind, Event};
 use crate::crypto::{ct_eq, random_token, sha256, verify_password, verify_password_against_dummy};
+use crate::domain::branch::Choice;
 use crate::domain::RequestMeta;
 use crate::error::OAuthError;
-use crate::oauth::authorize::{issue_code_in, see_other, AuthRequest};
+use crate::oauth::authorize::{
+    branch_choice, denied, error_location, issue_code_in, see_other, AuthRequest,
+};
 use crate::oauth::params::{Form, Params};
 use crate::oauth::{cookie, set_cookie, INTERACTION_COOKIE, SESSION_COOKIE};
 use crate::state::Shared;
@@ -21,7 +24,7 @@ use serde_json::json;
 /// How long an SSO session lasts.
 const SESSION_TTL: i64 = 12 * 3600;
 
-fn expired() -> Response {
+pub(super) fn expired() -> Response {
     error_page(
         StatusCode::BAD_REQUEST,
         "Sign-in expired",
@@ -55,7 +58,7 @@ fn login_form(
 }
 
 /// The interaction this browser may act on: the cookie and the parameter must agree.
-async fn bound_interaction(
+pub(super) async fn bound_interaction(
     s: &Shared,
     headers: &HeaderMap,
     id: Option<&str>,
@@ -146,12 +149,18 @@ pub async fn submit(
         );
     }
 
+    let choice = match branch_choice(&s, &user.id, req.branch.as_deref()).await {
+        Ok(c) => c,
+        Err(_) => return super::server_error(),
+    };
+    let picking = matches!(choice, Choice::Pick(_));
     let now = now();
     let session_token = random_token(32);
     let session_id = uuid::Uuid::now_v7().to_string();
     let result: Result<String, OAuthError> = async {
         let mut tx = s.db.begin().await?;
-        if !sessions::delete_interaction(&mut tx, &row.id).await? {
+        // A branch still to pick keeps the interaction for the branch page.
+        if !picking && !sessions::delete_interaction(&mut tx, &row.id).await? {
             return Err(OAuthError::invalid_request("interaction already used"));
         }
         sessions::insert_session(
@@ -167,7 +176,16 @@ pub async fn submit(
             },
         )
         .await?;
-        let location = issue_code_in(&s, &mut tx, &req, &user.id, &session_id, now).await?;
+        let location = match &choice {
+            Choice::Pick(_) => format!("/login/branch?interaction={}", row.id),
+            Choice::Denied => error_location(&s, &req, denied()),
+            Choice::Use(ctx) => {
+                issue_code_in(&s, &mut tx, &req, &user.id, &session_id, now, Some(ctx)).await?
+            }
+            Choice::NoBranch => {
+                issue_code_in(&s, &mut tx, &req, &user.id, &session_id, now, None).await?
+            }
+        };
         Event::success(kind::LOGIN_SUCCEEDED)
             .meta(&meta)
             .actor(&user.id)
@@ -191,6 +209,9 @@ pub async fn submit(
                     s.secure_cookies,
                 )),
             );
+            if picking {
+                return res;
+            }
             if let Ok(v) = set_cookie(INTERACTION_COOKIE, "", 0, s.secure_cookies).parse() {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }

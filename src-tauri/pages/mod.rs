@@ -1,5 +1,6 @@
 //! Hosted HTML pages (login, errors, sign-out): server-rendered forms that work without JavaScript.
 
+mod branch;
 mod login;
 
 use crate::state::Shared;
@@ -9,7 +10,9 @@ use axum::routing::get;
 use axum::Router;
 
 pub fn routes() -> Router<Shared> {
-    Router::new().route("/login", get(login::show).post(login::submit))
+    Router::new()
+        .route("/login", get(login::show).post(login::submit))
+        .route("/login/branch", get(branch::show).post(branch::submit))
 }
 
 /// Escapes text for HTML element content and attribute values.

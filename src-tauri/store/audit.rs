@@ -1,6 +1,7 @@
 //! The append-only audit log table.
 
 use super::Tx;
+use sqlx::SqlitePool;
 
 /// One row of `audit_events` as written.
 #[derive(Debug, Clone, Default, serde::Serialize, sqlx::FromRow)]
@@ -70,4 +71,115 @@ pub async fn insert_events(tx: &mut Tx, rows: &[&AuditRow]) -> Result<(), sqlx::
     });
     q.build().execute(&mut **tx).await?;
     Ok(())
+}
+
+/// What an audit query or stream keeps; `None` matches anything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub kind: Option<String>,
+    pub subject: Option<String>,
+    pub client_id: Option<String>,
+    pub branch: Option<String>,
+    pub outcome: Option<String>,
+    /// Inclusive lower bound on `at` (ms).
+    pub since_ms: Option<i64>,
+    /// Exclusive upper bound on `at` (ms).
+    pub until_ms: Option<i64>,
+}
+
+impl AuditFilter {
+    fn push_where(&self, q: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>) {
+        q.push(" WHERE 1 = 1");
+        let columns = [
+            ("type", &self.kind),
+            ("subject", &self.subject),
+            ("client_id", &self.client_id),
+            ("branch", &self.branch),
+        ];
+        for (column, value) in columns {
+            if let Some(v) = value {
+                q.push(format!(" AND {column} = ")).push_bind(v.clone());
+            }
+        }
+        // A literal, not a bind: the partial index on failures applies only then.
+        match self.outcome.as_deref() {
+            Some("failure") => {
+                q.push(" AND outcome = 'failure'");
+            }
+            Some("success") => {
+                q.push(" AND outcome = 'success'");
+            }
+            Some(other) => {
+                q.push(" AND outcome = ").push_bind(other.to_string());
+            }
+            None => {}
+        }
+        if let Some(since) = self.since_ms {
+            q.push(" AND at >= ").push_bind(since);
+        }
+        if let Some(until) = self.until_ms {
+            q.push(" AND at < ").push_bind(until);
+        }
+    }
+}
+
+/// A newest-first page: events older than `before` = (at, id) of the previous page's last
+/// row. Ordered by (at, id), which every audit index carries, so no sort is needed.
+pub async fn query_events(
+    pool: &SqlitePool,
+    filter: &AuditFilter,
+    before: Option<(i64, i64)>,
+    limit: i64,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM audit_events");
+    filter.push_where(&mut q);
+    if let Some((at, id)) = before {
+        // `at <= ?` bounds the index range; the OR only breaks ties within one millisecond.
+        q.push(" AND at <= ").push_bind(at);
+        q.push(" AND (at < ").push_bind(at);
+        q.push(" OR id < ").push_bind(id).push(")");
+    }
+    q.push(" ORDER BY at DESC, id DESC LIMIT ").push_bind(limit);
+    q.build_query_as().fetch_all(pool).await
+}
+
+/// The newest event id (0 when the log is empty): the high-water mark of a live stream.
+pub async fn max_event_id(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_events")
+        .fetch_one(pool)
+        .await
+}
+
+/// Matching events with `after < id <= upto`, oldest first. Walks the rowid range only
+/// (NOT INDEXED), so a stream's poll costs the number of new events, whatever the filter.
+pub async fn events_between(
+    pool: &SqlitePool,
+    filter: &AuditFilter,
+    after: i64,
+    upto: i64,
+    limit: i64,
+) -> Result<Vec<AuditRow>, sqlx::Error> {
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM audit_events NOT INDEXED");
+    filter.push_where(&mut q);
+    q.push(" AND id > ").push_bind(after);
+    q.push(" AND id <= ").push_bind(upto);
+    q.push(" ORDER BY id LIMIT ").push_bind(limit);
+    q.build_query_as().fetch_all(pool).await
+}
+
+/// Deletes up to `batch` events older than `before_ms` (retention); returns how many.
+pub async fn delete_events_before(
+    tx: &mut Tx,
+    before_ms: i64,
+    batch: i64,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM audit_events WHERE id IN
+           (SELECT id FROM audit_events WHERE at < ? ORDER BY at LIMIT ?)",
+    )
+    .bind(before_ms)
+    .bind(batch)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected())
 }

@@ -1,4 +1,7 @@
-//! Products and their OAuth clients, redirect URIs and secrets.
+//! Products and their OAuth clients, redirect URIs and secrets (changes and deletes in
+//! `edit`).
+
+pub mod edit;
 
 use super::{from_json_list, Tx};
 use crate::error::StoreError;

@@ -44,3 +44,70 @@ pub async fn insert_key(tx: &mut Tx, k: &KeyRow) -> Result<(), sqlx::Error> {
     .await?;
     Ok(())
 }
+
+/// Every key row, newest first (the admin list; private halves stay sealed).
+pub async fn list_keys(pool: &SqlitePool) -> Result<Vec<KeyRow>, sqlx::Error> {
+    sqlx::query_as("SELECT * FROM signing_keys ORDER BY created_at DESC, kid")
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn find_key(tx: &mut Tx, kid: &str) -> Result<Option<KeyRow>, sqlx::Error> {
+    sqlx::query_as("SELECT * FROM signing_keys WHERE kid = ?")
+        .bind(kid)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// The key that signs now (read inside the writer's transaction before replacing it).
+pub async fn active_key(tx: &mut Tx) -> Result<Option<KeyRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT * FROM signing_keys WHERE status = 'active' ORDER BY created_at DESC LIMIT 1",
+    )
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// The key that signs now, from a read connection (the rotation schedule's check).
+pub async fn active_key_created_at(pool: &SqlitePool) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT max(created_at) FROM signing_keys WHERE status = 'active'")
+        .fetch_one(pool)
+        .await
+}
+
+/// Marks a key retired (keeping the first retirement time) and published until `expires_at`.
+pub async fn retire_key(
+    tx: &mut Tx,
+    kid: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE signing_keys SET status = 'retired', retired_at = coalesce(retired_at, ?),
+                expires_at = ? WHERE kid = ?",
+    )
+    .bind(now)
+    .bind(expires_at)
+    .bind(kid)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Deletes retired keys no longer published; returns their kids.
+pub async fn delete_expired_keys(tx: &mut Tx, now: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "DELETE FROM signing_keys WHERE status = 'retired' AND expires_at IS NOT NULL
+         AND expires_at <= ? RETURNING kid",
+    )
+    .bind(now)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// The longest access/ID token lifetime any product issues (None without products).
+pub async fn longest_token_ttl(tx: &mut Tx) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT max(access_token_ttl) FROM products")
+        .fetch_one(&mut **tx)
+        .await
+}

@@ -4,7 +4,9 @@
 pub mod audit;
 pub mod clients;
 pub mod keys;
+pub mod orgs;
 pub mod sessions;
+pub mod settings;
 pub mod tokens;
 pub mod users;
 

@@ -138,3 +138,84 @@ pub async fn delete_interaction(tx: &mut Tx, id: &str) -> Result<bool, sqlx::Err
         .rows_affected()
         == 1)
 }
+
+/// An SSO session as the admin API lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionInfo {
+    pub id: String,
+    pub created_at: i64,
+    pub auth_time: i64,
+    pub expires_at: i64,
+    pub ended_at: Option<i64>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A user's SSO sessions, newest first (at most `limit`).
+pub async fn list_user_sessions(
+    pool: &SqlitePool,
+    user_id: &str,
+    limit: i64,
+) -> Result<Vec<SessionInfo>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, created_at, auth_time, expires_at, ended_at, ip, user_agent
+         FROM sso_sessions WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Ends one session of a user; false when the user has no such session (ended or not).
+pub async fn end_user_session(
+    tx: &mut Tx,
+    user_id: &str,
+    session_id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<String> = sqlx::query_scalar(
+        "UPDATE sso_sessions SET ended_at = COALESCE(ended_at, ?)
+         WHERE id = ? AND user_id = ? RETURNING id",
+    )
+    .bind(now)
+    .bind(session_id)
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Revokes every live refresh family of a user and all the user's access tokens; with a
+/// session, only the families started in it and their access tokens. Returns the families.
+pub async fn revoke_user_families(
+    tx: &mut Tx,
+    user_id: &str,
+    session_id: Option<&str>,
+    reason: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let n = sqlx::query(
+        "UPDATE refresh_families SET revoked_at = ?, revoked_reason = ?
+         WHERE user_id = ? AND (? IS NULL OR session_id = ?) AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(reason)
+    .bind(user_id)
+    .bind(session_id)
+    .bind(session_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    sqlx::query(
+        "UPDATE access_tokens SET revoked_at = ?1
+         WHERE revoked_at IS NULL AND ((?3 IS NULL AND user_id = ?2) OR family_id IN
+             (SELECT id FROM refresh_families WHERE user_id = ?2 AND (?3 IS NULL OR session_id = ?3)))",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(session_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(n)
+}

@@ -17,6 +17,9 @@ pub struct CodeRow {
     pub expires_at: i64,
     pub used_at: Option<i64>,
     pub family_id: Option<String>,
+    /// Active business and branch chosen at sign-in, if any.
+    pub org: Option<String>,
+    pub branch: Option<String>,
 }
 
 pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<(), sqlx::Error> {
@@ -26,8 +29,8 @@ pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<(), sqlx:
         .await?;
     sqlx::query(
         "INSERT INTO authorization_codes (code_hash, client_id, user_id, session_id, redirect_uri, scope,
-            nonce, code_challenge, auth_time, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            nonce, code_challenge, auth_time, created_at, expires_at, org, branch)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&c.code_hash)
     .bind(&c.client_id)
@@ -40,6 +43,8 @@ pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<(), sqlx:
     .bind(c.auth_time)
     .bind(now)
     .bind(c.expires_at)
+    .bind(&c.org)
+    .bind(&c.branch)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -49,7 +54,7 @@ pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<(), sqlx:
 pub async fn find_code(tx: &mut Tx, code_hash: &[u8]) -> Result<Option<CodeRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT code_hash, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge,
-                auth_time, expires_at, used_at, family_id
+                auth_time, expires_at, used_at, family_id, org, branch
          FROM authorization_codes WHERE code_hash = ?",
     )
     .bind(code_hash)
@@ -83,12 +88,15 @@ pub struct NewFamily<'a> {
     pub session_id: Option<&'a str>,
     pub scope: &'a str,
     pub auth_time: i64,
+    pub org: Option<&'a str>,
+    pub branch: Option<&'a str>,
 }
 
 pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO refresh_families (id, client_id, user_id, session_id, scope, auth_time, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO refresh_families (id, client_id, user_id, session_id, scope, auth_time, created_at,
+            org, branch)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(f.id)
     .bind(f.client_id)
@@ -97,6 +105,8 @@ pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<(
     .bind(f.scope)
     .bind(f.auth_time)
     .bind(now)
+    .bind(f.org)
+    .bind(f.branch)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -161,11 +171,15 @@ pub struct RefreshRecord {
     pub user_id: String,
     pub session_id: Option<String>,
     pub auth_time: i64,
+    /// The family's active business and branch.
+    pub org: Option<String>,
+    pub branch: Option<String>,
 }
 
 const REFRESH_SELECT: &str =
     "SELECT t.family_id, t.scope, t.expires_at, t.used_at, t.created_at AS issued_at,
-            f.revoked_at AS family_revoked_at, f.client_id, f.user_id, f.session_id, f.auth_time
+            f.revoked_at AS family_revoked_at, f.client_id, f.user_id, f.session_id, f.auth_time,
+            f.org, f.branch
      FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
      WHERE t.token_hash = ?";
 
@@ -263,4 +277,20 @@ pub async fn access_token_revoked(pool: &SqlitePool, jti: &str) -> Result<bool, 
     .fetch_optional(pool)
     .await?;
     Ok(revoked.unwrap_or(false))
+}
+
+/// Moves a refresh family to another branch (a branch switch).
+pub async fn set_family_branch(
+    tx: &mut Tx,
+    family_id: &str,
+    org: &str,
+    branch: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE refresh_families SET org = ?, branch = ? WHERE id = ?")
+        .bind(org)
+        .bind(branch)
+        .bind(family_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

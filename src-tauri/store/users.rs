@@ -1,4 +1,4 @@
-//! Users: create, look up, suspend.
+//! Users: create, look up, list, update, suspend, delete.
 
 use super::Tx;
 use crate::error::StoreError;
@@ -97,4 +97,116 @@ pub async fn user_status(tx: &mut Tx, id: &str) -> Result<Option<String>, sqlx::
         .bind(id)
         .fetch_optional(&mut **tx)
         .await
+}
+
+/// Profile changes; `None` leaves a column as it is, `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct ProfileChange {
+    pub name: Option<Option<String>>,
+    pub given_name: Option<Option<String>>,
+    pub family_name: Option<Option<String>>,
+    pub locale: Option<Option<String>>,
+    pub email: Option<String>,
+    pub email_verified: Option<bool>,
+}
+
+/// Applies a profile change and returns the updated row (None for an unknown id);
+/// a taken email is a `Conflict`.
+pub async fn update_profile(
+    tx: &mut Tx,
+    id: &str,
+    c: &ProfileChange,
+    now: i64,
+) -> Result<Option<UserRow>, StoreError> {
+    let res = sqlx::query_as(
+        "UPDATE users SET
+            name = CASE WHEN ? THEN ? ELSE name END,
+            given_name = CASE WHEN ? THEN ? ELSE given_name END,
+            family_name = CASE WHEN ? THEN ? ELSE family_name END,
+            locale = CASE WHEN ? THEN ? ELSE locale END,
+            email = COALESCE(?, email),
+            email_verified = COALESCE(?, email_verified),
+            updated_at = ?
+         WHERE id = ? RETURNING *",
+    )
+    .bind(c.name.is_some())
+    .bind(c.name.clone().flatten())
+    .bind(c.given_name.is_some())
+    .bind(c.given_name.clone().flatten())
+    .bind(c.family_name.is_some())
+    .bind(c.family_name.clone().flatten())
+    .bind(c.locale.is_some())
+    .bind(c.locale.clone().flatten())
+    .bind(c.email.as_deref())
+    .bind(c.email_verified)
+    .bind(now)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await;
+    match res {
+        Ok(row) => Ok(row),
+        Err(e) if StoreError::is_unique_violation(&e) => Err(StoreError::Conflict(
+            "a user with this email already exists".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Replaces the password hash; false for an unknown id.
+pub async fn set_password_hash(
+    tx: &mut Tx,
+    id: &str,
+    hash: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
+            .bind(hash)
+            .bind(now)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}
+
+/// Deletes a user; sessions, codes, refresh families and memberships go with it
+/// (foreign keys cascade). Returns the deleted user's email (None for an unknown id).
+pub async fn delete_user(tx: &mut Tx, id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("DELETE FROM users WHERE id = ? RETURNING email")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// A page of the user list: substring search (LIKE: case-insensitive for ASCII) on email and name,
+/// optional status, ordered by id (UUIDv7, so by creation), starting after `after`.
+pub async fn list_users(
+    pool: &SqlitePool,
+    q: Option<&str>,
+    status: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<UserRow>, sqlx::Error> {
+    let pattern = q.map(|q| {
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    sqlx::query_as(
+        "SELECT * FROM users
+         WHERE (?1 IS NULL OR email LIKE ?1 ESCAPE '\\' OR COALESCE(name, '') LIKE ?1 ESCAPE '\\')
+           AND (?2 IS NULL OR status = ?2)
+           AND (?3 IS NULL OR id > ?3)
+         ORDER BY id LIMIT ?4",
+    )
+    .bind(pattern)
+    .bind(status)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
 }

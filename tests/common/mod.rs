@@ -2,9 +2,12 @@
 //! offers helpers to act as admin, web client, server client and browser over HTTP.
 #![allow(dead_code)]
 
+pub mod admin_cases;
 pub mod browser;
+pub mod db;
 pub mod fixture;
 pub mod jwt;
+pub mod sse;
 pub mod table;
 
 pub use browser::*;

@@ -3,9 +3,9 @@
 
 use crate::audit::{kind, Event};
 use crate::crypto::sha256;
-use crate::domain::{pkce, scope, RequestMeta};
+use crate::domain::{branch, pkce, scope, RequestMeta};
 use crate::error::OAuthError;
-use crate::oauth::issue::{self, audit_detail, token_response, IdTokenInput, Subject};
+use crate::oauth::issue::{self, audit_detail, tag_branch, token_response, IdTokenInput, Subject};
 use crate::oauth::params::Params;
 use crate::state::AppState;
 use crate::store::clients::{Client, ClientKind};
@@ -74,13 +74,24 @@ pub async fn grant(
         .filter(|u| u.is_active())
         .ok_or_else(|| OAuthError::invalid_grant("the user is suspended or no longer exists"))?;
 
-    let scopes = scope::parse(&row.scope).unwrap_or_default();
+    let grants = issue::user_grants(state, &user.id).await?;
+    let ctx = match row.branch.as_deref() {
+        None => None,
+        Some(b) => Some(branch::context(&grants, b).ok_or_else(|| {
+            OAuthError::invalid_grant("the user no longer holds a role in the chosen branch")
+        })?),
+    };
+    let requested = scope::parse(&row.scope).unwrap_or_default();
+    let scopes = branch::granted_scopes(&requested, ctx.as_ref());
+    let granted = scope::join(&scopes);
+    let groups = ctx.as_ref().map(|c| c.groups.clone()).unwrap_or_default();
     let subject = Subject {
         sub: &user.id,
         auth_time: Some(row.auth_time),
         sid: Some(&row.session_id),
     };
-    let (access, claims) = issue::access_token(state, client, &subject, &row.scope, now)?;
+    let (access, claims) =
+        issue::access_token_in(state, client, &subject, &granted, ctx.as_ref(), now)?;
     let id_token = if scope::has(&scopes, "openid") {
         let input = IdTokenInput {
             user: &user,
@@ -88,6 +99,7 @@ pub async fn grant(
             auth_time: row.auth_time,
             nonce: row.nonce.as_deref(),
             sid: Some(&row.session_id),
+            groups: &groups,
         };
         Some(issue::id_token(state, client, &input, now)?)
     } else {
@@ -105,6 +117,8 @@ pub async fn grant(
             session_id: Some(&row.session_id),
             scope: &row.scope,
             auth_time: row.auth_time,
+            org: ctx.as_ref().map(|c| c.org.as_str()),
+            branch: ctx.as_ref().map(|c| c.branch.as_str()),
         },
         now,
     )
@@ -132,7 +146,7 @@ pub async fn grant(
     if !tokens::mark_code_used(&mut tx, &code_hash, Some(&family_id), now).await? {
         return Err(OAuthError::invalid_grant("the code was already used"));
     }
-    Event::success(kind::TOKEN_ISSUED)
+    tag_branch(Event::success(kind::TOKEN_ISSUED), ctx.as_ref())
         .meta(meta)
         .subject(&user.id)
         .client(&client.client_id)

@@ -3,9 +3,10 @@
 
 use crate::audit::{kind, Event};
 use crate::crypto::sha256;
+use crate::domain::branch::{self, BranchContext};
 use crate::domain::{scope, RequestMeta};
 use crate::error::OAuthError;
-use crate::oauth::issue::{self, audit_detail, token_response, IdTokenInput, Subject};
+use crate::oauth::issue::{self, audit_detail, tag_branch, token_response, IdTokenInput, Subject};
 use crate::oauth::params::Params;
 use crate::state::AppState;
 use crate::store::clients::Client;
@@ -13,6 +14,9 @@ use crate::store::tokens::{self, NewAccessToken};
 use crate::store::{now, users, Tx};
 use axum::response::Response;
 use serde_json::json;
+
+/// Audit type of a branch switch.
+const BRANCH_SWITCHED: &str = "branch.switched";
 
 pub async fn grant(
     state: &AppState,
@@ -73,13 +77,17 @@ pub async fn grant(
             requested
         }
     };
+    let ctx = active_branch(state, &user.id, &record, params.get("branch")).await?;
+    let scopes = branch::granted_scopes(&scopes, ctx.as_ref());
     let scope_str = scope::join(&scopes);
+    let groups = ctx.as_ref().map(|c| c.groups.clone()).unwrap_or_default();
     let subject = Subject {
         sub: &user.id,
         auth_time: Some(record.auth_time),
         sid: record.session_id.as_deref(),
     };
-    let (access, claims) = issue::access_token(state, client, &subject, &scope_str, now)?;
+    let (access, claims) =
+        issue::access_token_in(state, client, &subject, &scope_str, ctx.as_ref(), now)?;
     let id_token = if scope::has(&scopes, "openid") {
         let input = IdTokenInput {
             user: &user,
@@ -87,6 +95,7 @@ pub async fn grant(
             auth_time: record.auth_time,
             nonce: None,
             sid: record.session_id.as_deref(),
+            groups: &groups,
         };
         Some(issue::id_token(state, client, &input, now)?)
     } else {
@@ -120,7 +129,28 @@ pub async fn grant(
         },
     )
     .await?;
-    Event::success(kind::TOKEN_REFRESHED)
+    if let Some(c) = ctx
+        .as_ref()
+        .filter(|c| record.branch.as_ref() != Some(&c.branch))
+    {
+        tokens::set_family_branch(&mut tx, &record.family_id, &c.org, &c.branch).await?;
+        Event::success(BRANCH_SWITCHED)
+            .meta(meta)
+            .actor(&user.id)
+            .subject(&user.id)
+            .client(&client.client_id)
+            .org(&c.org)
+            .branch(&c.branch)
+            .jti(&claims.jti)
+            .detail(json!({
+                "family_id": record.family_id,
+                "from_org": record.org,
+                "from_branch": record.branch,
+            }))
+            .write(&mut tx)
+            .await?;
+    }
+    tag_branch(Event::success(kind::TOKEN_REFRESHED), ctx.as_ref())
         .meta(meta)
         .subject(&user.id)
         .client(&client.client_id)
@@ -154,4 +184,31 @@ async fn revoke_on_reuse(
         .write(tx)
         .await?;
     Ok(())
+}
+
+/// The branch the new tokens are for: `branch=ID` switches (refused with `invalid_scope`
+/// unless the user holds a role there), else the family's branch, re-checked.
+async fn active_branch(
+    state: &AppState,
+    user_id: &str,
+    record: &tokens::RefreshRecord,
+    requested: Option<&str>,
+) -> Result<Option<BranchContext>, OAuthError> {
+    let target = match requested {
+        Some(b) => b,
+        None => match record.branch.as_deref() {
+            Some(b) => b,
+            None => return Ok(None),
+        },
+    };
+    let grants = issue::user_grants(state, user_id).await?;
+    match branch::context(&grants, target) {
+        Some(c) => Ok(Some(c)),
+        None if requested.is_some() => Err(OAuthError::invalid_scope(
+            "the user holds no role in the requested branch",
+        )),
+        None => Err(OAuthError::invalid_grant(
+            "the user no longer holds a role in this sign-in's branch",
+        )),
+    }
 }

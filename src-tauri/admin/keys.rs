@@ -1,0 +1,110 @@
+//! `/v1/keys`: list, rotate, retire, delete expired signing keys. Public halves only.
+//! `POST /v1/keys:rotate`, `POST /v1/keys/{kid}:retire` (stop publishing now),
+//! `POST /v1/keys:delete-expired` (drop retired keys no longer published).
+
+use super::Admin;
+use crate::domain::RequestMeta;
+use crate::error::ApiError;
+use crate::keys::rotation::{self, KeyChangeError};
+use crate::state::Shared;
+use crate::store::keys::{list_keys, KeyRow};
+use crate::store::now;
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/keys", get(list))
+        .route("/keys:rotate", post(rotate))
+        .route("/keys:delete-expired", post(delete_expired))
+        .route("/keys/{kid_action}", get(show).post(action))
+}
+
+/// The wire shape of a key: `expires_at` is when a retired key stops being published.
+fn key_json(k: &KeyRow, t: i64) -> Value {
+    let jwk: Value = serde_json::from_str(&k.public_jwk).unwrap_or(Value::Null);
+    let published = k.status == "active" || k.expires_at.is_some_and(|e| t < e);
+    json!({
+        "kid": k.kid,
+        "alg": k.alg,
+        "status": k.status,
+        "created_at": k.created_at,
+        "retired_at": k.retired_at,
+        "expires_at": k.expires_at,
+        "published": published,
+        "public_jwk": jwk,
+    })
+}
+
+impl From<KeyChangeError> for ApiError {
+    fn from(e: KeyChangeError) -> Self {
+        match e {
+            KeyChangeError::NotFound => ApiError::not_found("key"),
+            KeyChangeError::Active => ApiError::conflict(
+                "the active key cannot be retired; rotate to replace it (POST /v1/keys:rotate)",
+            ),
+            KeyChangeError::Db(e) => e.into(),
+            KeyChangeError::Keys(m) => {
+                tracing::error!(error = %m, "key change failed");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+pub async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>, ApiError> {
+    let t = now();
+    let keys: Vec<Value> = list_keys(&s.db.read)
+        .await?
+        .iter()
+        .map(|k| key_json(k, t))
+        .collect();
+    Ok(Json(json!({ "keys": keys })))
+}
+
+pub async fn show(
+    State(s): State<Shared>,
+    _admin: Admin,
+    Path(kid): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let keys = list_keys(&s.db.read).await?;
+    let key = keys
+        .iter()
+        .find(|k| k.kid == kid)
+        .ok_or_else(|| ApiError::not_found("key"))?;
+    Ok(Json(key_json(key, now())))
+}
+
+pub async fn rotate(
+    State(s): State<Shared>,
+    admin: Admin,
+    meta: RequestMeta,
+) -> Result<Json<Value>, ApiError> {
+    let row = rotation::rotate(&s, admin.actor(), &meta, "admin").await?;
+    Ok(Json(key_json(&row, now())))
+}
+
+/// `POST /v1/keys/{kid}:retire`: the only action on a single key.
+pub async fn action(
+    State(s): State<Shared>,
+    admin: Admin,
+    meta: RequestMeta,
+    Path(kid_action): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let Some(kid) = kid_action.strip_suffix(":retire") else {
+        return Err(ApiError::not_found("endpoint"));
+    };
+    let row = rotation::retire(&s, kid, admin.actor(), &meta).await?;
+    Ok(Json(key_json(&row, now())))
+}
+
+pub async fn delete_expired(
+    State(s): State<Shared>,
+    admin: Admin,
+    meta: RequestMeta,
+) -> Result<Json<Value>, ApiError> {
+    let deleted = rotation::delete_expired(&s, admin.actor(), &meta).await?;
+    Ok(Json(json!({ "deleted": deleted })))
+}

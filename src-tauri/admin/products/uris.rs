@@ -1,0 +1,154 @@
+//! A product's redirect URIs and post-logout redirect URIs, added and removed one at a
+//! time (RFC 9700 rules in `domain::redirect`; matched exactly at use).
+
+use super::product_json;
+use crate::admin::users::input::query_params;
+use crate::admin::{Admin, ApiJson};
+use crate::audit::Event;
+use crate::domain::{redirect, RequestMeta};
+use crate::error::ApiError;
+use crate::state::Shared;
+use crate::store::clients::{self, edit};
+use crate::store::now;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub const URI_ADDED: &str = "admin.redirect_uri.added";
+pub const URI_REMOVED: &str = "admin.redirect_uri.removed";
+/// The most URIs of one kind a client may hold (as at product creation).
+const MAX_URIS: i64 = 50;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddUri {
+    uri: String,
+}
+
+/// `login` or `post_logout`, and how the API names that list.
+#[derive(Clone, Copy)]
+struct Kind(&'static str, &'static str);
+const LOGIN: Kind = Kind("login", "redirect_uris");
+const LOGOUT: Kind = Kind("post_logout", "post_logout_redirect_uris");
+
+async fn add(
+    s: Shared,
+    admin: Admin,
+    meta: RequestMeta,
+    id: String,
+    kind: Kind,
+    uri: String,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    redirect::validate_registration(&uri)
+        .map_err(|why| ApiError::invalid_field("uri", format!("{uri:?} {why}")))?;
+    let mut tx = s.db.begin().await?;
+    edit::find_product_tx(&mut tx, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+    let web = edit::product_client_id(&mut tx, &id, "web")
+        .await?
+        .ok_or_else(|| ApiError::not_found("web client"))?;
+    if edit::count_redirect_uris(&mut tx, &web, kind.0).await? >= MAX_URIS {
+        return Err(ApiError::invalid_field(
+            "uri",
+            format!("{} already holds {MAX_URIS} URIs", kind.1),
+        ));
+    }
+    clients::insert_redirect_uri(&mut tx, &web, kind.0, &uri).await?;
+    edit::touch_product(&mut tx, &id, now()).await?;
+    Event::success(URI_ADDED)
+        .meta(&meta)
+        .actor(admin.actor())
+        .subject(&id)
+        .client(&web)
+        .detail(json!({"kind": kind.1, "uri": uri}))
+        .write(&mut tx)
+        .await?;
+    tx.commit().await?;
+    s.clients.clear();
+    let p = clients::find_product(&s.db.read, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(product_json(&s.db.read, &p).await?),
+    ))
+}
+
+async fn remove(
+    s: Shared,
+    admin: Admin,
+    meta: RequestMeta,
+    id: String,
+    kind: Kind,
+    query: Option<String>,
+) -> Result<StatusCode, ApiError> {
+    let params = query_params(query.as_deref(), &["uri"])?;
+    let uri = params
+        .get("uri")
+        .ok_or_else(|| ApiError::invalid_field("uri", "the query parameter is required"))?;
+    let mut tx = s.db.begin().await?;
+    edit::find_product_tx(&mut tx, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+    let web = edit::product_client_id(&mut tx, &id, "web")
+        .await?
+        .ok_or_else(|| ApiError::not_found("web client"))?;
+    if !edit::delete_redirect_uri(&mut tx, &web, kind.0, uri).await? {
+        return Err(ApiError::not_found("registered URI"));
+    }
+    edit::touch_product(&mut tx, &id, now()).await?;
+    Event::success(URI_REMOVED)
+        .meta(&meta)
+        .actor(admin.actor())
+        .subject(&id)
+        .client(&web)
+        .detail(json!({"kind": kind.1, "uri": uri}))
+        .write(&mut tx)
+        .await?;
+    tx.commit().await?;
+    s.clients.clear();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn add_redirect_uri(
+    State(s): State<Shared>,
+    admin: Admin,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AddUri>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    add(s, admin, meta, id, LOGIN, body.uri).await
+}
+
+pub async fn remove_redirect_uri(
+    State(s): State<Shared>,
+    admin: Admin,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<StatusCode, ApiError> {
+    remove(s, admin, meta, id, LOGIN, q).await
+}
+
+pub async fn add_logout_uri(
+    State(s): State<Shared>,
+    admin: Admin,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AddUri>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    add(s, admin, meta, id, LOGOUT, body.uri).await
+}
+
+pub async fn remove_logout_uri(
+    State(s): State<Shared>,
+    admin: Admin,
+    meta: RequestMeta,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<StatusCode, ApiError> {
+    remove(s, admin, meta, id, LOGOUT, q).await
+}

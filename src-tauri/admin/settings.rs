@@ -1,0 +1,85 @@
+//! `/v1/settings`: server settings an admin may change (key rotation period, audit retention).
+//! `PATCH` takes any subset of the fields, validates them all, then stores and audits.
+
+use super::{Admin, ApiJson};
+use crate::audit::{kind, Event};
+use crate::domain::RequestMeta;
+use crate::error::ApiError;
+use crate::state::Shared;
+use crate::store::now;
+use crate::store::settings::{self, Settings};
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn routes() -> Router<Shared> {
+    Router::new().route("/settings", get(show).patch(update))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    #[serde(default)]
+    key_rotation_days: Option<i64>,
+    #[serde(default)]
+    audit_retention_days: Option<i64>,
+}
+
+fn settings_json(s: &Settings) -> Value {
+    json!({
+        "key_rotation_days": s.key_rotation_days,
+        "audit_retention_days": s.audit_retention_days,
+    })
+}
+
+fn check_range(field: &str, value: i64, min: i64, max: i64) -> Result<i64, ApiError> {
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(ApiError::invalid_field(
+            field,
+            format!("must be between {min} and {max} days"),
+        ))
+    }
+}
+
+pub async fn show(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>, ApiError> {
+    Ok(Json(settings_json(&settings::load(&s.db.read).await?)))
+}
+
+pub async fn update(
+    State(s): State<Shared>,
+    admin: Admin,
+    meta: RequestMeta,
+    ApiJson(patch): ApiJson<SettingsPatch>,
+) -> Result<Json<Value>, ApiError> {
+    if let Some(v) = patch.key_rotation_days {
+        check_range("key_rotation_days", v, 0, 3650)?;
+    }
+    if let Some(v) = patch.audit_retention_days {
+        check_range("audit_retention_days", v, 1, 3650)?;
+    }
+    let mut tx = s.db.begin().await?;
+    // Read inside the write transaction so concurrent patches of other fields compose.
+    let before = settings::load_in(&mut tx).await?;
+    let after = Settings {
+        key_rotation_days: patch.key_rotation_days.unwrap_or(before.key_rotation_days),
+        audit_retention_days: patch
+            .audit_retention_days
+            .unwrap_or(before.audit_retention_days),
+    };
+    settings::save(&mut tx, &after, now()).await?;
+    Event::success(kind::SETTINGS_UPDATED)
+        .actor(admin.actor())
+        .meta(&meta)
+        .detail(json!({"before": settings_json(&before), "after": settings_json(&after)}))
+        .write(&mut tx)
+        .await?;
+    tx.commit().await?;
+    s.audit.ring();
+    // Apply a shorter retention or rotation period now rather than at the next hour.
+    s.maintenance.notify_one();
+    Ok(Json(settings_json(&after)))
+}

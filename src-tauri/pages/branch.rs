@@ -1,0 +1,148 @@
+//! The hosted branch-choice page: a signed-in user with several branches picks one. Bound
+//! to the browser by the interaction and SSO cookies, and to the request by a CSRF token.
+
+use super::login::{bound_interaction, expired};
+use super::{esc, page};
+use crate::crypto::{ct_eq, sha256};
+use crate::domain::branch;
+use crate::error::OAuthError;
+use crate::oauth::authorize::{issue_code_in, see_other, AuthRequest};
+use crate::oauth::params::{Form, Params};
+use crate::oauth::{cookie, set_cookie, INTERACTION_COOKIE, SESSION_COOKIE};
+use crate::state::Shared;
+use crate::store::sessions::{self, InteractionRow, SessionRow};
+use crate::store::{now, orgs, users};
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+
+/// The pending interaction and the live session of an active user, or `None`.
+async fn context(
+    s: &Shared,
+    headers: &HeaderMap,
+    interaction: Option<&str>,
+) -> Result<Option<(InteractionRow, SessionRow, Vec<branch::Grant>)>, OAuthError> {
+    let Some(row) = bound_interaction(s, headers, interaction).await? else {
+        return Ok(None);
+    };
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let Some(session) = sessions::find_live_session(&s.db.read, &sha256(&token), now()).await?
+    else {
+        return Ok(None);
+    };
+    let active = users::find_user(&s.db.read, &session.user_id)
+        .await?
+        .is_some_and(|u| u.is_active());
+    if !active {
+        return Ok(None);
+    }
+    let grants = orgs::user_branch_grants(&s.db.read, &session.user_id).await?;
+    Ok(Some((row, session, grants)))
+}
+
+fn branch_form(
+    status: StatusCode,
+    row: &InteractionRow,
+    grants: &[branch::Grant],
+    error: Option<&str>,
+) -> Response {
+    let error = error
+        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(e)))
+        .unwrap_or_default();
+    let options: String = branch::branches(grants)
+        .iter()
+        .enumerate()
+        .map(|(i, (id, name))| {
+            format!(
+                "<label><input type=\"radio\" name=\"branch\" value=\"{}\"{}> {}</label>",
+                esc(id),
+                if i == 0 { " checked" } else { "" },
+                esc(name)
+            )
+        })
+        .collect();
+    let body = format!(
+        "<h1>Choose a branch</h1><p>You work in more than one branch. Which one do you want to use?</p>{error}\
+         <form method=\"post\" action=\"/login/branch\">\
+         <input type=\"hidden\" name=\"interaction\" value=\"{}\">\
+         <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
+         <fieldset><legend>Branch</legend>{options}</fieldset>\
+         <button type=\"submit\">Continue</button></form>",
+        esc(&row.id),
+        esc(&row.csrf_token),
+    );
+    page(status, "Choose a branch", &body)
+}
+
+pub async fn show(State(s): State<Shared>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let Ok(p) = Params::parse(q.unwrap_or_default().as_bytes()) else {
+        return expired();
+    };
+    match context(&s, &headers, p.get("interaction")).await {
+        Ok(Some((row, _, grants))) => branch_form(StatusCode::OK, &row, &grants, None),
+        Ok(None) => expired(),
+        Err(_) => super::server_error(),
+    }
+}
+
+pub async fn submit(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    form: Result<Form, OAuthError>,
+) -> Response {
+    let Ok(Form(p)) = form else { return expired() };
+    let (row, session, grants) = match context(&s, &headers, p.get("interaction")).await {
+        Ok(Some(v)) => v,
+        Ok(None) => return expired(),
+        Err(_) => return super::server_error(),
+    };
+    if !p
+        .get("csrf_token")
+        .is_some_and(|t| ct_eq(t.as_bytes(), row.csrf_token.as_bytes()))
+    {
+        return expired();
+    }
+    let Ok(req) = serde_json::from_str::<AuthRequest>(&row.request) else {
+        return expired();
+    };
+    let Some(ctx) = p.get("branch").and_then(|b| branch::context(&grants, b)) else {
+        return branch_form(
+            StatusCode::BAD_REQUEST,
+            &row,
+            &grants,
+            Some("Choose one of your branches."),
+        );
+    };
+    let result: Result<String, OAuthError> = async {
+        let mut tx = s.db.begin().await?;
+        if !sessions::delete_interaction(&mut tx, &row.id).await? {
+            return Err(OAuthError::invalid_request("interaction already used"));
+        }
+        let location = issue_code_in(
+            &s,
+            &mut tx,
+            &req,
+            &session.user_id,
+            &session.id,
+            session.auth_time,
+            Some(&ctx),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(location)
+    }
+    .await;
+    match result {
+        Ok(location) => {
+            let mut res = see_other(&location, None);
+            if let Ok(v) = set_cookie(INTERACTION_COOKIE, "", 0, s.secure_cookies).parse() {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) if e.error == "invalid_request" => expired(),
+        Err(_) => super::server_error(),
+    }
+}

@@ -1,0 +1,339 @@
+//! Businesses, branches, roles and memberships, and the per-branch grants a user's
+//! memberships expand to (a membership without a branch covers every branch).
+
+use super::{from_json_list, to_json_list, Tx};
+use sqlx::SqlitePool;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BusinessRow {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BranchRow {
+    pub id: String,
+    pub business_id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RoleRow {
+    pub id: String,
+    pub business_id: String,
+    pub name: String,
+    /// JSON array of scopes.
+    pub scopes: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl RoleRow {
+    pub fn scope_list(&self) -> Vec<String> {
+        from_json_list(&self.scopes)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MembershipRow {
+    pub id: String,
+    pub user_id: String,
+    pub business_id: String,
+    pub branch_id: Option<String>,
+    pub role_id: String,
+    pub created_at: i64,
+}
+
+/// One role a user holds in one concrete branch.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GrantRow {
+    pub business_id: String,
+    pub branch_id: String,
+    pub branch_name: String,
+    pub role_name: String,
+    pub scopes: String,
+}
+
+// ---- businesses ----
+
+pub async fn insert_business(tx: &mut Tx, id: &str, name: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO businesses (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)")
+        .bind(id)
+        .bind(name)
+        .bind(now)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn find_business(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<BusinessRow>> {
+    sqlx::query_as("SELECT id, name, created_at, updated_at FROM businesses WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn list_businesses(pool: &SqlitePool) -> sqlx::Result<Vec<BusinessRow>> {
+    sqlx::query_as("SELECT id, name, created_at, updated_at FROM businesses ORDER BY id")
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn rename_business(
+    tx: &mut Tx,
+    id: &str,
+    name: &str,
+    now: i64,
+) -> sqlx::Result<Option<BusinessRow>> {
+    sqlx::query_as(
+        "UPDATE businesses SET name = ?, updated_at = ? WHERE id = ?
+         RETURNING id, name, created_at, updated_at",
+    )
+    .bind(name)
+    .bind(now)
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// Deletes a business with its branches, roles and memberships.
+pub async fn delete_business(tx: &mut Tx, id: &str) -> sqlx::Result<bool> {
+    let n = sqlx::query("DELETE FROM businesses WHERE id = ?")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(n.rows_affected() == 1)
+}
+
+// ---- branches ----
+
+const BRANCH_COLS: &str = "id, business_id, name, created_at, updated_at";
+
+pub async fn insert_branch(tx: &mut Tx, b: &BranchRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO branches (id, business_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(&b.id)
+    .bind(&b.business_id)
+    .bind(&b.name)
+    .bind(b.created_at)
+    .bind(b.updated_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_branch(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<BranchRow>> {
+    sqlx::query_as(&format!("SELECT {BRANCH_COLS} FROM branches WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn list_branches(pool: &SqlitePool, business_id: &str) -> sqlx::Result<Vec<BranchRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {BRANCH_COLS} FROM branches WHERE business_id = ? ORDER BY id"
+    ))
+    .bind(business_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn rename_branch(
+    tx: &mut Tx,
+    business_id: &str,
+    id: &str,
+    name: &str,
+    now: i64,
+) -> sqlx::Result<Option<BranchRow>> {
+    sqlx::query_as(&format!(
+        "UPDATE branches SET name = ?, updated_at = ? WHERE id = ? AND business_id = ?
+         RETURNING {BRANCH_COLS}"
+    ))
+    .bind(name)
+    .bind(now)
+    .bind(id)
+    .bind(business_id)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+pub async fn delete_branch(tx: &mut Tx, business_id: &str, id: &str) -> sqlx::Result<bool> {
+    let n = sqlx::query("DELETE FROM branches WHERE id = ? AND business_id = ?")
+        .bind(id)
+        .bind(business_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(n.rows_affected() == 1)
+}
+
+// ---- roles ----
+
+const ROLE_COLS: &str = "id, business_id, name, scopes, created_at, updated_at";
+
+pub async fn insert_role(tx: &mut Tx, r: &RoleRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO roles (id, business_id, name, scopes, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&r.id)
+    .bind(&r.business_id)
+    .bind(&r.name)
+    .bind(&r.scopes)
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_role(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<RoleRow>> {
+    sqlx::query_as(&format!("SELECT {ROLE_COLS} FROM roles WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn list_roles(pool: &SqlitePool, business_id: &str) -> sqlx::Result<Vec<RoleRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {ROLE_COLS} FROM roles WHERE business_id = ? ORDER BY id"
+    ))
+    .bind(business_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Sets a role's name and scopes (the caller passes the merged values).
+pub async fn update_role(
+    tx: &mut Tx,
+    business_id: &str,
+    id: &str,
+    name: &str,
+    scopes: &[String],
+    now: i64,
+) -> sqlx::Result<Option<RoleRow>> {
+    sqlx::query_as(&format!(
+        "UPDATE roles SET name = ?, scopes = ?, updated_at = ? WHERE id = ? AND business_id = ?
+         RETURNING {ROLE_COLS}"
+    ))
+    .bind(name)
+    .bind(to_json_list(scopes))
+    .bind(now)
+    .bind(id)
+    .bind(business_id)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+pub async fn delete_role(tx: &mut Tx, business_id: &str, id: &str) -> sqlx::Result<bool> {
+    let n = sqlx::query("DELETE FROM roles WHERE id = ? AND business_id = ?")
+        .bind(id)
+        .bind(business_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(n.rows_affected() == 1)
+}
+
+/// Every scope some product declares.
+pub async fn declared_product_scopes(pool: &SqlitePool) -> sqlx::Result<Vec<String>> {
+    let rows: Vec<String> = sqlx::query_scalar("SELECT scopes FROM products")
+        .fetch_all(pool)
+        .await?;
+    let mut all: Vec<String> = rows.iter().flat_map(|r| from_json_list(r)).collect();
+    all.sort();
+    all.dedup();
+    Ok(all)
+}
+
+// ---- memberships ----
+
+const MEMBERSHIP_COLS: &str = "id, user_id, business_id, branch_id, role_id, created_at";
+
+pub async fn insert_membership(tx: &mut Tx, m: &MembershipRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO memberships (id, user_id, business_id, branch_id, role_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&m.id)
+    .bind(&m.user_id)
+    .bind(&m.business_id)
+    .bind(&m.branch_id)
+    .bind(&m.role_id)
+    .bind(m.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_membership(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<MembershipRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {MEMBERSHIP_COLS} FROM memberships WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Memberships, optionally filtered by user and/or business.
+pub async fn list_memberships(
+    pool: &SqlitePool,
+    user_id: Option<&str>,
+    business_id: Option<&str>,
+) -> sqlx::Result<Vec<MembershipRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {MEMBERSHIP_COLS} FROM memberships
+         WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR business_id = ?2) ORDER BY id"
+    ))
+    .bind(user_id)
+    .bind(business_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn delete_membership(tx: &mut Tx, id: &str) -> sqlx::Result<Option<MembershipRow>> {
+    sqlx::query_as(&format!(
+        "DELETE FROM memberships WHERE id = ? RETURNING {MEMBERSHIP_COLS}"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// The roles `user_id` holds, expanded to one row per concrete branch.
+pub async fn user_grants(pool: &SqlitePool, user_id: &str) -> sqlx::Result<Vec<GrantRow>> {
+    sqlx::query_as(
+        "SELECT b.business_id, b.id AS branch_id, b.name AS branch_name, r.name AS role_name, r.scopes
+         FROM memberships m
+         JOIN roles r ON r.id = m.role_id
+         JOIN branches b ON b.business_id = m.business_id
+                        AND (m.branch_id IS NULL OR m.branch_id = b.id)
+         WHERE m.user_id = ?
+         ORDER BY b.name, b.id, r.name",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// [`user_grants`] as domain values.
+pub async fn user_branch_grants(
+    pool: &SqlitePool,
+    user_id: &str,
+) -> sqlx::Result<Vec<crate::domain::branch::Grant>> {
+    Ok(user_grants(pool, user_id)
+        .await?
+        .into_iter()
+        .map(|g| crate::domain::branch::Grant {
+            scopes: from_json_list(&g.scopes),
+            org: g.business_id,
+            branch: g.branch_id,
+            branch_name: g.branch_name,
+            role: g.role_name,
+        })
+        .collect())
+}

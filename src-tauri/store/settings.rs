@@ -1,0 +1,72 @@
+//! Run-time settings an admin may change, as key/value rows (defaults when absent).
+
+use super::Tx;
+use sqlx::SqlitePool;
+
+/// The admin-changeable settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Rotate the signing key when the active one is older; 0 = never.
+    pub key_rotation_days: i64,
+    /// Delete audit events older than this.
+    pub audit_retention_days: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            key_rotation_days: 90,
+            audit_retention_days: 90,
+        }
+    }
+}
+
+const KEY_ROTATION_DAYS: &str = "key_rotation_days";
+const AUDIT_RETENTION_DAYS: &str = "audit_retention_days";
+
+const SELECT_ALL: &str = "SELECT key, value FROM settings";
+
+pub async fn load(pool: &SqlitePool) -> Result<Settings, sqlx::Error> {
+    Ok(from_rows(sqlx::query_as(SELECT_ALL).fetch_all(pool).await?))
+}
+
+/// [`load`] inside a write transaction.
+pub async fn load_in(tx: &mut Tx) -> Result<Settings, sqlx::Error> {
+    Ok(from_rows(
+        sqlx::query_as(SELECT_ALL).fetch_all(&mut **tx).await?,
+    ))
+}
+
+fn from_rows(rows: Vec<(String, String)>) -> Settings {
+    let mut s = Settings::default();
+    for (key, value) in rows {
+        let Ok(v) = value.parse::<i64>() else {
+            tracing::warn!(%key, "ignoring an unreadable setting");
+            continue;
+        };
+        match key.as_str() {
+            KEY_ROTATION_DAYS => s.key_rotation_days = v,
+            AUDIT_RETENTION_DAYS => s.audit_retention_days = v,
+            _ => {}
+        }
+    }
+    s
+}
+
+pub async fn save(tx: &mut Tx, s: &Settings, now: i64) -> Result<(), sqlx::Error> {
+    for (key, value) in [
+        (KEY_ROTATION_DAYS, s.key_rotation_days),
+        (AUDIT_RETENTION_DAYS, s.audit_retention_days),
+    ] {
+        sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(key)
+        .bind(value.to_string())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
