@@ -180,7 +180,13 @@ pub fn router(state: Shared) -> Router {
         .route("/health", get(health))
         .merge(crate::oauth::routes())
         .merge(crate::pages::routes())
-        .nest("/v1", crate::admin::routes())
+        .nest(
+            "/v1",
+            crate::admin::routes().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::admin::idempotency::middleware,
+            )),
+        )
         .merge(crate::console::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -125,6 +125,12 @@ fn parse_event_id(field: &str, v: &str) -> Result<i64, ApiError> {
 }
 
 /// `GET /v1/audit-events`: newest first, `next_cursor` until the last page.
+#[utoipa::path(
+    get, path = "/v1/audit-events", tag = "audit",
+    operation_id = "audit_events_list",
+    params(("type" = Option<String>, Query, description = "Event type"), ("subject" = Option<String>, Query, description = "Subject"), ("client_id" = Option<String>, Query, description = "Client id"), ("branch" = Option<String>, Query, description = "Branch id"), ("outcome" = Option<String>, Query, description = "success or failure"), ("since" = Option<String>, Query, description = "RFC 3339 time or Unix ms"), ("until" = Option<String>, Query, description = "RFC 3339 time or Unix ms"), ("limit" = Option<i64>, Query, description = "Page size"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    responses((status = 200, description = "A page of audit events", body = serde_json::Value))
+)]
 pub async fn list(
     State(s): State<Shared>,
     _admin: Admin,
@@ -161,6 +167,12 @@ struct Tail {
 
 /// `GET /v1/audit-events/stream`: `event: audit` with the event JSON, `id:` = event id.
 /// Without `Last-Event-ID` / `?after=` it starts with events committed from now on.
+#[utoipa::path(
+    get, path = "/v1/audit-events/stream", tag = "audit",
+    operation_id = "audit_events_stream",
+    params(("type" = Option<String>, Query, description = "Event type"), ("subject" = Option<String>, Query, description = "Subject"), ("client_id" = Option<String>, Query, description = "Client id"), ("branch" = Option<String>, Query, description = "Branch id"), ("outcome" = Option<String>, Query, description = "success or failure"), ("since" = Option<String>, Query, description = "RFC 3339 time or Unix ms"), ("until" = Option<String>, Query, description = "RFC 3339 time or Unix ms"), ("after" = Option<i64>, Query, description = "Resume after this event id")),
+    responses((status = 200, description = "Server-sent audit events", content_type = "text/event-stream", body = String))
+)]
 pub async fn stream(
     State(s): State<Shared>,
     admin: Admin,

@@ -1,8 +1,8 @@
 //! `/v1/businesses` and their branches; roles and `/v1/memberships` live in the
 //! submodules. Every change is audited in its own transaction.
 
-mod memberships;
-mod roles;
+pub(super) mod memberships;
+pub(super) mod roles;
 
 use super::{clean_name, Admin, ApiJson};
 use crate::audit::Event;
@@ -34,7 +34,7 @@ pub fn routes() -> Router<Shared> {
         .merge(memberships::routes())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NameBody {
     name: String,
@@ -72,6 +72,12 @@ pub(super) fn admin_event(kind: &str, admin: &Admin, meta: &RequestMeta) -> Even
     Event::success(kind).meta(meta).actor(admin.actor())
 }
 
+#[utoipa::path(
+    post, path = "/v1/businesses", tag = "businesses",
+    operation_id = "businesses_create",
+    request_body = NameBody,
+    responses((status = 201, description = "The created business", body = serde_json::Value))
+)]
 async fn create(
     State(s): State<Shared>,
     admin: Admin,
@@ -94,12 +100,23 @@ async fn create(
     Ok((StatusCode::CREATED, Json(business_json(&b))))
 }
 
+#[utoipa::path(
+    get, path = "/v1/businesses", tag = "businesses",
+    operation_id = "businesses_list",
+    responses((status = 200, description = "All businesses", body = serde_json::Value))
+)]
 async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>, ApiError> {
     let all = orgs::list_businesses(&s.db.read).await?;
     let items: Vec<Value> = all.iter().map(business_json).collect();
     Ok(Json(json!({ "businesses": items })))
 }
 
+#[utoipa::path(
+    get, path = "/v1/businesses/{id}", tag = "businesses",
+    operation_id = "businesses_show",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 200, description = "The business", body = serde_json::Value))
+)]
 async fn show(
     State(s): State<Shared>,
     _admin: Admin,
@@ -108,6 +125,13 @@ async fn show(
     Ok(Json(business_json(&business_or_404(&s, &id).await?)))
 }
 
+#[utoipa::path(
+    patch, path = "/v1/businesses/{id}", tag = "businesses",
+    operation_id = "businesses_update",
+    params(("id" = String, Path, description = "The resource id")),
+    request_body = NameBody,
+    responses((status = 200, description = "The renamed business", body = serde_json::Value))
+)]
 async fn update(
     State(s): State<Shared>,
     admin: Admin,
@@ -130,6 +154,12 @@ async fn update(
     Ok(Json(business_json(&b)))
 }
 
+#[utoipa::path(
+    delete, path = "/v1/businesses/{id}", tag = "businesses",
+    operation_id = "businesses_remove",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 204, description = "The business is deleted"))
+)]
 async fn remove(
     State(s): State<Shared>,
     admin: Admin,
@@ -149,6 +179,13 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post, path = "/v1/businesses/{id}/branches", tag = "businesses",
+    operation_id = "businesses_create_branch",
+    params(("id" = String, Path, description = "The resource id")),
+    request_body = NameBody,
+    responses((status = 201, description = "The created branch", body = serde_json::Value))
+)]
 async fn create_branch(
     State(s): State<Shared>,
     admin: Admin,
@@ -181,6 +218,12 @@ async fn create_branch(
     Ok((StatusCode::CREATED, Json(branch_json(&row))))
 }
 
+#[utoipa::path(
+    get, path = "/v1/businesses/{id}/branches", tag = "businesses",
+    operation_id = "businesses_list_branches",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 200, description = "The business's branches", body = serde_json::Value))
+)]
 async fn list_branches(
     State(s): State<Shared>,
     _admin: Admin,
@@ -192,6 +235,12 @@ async fn list_branches(
     Ok(Json(json!({ "branches": items })))
 }
 
+#[utoipa::path(
+    get, path = "/v1/businesses/{id}/branches/{branch_id}", tag = "businesses",
+    operation_id = "businesses_show_branch",
+    params(("id" = String, Path, description = "The resource id"), ("branch_id" = String, Path, description = "The branch id")),
+    responses((status = 200, description = "The branch", body = serde_json::Value))
+)]
 async fn show_branch(
     State(s): State<Shared>,
     _admin: Admin,
@@ -204,6 +253,13 @@ async fn show_branch(
     Ok(Json(branch_json(&b)))
 }
 
+#[utoipa::path(
+    patch, path = "/v1/businesses/{id}/branches/{branch_id}", tag = "businesses",
+    operation_id = "businesses_update_branch",
+    params(("id" = String, Path, description = "The resource id"), ("branch_id" = String, Path, description = "The branch id")),
+    request_body = NameBody,
+    responses((status = 200, description = "The renamed branch", body = serde_json::Value))
+)]
 async fn update_branch(
     State(s): State<Shared>,
     admin: Admin,
@@ -228,6 +284,12 @@ async fn update_branch(
     Ok(Json(branch_json(&b)))
 }
 
+#[utoipa::path(
+    delete, path = "/v1/businesses/{id}/branches/{branch_id}", tag = "businesses",
+    operation_id = "businesses_remove_branch",
+    params(("id" = String, Path, description = "The resource id"), ("branch_id" = String, Path, description = "The branch id")),
+    responses((status = 204, description = "The branch is deleted"))
+)]
 async fn remove_branch(
     State(s): State<Shared>,
     admin: Admin,

@@ -54,6 +54,11 @@ impl From<KeyChangeError> for ApiError {
     }
 }
 
+#[utoipa::path(
+    get, path = "/v1/keys", tag = "keys",
+    operation_id = "keys_list",
+    responses((status = 200, description = "All signing keys", body = serde_json::Value))
+)]
 pub async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>, ApiError> {
     let t = now();
     let keys: Vec<Value> = list_keys(&s.db.read)
@@ -64,6 +69,12 @@ pub async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>,
     Ok(Json(json!({ "keys": keys })))
 }
 
+#[utoipa::path(
+    get, path = "/v1/keys/{kid}", tag = "keys",
+    operation_id = "keys_show",
+    params(("kid" = String, Path, description = "The key id")),
+    responses((status = 200, description = "The key", body = serde_json::Value))
+)]
 pub async fn show(
     State(s): State<Shared>,
     _admin: Admin,
@@ -77,6 +88,11 @@ pub async fn show(
     Ok(Json(key_json(key, now())))
 }
 
+#[utoipa::path(
+    post, path = "/v1/keys:rotate", tag = "keys",
+    operation_id = "keys_rotate",
+    responses((status = 200, description = "The new active key", body = serde_json::Value))
+)]
 pub async fn rotate(
     State(s): State<Shared>,
     admin: Admin,
@@ -87,6 +103,12 @@ pub async fn rotate(
 }
 
 /// `POST /v1/keys/{kid}:retire`: the only action on a single key.
+#[utoipa::path(
+    post, path = "/v1/keys/{kid}:retire", tag = "keys",
+    operation_id = "keys_action",
+    params(("kid" = String, Path, description = "The key id")),
+    responses((status = 200, description = "The retired key", body = serde_json::Value))
+)]
 pub async fn action(
     State(s): State<Shared>,
     admin: Admin,
@@ -100,6 +122,11 @@ pub async fn action(
     Ok(Json(key_json(&row, now())))
 }
 
+#[utoipa::path(
+    post, path = "/v1/keys:delete-expired", tag = "keys",
+    operation_id = "keys_delete_expired",
+    responses((status = 200, description = "How many keys were deleted", body = serde_json::Value))
+)]
 pub async fn delete_expired(
     State(s): State<Shared>,
     admin: Admin,

@@ -3,7 +3,9 @@
 
 mod audit_events;
 mod businesses;
+pub(crate) mod idempotency;
 mod keys;
+mod openapi;
 mod products;
 mod settings;
 mod users;
@@ -72,6 +74,7 @@ pub fn routes() -> Router<Shared> {
         .merge(audit_events::routes())
         .merge(businesses::routes())
         .merge(settings::routes())
+        .merge(openapi::routes())
         .fallback(|| async { ApiError::not_found("endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

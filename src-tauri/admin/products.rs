@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProduct {
     name: String,
@@ -92,6 +92,12 @@ fn check_ttl(
     Ok(v)
 }
 
+#[utoipa::path(
+    post, path = "/v1/products", tag = "products",
+    operation_id = "products_create",
+    request_body = CreateProduct,
+    responses((status = 201, description = "The created product (with a server secret, shown once)", body = serde_json::Value))
+)]
 pub async fn create(
     State(s): State<Shared>,
     admin: Admin,
@@ -199,6 +205,11 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(out)))
 }
 
+#[utoipa::path(
+    get, path = "/v1/products", tag = "products",
+    operation_id = "products_list",
+    responses((status = 200, description = "All products", body = serde_json::Value))
+)]
 pub async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>, ApiError> {
     let rows = clients::list_products(&s.db.read).await?;
     let mut products = Vec::with_capacity(rows.len());
@@ -208,6 +219,12 @@ pub async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>,
     Ok(Json(json!({ "products": products })))
 }
 
+#[utoipa::path(
+    get, path = "/v1/products/{id}", tag = "products",
+    operation_id = "products_get_one",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 200, description = "The product", body = serde_json::Value))
+)]
 pub async fn get_one(
     State(s): State<Shared>,
     _admin: Admin,
@@ -219,6 +236,12 @@ pub async fn get_one(
     Ok(Json(product_json(&s.db.read, &row).await?))
 }
 
+#[utoipa::path(
+    post, path = "/v1/products/{id}/secret:rotate", tag = "products",
+    operation_id = "products_rotate_secret",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 200, description = "The new server secret, shown once", body = serde_json::Value))
+)]
 pub async fn rotate_secret(
     State(s): State<Shared>,
     admin: Admin,

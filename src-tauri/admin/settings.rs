@@ -18,7 +18,7 @@ pub fn routes() -> Router<Shared> {
     Router::new().route("/settings", get(show).patch(update))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
     #[serde(default)]
@@ -45,10 +45,21 @@ fn check_range(field: &str, value: i64, min: i64, max: i64) -> Result<i64, ApiEr
     }
 }
 
+#[utoipa::path(
+    get, path = "/v1/settings", tag = "settings",
+    operation_id = "settings_show",
+    responses((status = 200, description = "The settings", body = serde_json::Value))
+)]
 pub async fn show(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>, ApiError> {
     Ok(Json(settings_json(&settings::load(&s.db.read).await?)))
 }
 
+#[utoipa::path(
+    patch, path = "/v1/settings", tag = "settings",
+    operation_id = "settings_update",
+    request_body = SettingsPatch,
+    responses((status = 200, description = "The updated settings", body = serde_json::Value))
+)]
 pub async fn update(
     State(s): State<Shared>,
     admin: Admin,

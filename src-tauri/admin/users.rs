@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 pub const USER_UPDATED: &str = "admin.user.updated";
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     email: String,
@@ -83,6 +83,12 @@ pub fn validate_password(password: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+#[utoipa::path(
+    post, path = "/v1/users", tag = "users",
+    operation_id = "users_create",
+    request_body = CreateUser,
+    responses((status = 201, description = "The created user", body = serde_json::Value))
+)]
 pub async fn create(
     State(s): State<Shared>,
     admin: Admin,
@@ -129,6 +135,12 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(user_json(&user))))
 }
 
+#[utoipa::path(
+    post, path = "/v1/users/{id}/suspend", tag = "users",
+    operation_id = "users_suspend",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 200, description = "The suspended user", body = serde_json::Value))
+)]
 pub async fn suspend(
     State(s): State<Shared>,
     admin: Admin,
@@ -152,6 +164,12 @@ pub async fn suspend(
     Ok(Json(user_json(&user)))
 }
 
+#[utoipa::path(
+    get, path = "/v1/users/{id}", tag = "users",
+    operation_id = "users_get_one",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 200, description = "The user", body = serde_json::Value))
+)]
 pub async fn get_one(
     State(s): State<Shared>,
     _admin: Admin,
@@ -165,6 +183,12 @@ pub async fn get_one(
 
 /// `GET /v1/users?q=&status=&limit=&cursor=`: ordered by id (creation order); the
 /// cursor is the last id of the previous page.
+#[utoipa::path(
+    get, path = "/v1/users", tag = "users",
+    operation_id = "users_list",
+    params(("q" = Option<String>, Query, description = "Search e-mail and names"), ("status" = Option<String>, Query, description = "active or suspended"), ("limit" = Option<i64>, Query, description = "Page size"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    responses((status = 200, description = "A page of users", body = serde_json::Value))
+)]
 pub async fn list(
     State(s): State<Shared>,
     _admin: Admin,
@@ -208,7 +232,7 @@ pub async fn list(
     Ok(Json(json!({"users": list, "next_cursor": next})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     #[serde(default, deserialize_with = "nullable")]
@@ -254,6 +278,13 @@ fn optional_name(
 
 /// `PATCH /v1/users/{id}`: absent fields stay, `null` clears the optional ones. A new
 /// email is unverified unless `email_verified` is sent with it.
+#[utoipa::path(
+    patch, path = "/v1/users/{id}", tag = "users",
+    operation_id = "users_update",
+    params(("id" = String, Path, description = "The resource id")),
+    request_body = UpdateUser,
+    responses((status = 200, description = "The updated user", body = serde_json::Value))
+)]
 pub async fn update(
     State(s): State<Shared>,
     admin: Admin,

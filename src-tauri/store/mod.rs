@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod clients;
+pub mod idempotency;
 pub mod keys;
 pub mod orgs;
 pub mod sessions;

@@ -21,7 +21,7 @@ pub fn routes() -> Router<Shared> {
         .route("/memberships/{id}", get(show).delete(remove))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateMembership {
     user_id: String,
@@ -79,6 +79,12 @@ async fn check_refs(s: &Shared, b: &CreateMembership) -> Result<(), ApiError> {
     Ok(())
 }
 
+#[utoipa::path(
+    post, path = "/v1/memberships", tag = "memberships",
+    operation_id = "memberships_create",
+    request_body = CreateMembership,
+    responses((status = 201, description = "The created membership", body = serde_json::Value))
+)]
 async fn create(
     State(s): State<Shared>,
     admin: Admin,
@@ -110,6 +116,12 @@ async fn create(
     Ok((StatusCode::CREATED, Json(membership_json(&row))))
 }
 
+#[utoipa::path(
+    get, path = "/v1/memberships", tag = "memberships",
+    operation_id = "memberships_list",
+    params(("user_id" = Option<String>, Query, description = "Only this user's memberships"), ("business_id" = Option<String>, Query, description = "Only this business's memberships")),
+    responses((status = 200, description = "Memberships", body = serde_json::Value))
+)]
 async fn list(
     State(s): State<Shared>,
     _admin: Admin,
@@ -132,6 +144,12 @@ async fn list(
     Ok(Json(json!({ "memberships": items })))
 }
 
+#[utoipa::path(
+    get, path = "/v1/memberships/{id}", tag = "memberships",
+    operation_id = "memberships_show",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 200, description = "The membership", body = serde_json::Value))
+)]
 async fn show(
     State(s): State<Shared>,
     _admin: Admin,
@@ -143,6 +161,12 @@ async fn show(
     Ok(Json(membership_json(&m)))
 }
 
+#[utoipa::path(
+    delete, path = "/v1/memberships/{id}", tag = "memberships",
+    operation_id = "memberships_remove",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 204, description = "The membership is deleted"))
+)]
 async fn remove(
     State(s): State<Shared>,
     admin: Admin,

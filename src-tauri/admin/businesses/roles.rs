@@ -23,7 +23,7 @@ pub fn routes() -> Router<Shared> {
         )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRole {
     name: String,
@@ -31,7 +31,7 @@ pub struct CreateRole {
     scopes: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRole {
     #[serde(default)]
@@ -76,6 +76,13 @@ async fn check_scopes(s: &Shared, scopes: &[String]) -> Result<Vec<String>, ApiE
 
 const DUPLICATE: &str = "this business already has a role with that name";
 
+#[utoipa::path(
+    post, path = "/v1/businesses/{id}/roles", tag = "businesses",
+    operation_id = "roles_create",
+    params(("id" = String, Path, description = "The resource id")),
+    request_body = CreateRole,
+    responses((status = 201, description = "The created role", body = serde_json::Value))
+)]
 async fn create(
     State(s): State<Shared>,
     admin: Admin,
@@ -116,6 +123,12 @@ async fn find(s: &Shared, business_id: &str, id: &str) -> Result<RoleRow, ApiErr
         .ok_or_else(|| ApiError::not_found("role"))
 }
 
+#[utoipa::path(
+    get, path = "/v1/businesses/{id}/roles", tag = "businesses",
+    operation_id = "roles_list",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 200, description = "The business's roles", body = serde_json::Value))
+)]
 async fn list(
     State(s): State<Shared>,
     _admin: Admin,
@@ -127,6 +140,12 @@ async fn list(
     Ok(Json(json!({ "roles": items })))
 }
 
+#[utoipa::path(
+    get, path = "/v1/businesses/{id}/roles/{role_id}", tag = "businesses",
+    operation_id = "roles_show",
+    params(("id" = String, Path, description = "The resource id"), ("role_id" = String, Path, description = "The role id")),
+    responses((status = 200, description = "The role", body = serde_json::Value))
+)]
 async fn show(
     State(s): State<Shared>,
     _admin: Admin,
@@ -135,6 +154,13 @@ async fn show(
     Ok(Json(role_json(&find(&s, &business_id, &id).await?)))
 }
 
+#[utoipa::path(
+    patch, path = "/v1/businesses/{id}/roles/{role_id}", tag = "businesses",
+    operation_id = "roles_update",
+    params(("id" = String, Path, description = "The resource id"), ("role_id" = String, Path, description = "The role id")),
+    request_body = UpdateRole,
+    responses((status = 200, description = "The updated role", body = serde_json::Value))
+)]
 async fn update(
     State(s): State<Shared>,
     admin: Admin,
@@ -166,6 +192,12 @@ async fn update(
     Ok(Json(role_json(&row)))
 }
 
+#[utoipa::path(
+    delete, path = "/v1/businesses/{id}/roles/{role_id}", tag = "businesses",
+    operation_id = "roles_remove",
+    params(("id" = String, Path, description = "The resource id"), ("role_id" = String, Path, description = "The role id")),
+    responses((status = 204, description = "The role is deleted"))
+)]
 async fn remove(
     State(s): State<Shared>,
     admin: Admin,

@@ -23,7 +23,7 @@ pub const PRODUCT_DELETED: &str = "admin.product.deleted";
 pub const SERVER_CLIENT_CREATED: &str = "admin.server_client.created";
 pub const SERVER_CLIENT_DELETED: &str = "admin.server_client.deleted";
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProduct {
     #[serde(default, deserialize_with = "nullable")]
@@ -50,6 +50,13 @@ fn dedup(items: &[String]) -> Vec<String> {
     out
 }
 
+#[utoipa::path(
+    patch, path = "/v1/products/{id}", tag = "products",
+    operation_id = "products_update",
+    params(("id" = String, Path, description = "The resource id")),
+    request_body = UpdateProduct,
+    responses((status = 200, description = "The updated product", body = serde_json::Value))
+)]
 pub async fn update(
     State(s): State<Shared>,
     admin: Admin,
@@ -150,6 +157,12 @@ pub async fn update(
     Ok(Json(product_json(&s.db.read, &p).await?))
 }
 
+#[utoipa::path(
+    delete, path = "/v1/products/{id}", tag = "products",
+    operation_id = "products_delete",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 204, description = "The product is deleted"))
+)]
 pub async fn delete(
     State(s): State<Shared>,
     admin: Admin,
@@ -182,6 +195,12 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post, path = "/v1/products/{id}/server-client", tag = "products",
+    operation_id = "products_add_server_client",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 201, description = "The server client and its secret, shown once", body = serde_json::Value))
+)]
 pub async fn add_server_client(
     State(s): State<Shared>,
     admin: Admin,
@@ -233,6 +252,12 @@ pub async fn add_server_client(
     Ok((StatusCode::CREATED, Json(out)))
 }
 
+#[utoipa::path(
+    delete, path = "/v1/products/{id}/server-client", tag = "products",
+    operation_id = "products_delete_server_client",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 204, description = "The server client is deleted"))
+)]
 pub async fn delete_server_client(
     State(s): State<Shared>,
     admin: Admin,

@@ -21,7 +21,7 @@ pub const URI_REMOVED: &str = "admin.redirect_uri.removed";
 /// The most URIs of one kind a client may hold (as at product creation).
 const MAX_URIS: i64 = 50;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddUri {
     uri: String,
@@ -113,6 +113,13 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    post, path = "/v1/products/{id}/redirect-uris", tag = "products",
+    operation_id = "products_add_redirect_uri",
+    params(("id" = String, Path, description = "The resource id")),
+    request_body = AddUri,
+    responses((status = 201, description = "The product's redirect URIs", body = serde_json::Value))
+)]
 pub async fn add_redirect_uri(
     State(s): State<Shared>,
     admin: Admin,
@@ -123,6 +130,12 @@ pub async fn add_redirect_uri(
     add(s, admin, meta, id, LOGIN, body.uri).await
 }
 
+#[utoipa::path(
+    delete, path = "/v1/products/{id}/redirect-uris", tag = "products",
+    operation_id = "products_remove_redirect_uri",
+    params(("id" = String, Path, description = "The resource id"), ("uri" = Option<String>, Query, description = "The URI to remove")),
+    responses((status = 204, description = "The URI is removed"))
+)]
 pub async fn remove_redirect_uri(
     State(s): State<Shared>,
     admin: Admin,
@@ -133,6 +146,13 @@ pub async fn remove_redirect_uri(
     remove(s, admin, meta, id, LOGIN, q).await
 }
 
+#[utoipa::path(
+    post, path = "/v1/products/{id}/post-logout-redirect-uris", tag = "products",
+    operation_id = "products_add_logout_uri",
+    params(("id" = String, Path, description = "The resource id")),
+    request_body = AddUri,
+    responses((status = 201, description = "The product's post-logout redirect URIs", body = serde_json::Value))
+)]
 pub async fn add_logout_uri(
     State(s): State<Shared>,
     admin: Admin,
@@ -143,6 +163,12 @@ pub async fn add_logout_uri(
     add(s, admin, meta, id, LOGOUT, body.uri).await
 }
 
+#[utoipa::path(
+    delete, path = "/v1/products/{id}/post-logout-redirect-uris", tag = "products",
+    operation_id = "products_remove_logout_uri",
+    params(("id" = String, Path, description = "The resource id"), ("uri" = Option<String>, Query, description = "The URI to remove")),
+    responses((status = 204, description = "The URI is removed"))
+)]
 pub async fn remove_logout_uri(
     State(s): State<Shared>,
     admin: Admin,

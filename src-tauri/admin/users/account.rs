@@ -23,7 +23,7 @@ pub const SESSIONS_REVOKED: &str = "admin.user.sessions_revoked";
 /// The most sessions one listing returns (newest first).
 const MAX_SESSIONS: i64 = 500;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetPassword {
     password: String,
@@ -35,6 +35,13 @@ async fn require_user(s: &Shared, id: &str) -> Result<users::UserRow, ApiError> 
         .ok_or_else(|| ApiError::not_found("user"))
 }
 
+#[utoipa::path(
+    post, path = "/v1/users/{id}/password", tag = "users",
+    operation_id = "users_set_password",
+    params(("id" = String, Path, description = "The resource id")),
+    request_body = SetPassword,
+    responses((status = 204, description = "The password is set"))
+)]
 pub async fn set_password(
     State(s): State<Shared>,
     admin: Admin,
@@ -70,6 +77,12 @@ pub async fn set_password(
 
 /// Lifts a suspension. Suspension blocked (never revoked) the user's tokens, so refresh
 /// tokens that have not expired work again; the SSO sessions it ended stay ended.
+#[utoipa::path(
+    post, path = "/v1/users/{id}/unsuspend", tag = "users",
+    operation_id = "users_unsuspend",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 200, description = "The active user", body = serde_json::Value))
+)]
 pub async fn unsuspend(
     State(s): State<Shared>,
     admin: Admin,
@@ -92,6 +105,12 @@ pub async fn unsuspend(
 
 /// Deletes the user; sessions, codes, refresh families and memberships cascade, and
 /// access tokens stop being active because their subject no longer exists.
+#[utoipa::path(
+    delete, path = "/v1/users/{id}", tag = "users",
+    operation_id = "users_delete",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 204, description = "The user is deleted"))
+)]
 pub async fn delete(
     State(s): State<Shared>,
     admin: Admin,
@@ -116,6 +135,12 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get, path = "/v1/users/{id}/sessions", tag = "users",
+    operation_id = "users_list_sessions",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 200, description = "The user's sessions", body = serde_json::Value))
+)]
 pub async fn list_sessions(
     State(s): State<Shared>,
     _admin: Admin,
@@ -139,6 +164,12 @@ pub async fn list_sessions(
 }
 
 /// Ends every SSO session of the user and revokes all of the user's refresh families.
+#[utoipa::path(
+    delete, path = "/v1/users/{id}/sessions", tag = "users",
+    operation_id = "users_end_sessions",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 204, description = "All the user's sessions are ended"))
+)]
 pub async fn end_sessions(
     State(s): State<Shared>,
     admin: Admin,
@@ -165,6 +196,12 @@ pub async fn end_sessions(
 }
 
 /// Ends one SSO session and revokes the refresh families started in it.
+#[utoipa::path(
+    delete, path = "/v1/users/{id}/sessions/{session_id}", tag = "users",
+    operation_id = "users_end_session",
+    params(("id" = String, Path, description = "The resource id"), ("session_id" = String, Path, description = "The session id")),
+    responses((status = 204, description = "The session is ended"))
+)]
 pub async fn end_session(
     State(s): State<Shared>,
     admin: Admin,

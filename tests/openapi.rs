@@ -1,0 +1,317 @@
+//! GET /v1/openapi.json: public, OpenAPI 3.1, valid per openapi-spec-validator, and in step
+//! with the router (every routed method and path documented, nothing documented unrouted).
+mod common;
+use common::*;
+use reqwest::Method;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::process::Command;
+
+/// Every (method, path) the /v1 router serves today.
+const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/v1/openapi.json"),
+    ("GET", "/v1/users"),
+    ("POST", "/v1/users"),
+    ("GET", "/v1/users/{id}"),
+    ("PATCH", "/v1/users/{id}"),
+    ("DELETE", "/v1/users/{id}"),
+    ("POST", "/v1/users/{id}/suspend"),
+    ("POST", "/v1/users/{id}/unsuspend"),
+    ("POST", "/v1/users/{id}/password"),
+    ("GET", "/v1/users/{id}/sessions"),
+    ("DELETE", "/v1/users/{id}/sessions"),
+    ("DELETE", "/v1/users/{id}/sessions/{session_id}"),
+    ("GET", "/v1/products"),
+    ("POST", "/v1/products"),
+    ("GET", "/v1/products/{id}"),
+    ("PATCH", "/v1/products/{id}"),
+    ("DELETE", "/v1/products/{id}"),
+    ("POST", "/v1/products/{id}/secret:rotate"),
+    ("POST", "/v1/products/{id}/server-client"),
+    ("DELETE", "/v1/products/{id}/server-client"),
+    ("POST", "/v1/products/{id}/redirect-uris"),
+    ("DELETE", "/v1/products/{id}/redirect-uris"),
+    ("POST", "/v1/products/{id}/post-logout-redirect-uris"),
+    ("DELETE", "/v1/products/{id}/post-logout-redirect-uris"),
+    ("GET", "/v1/keys"),
+    ("POST", "/v1/keys:rotate"),
+    ("POST", "/v1/keys:delete-expired"),
+    ("GET", "/v1/keys/{kid}"),
+    ("POST", "/v1/keys/{kid}:retire"),
+    ("GET", "/v1/audit-events"),
+    ("GET", "/v1/audit-events/stream"),
+    ("GET", "/v1/businesses"),
+    ("POST", "/v1/businesses"),
+    ("GET", "/v1/businesses/{id}"),
+    ("PATCH", "/v1/businesses/{id}"),
+    ("DELETE", "/v1/businesses/{id}"),
+    ("GET", "/v1/businesses/{id}/branches"),
+    ("POST", "/v1/businesses/{id}/branches"),
+    ("GET", "/v1/businesses/{id}/branches/{branch_id}"),
+    ("PATCH", "/v1/businesses/{id}/branches/{branch_id}"),
+    ("DELETE", "/v1/businesses/{id}/branches/{branch_id}"),
+    ("GET", "/v1/businesses/{id}/roles"),
+    ("POST", "/v1/businesses/{id}/roles"),
+    ("GET", "/v1/businesses/{id}/roles/{role_id}"),
+    ("PATCH", "/v1/businesses/{id}/roles/{role_id}"),
+    ("DELETE", "/v1/businesses/{id}/roles/{role_id}"),
+    ("GET", "/v1/memberships"),
+    ("POST", "/v1/memberships"),
+    ("GET", "/v1/memberships/{id}"),
+    ("DELETE", "/v1/memberships/{id}"),
+    ("GET", "/v1/settings"),
+    ("PATCH", "/v1/settings"),
+];
+
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// The documented (METHOD, path) pairs.
+fn operations(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut ops = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            ops.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    ops
+}
+
+/// A concrete URL for a template: every `{param}` becomes `p1`.
+fn concrete(template: &str) -> String {
+    let mut out = String::new();
+    let mut in_param = false;
+    for c in template.chars() {
+        match c {
+            '{' => in_param = true,
+            '}' => {
+                in_param = false;
+                out.push_str("p1");
+            }
+            _ if !in_param => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether a URL matches a path template (a `{param}` matches a non-empty run without `/`).
+fn matches(template: &str, url: &str) -> bool {
+    let (t, u): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), url.split('/').collect());
+    t.len() == u.len()
+        && t.iter().zip(&u).all(|(t, u)| match t.split_once('{') {
+            None => t == u,
+            Some((pre, rest)) => {
+                let post = rest.split_once('}').map_or("", |(_, p)| p);
+                u.len() > pre.len() + post.len() && u.starts_with(pre) && u.ends_with(post)
+            }
+        })
+}
+
+async fn fetch_doc(fx: &Fixture) -> Value {
+    let r = Reply::read(
+        fx.http
+            .get(fx.url("/v1/openapi.json"))
+            .send()
+            .await
+            .expect("GET openapi.json"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "served without a token: {}", r.text);
+    let ct = r.header("content-type").unwrap_or_default();
+    assert!(ct.starts_with("application/json"), "{ct}");
+    r.json
+}
+
+#[tokio::test]
+async fn openapi_document_lists_every_route() {
+    let fx = Fixture::new().await;
+    let doc = fetch_doc(&fx).await;
+    let version = doc["openapi"].as_str().unwrap_or_default();
+    assert!(version.starts_with("3.1."), "openapi: {version}");
+
+    let expected: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    let documented = operations(&doc);
+    let missing: Vec<_> = expected.difference(&documented).collect();
+    let extra: Vec<_> = documented.difference(&expected).collect();
+    assert!(missing.is_empty(), "routed but not documented: {missing:?}");
+    assert!(extra.is_empty(), "documented but not routed: {extra:?}");
+
+    // The router agrees: each documented operation reaches its handler (401 without a token,
+    // not the 404/405 fallbacks), and undocumented methods on documented paths are 405 (or the
+    // `endpoint not found` 404 that `POST /v1/keys/{kid}` without `:retire` gives).
+    for (method, path) in &documented {
+        let url = concrete(path);
+        let m = Method::from_bytes(method.as_bytes()).expect("method");
+        let r = Reply::read(
+            fx.http
+                .request(m, fx.url(&url))
+                .send()
+                .await
+                .expect("probe"),
+        )
+        .await;
+        let want = if path == "/v1/openapi.json" { 200 } else { 401 };
+        assert_eq!(r.status, want, "{method} {url}: {}", r.text);
+        for other in METHODS {
+            let routed_elsewhere = documented
+                .iter()
+                .any(|(m, p)| m == other && matches(p, &url));
+            if routed_elsewhere {
+                continue;
+            }
+            let m = Method::from_bytes(other.as_bytes()).expect("method");
+            let r = fx.admin(m, &url, None).await;
+            let unrouted = r.status == 405
+                || (r.status == 404 && r.json["error"]["message"] == "endpoint not found");
+            assert!(
+                unrouted,
+                "{other} {url} is routed but not documented: {} {}",
+                r.status, r.text
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn openapi_operations_describe_params_bodies_errors_and_security() {
+    let fx = Fixture::new().await;
+    let doc = fetch_doc(&fx).await;
+    let schemes = &doc["components"]["securitySchemes"]["bearer"];
+    assert_eq!(schemes["type"], "http");
+    assert_eq!(schemes["scheme"], "bearer");
+    assert_eq!(doc["security"], serde_json::json!([{"bearer": ["admin"]}]));
+    let envelope = &doc["components"]["schemas"]["ErrorEnvelope"];
+    assert_eq!(
+        envelope["properties"]["error"]["$ref"],
+        "#/components/schemas/ErrorDetail"
+    );
+    let detail = &doc["components"]["schemas"]["ErrorDetail"];
+    for field in ["code", "message", "type", "field"] {
+        assert!(
+            detail["properties"].get(field).is_some(),
+            "ErrorDetail.{field}"
+        );
+    }
+
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let what = format!("{method} {path}");
+            let params: Vec<&Value> = op["parameters"].as_array().into_iter().flatten().collect();
+            for name in path.split('{').skip(1).filter_map(|s| s.split_once('}')) {
+                let declared = params
+                    .iter()
+                    .any(|p| p["in"] == "path" && p["name"] == name.0);
+                assert!(declared, "{what}: path param {}", name.0);
+            }
+            let responses = op["responses"].as_object().expect("responses");
+            assert!(
+                responses.keys().any(|s| s.starts_with('2')),
+                "{what}: success"
+            );
+            if path == "/v1/openapi.json" {
+                assert_eq!(op["security"], serde_json::json!([{}]), "public document");
+                continue;
+            }
+            let mut errors = vec!["401", "403"];
+            if path.contains('{') {
+                errors.push("404");
+            }
+            if method != "get" {
+                errors.push("409");
+            }
+            if op.get("requestBody").is_some() {
+                errors.extend(["400", "413", "415", "422"]);
+            }
+            for status in errors {
+                let schema = &responses.get(status).unwrap_or(&Value::Null)["content"]
+                    ["application/json"]["schema"]["$ref"];
+                assert_eq!(
+                    schema, "#/components/schemas/ErrorEnvelope",
+                    "{what} {status}"
+                );
+            }
+        }
+    }
+
+    // Request bodies and query parameters are described, with the JSON shapes the API takes.
+    let body = |method: &str, path: &str| -> Value {
+        let r = &doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+            ["$ref"];
+        let name = r
+            .as_str()
+            .unwrap_or_default()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
+        doc["components"]["schemas"][name].clone()
+    };
+    let create_user = body("post", "/v1/users");
+    assert_eq!(
+        create_user["additionalProperties"], false,
+        "deny_unknown_fields"
+    );
+    let required = create_user["required"].as_array().expect("required");
+    assert!(required.contains(&"email".into()) && required.contains(&"password".into()));
+    assert!(body("patch", "/v1/settings")["properties"]
+        .get("key_rotation_days")
+        .is_some());
+    assert!(body("post", "/v1/memberships")["properties"]
+        .get("role_id")
+        .is_some());
+    let query = |path: &str| -> Vec<String> {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "query")
+            .filter_map(|p| p["name"].as_str().map(String::from))
+            .collect()
+    };
+    assert_eq!(query("/v1/users"), ["q", "status", "limit", "cursor"]);
+    assert!(query("/v1/audit-events").contains(&"outcome".to_string()));
+    assert!(query("/v1/memberships").contains(&"business_id".to_string()));
+
+    // A real error fits the documented envelope.
+    let r = fx.admin(Method::GET, "/v1/users/nope", None).await;
+    assert_eq!(r.status, 404);
+    for key in r.json["error"].as_object().expect("error").keys() {
+        assert!(
+            detail["properties"].get(key).is_some(),
+            "undocumented error field {key}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn openapi_document_passes_openapi_spec_validator() {
+    let fx = Fixture::new().await;
+    let doc = fetch_doc(&fx).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("openapi.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&doc).expect("json")).expect("write");
+    let importable = Command::new("python3")
+        .args(["-c", "import openapi_spec_validator"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !importable {
+        let pip = Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "openapi-spec-validator"])
+            .status()
+            .expect("run pip");
+        assert!(pip.success(), "pip install openapi-spec-validator failed");
+    }
+    let out = Command::new("python3")
+        .args(["-m", "openapi_spec_validator"])
+        .arg(&file)
+        .output()
+        .expect("run openapi_spec_validator");
+    assert!(
+        out.status.success(),
+        "openapi-spec-validator rejected the document:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
