@@ -1,0 +1,17 @@
+//! Tessera console: a Leptos (client-side rendered) app that runs in a browser at
+//! `/console/` and inside the desktop window. `app` holds the shell, `pages/` one module
+//! per screen, `components/` the small reusable pieces, `api` how facts are fetched.
+
+mod api;
+mod app;
+mod components;
+mod pages;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    // index.html shows a "loading" note until the wasm has started; the app replaces it.
+    if let Some(boot) = leptos::prelude::document().get_element_by_id("boot") {
+        boot.remove();
+    }
+    leptos::mount::mount_to_body(app::App);
+}
