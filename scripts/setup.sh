@@ -32,8 +32,8 @@ desktop_packages=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-de
 
 packages=("${base_packages[@]}" "${test_packages[@]}")
 $headless || packages+=("${desktop_packages[@]}")
-# Browser tests of the console live in tests/e2e (npm, playwright-core) when present.
-[[ -f tests/e2e/package.json ]] && packages+=(nodejs npm)
+# Node.js >= 20 with npm is on this machine kind already (Debian's nodejs 18 is too old for
+# openid-client 6 and playwright; don't mix Debian's npm with it). Checked below.
 
 missing=()
 for package in "${packages[@]}"; do
@@ -87,6 +87,21 @@ else
     log "installing wasm-bindgen CLI $want into .tools/ (a few minutes)"
     # Not --locked: its lockfile pins a dependency version the registry here does not serve.
     cargo install wasm-bindgen-cli --version "=$want" --root .tools
+fi
+
+# --- interop tests (tests/interop_other_languages.rs): node openid-client, Python PyJWT ---
+node_major=$(node --version 2>/dev/null | sed 's/^v\([0-9]*\).*/\1/')
+if (( ${node_major:-0} < 20 )) || ! command -v npm >/dev/null; then
+    echo "setup.sh: the interop tests need Node.js >= 20 with npm (Debian 12's nodejs is 18: use NodeSource 20.x)" >&2
+    exit 1
+fi
+if [[ ! -f tests/interop/node/node_modules/openid-client/package.json ]]; then
+    log "installing the interop-test packages (tests/interop/node)"
+    npm ci --prefix tests/interop/node --no-audit --no-fund --loglevel=error
+fi
+if ! python3 -c 'import jwt, cryptography, openapi_spec_validator' 2>/dev/null; then
+    log "installing PyJWT, cryptography and openapi-spec-validator (pip)"
+    python3 -m pip install -q -r tests/interop/python/requirements.txt openapi-spec-validator
 fi
 
 # --- the console ---------------------------------------------------------------------------
