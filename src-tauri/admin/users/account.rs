@@ -61,16 +61,16 @@ pub async fn set_password(
     if !users::set_password_hash(&mut tx, &id, &hash, now).await? {
         return Err(ApiError::not_found("user"));
     }
-    let ended = sessions::end_user_sessions(&mut tx, &id, now).await?;
-    let families =
-        sessions::revoke_user_families(&mut tx, &id, None, "password_changed", now).await?;
-    Event::success(PASSWORD_SET)
-        .meta(&meta)
-        .actor(admin.actor())
-        .subject(&id)
-        .detail(json!({"sessions_ended": ended, "families_revoked": families}))
-        .write(&mut tx)
-        .await?;
+    sign_out_everywhere(
+        &mut tx,
+        &meta,
+        &admin,
+        &id,
+        PASSWORD_SET,
+        "password_changed",
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -181,16 +181,16 @@ pub async fn end_sessions(
     if users::user_status(&mut tx, &id).await?.is_none() {
         return Err(ApiError::not_found("user"));
     }
-    let ended = sessions::end_user_sessions(&mut tx, &id, now).await?;
-    let families =
-        sessions::revoke_user_families(&mut tx, &id, None, "sessions_revoked", now).await?;
-    Event::success(SESSIONS_REVOKED)
-        .meta(&meta)
-        .actor(admin.actor())
-        .subject(&id)
-        .detail(json!({"sessions_ended": ended, "families_revoked": families}))
-        .write(&mut tx)
-        .await?;
+    sign_out_everywhere(
+        &mut tx,
+        &meta,
+        &admin,
+        &id,
+        SESSIONS_REVOKED,
+        "sessions_revoked",
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -225,4 +225,27 @@ pub async fn end_session(
         .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends every SSO session of the user and revokes all their refresh families (and the
+/// access tokens issued in them), recording `event` in the same transaction.
+async fn sign_out_everywhere(
+    tx: &mut crate::store::Tx,
+    meta: &RequestMeta,
+    admin: &Admin,
+    id: &str,
+    event: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    let ended = sessions::end_user_sessions(tx, id, now).await?;
+    let families = sessions::revoke_user_families(tx, id, None, reason, now).await?;
+    Event::success(event)
+        .meta(meta)
+        .actor(admin.actor())
+        .subject(id)
+        .detail(json!({"sessions_ended": ended, "families_revoked": families}))
+        .write(tx)
+        .await?;
+    Ok(())
 }
