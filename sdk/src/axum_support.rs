@@ -1,0 +1,203 @@
+//! axum integration: the [`Caller`] extractor and the [`require_scope`] layer, both
+//! answering RFC 6750 errors (`401 invalid_token`, `403 insufficient_scope`).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::error::TokenRejection;
+use crate::verifier::{Caller, Verifier};
+
+/// Why a request was refused; answers with the matching status and `WWW-Authenticate`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthRejection {
+    /// 401 `Bearer error="invalid_token"`: missing, malformed, expired, ... token.
+    InvalidToken(TokenRejection),
+    /// 403 `Bearer error="insufficient_scope", scope="..."`.
+    InsufficientScope(String),
+    /// 500: no [`Verifier`] reachable from the request (a wiring mistake).
+    NoVerifier,
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        let (status, challenge, error, description) = match &self {
+            AuthRejection::InvalidToken(why) => (
+                StatusCode::UNAUTHORIZED,
+                r#"Bearer error="invalid_token""#.to_string(),
+                "invalid_token",
+                why.to_string(),
+            ),
+            AuthRejection::InsufficientScope(scope) => (
+                StatusCode::FORBIDDEN,
+                // Scope tokens never contain `"` or `\` (RFC 6749 §3.3), so no escaping.
+                format!(r#"Bearer error="insufficient_scope", scope="{scope}""#),
+                "insufficient_scope",
+                format!("the token lacks the scope {scope}"),
+            ),
+            AuthRejection::NoVerifier => {
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "no token verifier configured",
+                )
+                    .into_response()
+            }
+        };
+        let body = serde_json::json!({"error": error, "error_description": description});
+        let mut resp = (status, body.to_string()).into_response();
+        let headers = resp.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Ok(v) = HeaderValue::from_str(&challenge) {
+            headers.insert(WWW_AUTHENTICATE, v);
+        }
+        resp
+    }
+}
+
+impl Caller {
+    /// `Ok` when the token grants `scope`, else the 403 `insufficient_scope` rejection:
+    /// `caller.require_scope("orders:write")?;` in a handler.
+    pub fn require_scope(&self, scope: &str) -> Result<(), AuthRejection> {
+        if self.has_scope(scope) {
+            Ok(())
+        } else {
+            Err(AuthRejection::InsufficientScope(scope.to_string()))
+        }
+    }
+}
+
+async fn authenticate(parts: &Parts, verifier: &Verifier) -> Result<Caller, AuthRejection> {
+    if let Some(caller) = parts.extensions.get::<Caller>() {
+        return Ok(caller.clone());
+    }
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    verifier
+        .verify_authorization(header)
+        .await
+        .map_err(AuthRejection::InvalidToken)
+}
+
+/// Extracts the verified caller. The [`Verifier`] comes from the router state
+/// (`Verifier: FromRef<S>`, e.g. `#[derive(FromRef)]` on your state); a caller already
+/// verified by [`require_scope`] is reused.
+impl<S> FromRequestParts<S> for Caller
+where
+    Verifier: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let verifier = Verifier::from_ref(state);
+        authenticate(parts, &verifier).await
+    }
+}
+
+/// A layer refusing requests whose token lacks `scope` (401 without a valid token, 403
+/// without the scope). It verifies with the [`Verifier`] found in the request
+/// extensions (add `axum::Extension(verifier)` outside it) unless a [`Caller`] is already
+/// there; [`Verifier::require_scope`] builds one carrying its own verifier. The verified
+/// [`Caller`] is stored in the request extensions for the handler's extractor.
+///
+/// ```no_run
+/// # use axum::{routing::post, Router};
+/// # fn app(verifier: tessera_sdk::Verifier) -> Router {
+/// async fn create_order(caller: tessera_sdk::Caller) -> String { caller.subject }
+/// Router::new()
+///     .route("/orders", post(create_order))
+///     .route_layer(verifier.require_scope("orders:write"))
+///     .with_state(verifier)
+/// # }
+/// ```
+pub fn require_scope(scope: &str) -> RequireScopeLayer {
+    RequireScopeLayer {
+        scope: Arc::from(scope),
+        verifier: None,
+    }
+}
+
+impl Verifier {
+    /// A [`require_scope`] layer that verifies tokens with this verifier.
+    pub fn require_scope(&self, scope: &str) -> RequireScopeLayer {
+        RequireScopeLayer {
+            scope: Arc::from(scope),
+            verifier: Some(self.clone()),
+        }
+    }
+}
+
+/// The layer returned by [`require_scope`].
+#[derive(Clone, Debug)]
+pub struct RequireScopeLayer {
+    scope: Arc<str>,
+    verifier: Option<Verifier>,
+}
+
+impl<S> tower_layer::Layer<S> for RequireScopeLayer {
+    type Service = RequireScope<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequireScope {
+            inner,
+            scope: self.scope.clone(),
+            verifier: self.verifier.clone(),
+        }
+    }
+}
+
+/// The service [`RequireScopeLayer`] wraps around a route.
+#[derive(Clone, Debug)]
+pub struct RequireScope<S> {
+    inner: S,
+    scope: Arc<str>,
+    verifier: Option<Verifier>,
+}
+
+impl<S> tower_service::Service<Request<Body>> for RequireScope<S>
+where
+    S: tower_service::Service<Request<Body>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        // Keep the service that was polled ready; leave a fresh clone behind.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let scope = self.scope.clone();
+        let verifier = self.verifier.clone();
+        Box::pin(async move {
+            let (mut parts, body) = req.into_parts();
+            let verifier = verifier.or_else(|| parts.extensions.get::<Verifier>().cloned());
+            let caller = match (parts.extensions.get::<Caller>(), verifier) {
+                (Some(caller), _) => Ok(caller.clone()),
+                (None, Some(verifier)) => authenticate(&parts, &verifier).await,
+                (None, None) => Err(AuthRejection::NoVerifier),
+            };
+            let caller = match caller.and_then(|c| c.require_scope(&scope).map(|_| c)) {
+                Ok(caller) => caller,
+                Err(rejection) => return Ok(rejection.into_response()),
+            };
+            parts.extensions.insert(caller);
+            inner.call(Request::from_parts(parts, body)).await
+        })
+    }
+}

@@ -1,0 +1,123 @@
+//! Service-to-service: client_credentials tokens for a product's server client.
+
+use std::sync::Arc;
+
+use crate::discovery::Discovery;
+use crate::error::Error;
+use crate::token::{expires_at, now_unix, post_token, unverified_claims};
+
+/// Reuse a cached token until this many seconds before it expires.
+const RENEW_MARGIN_SECS: u64 = 30;
+
+/// Gets client_credentials tokens for a confidential (server) client with
+/// client_secret_basic, asking for exactly the scopes given (ask for the narrowest set
+/// the call needs). Tokens are cached until 30 s before expiry; concurrent callers share
+/// one token request. Cheap to clone (shared).
+#[derive(Clone)]
+pub struct ServiceClient {
+    inner: Arc<ServiceInner>,
+}
+
+struct ServiceInner {
+    discovery: Discovery,
+    client_id: String,
+    client_secret: String,
+    scope: String,
+    cached: tokio::sync::Mutex<Option<(String, u64)>>,
+}
+
+impl std::fmt::Debug for ServiceClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceClient")
+            .field("client_id", &self.inner.client_id)
+            .field("scope", &self.inner.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServiceClient {
+    /// A service client; `scopes` empty asks for every scope granted to the client.
+    pub fn new<S: AsRef<str>>(
+        discovery: Discovery,
+        client_id: &str,
+        client_secret: &str,
+        scopes: &[S],
+    ) -> ServiceClient {
+        let scope = scopes
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join(" ");
+        ServiceClient {
+            inner: Arc::new(ServiceInner {
+                discovery,
+                client_id: client_id.to_string(),
+                client_secret: client_secret.to_string(),
+                scope,
+                cached: tokio::sync::Mutex::new(None),
+            }),
+        }
+    }
+
+    /// A valid access token, from the cache or a new client_credentials grant.
+    pub async fn access_token(&self) -> Result<String, Error> {
+        // The lock is held across the request: that is the single flight.
+        let mut cached = self.inner.cached.lock().await;
+        if let Some((token, exp)) = cached.as_ref() {
+            if *exp > now_unix() + RENEW_MARGIN_SECS {
+                return Ok(token.clone());
+            }
+        }
+        let mut form = vec![("grant_type", "client_credentials")];
+        if !self.inner.scope.is_empty() {
+            form.push(("scope", &self.inner.scope));
+        }
+        let resp = post_token(
+            self.inner.discovery.http(),
+            &self.inner.discovery.metadata().token_endpoint,
+            &form,
+            Some((&self.inner.client_id, &self.inner.client_secret)),
+        )
+        .await?;
+        let exp = expires_at(&resp, &unverified_claims(&resp.access_token));
+        *cached = Some((resp.access_token.clone(), exp));
+        Ok(resp.access_token)
+    }
+
+    /// Drops the cached token (e.g. after the API answered 401).
+    pub async fn invalidate(&self) {
+        *self.inner.cached.lock().await = None;
+    }
+
+    /// Sends `request` with the service token; on 401 gets a new token and retries once.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, Error> {
+        let http = self.inner.discovery.http();
+        let mut request = request.build()?;
+        let retry = request.try_clone();
+        let token = self.access_token().await?;
+        request.headers_mut().insert(
+            reqwest::header::AUTHORIZATION,
+            crate::authorized::bearer(&token)?,
+        );
+        let resp = http.execute(request).await?;
+        match retry {
+            Some(mut retry) if resp.status() == reqwest::StatusCode::UNAUTHORIZED => {
+                self.invalidate_if(&token).await;
+                let token = self.access_token().await?;
+                retry.headers_mut().insert(
+                    reqwest::header::AUTHORIZATION,
+                    crate::authorized::bearer(&token)?,
+                );
+                Ok(http.execute(retry).await?)
+            }
+            _ => Ok(resp),
+        }
+    }
+
+    async fn invalidate_if(&self, token: &str) {
+        let mut cached = self.inner.cached.lock().await;
+        if cached.as_ref().is_some_and(|(t, _)| t == token) {
+            *cached = None;
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Smoke test against a running Tessera (not run by default): discovery, a
+//! client_credentials token for an admin client, local verification, one API call.
+//!
+//! ```text
+//! tessera serve --data-dir D --listen 127.0.0.1:0        # prints the issuer
+//! tessera admin-client create --name sdk --data-dir D    # prints id + secret
+//! TESSERA_SDK_ISSUER=http://127.0.0.1:PORT TESSERA_SDK_CLIENT_ID=... \
+//!   TESSERA_SDK_CLIENT_SECRET=... cargo test -p tessera-sdk --test real_server -- --ignored
+//! ```
+
+use tessera_sdk::{Discovery, ServiceClient};
+
+#[tokio::test]
+#[ignore = "needs a running Tessera; see the module docs"]
+async fn admin_client_token_verifies_locally_and_calls_the_api() {
+    let env = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set"));
+    let issuer = env("TESSERA_SDK_ISSUER");
+    let client_id = env("TESSERA_SDK_CLIENT_ID");
+    let discovery = Discovery::fetch(&issuer).await.unwrap();
+    let service = ServiceClient::new(
+        discovery.clone(),
+        &client_id,
+        &env("TESSERA_SDK_CLIENT_SECRET"),
+        &["admin"],
+    );
+    let token = service.access_token().await.unwrap();
+    assert_eq!(service.access_token().await.unwrap(), token, "cached");
+    let caller = discovery
+        .verifier(&format!("{issuer}/v1"))
+        .verify(&token)
+        .await
+        .unwrap();
+    assert_eq!(caller.subject, client_id);
+    assert!(caller.has_scope("admin"));
+    let wrong_audience = discovery.verifier("someone-else").verify(&token).await;
+    assert_eq!(wrong_audience, Err(tessera_sdk::TokenRejection::Audience));
+    let http = discovery.http().clone();
+    let resp = service
+        .send(http.get(format!("{issuer}/v1/products")))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+/// The value of the hidden input `name` in a hosted page.
+fn hidden(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no {name} in {html}"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+#[tokio::test]
+#[ignore = "needs a running Tessera; see the module docs"]
+async fn login_refresh_switch_branch_and_logout_against_tessera() {
+    use serde_json::{json, Value};
+    use tessera_sdk::{Client, Error, LoginOptions};
+    let env = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set"));
+    let issuer = env("TESSERA_SDK_ISSUER");
+    let discovery = Discovery::fetch(&issuer).await.unwrap();
+    let admin = ServiceClient::new(
+        discovery.clone(),
+        &env("TESSERA_SDK_CLIENT_ID"),
+        &env("TESSERA_SDK_CLIENT_SECRET"),
+        &["admin"],
+    );
+    let http = discovery.http().clone();
+    let post = |path: &str, body: Value| {
+        let req = http.post(format!("{issuer}{path}")).json(&body);
+        let admin = admin.clone();
+        async move {
+            let resp = admin.send(req).await.unwrap();
+            assert!(resp.status().is_success(), "{}", resp.status());
+            resp.json::<Value>().await.unwrap()
+        }
+    };
+    let n = std::process::id();
+    let email = format!("sdk{n}-{}@example.com", tessera_sdk_nonce());
+    let user = post(
+        "/v1/users",
+        json!({"email": email, "password": "correct horse 1", "name": "S"}),
+    )
+    .await;
+    let redirect = "http://127.0.0.1:9/cb";
+    let product = post(
+        "/v1/products",
+        json!({"name": "SDK", "redirect_uris": [redirect], "post_logout_redirect_uris": [],
+               "scopes": ["orders:read"], "server_client": false}),
+    )
+    .await;
+    let client_id = product["web_client"]["client_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let biz = post("/v1/businesses", json!({"name": "Bakery"})).await;
+    let biz_id = biz["id"].as_str().unwrap();
+    let a = post(
+        &format!("/v1/businesses/{biz_id}/branches"),
+        json!({"name": "A"}),
+    )
+    .await;
+    let b = post(
+        &format!("/v1/businesses/{biz_id}/branches"),
+        json!({"name": "B"}),
+    )
+    .await;
+    let role = post(
+        &format!("/v1/businesses/{biz_id}/roles"),
+        json!({"name": "clerk", "scopes": ["orders:read"]}),
+    )
+    .await;
+    for branch in [&a, &b] {
+        post(
+            "/v1/memberships",
+            json!({"user_id": user["id"], "business_id": biz_id, "branch_id": branch["id"],
+                   "role_id": role["id"]}),
+        )
+        .await;
+    }
+    let (a, b) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
+
+    let client = Client::new(discovery.clone(), &client_id);
+    let login = client
+        .begin_login(LoginOptions {
+            redirect_uri: redirect.into(),
+            scopes: vec!["orders:read".into(), "offline_access".into()],
+            branch: Some(a.into()),
+            ..Default::default()
+        })
+        .unwrap();
+    // The browser: authorize -> login form -> back to the redirect URI.
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = browser.get(&login.url).send().await.unwrap();
+    let to = resp.headers()["location"].to_str().unwrap().to_string();
+    let page = browser
+        .get(format!("{issuer}{to}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let resp = browser
+        .post(format!("{issuer}/login"))
+        .form(&[
+            ("interaction", hidden(&page, "interaction")),
+            ("csrf_token", hidden(&page, "csrf_token")),
+            ("email", email.clone()),
+            ("password", "correct horse 1".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let callback = resp.headers()["location"].to_str().unwrap().to_string();
+    let session = client.complete_login(&login, &callback).await.unwrap();
+    assert_eq!(session.branch().as_deref(), Some(a));
+    assert_eq!(session.org().as_deref(), Some(biz_id));
+    assert!(session.scopes().contains(&"orders:read".to_string()));
+    let aud = product["audience"]
+        .as_str()
+        .unwrap_or(&client_id)
+        .to_string();
+    let caller = discovery
+        .verifier(&aud)
+        .verify(&session.access_token().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(caller.branch.as_deref(), Some(a));
+
+    session.refresh().await.unwrap();
+    session.switch_branch(b).await.unwrap();
+    assert_eq!(session.branch().as_deref(), Some(b));
+    let err = session.switch_branch("no-such-branch").await.unwrap_err();
+    assert!(matches!(err, Error::BranchRefused { .. }), "{err}");
+    assert_eq!(session.branch().as_deref(), Some(b));
+    session.refresh().await.unwrap(); // the refresh token survived the refusal
+    let bye = session.logout_url(None, None).unwrap();
+    assert!(bye.contains("id_token_hint="));
+    // A replayed callback (code already spent) is a typed OAuth error.
+    let err = client.complete_login(&login, &callback).await.unwrap_err();
+    assert_eq!(err.oauth_error(), Some("invalid_grant"));
+}
+
+fn tessera_sdk_nonce() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
