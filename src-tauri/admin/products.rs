@@ -132,9 +132,6 @@ pub async fn create(
     let now = now();
     let id = uuid::Uuid::now_v7().to_string();
     let web_id = format!("web_{}", random_token(16));
-    let server = body
-        .server_client
-        .then(|| (format!("srv_{}", random_token(16)), random_token(32)));
 
     let mut tx = s.db.begin().await?;
     clients::insert_product(
@@ -169,22 +166,11 @@ pub async fn create(
     for uri in &body.post_logout_redirect_uris {
         clients::insert_redirect_uri(&mut tx, &web_id, "post_logout", uri).await?;
     }
-    if let Some((server_id, secret)) = &server {
-        let hash = sha256(secret);
-        clients::insert_client(
-            &mut tx,
-            &NewClient {
-                client_id: server_id,
-                product_id: Some(&id),
-                kind: ClientKind::Server,
-                name: &name,
-                secret_hash: Some(&hash),
-                scopes_json: &scopes_json,
-                now,
-            },
-        )
-        .await?;
-    }
+    let server = if body.server_client {
+        Some(insert_server_client(&mut tx, &id, &name, &scopes_json, now).await?)
+    } else {
+        None
+    };
     Event::success(kind::PRODUCT_CREATED)
         .meta(&meta)
         .actor(admin.actor())
@@ -265,6 +251,34 @@ pub async fn rotate_secret(
     Ok(Json(
         json!({ "client_id": client_id, "client_secret": secret }),
     ))
+}
+
+/// Mints a confidential server client for a product (granted `scopes_json`) inside `tx`;
+/// returns its client_id and the secret, which is stored only as a hash.
+pub(super) async fn insert_server_client(
+    tx: &mut crate::store::Tx,
+    product_id: &str,
+    name: &str,
+    scopes_json: &str,
+    now: i64,
+) -> Result<(String, String), ApiError> {
+    let client_id = format!("srv_{}", random_token(16));
+    let secret = random_token(32);
+    let hash = sha256(&secret);
+    clients::insert_client(
+        tx,
+        &NewClient {
+            client_id: &client_id,
+            product_id: Some(product_id),
+            kind: ClientKind::Server,
+            name,
+            secret_hash: Some(&hash),
+            scopes_json,
+            now,
+        },
+    )
+    .await?;
+    Ok((client_id, secret))
 }
 
 /// The public shape of a product, without any secret.

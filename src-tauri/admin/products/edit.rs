@@ -5,12 +5,10 @@ use super::{check_scopes, check_ttl, product_json};
 use crate::admin::users::input::{not_null, nullable};
 use crate::admin::{clean_name, Admin, ApiJson};
 use crate::audit::Event;
-use crate::crypto::{random_token, sha256};
 use crate::domain::RequestMeta;
 use crate::error::ApiError;
 use crate::state::Shared;
 use crate::store::clients::edit;
-use crate::store::clients::{self, ClientKind, NewClient};
 use crate::store::{from_json_list, now, to_json_list};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -207,8 +205,6 @@ pub async fn add_server_client(
     meta: RequestMeta,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let client_id = format!("srv_{}", random_token(16));
-    let secret = random_token(32);
     let mut tx = s.db.begin().await?;
     let p = edit::find_product_tx(&mut tx, &id)
         .await?
@@ -221,20 +217,8 @@ pub async fn add_server_client(
             "the product already has a server client",
         ));
     }
-    let hash = sha256(&secret);
-    clients::insert_client(
-        &mut tx,
-        &NewClient {
-            client_id: &client_id,
-            product_id: Some(&id),
-            kind: ClientKind::Server,
-            name: &p.name,
-            secret_hash: Some(&hash),
-            scopes_json: &p.scopes,
-            now: now(),
-        },
-    )
-    .await?;
+    let (client_id, secret) =
+        super::insert_server_client(&mut tx, &id, &p.name, &p.scopes, now()).await?;
     Event::success(SERVER_CLIENT_CREATED)
         .meta(&meta)
         .actor(admin.actor())
