@@ -1,26 +1,69 @@
-//! Smoke test against a running Tessera (not run by default): discovery, a
-//! client_credentials token for an admin client, local verification, one API call.
+//! The SDK against the real Tessera: discovery, a client_credentials token for an admin
+//! client, local verification, an admin API call; then a user's login (code + PKCE through
+//! the hosted login page), refresh, branch switch and logout URL.
+//!
+//! By default each test starts its own `tessera serve` (127.0.0.1:0, fresh data dir) and
+//! creates the admin client with `tessera admin-client create`; the binary is found or
+//! built as `support/tessera_server.rs` explains (`$TESSERA_BIN`, else a
+//! `cargo build --no-default-features -p tessera --bin tessera` that is a no-op after the
+//! root package's tests). To run against a server you started yourself instead:
 //!
 //! ```text
-//! tessera serve --data-dir D --listen 127.0.0.1:0        # prints the issuer
+//! tessera serve --data-dir D --listen 127.0.0.1:7470
 //! tessera admin-client create --name sdk --data-dir D    # prints id + secret
-//! TESSERA_SDK_ISSUER=http://127.0.0.1:PORT TESSERA_SDK_CLIENT_ID=... \
-//!   TESSERA_SDK_CLIENT_SECRET=... cargo test -p tessera-sdk --test real_server -- --ignored
+//! TESSERA_SDK_ISSUER=http://127.0.0.1:7470 TESSERA_SDK_CLIENT_ID=... \
+//!   TESSERA_SDK_CLIENT_SECRET=... cargo test -p tessera-sdk --test real_server
 //! ```
 
+mod support {
+    pub mod tessera_server;
+}
+
+use support::tessera_server::TesseraServer;
 use tessera_sdk::{Discovery, ServiceClient};
 
+/// The server under test and an admin client of it.
+struct Target {
+    issuer: String,
+    client_id: String,
+    client_secret: String,
+    /// The server this test started (stopped on drop); `None` for `TESSERA_SDK_ISSUER`.
+    _server: Option<TesseraServer>,
+}
+
+/// `TESSERA_SDK_ISSUER` + `TESSERA_SDK_CLIENT_ID` + `TESSERA_SDK_CLIENT_SECRET` when set,
+/// else a freshly started server with a new admin client.
+async fn target() -> Target {
+    if let Ok(issuer) = std::env::var("TESSERA_SDK_ISSUER") {
+        let env = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set"));
+        return Target {
+            issuer,
+            client_id: env("TESSERA_SDK_CLIENT_ID"),
+            client_secret: env("TESSERA_SDK_CLIENT_SECRET"),
+            _server: None,
+        };
+    }
+    let server = tokio::task::spawn_blocking(TesseraServer::start)
+        .await
+        .expect("start tessera");
+    let (client_id, client_secret) = server.admin_client("sdk");
+    Target {
+        issuer: server.issuer.clone(),
+        client_id,
+        client_secret,
+        _server: Some(server),
+    }
+}
+
 #[tokio::test]
-#[ignore = "needs a running Tessera; see the module docs"]
 async fn admin_client_token_verifies_locally_and_calls_the_api() {
-    let env = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set"));
-    let issuer = env("TESSERA_SDK_ISSUER");
-    let client_id = env("TESSERA_SDK_CLIENT_ID");
-    let discovery = Discovery::fetch(&issuer).await.unwrap();
+    let target = target().await;
+    let (issuer, client_id) = (&target.issuer, &target.client_id);
+    let discovery = Discovery::fetch(issuer).await.unwrap();
     let service = ServiceClient::new(
         discovery.clone(),
-        &client_id,
-        &env("TESSERA_SDK_CLIENT_SECRET"),
+        client_id,
+        &target.client_secret,
         &["admin"],
     );
     let token = service.access_token().await.unwrap();
@@ -30,7 +73,7 @@ async fn admin_client_token_verifies_locally_and_calls_the_api() {
         .verify(&token)
         .await
         .unwrap();
-    assert_eq!(caller.subject, client_id);
+    assert_eq!(&caller.subject, client_id);
     assert!(caller.has_scope("admin"));
     let wrong_audience = discovery.verifier("someone-else").verify(&token).await;
     assert_eq!(wrong_audience, Err(tessera_sdk::TokenRejection::Audience));
@@ -52,17 +95,16 @@ fn hidden(html: &str, name: &str) -> String {
 }
 
 #[tokio::test]
-#[ignore = "needs a running Tessera; see the module docs"]
 async fn login_refresh_switch_branch_and_logout_against_tessera() {
     use serde_json::{json, Value};
     use tessera_sdk::{Client, Error, LoginOptions};
-    let env = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} not set"));
-    let issuer = env("TESSERA_SDK_ISSUER");
+    let target = target().await;
+    let issuer = target.issuer.clone();
     let discovery = Discovery::fetch(&issuer).await.unwrap();
     let admin = ServiceClient::new(
         discovery.clone(),
-        &env("TESSERA_SDK_CLIENT_ID"),
-        &env("TESSERA_SDK_CLIENT_SECRET"),
+        &target.client_id,
+        &target.client_secret,
         &["admin"],
     );
     let http = discovery.http().clone();
