@@ -1,6 +1,6 @@
 //! Build script. Embeds the built console (every file under `ui/dist`) for the server's
 //! `/console/` route by generating `$OUT_DIR/console_assets.rs`, and in desktop builds runs
-//! `tauri_build::build()` (reads tauri.conf.json and the icons).
+//! tauri-build (reads tauri.conf.json, the icons and `capabilities/`).
 
 use std::env;
 use std::fmt::Write as _;
@@ -19,7 +19,26 @@ fn main() {
     write_if_changed(&out_dir.join("console_assets.rs"), &source);
 
     #[cfg(feature = "desktop")]
-    tauri_build::build();
+    tauri_build();
+}
+
+/// The app commands get `allow-<command>` permissions, which `capabilities/` grants: the
+/// console hosted on http://127.0.0.1 (a remote origin to Tauri) can only call commands a
+/// capability allows for its URL. Keep in step with `generate_handler!` in desktop/mod.rs.
+#[cfg(feature = "desktop")]
+fn tauri_build() {
+    const COMMANDS: &[&str] = &[
+        "server_status",
+        "console_context",
+        "complete_setup",
+        "apply_server_settings",
+        "save_backup",
+    ];
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {error:#}");
+    }
 }
 
 /// `pub static CONSOLE_ASSETS: &[(&str, &str, &[u8])]`: (path relative to ui/dist with `/`

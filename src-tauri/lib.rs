@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod console;

@@ -32,6 +32,7 @@ pub struct RunningServer {
     stopping_tx: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
     db: Db,
+    state: Shared,
 }
 
 impl RunningServer {
@@ -40,6 +41,10 @@ impl RunningServer {
     }
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+    /// The state the handlers share (for in-process callers such as the desktop shell).
+    pub fn state(&self) -> &Shared {
+        &self.state
     }
     /// Stops accepting connections, lets in-flight requests finish (up to 10 s), closes the database.
     pub async fn shutdown(mut self) {
@@ -68,6 +73,7 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
     create_data_dir(&cfg)?;
     let db = Db::open(&cfg.data_dir, cfg.database_url.as_deref()).await?;
     let keys = KeyRing::load_or_create(&db, &cfg.data_dir).await?;
+    ensure_console_client(&db).await?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|source| StartError::Bind {
@@ -91,12 +97,13 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         secure_cookies: issuer.starts_with("https://"),
         issuer: issuer.clone(),
         listen: addr,
+        data_dir: cfg.data_dir.clone(),
         started_at: now(),
         stopping,
         maintenance: Default::default(),
     });
     tokio::spawn(maintenance(state.clone()));
-    let app = router(state);
+    let app = router(state.clone());
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(
@@ -118,7 +125,16 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         stopping_tx,
         task: Some(task),
         db,
+        state,
     })
+}
+
+/// The built-in console client exists from the first start on (idempotent).
+async fn ensure_console_client(db: &Db) -> Result<(), StartError> {
+    let mut tx = db.begin().await?;
+    crate::store::clients::ensure_console_client(&mut tx, now()).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// How often the maintenance job runs when nothing wakes it.

@@ -4,6 +4,7 @@ use crate::audit::AuditSink;
 use crate::keys::KeyRing;
 use crate::store::Db;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub struct AppState {
@@ -16,6 +17,8 @@ pub struct AppState {
     /// Public issuer URL, no trailing slash.
     pub issuer: String,
     pub listen: SocketAddr,
+    /// The data dir (database, `master.key`, `settings.json`).
+    pub data_dir: PathBuf,
     pub started_at: i64,
     /// Cookies get `Secure` when the issuer is https.
     pub secure_cookies: bool,

@@ -61,6 +61,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/v1/memberships/{id}"),
     ("GET", "/v1/settings"),
     ("PATCH", "/v1/settings"),
+    ("GET", "/v1/stats"),
+    ("POST", "/v1/backup"),
 ];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

@@ -1,6 +1,7 @@
 //! `Idempotency-Key` on /v1 writes (Stripe-like): the first answer (< 500) to an admin's key
 //! is stored with a SHA-256 fingerprint of the request and replayed byte for byte to a retry.
-//! Answers carrying a `client_secret` are not stored: a replay of those gets 409.
+//! Answers carrying a `client_secret`, or marked [`ShowsSecret`] (a backup), are not
+//! stored: a replay of those gets 409.
 
 use super::Admin;
 use crate::error::ApiError;
@@ -15,6 +16,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 const KEY_HEADER: &str = "idempotency-key";
+
+/// A response extension: this answer shows a secret, so its body is never stored.
+#[derive(Clone, Copy, Debug)]
+pub struct ShowsSecret;
 const REPLAYED_HEADER: &str = "idempotent-replayed";
 
 /// The middleware; layered on the /v1 router with `from_fn_with_state`.
@@ -79,14 +84,13 @@ pub async fn middleware(State(state): State<Shared>, req: Request, next: Next) -
                 "a request with this Idempotency-Key is still in progress; retry later",
             )
         }
-        Ok(Claim::SecretShown) => {
-            return refuse(
-                StatusCode::CONFLICT,
-                "idempotency_key_secret_shown",
-                "the request with this Idempotency-Key succeeded and showed a client secret once; \
-             it is not stored: read the resource with GET (rotate the secret if it was lost)",
-            )
-        }
+        Ok(Claim::SecretShown) => return refuse(
+            StatusCode::CONFLICT,
+            "idempotency_key_secret_shown",
+            "the request with this Idempotency-Key succeeded and showed a secret once (a client \
+             secret or a backup); it is not stored: read the resource with GET (rotate the \
+             secret if it was lost) or make a new backup",
+        ),
         Err(e) => return ApiError::from(e).into_response(),
     }
     let mut guard = Claimed {
@@ -110,7 +114,7 @@ pub async fn middleware(State(state): State<Shared>, req: Request, next: Next) -
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let shown = shows_secret(&body);
+    let shown = rparts.extensions.get::<ShowsSecret>().is_some() || shows_secret(&body);
     let kept = (!shown).then_some(&body[..]);
     let status = rparts.status.as_u16();
     match store::finish(

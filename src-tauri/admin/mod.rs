@@ -2,12 +2,14 @@
 //! `{"error": {"code", "message", "type"}}` envelope.
 
 mod audit_events;
+mod backup;
 mod businesses;
 pub(crate) mod idempotency;
 mod keys;
 mod openapi;
 mod products;
 mod settings;
+mod stats;
 mod users;
 
 pub use users::{validate_email, validate_password};
@@ -16,7 +18,8 @@ use crate::domain::claims::AccessClaims;
 use crate::domain::scope;
 use crate::error::ApiError;
 use crate::oauth::bearer::{active_access_token, bearer, Inactive};
-use crate::state::Shared;
+use crate::oauth::console;
+use crate::state::{AppState, Shared};
 use crate::store::clients::{find_client, ClientKind};
 use crate::store::users::find_user;
 use axum::body::Bytes;
@@ -74,6 +77,8 @@ pub fn routes() -> Router<Shared> {
         .merge(audit_events::routes())
         .merge(businesses::routes())
         .merge(settings::routes())
+        .merge(stats::routes())
+        .merge(backup::routes())
         .merge(openapi::routes())
         .fallback(|| async { ApiError::not_found("endpoint") })
         .method_not_allowed_fallback(|| async {
@@ -106,31 +111,40 @@ impl FromRequestParts<Shared> for Admin {
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers)
             .ok_or_else(|| ApiError::unauthenticated("a Bearer access token is required"))?;
-        let claims = match active_access_token(state, token).await {
-            Ok(c) => c,
-            Err(Inactive::Db(e)) => return Err(e.into()),
-            Err(e) => return Err(ApiError::unauthenticated(e.to_string())),
-        };
-        let forbidden = |m: &str| ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope", m);
-        if !scope::has(&claims.scopes(), "admin") {
-            return Err(forbidden("the token lacks the admin scope"));
-        }
-        let allowed = if claims.sub == claims.client_id {
-            find_client(&state.db.read, &claims.client_id)
-                .await?
-                .is_some_and(|c| c.kind == ClientKind::Admin)
-        } else {
-            find_user(&state.db.read, &claims.sub)
-                .await?
-                .is_some_and(|u| u.is_superadmin && u.is_active())
-        };
-        if !allowed {
-            return Err(forbidden(
-                "only admin clients and super-admins may use the admin API",
-            ));
-        }
+        let claims = check_admin_token(state, token).await?;
         Ok(Admin { claims })
     }
+}
+
+/// Checks an admin access token completely: active (signature, expiry, revocation, client,
+/// user), scope `admin`, and held by an admin client or by an active super-admin signed in
+/// through the console. 401 when the token is not active, 403 when it is not an admin's.
+pub async fn check_admin_token(state: &AppState, token: &str) -> Result<AccessClaims, ApiError> {
+    let claims = match active_access_token(state, token).await {
+        Ok(c) => c,
+        Err(Inactive::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(ApiError::unauthenticated(e.to_string())),
+    };
+    let forbidden = |m: &str| ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope", m);
+    if !scope::has(&claims.scopes(), "admin") {
+        return Err(forbidden("the token lacks the admin scope"));
+    }
+    let allowed = if claims.sub == claims.client_id {
+        find_client(&state.db.read, &claims.client_id)
+            .await?
+            .is_some_and(|c| c.kind == ClientKind::Admin)
+    } else {
+        console::is_console(&claims.client_id)
+            && find_user(&state.db.read, &claims.sub)
+                .await?
+                .is_some_and(|u| console::may_sign_in(&u))
+    };
+    if !allowed {
+        return Err(forbidden(
+            "only admin clients and super-admins may use the admin API",
+        ));
+    }
+    Ok(claims)
 }
 
 /// A JSON body: 415 unless `application/json`, 413 when too large, 400 when not JSON,

@@ -1,6 +1,10 @@
 //! Desktop shell (feature `desktop`): a Tauri window showing the bundled console, with the
-//! IdP server running inside the same process on the port from `settings.json`.
+//! IdP server running inside the same process on the port from `settings.json`. The bundled
+//! page asks `console_context`: on a fresh data dir it shows the setup page
+//! (`complete_setup`), otherwise it opens the console the server hosts on loopback, which
+//! keeps calling the commands (see `capabilities/`).
 
+mod commands;
 mod server_slot;
 mod settings;
 mod status;
@@ -34,7 +38,13 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let app = tauri::Builder::default()
         .manage(Arc::clone(&slot))
-        .invoke_handler(tauri::generate_handler![status::server_status])
+        .invoke_handler(tauri::generate_handler![
+            status::server_status,
+            commands::console_context,
+            commands::complete_setup,
+            commands::apply_server_settings,
+            commands::save_backup,
+        ])
         .setup(|app| {
             stop_on_signals(app.handle().clone());
             Ok(())

@@ -1,14 +1,18 @@
 //! `<data dir>/settings.json`: what the desktop app lets the user change about the server
-//! (`{"listen": "127.0.0.1:7470", "issuer": "http://127.0.0.1:7470"}`, both optional).
+//! (`{"listen": "127.0.0.1:7470", "issuer": "http://127.0.0.1:7470"}`, both optional), and
+//! the checks on what the setup page and the console's settings page ask for.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde_json::Value;
+
+use crate::config::normalize_issuer;
 
 pub const SETTINGS_FILE: &str = "settings.json";
 
-#[derive(Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 pub struct DesktopSettings {
     pub listen: Option<SocketAddr>,
     pub issuer: Option<String>,
@@ -29,10 +33,173 @@ impl DesktopSettings {
     fn parse(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
     }
+
+    /// Writes `listen` and `issuer` into settings.json (keys it does not know are kept; an
+    /// issuer of `None` removes the key, so the server derives it from the address).
+    /// Returns what was there before, to put back if the new settings do not work.
+    pub fn save(&self, data_dir: &Path) -> Result<PreviousSettings, String> {
+        let path = settings_path(data_dir);
+        let previous = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        let text = self.merge_into(previous.as_deref());
+        write_replacing(&path, &text)?;
+        Ok(PreviousSettings { path, previous })
+    }
+
+    /// The new file contents: the old JSON object (when there is a valid one) with `listen`
+    /// and `issuer` replaced.
+    fn merge_into(&self, previous: Option<&str>) -> String {
+        let mut object = previous
+            .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            .and_then(|value| match value {
+                Value::Object(object) => Some(object),
+                _ => None,
+            })
+            .unwrap_or_default();
+        match self.listen {
+            Some(listen) => object.insert("listen".into(), listen.to_string().into()),
+            None => object.remove("listen"),
+        };
+        match &self.issuer {
+            Some(issuer) => object.insert("issuer".into(), issuer.clone().into()),
+            None => object.remove("issuer"),
+        };
+        let mut text = serde_json::to_string_pretty(&Value::Object(object))
+            .expect("a JSON object always serializes");
+        text.push('\n');
+        text
+    }
+}
+
+/// settings.json as it was before [`DesktopSettings::save`].
+#[derive(Debug)]
+pub struct PreviousSettings {
+    path: PathBuf,
+    previous: Option<String>,
+}
+
+impl PreviousSettings {
+    /// Puts the old file back (or removes the new one when there was none).
+    pub fn restore(self) -> Result<(), String> {
+        match &self.previous {
+            Some(text) => write_replacing(&self.path, text),
+            None => match std::fs::remove_file(&self.path) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(format!("cannot remove {}: {e}", self.path.display())),
+            },
+        }
+    }
+}
+
+/// Write to a temporary file next to `path`, then rename: a crash never leaves half a file.
+fn write_replacing(path: &Path, text: &str) -> Result<(), String> {
+    let temporary = path.with_extension("json.tmp");
+    std::fs::write(&temporary, text)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            format!("cannot write {}: {e}", path.display())
+        })
 }
 
 pub fn settings_path(data_dir: &Path) -> PathBuf {
     data_dir.join(SETTINGS_FILE)
+}
+
+/// Turns what the setup page or the settings page sent into settings for the server.
+///
+/// - `listen_address`: an IP address (`127.0.0.1`, `0.0.0.0`, `::1`, `[::]`), or one with a
+///   port, which must then be `port`; empty or missing means `127.0.0.1`. Only loopback
+///   (this computer) and unspecified (every interface) addresses are accepted: the window
+///   reaches the console over loopback.
+/// - `port`: 1-65535.
+/// - `issuer`: an absolute http(s) URL; empty or missing means `http://<listen address>`.
+///   An `http://` issuer on loopback must name `port`.
+pub fn requested(
+    listen_address: Option<&str>,
+    port: i64,
+    issuer: Option<&str>,
+) -> Result<DesktopSettings, String> {
+    let port = u16::try_from(port)
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| format!("the port must be between 1 and 65535 (got {port})"))?;
+    let ip = listen_ip(listen_address.map(str::trim).unwrap_or_default(), port)?;
+    let issuer = match issuer.map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(normalize_issuer(raw)?),
+    };
+    if let Some(issuer) = &issuer {
+        check_loopback_issuer(issuer, port)?;
+    }
+    Ok(DesktopSettings {
+        listen: Some(SocketAddr::new(ip, port)),
+        issuer,
+    })
+}
+
+/// An `http://` issuer on this computer names the server itself, so its port must be the
+/// one the server listens on: otherwise every app (and the console, which signs in through
+/// the issuer's endpoints) would knock on a port where nothing answers.
+fn check_loopback_issuer(issuer: &str, port: u16) -> Result<(), String> {
+    let Ok(url) = url::Url::parse(issuer) else {
+        return Ok(());
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.port_or_known_default() {
+        Some(issuer_port) if url.scheme() == "http" && loopback && issuer_port != port => {
+            let mut fixed = url.clone();
+            let _ = fixed.set_port(Some(port));
+            Err(format!(
+                "the issuer {issuer} is this computer on port {issuer_port}, but the port is \
+                 {port}: use {} (or leave the issuer empty)",
+                fixed.as_str().trim_end_matches('/')
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn listen_ip(raw: &str, port: u16) -> Result<IpAddr, String> {
+    if raw.is_empty() {
+        return Ok(Ipv4Addr::LOCALHOST.into());
+    }
+    let unbracketed = raw
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .unwrap_or(raw);
+    let ip = match (unbracketed.parse::<IpAddr>(), raw.parse::<SocketAddr>()) {
+        (Ok(ip), _) => ip,
+        (_, Ok(with_port)) if with_port.port() == port => with_port.ip(),
+        (_, Ok(with_port)) => {
+            return Err(format!(
+                "the listen address {raw} names port {}, but the port is {port}",
+                with_port.port()
+            ))
+        }
+        _ => {
+            return Err(format!(
+                "the listen address {raw:?} is not an IP address (use 127.0.0.1 for this \
+                 computer only, 0.0.0.0 for every network interface)"
+            ))
+        }
+    };
+    if !(ip.is_loopback() || ip.is_unspecified()) {
+        return Err(format!(
+            "the listen address {ip} is neither loopback nor unspecified: use 127.0.0.1 (this \
+             computer only) or 0.0.0.0 (every network interface, {ip} included)"
+        ));
+    }
+    Ok(ip)
 }
 
 #[cfg(test)]
@@ -69,5 +236,125 @@ mod tests {
             DesktopSettings::load(&dir).unwrap(),
             DesktopSettings::default()
         );
+    }
+
+    fn settings(listen: &str, issuer: Option<&str>) -> DesktopSettings {
+        DesktopSettings {
+            listen: Some(listen.parse().unwrap()),
+            issuer: issuer.map(String::from),
+        }
+    }
+
+    #[test]
+    fn requested_settings_default_to_loopback_and_derived_issuer() {
+        assert_eq!(
+            requested(None, 7471, None).unwrap(),
+            settings("127.0.0.1:7471", None)
+        );
+        assert_eq!(
+            requested(Some("  "), 7471, Some("")).unwrap(),
+            settings("127.0.0.1:7471", None)
+        );
+    }
+
+    #[test]
+    fn requested_settings_accept_loopback_and_unspecified_addresses() {
+        for (raw, expected) in [
+            ("127.0.0.1", "127.0.0.1:8080"),
+            ("0.0.0.0", "0.0.0.0:8080"),
+            ("::1", "[::1]:8080"),
+            ("[::]", "[::]:8080"),
+            ("127.0.0.1:8080", "127.0.0.1:8080"),
+            ("[::1]:8080", "[::1]:8080"),
+        ] {
+            assert_eq!(
+                requested(Some(raw), 8080, None).unwrap().listen,
+                Some(expected.parse().unwrap()),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn requested_settings_refuse_bad_addresses_and_ports() {
+        let error = requested(Some("192.168.1.20"), 8080, None).unwrap_err();
+        assert!(error.contains("0.0.0.0"), "{error}");
+        let error = requested(Some("127.0.0.1:9000"), 8080, None).unwrap_err();
+        assert!(error.contains("9000") && error.contains("8080"), "{error}");
+        let error = requested(Some("localhost"), 8080, None).unwrap_err();
+        assert!(error.contains("not an IP address"), "{error}");
+        for port in [0, -1, 65_536] {
+            let error = requested(None, port, None).unwrap_err();
+            assert!(error.contains("between 1 and 65535"), "{error}");
+        }
+    }
+
+    #[test]
+    fn requested_issuer_is_normalized_and_checked() {
+        assert_eq!(
+            requested(None, 7470, Some(" https://id.example.com/ "))
+                .unwrap()
+                .issuer
+                .as_deref(),
+            Some("https://id.example.com")
+        );
+        assert!(requested(None, 7470, Some("ftp://id.example.com")).is_err());
+        // On loopback over http the issuer is the server itself: the ports must agree.
+        let error = requested(None, 7471, Some("http://127.0.0.1:7470")).unwrap_err();
+        assert!(error.contains("use http://127.0.0.1:7471"), "{error}");
+        let error = requested(None, 7471, Some("http://localhost")).unwrap_err();
+        assert!(error.contains("port 80"), "{error}");
+        assert!(requested(None, 7471, Some("http://127.0.0.1:7471/")).is_ok());
+        assert!(requested(Some("0.0.0.0"), 7471, Some("http://[::1]:7471")).is_ok());
+        // Anything else may be a proxy in front of the server.
+        assert!(requested(None, 7471, Some("https://127.0.0.1:8443")).is_ok());
+        assert!(requested(None, 7471, Some("http://id.lan:7470")).is_ok());
+        assert!(requested(None, 7470, Some("https://id.example.com/?x=1")).is_err());
+    }
+
+    #[test]
+    fn saving_keeps_unknown_keys_and_drops_a_cleared_issuer() {
+        let old =
+            r#"{"listen": "127.0.0.1:7470", "issuer": "https://old.example", "theme": "dark"}"#;
+        let text = settings("0.0.0.0:7480", None).merge_into(Some(old));
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"listen": "0.0.0.0:7480", "theme": "dark"})
+        );
+        // A broken old file is replaced rather than kept.
+        let text = settings("127.0.0.1:7481", Some("https://id.example")).merge_into(Some("{"));
+        assert_eq!(
+            DesktopSettings::parse(&text).unwrap(),
+            settings("127.0.0.1:7481", Some("https://id.example"))
+        );
+    }
+
+    #[test]
+    fn save_then_restore_puts_the_old_file_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = settings_path(dir.path());
+
+        // No file before: restore removes the new one.
+        let previous = settings("127.0.0.1:7490", None).save(dir.path()).unwrap();
+        assert_eq!(
+            DesktopSettings::load(dir.path()).unwrap(),
+            settings("127.0.0.1:7490", None)
+        );
+        previous.restore().unwrap();
+        assert!(!path.exists());
+
+        // A file before: restore brings back its exact text.
+        let old = "{\"listen\": \"127.0.0.1:7491\", \"extra\": 1}\n";
+        std::fs::write(&path, old).unwrap();
+        let previous = settings("127.0.0.1:7492", Some("https://id.example"))
+            .save(dir.path())
+            .unwrap();
+        assert_eq!(
+            DesktopSettings::load(dir.path()).unwrap(),
+            settings("127.0.0.1:7492", Some("https://id.example"))
+        );
+        previous.restore().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), old);
     }
 }

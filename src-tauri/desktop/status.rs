@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::commands::{check_caller, CommandError};
 use super::server_slot::ServerSlot;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -41,11 +42,13 @@ struct Health {
 /// merely that it once started.
 #[tauri::command]
 pub async fn server_status(
+    webview: tauri::Webview,
     slot: tauri::State<'_, Arc<ServerSlot>>,
-) -> Result<ServerStatus, String> {
+) -> Result<ServerStatus, CommandError> {
+    check_caller("server_status", &webview, &slot)?;
     let down = |error: String| ServerStatus {
         up: false,
-        issuer: slot.issuer().to_owned(),
+        issuer: slot.issuer(),
         port: slot.port(),
         error: Some(error),
         version: None,
@@ -58,7 +61,7 @@ pub async fn server_status(
     Ok(match probe_health(address).await {
         Ok(health) if health.status == "ok" => ServerStatus {
             up: true,
-            issuer: health.issuer.unwrap_or_else(|| slot.issuer().to_owned()),
+            issuer: health.issuer.unwrap_or_else(|| slot.issuer()),
             port: slot.port(),
             error: None,
             version: health.version,

@@ -4,12 +4,13 @@
 
 mod checks;
 
+use super::console;
 use super::params::{Form, Params};
 use super::{cookie, set_cookie, INTERACTION_COOKIE, SESSION_COOKIE};
 use crate::crypto::{random_token, sha256};
 use crate::domain::branch::{self, BranchContext, Choice};
 use crate::domain::redirect::with_params;
-use crate::domain::scope;
+use crate::domain::{scope, RequestMeta};
 use crate::error::OAuthError;
 use crate::pages;
 use crate::state::{AppState, Shared};
@@ -53,11 +54,12 @@ struct Redirectable {
 
 pub async fn authorize_get(
     State(s): State<Shared>,
+    meta: RequestMeta,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
     match Params::parse(q.unwrap_or_default().as_bytes()) {
-        Ok(p) => authorize(&s, &headers, p).await,
+        Ok(p) => authorize(&s, &meta, &headers, p).await,
         Err(e) => pages::error_page(
             StatusCode::BAD_REQUEST,
             "Bad sign-in request",
@@ -68,16 +70,17 @@ pub async fn authorize_get(
 
 pub async fn authorize_post(
     State(s): State<Shared>,
+    meta: RequestMeta,
     headers: HeaderMap,
     form: Result<Form, OAuthError>,
 ) -> Response {
     match form {
-        Ok(Form(p)) => authorize(&s, &headers, p).await,
+        Ok(Form(p)) => authorize(&s, &meta, &headers, p).await,
         Err(e) => pages::error_page(e.status, "Bad sign-in request", &e.description),
     }
 }
 
-async fn authorize(s: &AppState, headers: &HeaderMap, p: Params) -> Response {
+async fn authorize(s: &AppState, meta: &RequestMeta, headers: &HeaderMap, p: Params) -> Response {
     // Until the client and redirect URI are known good, errors are shown, never redirected.
     let (client, redirect_uri) = match check_client_and_redirect(s, &p).await {
         Ok(v) => v,
@@ -91,8 +94,18 @@ async fn authorize(s: &AppState, headers: &HeaderMap, p: Params) -> Response {
         .get("prompt")
         .is_some_and(|v| v.split(' ').any(|x| x == "none"));
     match current_session(s, headers, &req).await {
-        Ok(Some((user_id, session_id, auth_time))) => {
-            let ctx = match branch_choice(s, &user_id, req.branch.as_deref()).await {
+        Ok(Some(live)) => {
+            let LiveSession {
+                user_id,
+                session_id,
+                auth_time,
+                superadmin,
+            } = live;
+            if console::is_console(&req.client_id) && !superadmin {
+                console::record_refusal(s, meta, &req.client_id, &user_id, "sso").await;
+                return redirect_error(s, redirectable(&req, console::denied()));
+            }
+            let ctx = match branch_choice(s, &user_id, &req).await {
                 Ok(Choice::Use(ctx)) => Some(ctx),
                 Ok(Choice::NoBranch) => None,
                 Ok(Choice::Denied) => return redirect_error(s, redirectable(&req, denied())),
@@ -160,14 +173,18 @@ pub fn denied() -> OAuthError {
     )
 }
 
-/// Which branch a signed-in user continues with (see [`branch::choose`]).
+/// Which branch a signed-in user continues with (see [`branch::choose`]); the console
+/// signs in without one.
 pub async fn branch_choice(
     s: &AppState,
     user_id: &str,
-    requested: Option<&str>,
+    req: &AuthRequest,
 ) -> Result<Choice, OAuthError> {
+    if console::is_console(&req.client_id) {
+        return Ok(Choice::NoBranch);
+    }
     let grants = orgs::user_branch_grants(&s.db.read, user_id).await?;
-    Ok(branch::choose(&grants, requested))
+    Ok(branch::choose(&grants, req.branch.as_deref()))
 }
 
 /// The redirect URI carrying `error` back to the client of `req`.
@@ -196,7 +213,7 @@ async fn check_client_and_redirect(s: &AppState, p: &Params) -> Result<(Client, 
     let redirect_uri = p
         .get("redirect_uri")
         .ok_or_else(|| bad("The request has no redirect_uri."))?;
-    let registered = clients::has_redirect_uri(&s.db.read, client_id, "login", redirect_uri)
+    let registered = console::redirect_uri_registered(s, client_id, "login", redirect_uri)
         .await
         .map_err(|_| pages::server_error())?;
     if !registered {
@@ -258,12 +275,20 @@ fn check_request(
     })
 }
 
+/// A live SSO session of an active user.
+struct LiveSession {
+    user_id: String,
+    session_id: String,
+    auth_time: i64,
+    superadmin: bool,
+}
+
 /// The signed-in user behind the SSO cookie, if the request may reuse the session.
 async fn current_session(
     s: &AppState,
     headers: &HeaderMap,
     req: &AuthRequest,
-) -> Result<Option<(String, String, i64)>, OAuthError> {
+) -> Result<Option<LiveSession>, OAuthError> {
     if req.prompt_login {
         return Ok(None);
     }
@@ -277,10 +302,18 @@ async fn current_session(
     if req.max_age.is_some_and(|max| now - session.auth_time > max) {
         return Ok(None);
     }
-    let active = users::find_user(&s.db.read, &session.user_id)
+    let Some(user) = users::find_user(&s.db.read, &session.user_id)
         .await?
-        .is_some_and(|u| u.is_active());
-    Ok(active.then_some((session.user_id, session.id, session.auth_time)))
+        .filter(|u| u.is_active())
+    else {
+        return Ok(None);
+    };
+    Ok(Some(LiveSession {
+        user_id: session.user_id,
+        session_id: session.id,
+        auth_time: session.auth_time,
+        superadmin: console::may_sign_in(&user),
+    }))
 }
 
 async fn start_interaction(s: &AppState, req: &AuthRequest) -> Result<String, OAuthError> {

@@ -3,10 +3,12 @@
 
 use crate::audit::Event;
 use crate::crypto::random_token;
-use crate::domain::branch::{BranchContext, Grant};
+use crate::domain::branch::{self, BranchContext, Grant};
 use crate::domain::claims::{AccessClaims, IdClaims, UserClaims};
+use crate::domain::scope;
 use crate::error::OAuthError;
 use crate::keys::TokenType;
+use crate::oauth::console;
 use crate::state::AppState;
 use crate::store::clients::{Client, ClientKind};
 use crate::store::orgs;
@@ -14,12 +16,15 @@ use crate::store::users::UserRow;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use serde_json::json;
 
 /// The audience of access tokens minted for `client`.
 pub fn audience(state: &AppState, client: &Client) -> String {
     match client.kind {
         ClientKind::Admin => state.url("/v1"),
+        _ if console::is_console(&client.client_id) => state.url("/v1"),
         _ => client
             .audience
             .clone()
@@ -149,9 +154,46 @@ pub fn token_response(
         .into_response()
 }
 
-/// What the audit log keeps of an issued access token: its claims, never the token.
-pub fn audit_detail(grant: &str, claims: &AccessClaims) -> serde_json::Value {
-    json!({ "grant_type": grant, "claims": claims })
+/// What the audit log keeps of an issued access token: its JWS header and claims, never
+/// the token (nor its signature).
+pub fn audit_detail(grant: &str, jws: &str, claims: &AccessClaims) -> serde_json::Value {
+    json!({ "grant_type": grant, "header": jws_header(jws), "claims": claims })
+}
+
+/// `{alg, typ, kid}` of a compact JWS we just signed (read back from it, so `kid` is the
+/// key that really signed, even across a rotation).
+fn jws_header(jws: &str) -> serde_json::Value {
+    let header = jws
+        .split('.')
+        .next()
+        .and_then(|h| URL_SAFE_NO_PAD.decode(h).ok())
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .unwrap_or_default();
+    json!({ "alg": header["alg"], "typ": header["typ"], "kid": header["kid"] })
+}
+
+/// The scopes a user's sign-in grants `client`: requested ∩ (OIDC scopes ∪ the active
+/// branch's role scopes); for the console, requested ∩ (OIDC scopes ∪ `admin`), and only
+/// while the user is an active super-admin. `admin` never reaches any other client.
+pub fn user_scopes(
+    client: &Client,
+    user: &UserRow,
+    requested: &[String],
+    ctx: Option<&BranchContext>,
+) -> Result<Vec<String>, OAuthError> {
+    if !console::is_console(&client.client_id) {
+        let mut scopes = branch::granted_scopes(requested, ctx);
+        scopes.retain(|s| s != console::ADMIN_SCOPE);
+        return Ok(scopes);
+    }
+    if !console::may_sign_in(user) {
+        return Err(OAuthError::invalid_grant(console::DENIED));
+    }
+    Ok(requested
+        .iter()
+        .filter(|s| scope::OIDC_SCOPES.contains(&s.as_str()) || *s == console::ADMIN_SCOPE)
+        .cloned()
+        .collect())
 }
 
 /// Stamps an audit event with the active business and branch, if any.

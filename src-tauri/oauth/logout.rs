@@ -3,6 +3,7 @@
 //! (the SameSite=Lax cookie is not sent on cross-site POSTs, so it cannot be forged).
 
 use super::authorize::see_other;
+use super::console;
 use super::params::{Form, Params};
 use super::{cookie, set_cookie, SESSION_COOKIE};
 use crate::audit::{kind, Event};
@@ -14,7 +15,7 @@ use crate::error::OAuthError;
 use crate::keys::TokenType;
 use crate::pages::{self, esc, page};
 use crate::state::{AppState, Shared};
-use crate::store::{clients, now, sessions};
+use crate::store::{now, sessions};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
@@ -77,7 +78,7 @@ async fn logout(
             let Some(cid) = &client_id else {
                 return bad("post_logout_redirect_uri needs an id_token_hint or client_id.");
             };
-            match clients::has_redirect_uri(&s.db.read, cid, "post_logout", uri).await {
+            match console::redirect_uri_registered(s, cid, "post_logout", uri).await {
                 Ok(true) => Some(uri.to_string()),
                 Ok(false) => {
                     return bad(

@@ -3,6 +3,7 @@
 pub mod authorize;
 pub mod bearer;
 pub mod client_auth;
+pub mod console;
 pub mod discovery;
 pub mod introspect;
 pub mod issue;

@@ -11,6 +11,7 @@ use crate::error::OAuthError;
 use crate::oauth::authorize::{
     branch_choice, denied, error_location, issue_code_in, see_other, AuthRequest,
 };
+use crate::oauth::console;
 use crate::oauth::params::{Form, Params};
 use crate::oauth::{cookie, set_cookie, INTERACTION_COOKIE, SESSION_COOKIE};
 use crate::state::Shared;
@@ -149,7 +150,11 @@ pub async fn submit(
         );
     }
 
-    let choice = match branch_choice(&s, &user.id, req.branch.as_deref()).await {
+    if console::is_console(&req.client_id) && !console::may_sign_in(&user) {
+        return refuse_console(&s, &meta, &row, &req, &user.id).await;
+    }
+
+    let choice = match branch_choice(&s, &user.id, &req).await {
         Ok(c) => c,
         Err(_) => return super::server_error(),
     };
@@ -212,14 +217,45 @@ pub async fn submit(
             if picking {
                 return res;
             }
-            if let Ok(v) = set_cookie(INTERACTION_COOKIE, "", 0, s.secure_cookies).parse() {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
+            clear_interaction_cookie(&s, &mut res);
             res
         }
         Err(e) if e.error == "invalid_request" => expired(),
         Err(_) => super::server_error(),
     }
+}
+
+fn clear_interaction_cookie(s: &Shared, res: &mut Response) {
+    if let Ok(v) = set_cookie(INTERACTION_COOKIE, "", 0, s.secure_cookies).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// A correct password of someone who is not an active super-admin, at the console: the
+/// request is spent, no session starts, and the console gets `access_denied`.
+async fn refuse_console(
+    s: &Shared,
+    meta: &RequestMeta,
+    row: &InteractionRow,
+    req: &AuthRequest,
+    user_id: &str,
+) -> Response {
+    let spent: Result<bool, sqlx::Error> = async {
+        let mut tx = s.db.begin().await?;
+        let deleted = sessions::delete_interaction(&mut tx, &row.id).await?;
+        tx.commit().await?;
+        Ok(deleted)
+    }
+    .await;
+    match spent {
+        Ok(true) => {}
+        Ok(false) => return expired(),
+        Err(_) => return super::server_error(),
+    }
+    console::record_refusal(s, meta, &req.client_id, user_id, "password").await;
+    let mut res = see_other(&error_location(s, req, console::denied()), None);
+    clear_interaction_cookie(s, &mut res);
+    res
 }
 
 async fn record_failure(

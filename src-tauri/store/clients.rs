@@ -7,6 +7,12 @@ use super::{from_json_list, Tx};
 use crate::error::StoreError;
 use sqlx::SqlitePool;
 
+/// The built-in console's public sign-in client (see `oauth::console`).
+pub const CONSOLE_CLIENT_ID: &str = "tessera-console";
+/// The console's token lifetimes: access 10 min, refresh 12 h (rotating).
+const CONSOLE_ACCESS_TTL: i64 = 600;
+const CONSOLE_REFRESH_TTL: i64 = 12 * 3600;
+
 /// What kind of OAuth client a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientKind {
@@ -86,6 +92,20 @@ pub async fn find_client(pool: &SqlitePool, client_id: &str) -> Result<Option<Cl
     let Some(r) = row else { return Ok(None) };
     let kind = ClientKind::parse(&r.kind)
         .ok_or_else(|| StoreError::Corrupt(format!("client kind {:?}", r.kind)))?;
+    if r.client_id == CONSOLE_CLIENT_ID {
+        return Ok(Some(Client {
+            client_id: r.client_id,
+            product_id: None,
+            kind: ClientKind::Web,
+            name: r.name,
+            secret_hash: None,
+            granted_scopes: Vec::new(),
+            product_scopes: Vec::new(),
+            audience: None,
+            access_token_ttl: CONSOLE_ACCESS_TTL,
+            refresh_token_ttl: CONSOLE_REFRESH_TTL,
+        }));
+    }
     Ok(Some(Client {
         client_id: r.client_id,
         product_id: r.product_id,
@@ -102,6 +122,24 @@ pub async fn find_client(pool: &SqlitePool, client_id: &str) -> Result<Option<Cl
         access_token_ttl: r.access_token_ttl.unwrap_or(600),
         refresh_token_ttl: r.refresh_token_ttl.unwrap_or(30 * 24 * 3600),
     }))
+}
+
+/// Creates the console client row, or puts it back in shape (public web client, no
+/// product, no secret, no scopes); a no-op when it is already right.
+pub async fn ensure_console_client(tx: &mut Tx, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO clients (client_id, product_id, kind, name, secret_hash, scopes, created_at)
+         VALUES (?, NULL, 'web', 'Tessera console', NULL, '[]', ?)
+         ON CONFLICT(client_id) DO UPDATE SET product_id = NULL, kind = 'web', secret_hash = NULL,
+                                              scopes = '[]'
+         WHERE product_id IS NOT NULL OR kind <> 'web' OR secret_hash IS NOT NULL
+               OR scopes <> '[]'",
+    )
+    .bind(CONSOLE_CLIENT_ID)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Whether `uri` is registered for the client, compared exactly.

@@ -8,6 +8,7 @@ pub mod keys;
 pub mod orgs;
 pub mod sessions;
 pub mod settings;
+pub mod stats;
 pub mod tokens;
 pub mod users;
 
@@ -61,6 +62,19 @@ impl Db {
     /// Starts a write transaction (`BEGIN IMMEDIATE`: takes the write lock up front).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         self.write.begin_with("BEGIN IMMEDIATE").await
+    }
+
+    /// Writes a consistent snapshot of the database to a new file at `path` (`VACUUM
+    /// INTO`, on a read connection: writers are not held up). Fails if `path` exists.
+    pub async fn vacuum_into(&self, path: &Path) -> Result<(), sqlx::Error> {
+        let target = path.to_str().ok_or_else(|| {
+            sqlx::Error::Configuration("the backup path is not valid UTF-8".into())
+        })?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(&self.read)
+            .await?;
+        Ok(())
     }
 
     pub async fn close(&self) {

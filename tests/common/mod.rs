@@ -4,6 +4,7 @@
 
 pub mod admin_cases;
 pub mod browser;
+pub mod console;
 pub mod db;
 pub mod fixture;
 pub mod jwt;

@@ -82,7 +82,7 @@ pub async fn grant(
         })?),
     };
     let requested = scope::parse(&row.scope).unwrap_or_default();
-    let scopes = branch::granted_scopes(&requested, ctx.as_ref());
+    let scopes = issue::user_scopes(client, &user, &requested, ctx.as_ref())?;
     let granted = scope::join(&scopes);
     let groups = ctx.as_ref().map(|c| c.groups.clone()).unwrap_or_default();
     let subject = Subject {
@@ -151,7 +151,7 @@ pub async fn grant(
         .subject(&user.id)
         .client(&client.client_id)
         .jti(&claims.jti)
-        .detail(audit_detail("authorization_code", &claims))
+        .detail(audit_detail("authorization_code", &access, &claims))
         .write(&mut tx)
         .await?;
     tx.commit().await?;

@@ -46,7 +46,7 @@ pub async fn grant(
         .subject(&client.client_id)
         .client(&client.client_id)
         .jti(&claims.jti)
-        .detail(audit_detail("client_credentials", &claims));
+        .detail(audit_detail("client_credentials", &jws, &claims));
     // The token is only handed out once its audit event is committed.
     state
         .audit

@@ -6,6 +6,7 @@ use crate::crypto::sha256;
 use crate::domain::branch::{self, BranchContext};
 use crate::domain::{scope, RequestMeta};
 use crate::error::OAuthError;
+use crate::oauth::console;
 use crate::oauth::issue::{self, audit_detail, tag_branch, token_response, IdTokenInput, Subject};
 use crate::oauth::params::Params;
 use crate::state::AppState;
@@ -77,8 +78,13 @@ pub async fn grant(
             requested
         }
     };
-    let ctx = active_branch(state, &user.id, &record, params.get("branch")).await?;
-    let scopes = branch::granted_scopes(&scopes, ctx.as_ref());
+    // The console signs in without a branch and never switches to one.
+    let ctx = if console::is_console(&client.client_id) {
+        None
+    } else {
+        active_branch(state, &user.id, &record, params.get("branch")).await?
+    };
+    let scopes = issue::user_scopes(client, &user, &scopes, ctx.as_ref())?;
     let scope_str = scope::join(&scopes);
     let groups = ctx.as_ref().map(|c| c.groups.clone()).unwrap_or_default();
     let subject = Subject {
@@ -155,7 +161,7 @@ pub async fn grant(
         .subject(&user.id)
         .client(&client.client_id)
         .jti(&claims.jti)
-        .detail(audit_detail("refresh_token", &claims))
+        .detail(audit_detail("refresh_token", &access, &claims))
         .write(&mut tx)
         .await?;
     tx.commit().await?;

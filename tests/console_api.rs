@@ -1,0 +1,675 @@
+//! The built-in console client `tessera-console` (super-admins only, loopback redirect URIs
+//! on any port, the `admin` scope nowhere else), `GET /v1/stats`, the JWS header in
+//! `token.issued` events, and `POST /v1/backup`.
+mod common;
+use common::console::*;
+use common::db::sql_write;
+use common::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::io::Read;
+use url::Url;
+
+const DENIED: &str = "only super-admins can sign in to the console";
+
+/// A fixture with a super-admin; returns its id.
+async fn with_superadmin() -> (Fixture, String) {
+    let fx = Fixture::new().await;
+    let id = fx.srv.superadmin_create(SUPER_EMAIL, SUPER_PASSWORD);
+    (fx, id)
+}
+
+/// Signs `email` in to the console through the hosted login; returns the browser and the
+/// URL the browser was sent back to.
+async fn console_login(
+    fx: &Fixture,
+    redirect: &str,
+    email: &str,
+    password: &str,
+) -> (Browser, AuthRequest, Url) {
+    let browser = fx.browser();
+    let req = fx.console_authorize(redirect, &[]);
+    let back = browser.login(&req.url, email, password).await;
+    (browser, req, back)
+}
+
+/// A super-admin's console tokens through a loopback redirect URI on `port`.
+async fn console_tokens(fx: &Fixture, port: u16) -> (Browser, Value) {
+    let redirect = loopback_callback(port);
+    let (browser, req, back) = console_login(fx, &redirect, SUPER_EMAIL, SUPER_PASSWORD).await;
+    assert!(back.as_str().starts_with(&redirect), "went to {back}");
+    assert_eq!(param(&back, "state").as_deref(), Some(req.state.as_str()));
+    assert_eq!(param(&back, "iss").as_deref(), Some(fx.issuer()));
+    let code = param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));
+    let r = fx.console_exchange(&code, &req.verifier, &redirect).await;
+    assert_eq!(r.status, 200, "console code exchange: {}", r.text);
+    (browser, r.json)
+}
+
+async fn get_with(fx: &Fixture, token: &str, path: &str) -> Reply {
+    let req = fx.http.get(fx.url(path)).bearer_auth(token);
+    Reply::read(req.send().await.expect("GET")).await
+}
+
+fn events_of<'a>(rows: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    rows.iter().filter(|r| r["type"] == kind).collect()
+}
+
+fn detail(row: &Value) -> Value {
+    serde_json::from_str(row["detail"].as_str().unwrap_or("null")).unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn super_admin_signs_in_to_the_console_on_any_loopback_port() {
+    let (fx, root_id) = with_superadmin().await;
+    let (browser, t) = console_tokens(&fx, 54_321).await;
+    assert_eq!(scopes(&t["scope"]), ["admin", "email", "openid", "profile"]);
+    assert_eq!(t["expires_in"], 600, "access token lives 10 minutes");
+    let at = s(&t, "access_token").to_string();
+    let claims = claims_of(&t, "access_token");
+    assert_eq!(claims["sub"], root_id.as_str());
+    assert_eq!(claims["client_id"], CONSOLE_ID);
+    assert_eq!(claims["aud"], fx.url("/v1"));
+    let id_claims = claims_of(&t, "id_token");
+    assert_eq!(id_claims["aud"], CONSOLE_ID);
+    assert_eq!(id_claims["email"], SUPER_EMAIL);
+
+    // The token opens the admin API.
+    let users = get_with(&fx, &at, "/v1/users").await;
+    assert_eq!(users.status, 200, "{}", users.text);
+
+    // The refresh token lives 12 hours and rotates; `admin` survives the refresh.
+    let rows = fx.srv.sql(
+        "SELECT t.expires_at - t.created_at AS ttl FROM refresh_tokens t
+         JOIN refresh_families f ON f.id = t.family_id WHERE f.client_id = 'tessera-console'",
+    );
+    assert_eq!(rows, vec![json!({"ttl": 43_200})]);
+    let rt = s(&t, "refresh_token").to_string();
+    let r = fx.console_refresh(&rt).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        scopes(&r.json["scope"]),
+        ["admin", "email", "openid", "profile"]
+    );
+    assert_ne!(s(&r.json, "refresh_token"), rt);
+    let again = fx.console_refresh(&rt).await;
+    assert_eq!(again.json["error"], "invalid_grant", "{}", again.text);
+
+    // The SSO session makes the next sign-in silent, on other loopback hosts and ports too,
+    // and at the issuer's own /console/callback; `branch` is ignored.
+    for redirect in [
+        "http://localhost:1234/console/callback".to_string(),
+        "http://[::1]:7/console/callback".to_string(),
+        "http://localhost/console/callback".to_string(),
+        fx.url("/console/callback"),
+    ] {
+        let req = fx.console_authorize(&redirect, &[("branch", Some("nope"))]);
+        let a = browser.get(&req.url).await;
+        assert_eq!(a.status, 303, "{redirect}: {a:?}");
+        let back = a.location.expect("Location");
+        assert!(
+            back.as_str().starts_with(&redirect),
+            "{redirect}: went to {back}"
+        );
+        let code = param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));
+        let r = fx.console_exchange(&code, &req.verifier, &redirect).await;
+        assert_eq!(r.status, 200, "{redirect}: {}", r.text);
+        assert!(scopes(&r.json["scope"]).contains(&"admin".to_string()));
+    }
+
+    // Audited as other sign-ins are.
+    let audit = fx.srv.audit_rows();
+    let logins = events_of(&audit, "login.succeeded");
+    assert!(
+        logins
+            .iter()
+            .any(|e| e["client_id"] == CONSOLE_ID && e["subject"] == root_id.as_str()),
+        "{logins:?}"
+    );
+    let issued = events_of(&audit, "token.issued");
+    assert!(issued.iter().any(|e| e["client_id"] == CONSOLE_ID));
+
+    // The console is not a product and cannot be deleted through the API.
+    let products = fx.admin(Method::GET, "/v1/products", None).await;
+    let listed = products.json["products"].as_array().expect("products");
+    assert!(listed
+        .iter()
+        .all(|p| p["web_client"]["client_id"] != CONSOLE_ID));
+    assert_eq!(listed.len(), 1);
+    let del = fx
+        .admin(Method::DELETE, &format!("/v1/products/{CONSOLE_ID}"), None)
+        .await;
+    assert_eq!(del.status, 404, "{}", del.text);
+    let row = fx.srv.sql(
+        "SELECT kind, product_id, secret_hash FROM clients WHERE client_id = 'tessera-console'",
+    );
+    assert_eq!(
+        row,
+        vec![json!({"kind": "web", "product_id": null, "secret_hash": null})]
+    );
+
+    // Sign-out returns to the console's /console/ page.
+    let id_token = s(&t, "id_token");
+    let mut out = Url::parse(&fx.url("/oauth/logout")).expect("url");
+    out.query_pairs_mut()
+        .append_pair("id_token_hint", id_token)
+        .append_pair(
+            "post_logout_redirect_uri",
+            "http://127.0.0.1:54321/console/",
+        )
+        .append_pair("client_id", CONSOLE_ID);
+    let a = browser.get(out.as_str()).await;
+    assert_eq!(a.status, 303, "{a:?}");
+    let back = a.location.expect("Location");
+    assert!(
+        back.as_str().starts_with("http://127.0.0.1:54321/console/"),
+        "{back}"
+    );
+}
+
+#[tokio::test]
+async fn a_normal_user_gets_access_denied_and_no_code() {
+    let fx = Fixture::new().await;
+    let redirect = loopback_callback(40_000);
+    let (browser, req, back) = console_login(&fx, &redirect, EMAIL, PASSWORD).await;
+    assert!(back.as_str().starts_with(&redirect), "went to {back}");
+    assert_eq!(param(&back, "error").as_deref(), Some("access_denied"));
+    assert_eq!(param(&back, "error_description").as_deref(), Some(DENIED));
+    assert_eq!(param(&back, "state").as_deref(), Some(req.state.as_str()));
+    assert_eq!(param(&back, "code"), None);
+    let n = fx
+        .srv
+        .sql("SELECT COUNT(*) AS n FROM authorization_codes WHERE client_id = 'tessera-console'");
+    assert_eq!(n[0]["n"], 0);
+    let refused: Vec<Value> = events_of(&fx.srv.audit_rows(), "login.failed")
+        .into_iter()
+        .cloned()
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["subject"], fx.user_id.as_str());
+    assert_eq!(refused[0]["client_id"], CONSOLE_ID);
+    assert_eq!(detail(&refused[0])["reason"], "not_superadmin");
+
+    // The refused sign-in started no SSO session.
+    let silent = browser
+        .get(&fx.authorize(&[("prompt", Some("none"))]).url)
+        .await;
+    let loc = silent.location.expect("Location");
+    assert_eq!(
+        param(&loc, "error").as_deref(),
+        Some("login_required"),
+        "{loc}"
+    );
+
+    // With an SSO session from a product sign-in, the console is still refused, with
+    // and without prompt=none.
+    let (code, _) = fx.login_code(&browser, "openid").await;
+    assert!(!code.is_empty());
+    for prompt in [None, Some("none")] {
+        let req = fx.console_authorize(&redirect, &[("prompt", prompt)]);
+        let a = browser.get(&req.url).await;
+        assert_eq!(a.status, 303, "{a:?}");
+        let back = a.location.expect("Location");
+        assert!(back.as_str().starts_with(&redirect), "went to {back}");
+        assert_eq!(param(&back, "error").as_deref(), Some("access_denied"));
+        assert_eq!(param(&back, "error_description").as_deref(), Some(DENIED));
+        assert_eq!(param(&back, "code"), None);
+    }
+    let audit = fx.srv.audit_rows();
+    let sso = events_of(&audit, "login.failed")
+        .into_iter()
+        .filter(|e| detail(e)["method"] == "sso")
+        .count();
+    assert_eq!(sso, 2);
+}
+
+#[tokio::test]
+async fn other_console_redirect_uris_are_shown_not_redirected() {
+    let (fx, _) = with_superadmin().await;
+    let bad = [
+        "http://127.0.0.1:5000/console/other".to_string(),
+        "http://127.0.0.1:5000/console/callback/".to_string(),
+        "http://127.0.0.1:5000/console/callback?x=1".to_string(),
+        "http://127.0.0.1:5000/console/".to_string(),
+        "https://127.0.0.1:5000/console/callback".to_string(),
+        "http://evil.example/console/callback".to_string(),
+        "http://192.168.1.2:5000/console/callback".to_string(),
+        "http://127.0.0.1:0/console/callback".to_string(),
+        "http://127.0.0.1:5000@evil.example/console/callback".to_string(),
+        REDIRECT_URI.to_string(),
+        fx.url("/console/callback/x"),
+    ];
+    for uri in &bad {
+        let req = fx.console_authorize(uri, &[]);
+        let a = fx.browser().get(&req.url).await;
+        assert_eq!(a.status, 400, "{uri}: {a:?}");
+        assert!(a.location.is_none(), "{uri} was redirected");
+        assert!(a.body.contains("redirect_uri"), "{uri}: {}", a.body);
+    }
+    // The loopback rule is the console's only: a product's client keeps its exact list.
+    let req = fx.authorize(&[("redirect_uri", Some(&loopback_callback(5000)))]);
+    let a = fx.browser().get(&req.url).await;
+    assert_eq!(a.status, 400, "{a:?}");
+    assert!(a.location.is_none());
+
+    // Post-logout URIs follow the same rule with /console/.
+    let logout = |uri: &str| {
+        let mut u = Url::parse(&fx.url("/oauth/logout")).expect("url");
+        u.query_pairs_mut()
+            .append_pair("client_id", CONSOLE_ID)
+            .append_pair("post_logout_redirect_uri", uri);
+        u.to_string()
+    };
+    let ok = fx
+        .browser()
+        .get(&logout("http://localhost:5000/console/"))
+        .await;
+    assert_eq!(ok.status, 200, "confirmation page: {ok:?}");
+    for uri in [
+        "http://localhost:5000/console/callback",
+        "https://evil.example/console/",
+    ] {
+        let a = fx.browser().get(&logout(uri)).await;
+        assert_eq!(a.status, 400, "{uri}: {a:?}");
+        assert!(a.location.is_none());
+    }
+}
+
+#[tokio::test]
+async fn admin_scope_is_never_granted_to_other_clients() {
+    let (fx, _) = with_superadmin().await;
+    // A product's sign-in client may not ask for it, even for a super-admin.
+    let req = fx.authorize(&[("scope", Some("openid admin"))]);
+    let a = fx.browser().get(&req.url).await;
+    let loc = a.location.expect("Location");
+    assert!(loc.as_str().starts_with(REDIRECT_URI), "{loc}");
+    assert_eq!(
+        param(&loc, "error").as_deref(),
+        Some("invalid_scope"),
+        "{loc}"
+    );
+
+    // A super-admin signed in to a product gets no admin scope, and the admin API refuses it.
+    let browser = fx.browser();
+    let req = fx.authorize(&[("scope", Some("openid profile"))]);
+    let back = browser.login(&req.url, SUPER_EMAIL, SUPER_PASSWORD).await;
+    let code = param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));
+    let r = fx.exchange(&code, &req.verifier).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(!scopes(&r.json["scope"]).contains(&"admin".to_string()));
+    let users = get_with(&fx, s(&r.json, "access_token"), "/v1/users").await;
+    assert_eq!(users.status, 403, "{}", users.text);
+
+    // The product's server client cannot get it either.
+    let cc = fx
+        .token_basic(
+            &fx.server_client_id,
+            &fx.server_secret,
+            &[("grant_type", "client_credentials"), ("scope", "admin")],
+        )
+        .await;
+    assert_eq!(cc.json["error"], "invalid_scope", "{}", cc.text);
+
+    // A product scope named `admin` stays refused.
+    let body = json!({"name": "Sneaky", "redirect_uris": [REDIRECT_URI], "scopes": ["admin"]});
+    let p = fx.admin(Method::POST, "/v1/products", Some(&body)).await;
+    assert_eq!(p.status, 422, "{}", p.text);
+
+    // The console itself needs PKCE S256 like any public client, and its code is bound to
+    // the verifier and redirect URI.
+    let redirect = loopback_callback(6000);
+    for (k, v) in [
+        ("code_challenge", None),
+        ("code_challenge_method", Some("plain")),
+    ] {
+        let req = fx.console_authorize(&redirect, &[(k, v)]);
+        let a = fx.browser().get(&req.url).await;
+        let loc = a.location.expect("Location");
+        assert_eq!(
+            param(&loc, "error").as_deref(),
+            Some("invalid_request"),
+            "{loc}"
+        );
+    }
+    let (_, req, back) = console_login(&fx, &redirect, SUPER_EMAIL, SUPER_PASSWORD).await;
+    let code = param(&back, "code").expect("code");
+    let wrong = fx
+        .console_exchange(&code, "x".repeat(43).as_str(), &redirect)
+        .await;
+    assert_eq!(wrong.json["error"], "invalid_grant", "{}", wrong.text);
+    let other = fx
+        .console_exchange(&code, &req.verifier, &loopback_callback(6001))
+        .await;
+    assert_eq!(other.json["error"], "invalid_grant", "{}", other.text);
+    // A console code is not redeemable by a product's client.
+    let (_, req, back) = console_login(&fx, &redirect, SUPER_EMAIL, SUPER_PASSWORD).await;
+    let code = param(&back, "code").expect("code");
+    let stolen = fx
+        .token_public(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &redirect),
+            ("code_verifier", &req.verifier),
+        ])
+        .await;
+    assert_eq!(stolen.json["error"], "invalid_grant", "{}", stolen.text);
+}
+
+#[tokio::test]
+async fn a_suspended_or_demoted_super_admin_cannot_refresh() {
+    let (fx, root_id) = with_superadmin().await;
+    // Demoted (no API does it; the database can): refresh and the admin API refuse.
+    let (_, t) = console_tokens(&fx, 7000).await;
+    sql_write(
+        &fx.srv,
+        &format!("UPDATE users SET is_superadmin = 0 WHERE id = '{root_id}'"),
+    );
+    let r = fx.console_refresh(s(&t, "refresh_token")).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.json["error"], "invalid_grant");
+    assert_eq!(r.json["error_description"], DENIED);
+    let users = get_with(&fx, s(&t, "access_token"), "/v1/users").await;
+    assert_eq!(users.status, 403, "{}", users.text);
+    sql_write(
+        &fx.srv,
+        &format!("UPDATE users SET is_superadmin = 1 WHERE id = '{root_id}'"),
+    );
+
+    // Suspended: refresh fails and the access token stops working.
+    let (_, t) = console_tokens(&fx, 7001).await;
+    let r = fx
+        .admin(Method::POST, &format!("/v1/users/{root_id}/suspend"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = fx.console_refresh(s(&t, "refresh_token")).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.json["error"], "invalid_grant");
+    let users = get_with(&fx, s(&t, "access_token"), "/v1/users").await;
+    assert_eq!(users.status, 401, "{}", users.text);
+}
+
+#[tokio::test]
+async fn stats_count_things_and_bucket_issued_tokens_per_hour() {
+    let fx = Fixture::new().await;
+    let r = Reply::read(fx.http.get(fx.url("/v1/stats")).send().await.expect("GET")).await;
+    assert_eq!(r.status, 401, "{}", r.text);
+    let forbidden = get_with(&fx, &fx.server_token().await, "/v1/stats").await;
+    assert_eq!(forbidden.status, 403, "{}", forbidden.text);
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let hour = now / 3600 * 3600;
+    // Token events 5 h ago (counted) and 30 h ago (outside the window), and another type.
+    for (ago, kind) in [
+        (5, "token.issued"),
+        (30, "token.issued"),
+        (5, "token.refused"),
+    ] {
+        let at = (hour - ago * 3600) * 1000 + 1;
+        sql_write(
+            &fx.srv,
+            &format!(
+                "INSERT INTO audit_events (at, type, outcome) VALUES ({at}, '{kind}', 'success')"
+            ),
+        );
+    }
+    let before = fx.admin(Method::GET, "/v1/stats", None).await;
+    assert_eq!(before.status, 200, "{}", before.text);
+    for _ in 0..3 {
+        fx.server_token().await;
+    }
+    let st = fx.admin(Method::GET, "/v1/stats", None).await;
+    assert_eq!(st.status, 200, "{}", st.text);
+    let j = &st.json;
+
+    assert_eq!(j["server"]["issuer"], fx.issuer());
+    assert_eq!(
+        format!("http://{}", j["server"]["listen"].as_str().expect("listen")),
+        fx.issuer()
+    );
+    assert_eq!(j["server"]["version"], env!("CARGO_PKG_VERSION"));
+    let started = j["server"]["started_at"].as_i64().expect("started_at");
+    let uptime = j["server"]["uptime_seconds"].as_i64().expect("uptime");
+    assert!(
+        started <= now + 1 && started > now - 120,
+        "{started} vs {now}"
+    );
+    assert!((0..120).contains(&uptime), "{uptime}");
+    assert_eq!(
+        j["counts"],
+        json!({"products": 1, "users": 1, "businesses": 0, "signing_keys": 1})
+    );
+
+    let buckets = j["tokens_per_hour"].as_array().expect("tokens_per_hour");
+    assert_eq!(buckets.len(), 25);
+    let starts: Vec<i64> = buckets
+        .iter()
+        .map(|b| b["hour_start"].as_i64().expect("hour"))
+        .collect();
+    for w in starts.windows(2) {
+        assert_eq!(w[1] - w[0], 3600);
+    }
+    let last = *starts.last().expect("last");
+    assert!(
+        last <= now && now < last + 3600 + 5,
+        "last bucket {last}, now {now}"
+    );
+    let count = |v: &Value, start: i64| -> i64 {
+        v["tokens_per_hour"]
+            .as_array()
+            .expect("buckets")
+            .iter()
+            .find(|b| b["hour_start"] == start)
+            .map_or(0, |b| b["count"].as_i64().expect("count"))
+    };
+    assert_eq!(count(j, last - 5 * 3600), 1, "the event 5 h ago");
+    let total = |v: &Value| -> i64 {
+        v["tokens_per_hour"]
+            .as_array()
+            .expect("buckets")
+            .iter()
+            .map(|b| b["count"].as_i64().expect("count"))
+            .sum()
+    };
+    // The admin client's and the server client's tokens, and the one 5 h ago; not the 30 h one.
+    assert_eq!(total(&before.json), 3, "{}", before.text);
+    assert_eq!(total(j), 6, "three more client_credentials tokens");
+
+    // The newest audit events, as /v1/audit-events shows them.
+    let recent = j["recent_events"].as_array().expect("recent_events");
+    assert_eq!(recent.len(), 10);
+    let page = fx
+        .admin(Method::GET, "/v1/audit-events?limit=10", None)
+        .await;
+    assert_eq!(&page.json["events"], &j["recent_events"]);
+}
+
+#[tokio::test]
+async fn token_issued_events_carry_the_jws_header() {
+    let (fx, _) = with_superadmin().await;
+    let jwks = fx.jwks().await;
+    let kid = jwks["keys"][0]["kid"].as_str().expect("kid").to_string();
+    let service = fx.server_token().await;
+    let (_, user) = fx.user_tokens("openid").await;
+    let (_, console) = console_tokens(&fx, 9000).await;
+    let refreshed = fx.console_refresh(s(&console, "refresh_token")).await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
+
+    let audit = fx.srv.audit_rows();
+    let tokens = [
+        (service.as_str(), "token.issued", "client_credentials"),
+        (
+            s(&user, "access_token"),
+            "token.issued",
+            "authorization_code",
+        ),
+        (
+            s(&console, "access_token"),
+            "token.issued",
+            "authorization_code",
+        ),
+        (
+            s(&refreshed.json, "access_token"),
+            "token.refreshed",
+            "refresh_token",
+        ),
+    ];
+    for (token, kind, grant) in tokens {
+        let (header, claims) = decode_jwt(token);
+        let jti = claims["jti"].as_str().expect("jti");
+        let row = audit
+            .iter()
+            .find(|r| r["type"] == kind && r["jti"] == jti)
+            .unwrap_or_else(|| panic!("no {kind} event for {jti}"));
+        let d = detail(row);
+        assert_eq!(d["grant_type"], grant);
+        assert_eq!(
+            d["header"],
+            json!({"alg": "RS256", "typ": "at+jwt", "kid": kid}),
+            "{kind} {grant}"
+        );
+        assert_eq!(d["header"], header);
+        assert_eq!(d["claims"], claims);
+        let raw = row["detail"].as_str().expect("detail");
+        let signature = token.rsplit('.').next().expect("signature");
+        assert!(!raw.contains(signature), "the token is never stored");
+    }
+}
+
+/// (name, bytes) of every entry of a .tar.gz.
+fn untar(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+    archive
+        .entries()
+        .expect("tar entries")
+        .map(|e| {
+            let mut e = e.expect("tar entry");
+            let name = e.path().expect("path").to_string_lossy().into_owned();
+            let mut data = Vec::new();
+            e.read_to_end(&mut data).expect("read entry");
+            (name, data)
+        })
+        .collect()
+}
+
+async fn post_backup(fx: &Fixture, token: Option<&str>, key: Option<&str>) -> reqwest::Response {
+    let mut req = fx.http.post(fx.url("/v1/backup"));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    req.send().await.expect("POST /v1/backup")
+}
+
+#[tokio::test]
+async fn backup_is_a_gzip_tar_of_the_database_and_master_key() {
+    let fx = Fixture::new().await;
+    let anon = Reply::read(post_backup(&fx, None, None).await).await;
+    assert_eq!(anon.status, 401, "{}", anon.text);
+    assert_eq!(anon.json["error"]["code"], "unauthenticated");
+    let service = fx.server_token().await;
+    let forbidden = Reply::read(post_backup(&fx, Some(&service), None).await).await;
+    assert_eq!(forbidden.status, 403, "{}", forbidden.text);
+
+    let resp = post_backup(&fx, Some(&fx.admin_token), None).await;
+    assert_eq!(resp.status(), 200);
+    let header = |n: &str| {
+        resp.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(header("content-type"), "application/gzip");
+    assert_eq!(header("cache-control"), "no-store");
+    let disposition = header("content-disposition");
+    let name = disposition
+        .strip_prefix("attachment; filename=\"")
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("Content-Disposition: {disposition}"));
+    let stamp = name
+        .strip_prefix("tessera-backup-")
+        .and_then(|r| r.strip_suffix(".tar.gz"))
+        .unwrap_or_else(|| panic!("file name {name}"));
+    assert_eq!(stamp.len(), 15, "{stamp}");
+    assert!(stamp.chars().enumerate().all(|(i, c)| if i == 8 {
+        c == '-'
+    } else {
+        c.is_ascii_digit()
+    }));
+    let bytes = resp.bytes().await.expect("body").to_vec();
+    assert_eq!(&bytes[..2], &[0x1f, 0x8b], "gzip magic");
+
+    let entries = untar(&bytes);
+    let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["tessera.db", "master.key"]);
+    let key = std::fs::read(fx.srv.data_dir.join("master.key")).expect("master.key");
+    assert_eq!(entries[1].1, key);
+
+    // tessera.db is a working SQLite database holding the same users.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("restored.db");
+    std::fs::write(&db, &entries[0].1).expect("write db");
+    let opts = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&db)
+        .read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(opts)
+        .await
+        .expect("open the backup");
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&pool)
+        .await
+        .expect("count users");
+    assert_eq!(users, 1);
+    let console: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM clients WHERE client_id = 'tessera-console'")
+            .fetch_one(&pool)
+            .await
+            .expect("count clients");
+    assert_eq!(console, 1);
+    pool.close().await;
+
+    // No snapshot is left behind, and the backup is audited without its contents.
+    let leftovers: Vec<String> = std::fs::read_dir(&fx.srv.data_dir)
+        .expect("data dir")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.contains("backup"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let audit = fx.srv.audit_rows();
+    let made = events_of(&audit, "admin.backup.created");
+    assert_eq!(made.len(), 1);
+    assert_eq!(made[0]["actor"], fx.admin_id.as_str());
+    let d = detail(made[0]);
+    assert_eq!(d["file"], name);
+    assert_eq!(d["bytes"], bytes.len());
+    assert_eq!(d["entries"], json!(["tessera.db", "master.key"]));
+
+    // settings.json is included when present.
+    std::fs::write(
+        fx.srv.data_dir.join("settings.json"),
+        b"{\"listen\":\"127.0.0.1:7470\"}",
+    )
+    .expect("write settings.json");
+    let resp = post_backup(&fx, Some(&fx.admin_token), None).await;
+    assert_eq!(resp.status(), 200);
+    let entries = untar(&resp.bytes().await.expect("body"));
+    let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["tessera.db", "master.key", "settings.json"]);
+    assert_eq!(entries[2].1, b"{\"listen\":\"127.0.0.1:7470\"}");
+
+    // An Idempotency-Key never keeps a backup (it holds master.key) for a replay.
+    let first = post_backup(&fx, Some(&fx.admin_token), Some("backup-1")).await;
+    assert_eq!(first.status(), 200);
+    let replay = Reply::read(post_backup(&fx, Some(&fx.admin_token), Some("backup-1")).await).await;
+    assert_eq!(replay.status, 409, "{}", replay.text);
+    assert_eq!(replay.json["error"]["code"], "idempotency_key_secret_shown");
+    let stored = fx
+        .srv
+        .sql("SELECT state, body IS NULL AS empty FROM idempotency_keys WHERE key = 'backup-1'");
+    assert_eq!(stored, vec![json!({"state": "secret_shown", "empty": 1})]);
+}
