@@ -152,6 +152,32 @@ async fn audit_query_filters_and_walks_all_pages_without_duplicates() {
 }
 
 #[tokio::test]
+async fn one_event_is_read_by_id_and_unknown_ids_are_404() {
+    let fx = Fixture::new().await;
+    let newest = query(&fx, "limit=1").await;
+    let event = newest
+        .first()
+        .expect("the fixture's own sign-in left events")
+        .clone();
+    let id = event["id"]
+        .as_i64()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| event["id"].as_str().expect("event id").to_string());
+    let r = fx
+        .admin(Method::GET, &format!("/v1/audit-events/{id}"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json, event, "the same object the list shows");
+    for missing in ["999999999", "abc", "-1"] {
+        let r = fx
+            .admin(Method::GET, &format!("/v1/audit-events/{missing}"), None)
+            .await;
+        assert_eq!(r.status, 404, "{missing}: {}", r.text);
+        assert_eq!(r.json["error"]["code"], "not_found", "{missing}");
+    }
+}
+
+#[tokio::test]
 async fn audit_query_refuses_bad_parameters_naming_them() {
     let fx = Fixture::new().await;
     let cases = [
@@ -265,6 +291,7 @@ async fn audit_and_settings_endpoints_require_an_admin_token() {
     let routes = [
         (Method::GET, "/v1/audit-events"),
         (Method::GET, "/v1/audit-events/stream"),
+        (Method::GET, "/v1/audit-events/1"),
         (Method::GET, "/v1/settings"),
         (Method::PATCH, "/v1/settings"),
     ];

@@ -40,6 +40,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/keys/{kid}:retire"),
     ("GET", "/v1/audit-events"),
     ("GET", "/v1/audit-events/stream"),
+    ("GET", "/v1/audit-events/{id}"),
     ("GET", "/v1/businesses"),
     ("POST", "/v1/businesses"),
     ("GET", "/v1/businesses/{id}"),

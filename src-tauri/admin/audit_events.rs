@@ -5,8 +5,10 @@ use super::Admin;
 use crate::audit::event_json;
 use crate::error::ApiError;
 use crate::state::Shared;
-use crate::store::audit::{events_between, max_event_id, query_events, AuditFilter, AuditRow};
-use axum::extract::{RawQuery, State};
+use crate::store::audit::{
+    events_between, find_event, max_event_id, query_events, AuditFilter, AuditRow,
+};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::routing::get;
@@ -24,6 +26,7 @@ pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/audit-events", get(list))
         .route("/audit-events/stream", get(stream))
+        .route("/audit-events/{id}", get(get_one))
 }
 
 const DEFAULT_LIMIT: i64 = 50;
@@ -150,6 +153,25 @@ pub async fn list(
     Ok(Json(
         json!({ "events": events, "next_cursor": next_cursor }),
     ))
+}
+
+/// `GET /v1/audit-events/{id}`: one event (the console's inspector opens events by id).
+#[utoipa::path(
+    get, path = "/v1/audit-events/{id}", tag = "audit",
+    operation_id = "audit_events_get",
+    params(("id" = i64, Path, description = "Event id")),
+    responses((status = 200, description = "The audit event", body = serde_json::Value),
+               (status = 404, description = "No such event"))
+)]
+pub async fn get_one(
+    State(s): State<Shared>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let not_found = || ApiError::not_found("audit event");
+    let id = id.trim().parse::<i64>().map_err(|_| not_found())?;
+    let row = find_event(&s.db.read, id).await?.ok_or_else(not_found)?;
+    Ok(Json(event_json(&row)))
 }
 
 /// A live stream's position: events with id > `last` matching `filter` are still to send.

@@ -31,7 +31,7 @@ use crate::state::Shared;
         products::uris::remove_redirect_uri, products::uris::add_logout_uri,
         products::uris::remove_logout_uri,
         keys::list, keys::rotate, keys::delete_expired, keys::show, keys::action,
-        audit_events::list, audit_events::stream,
+        audit_events::list, audit_events::stream, audit_events::get_one,
         businesses::list, businesses::create, businesses::show, businesses::update,
         businesses::remove, businesses::list_branches, businesses::create_branch,
         businesses::show_branch, businesses::update_branch, businesses::remove_branch,

@@ -34,6 +34,10 @@ fn is_loopback(host: &str) -> bool {
 
 /// Appends query parameters to a registered redirect URI.
 pub fn with_params(base: &str, params: &[(&str, &str)]) -> String {
+    if params.is_empty() {
+        // Exactly the registered URI: no stray `?`.
+        return base.to_string();
+    }
     match url::Url::parse(base) {
         Ok(mut url) => {
             {
@@ -51,6 +55,18 @@ pub fn with_params(base: &str, params: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_params_leaves_the_uri_as_registered() {
+        assert_eq!(
+            with_params("https://a.example/bye", &[]),
+            "https://a.example/bye"
+        );
+        assert_eq!(
+            with_params("https://a.example/bye?x=1", &[("state", "s t")]),
+            "https://a.example/bye?x=1&state=s+t"
+        );
+    }
 
     #[test]
     fn registration_rules() {

@@ -57,7 +57,13 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::HeaderName::from_static("x-frame-options"), "DENY"),
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+            // No `form-action`: browsers apply it to the redirect that follows a form
+            // post too, and the login and sign-out forms end in a 303 to the client's
+            // redirect URI on another origin. The pages run no script at all.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            ),
         ],
         Html(html),
     )

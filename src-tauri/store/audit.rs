@@ -143,6 +143,14 @@ pub async fn query_events(
     q.build_query_as().fetch_all(pool).await
 }
 
+/// One event by id.
+pub async fn find_event(pool: &SqlitePool, id: i64) -> Result<Option<AuditRow>, sqlx::Error> {
+    sqlx::query_as("SELECT * FROM audit_events WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
 /// The newest event id (0 when the log is empty): the high-water mark of a live stream.
 pub async fn max_event_id(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_events")
