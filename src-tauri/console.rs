@@ -33,6 +33,14 @@ fn asset(path: &str) -> Response {
                 .flatten()
         });
     match found {
+        Some((name, content_type, _)) if *name == "index.html" => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            index_html(),
+        )
+            .into_response(),
         Some((_, content_type, bytes)) => (
             [
                 (header::CONTENT_TYPE, *content_type),
@@ -47,5 +55,35 @@ fn asset(path: &str) -> Response {
         )
             .into_response(),
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+/// The app shell with `<base href="/console/">`, so its relative asset paths (kept relative
+/// for the desktop window's bundled copy) resolve on deep routes like `/console/users/ID`.
+fn index_html() -> &'static str {
+    static HTML: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HTML.get_or_init(|| {
+        let raw = CONSOLE_ASSETS
+            .iter()
+            .find(|(p, _, _)| *p == "index.html")
+            .map(|(_, _, bytes)| String::from_utf8_lossy(bytes).into_owned())
+            .unwrap_or_default();
+        with_base(&raw)
+    })
+}
+
+fn with_base(html: &str) -> String {
+    html.replacen("<head>", "<head>\n  <base href=\"/console/\">", 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shell_gets_a_base_so_deep_routes_find_their_assets() {
+        let html = with_base("<html><head><link href=\"./console.css\"></head></html>");
+        assert!(html.starts_with("<html><head>\n  <base href=\"/console/\">"));
+        assert_eq!(html.matches("<base").count(), 1);
     }
 }

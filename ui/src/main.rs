@@ -1,10 +1,13 @@
 //! Tessera console: a Leptos (client-side rendered) app that runs in a browser at
-//! `/console/` and inside the desktop window. `app` holds the shell, `pages/` one module
-//! per screen, `components/` the small reusable pieces, `api` how facts are fetched.
+//! `/console/` and inside the desktop window. `app` holds the shell and router, `auth`
+//! the OIDC sign-in, `api` the admin API client, `desktop` the window's commands,
+//! `pages/` one module per screen, `components/` the small reusable pieces.
 
 mod api;
 mod app;
+mod auth;
 mod components;
+mod desktop;
 mod pages;
 
 fn main() {

@@ -15,8 +15,9 @@ const TILES: [(u8, u8, &str); 9] = [
     (2, 2, "t-teal"),
 ];
 
+/// Just the mosaic.
 #[component]
-pub fn Brand() -> impl IntoView {
+pub fn Mark() -> impl IntoView {
     let tiles = TILES
         .iter()
         .map(|&(col, row, class)| {
@@ -26,15 +27,33 @@ pub fn Brand() -> impl IntoView {
         })
         .collect_view();
     view! {
+        <svg class="mark" viewBox="0 0 35 35" aria-hidden="true">
+            <rect class="t-ground" x="0" y="0" width="35" height="35" rx="7" />
+            {tiles}
+        </svg>
+    }
+}
+
+/// Mark + name; `compact` (the sidebar) drops the tagline and uses no heading element.
+#[component]
+pub fn Brand(#[prop(optional)] compact: bool) -> impl IntoView {
+    if compact {
+        return view! {
+            <div class="brand brand-compact">
+                <Mark />
+                <span class="brand-name">"Tessera"</span>
+            </div>
+        }
+        .into_any();
+    }
+    view! {
         <div class="brand">
-            <svg class="mark" viewBox="0 0 35 35" aria-hidden="true">
-                <rect class="t-ground" x="0" y="0" width="35" height="35" rx="7" />
-                {tiles}
-            </svg>
+            <Mark />
             <div>
-                <h1>"Tessera"</h1>
+                <p class="brand-name">"Tessera"</p>
                 <p class="tagline">"Identity provider console"</p>
             </div>
         </div>
     }
+    .into_any()
 }

@@ -1,5 +1,240 @@
 //! Small reusable view pieces shared by the console pages.
 
 pub mod brand;
-pub mod fact;
-pub mod status_badge;
+pub mod time;
+pub mod toast;
+
+use leptos::ev;
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// A spinner with "Loading…".
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! {
+        <div class="loading" role="status">
+            <span class="spinner" aria-hidden="true"></span>
+            <span>"Loading…"</span>
+        </div>
+    }
+}
+
+/// The API's message in a red banner (role="alert"); nothing when `error` is `None`.
+#[component]
+pub fn ErrorBanner(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        error.get().map(|message| {
+            view! {
+                <div class="error-banner" role="alert">
+                    <svg class="error-icon" viewBox="0 0 20 20" aria-hidden="true">
+                        <circle cx="10" cy="10" r="9" fill="none" stroke="currentColor" stroke-width="2" />
+                        <path d="M10 5.5v5.5M10 13.5v1" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+                    </svg>
+                    <span>{message}</span>
+                </div>
+            }
+        })
+    }
+}
+
+/// An empty state: what is missing, what to do next, and optionally the action button.
+#[component]
+pub fn Empty(
+    title: &'static str,
+    #[prop(into)] hint: String,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <div class="empty">
+            <p class="empty-title">{title}</p>
+            <p class="empty-hint">{hint}</p>
+            {children.map(|c| view! { <div class="empty-actions">{c()}</div> })}
+        </div>
+    }
+}
+
+/// The page's heading (the `h1` focus moves to on navigation) with an optional subtitle
+/// and action buttons; also sets `document.title`.
+#[component]
+pub fn PageHeader(
+    title: &'static str,
+    #[prop(optional, into)] subtitle: Option<String>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    document().set_title(&format!("{title} · Tessera"));
+    view! {
+        <header class="page-header">
+            <div class="page-heading">
+                <h1 tabindex="-1">{title}</h1>
+                {subtitle.map(|s| view! { <p class="page-subtitle">{s}</p> })}
+            </div>
+            {children.map(|c| view! { <div class="page-actions">{c()}</div> })}
+        </header>
+    }
+}
+
+/// Copies `text` to the clipboard; the label turns into "Copied" for a moment.
+#[component]
+pub fn CopyButton(
+    #[prop(into)] text: Signal<String>,
+    #[prop(optional)] label: Option<&'static str>,
+) -> impl IntoView {
+    let label = label.unwrap_or("Copy");
+    let copied = RwSignal::new(false);
+    let on_click = move |_: ev::MouseEvent| {
+        let value = text.get_untracked();
+        leptos::task::spawn_local(async move {
+            if copy_text(&value).await {
+                copied.set(true);
+                set_timeout(
+                    move || {
+                        // The button may be gone by now.
+                        let _ = copied.try_set(false);
+                    },
+                    std::time::Duration::from_millis(1600),
+                );
+            } else {
+                toast::show("Could not copy: select the text and copy it by hand");
+            }
+        });
+    };
+    view! {
+        <button type="button" class="btn btn-small btn-copy" on:click=on_click>
+            {move || if copied.get() { "Copied" } else { label }}
+        </button>
+    }
+}
+
+/// Writes `text` to the clipboard (Clipboard API, falling back to `execCommand`).
+pub async fn copy_text(text: &str) -> bool {
+    let window = window();
+    let clipboard = window.navigator().clipboard();
+    if !clipboard.is_undefined() {
+        let promise = clipboard.write_text(text);
+        if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
+            return true;
+        }
+    }
+    // Fallback: a hidden textarea and the legacy copy command.
+    let doc = document();
+    let Ok(area) = doc.create_element("textarea") else {
+        return false;
+    };
+    let Ok(area) = area.dyn_into::<web_sys::HtmlTextAreaElement>() else {
+        return false;
+    };
+    area.set_value(text);
+    let _ = area.set_attribute("style", "position:fixed;top:-1000px;opacity:0");
+    let Some(body) = doc.body() else {
+        return false;
+    };
+    let _ = body.append_child(&area);
+    area.select();
+    let ok = js_sys::Reflect::get(&doc, &"execCommand".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call1(&doc, &"copy".into()).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    area.remove();
+    ok
+}
+
+/// A modal confirmation (`<dialog>`): Esc or Cancel closes it, focus stays inside while
+/// it is open, and `on_confirm` runs on the confirm button.
+#[component]
+pub fn ConfirmDialog(
+    open: RwSignal<bool>,
+    #[prop(into)] title: String,
+    #[prop(into)] message: String,
+    confirm_label: &'static str,
+    danger: bool,
+    #[prop(into)] on_confirm: Callback<()>,
+) -> impl IntoView {
+    let dialog = NodeRef::<html::Dialog>::new();
+    let cancel_button = NodeRef::<html::Button>::new();
+    Effect::new(move |_| {
+        let want_open = open.get();
+        if let Some(el) = dialog.get() {
+            if want_open && !el.open() {
+                let _ = el.show_modal();
+                // Safer default for destructive actions: focus Cancel.
+                if let Some(button) = cancel_button.get() {
+                    let _ = button.focus();
+                }
+            } else if !want_open && el.open() {
+                el.close();
+            }
+        }
+    });
+    let confirm_class = if danger {
+        "btn btn-danger"
+    } else {
+        "btn btn-primary"
+    };
+    let title_id = format!("dlg-{}", js_sys::Math::random().to_bits());
+    let labelled_by = title_id.clone();
+    view! {
+        <dialog
+            class="dialog"
+            node_ref=dialog
+            aria-labelledby=labelled_by
+            on:close=move |_| open.set(false)
+        >
+            <h2 class="dialog-title" id=title_id>{title}</h2>
+            <p class="dialog-message">{message}</p>
+            <div class="dialog-actions">
+                <button
+                    type="button"
+                    class="btn btn-ghost"
+                    node_ref=cancel_button
+                    on:click=move |_| open.set(false)
+                >
+                    "Cancel"
+                </button>
+                <button
+                    type="button"
+                    class=confirm_class
+                    on:click=move |_| {
+                        open.set(false);
+                        on_confirm.run(());
+                    }
+                >
+                    {confirm_label}
+                </button>
+            </div>
+        </dialog>
+    }
+}
+
+/// Previous / Next buttons under a table (a group, not a `<nav>`: the sidebar is the
+/// page's only navigation landmark).
+#[component]
+pub fn Pager(
+    #[prop(into)] has_prev: Signal<bool>,
+    #[prop(into)] has_next: Signal<bool>,
+    #[prop(into)] on_prev: Callback<()>,
+    #[prop(into)] on_next: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <div class="pager" role="group" aria-label="Pages">
+            <button
+                type="button"
+                class="btn btn-small"
+                disabled=move || !has_prev.get()
+                on:click=move |_| on_prev.run(())
+            >
+                "← Previous"
+            </button>
+            <button
+                type="button"
+                class="btn btn-small"
+                disabled=move || !has_next.get()
+                on:click=move |_| on_next.run(())
+            >
+                "Next →"
+            </button>
+        </div>
+    }
+}

@@ -1,0 +1,186 @@
+//! The products list: every registered product, filtered by name or client id in the
+//! browser (the API returns them all), 50 per page.
+
+use leptos::prelude::*;
+
+use super::{Product, ProductList};
+use crate::api;
+use crate::app::navigate;
+use crate::components::time::{local, relative};
+use crate::components::{Empty, ErrorBanner, Loading, PageHeader, Pager};
+
+const PAGE: usize = 50;
+
+#[component]
+pub fn ProductsPage() -> impl IntoView {
+    let products = LocalResource::new(|| async {
+        api::get::<ProductList>("/v1/products")
+            .await
+            .map(|l| l.products)
+    });
+    let filter = RwSignal::new(String::new());
+    let page = RwSignal::new(0usize);
+
+    let loaded = move || products.get().and_then(Result::ok);
+    let has_any = move || loaded().is_some_and(|p| !p.is_empty());
+    let matching = Memo::new(move |_| {
+        let needle = filter.get().trim().to_lowercase();
+        loaded()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| {
+                needle.is_empty()
+                    || p.name.to_lowercase().contains(&needle)
+                    || p.web_client_id().to_lowercase().contains(&needle)
+                    || p.server_client
+                        .as_ref()
+                        .is_some_and(|s| s.client_id.to_lowercase().contains(&needle))
+                    || p.id.contains(&needle)
+            })
+            .collect::<Vec<Product>>()
+    });
+    let shown = move || {
+        let all = matching.get();
+        let start = (page.get() * PAGE).min(all.len());
+        all[start..(start + PAGE).min(all.len())].to_vec()
+    };
+    let error = Signal::derive(move || products.get().and_then(|r| r.err()).map(|e| e.message));
+    let register = move |_| navigate("/console/products/new");
+
+    view! {
+        <section class="page products-page">
+            <PageHeader
+                title="Products"
+                subtitle="Apps that sign users in with Tessera, and their API clients.".to_string()
+            >
+                <Show when=has_any>
+                    <button type="button" class="btn btn-primary" on:click=register>
+                        "Register a product"
+                    </button>
+                </Show>
+            </PageHeader>
+            <ErrorBanner error=error />
+            {move || match products.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(_)) => ().into_any(),
+                Some(Ok(list)) if list.is_empty() => {
+                    view! {
+
+                            <Empty
+                                title="No products yet — register your first app"
+                                hint="A product gets a client id for signing users in (code + PKCE) and, if it needs one, a server client for service-to-service calls."
+                            >
+                                <button type="button" class="btn btn-primary" on:click=register>
+                                    "Register a product"
+                                </button>
+                            </Empty>
+                    }
+                        .into_any()
+                }
+                Some(Ok(list)) => {
+                    let total = list.len();
+                    view! {
+                        <div class="toolbar">
+                            <div class="field field-inline">
+                                <label for="products-filter">"Filter products"</label>
+                                <input
+                                    id="products-filter"
+                                    class="input"
+                                    type="search"
+                                    placeholder="Name or client id"
+                                    autocomplete="off"
+                                    prop:value=move || filter.get()
+                                    on:input=move |ev| {
+                                        filter.set(event_target_value(&ev));
+                                        page.set(0);
+                                    }
+                                />
+                            </div>
+                            <span class="spacer"></span>
+                            <span class="muted">
+                                {move || {
+                                    let n = matching.get().len();
+                                    if n == total {
+                                        format!("{total} product{}", if total == 1 { "" } else { "s" })
+                                    } else {
+                                        format!("{n} of {total}")
+                                    }
+                                }}
+                            </span>
+                        </div>
+                        <Show
+                            when=move || !matching.get().is_empty()
+                            fallback=move || {
+                                view! {
+
+                                        <Empty
+                                            title="No product matches"
+                                            hint=format!(
+                                                "Nothing is named or has a client id like “{}”. Clear the filter to see all products.",
+                                                filter.get().trim(),
+                                            )
+                                        />
+                                }
+                            }
+                        >
+                            <div class="table-wrap">
+                                <table class="table products-table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Name"</th>
+                                            <th scope="col">"Client ID"</th>
+                                            <th scope="col" class="num">"Redirect URIs"</th>
+                                            <th scope="col">"Server client"</th>
+                                            <th scope="col">"Created"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        <For each=shown key=|p| p.id.clone() let:p>
+                                            <ProductRow p=p />
+                                        </For>
+                                    </tbody>
+                                </table>
+                            </div>
+                            <Show when=move || { matching.get().len() > PAGE }>
+                                <Pager
+                                    has_prev=Signal::derive(move || page.get() > 0)
+                                    has_next=Signal::derive(move || {
+                                        (page.get() + 1) * PAGE < matching.get().len()
+                                    })
+                                    on_prev=Callback::new(move |()| page.update(|p| *p = p.saturating_sub(1)))
+                                    on_next=Callback::new(move |()| page.update(|p| *p += 1))
+                                />
+                            </Show>
+                        </Show>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn ProductRow(p: Product) -> impl IntoView {
+    let href = format!("/console/products/{}", api::enc(&p.id));
+    let uris = p.redirect_uris().len();
+    let client_id = p.web_client_id();
+    let server = p.server_client.is_some();
+    view! {
+        <tr>
+            <td>
+                <a href=href class="row-link">{p.name.clone()}</a>
+            </td>
+            <td class="mono">{client_id}</td>
+            <td class="num">{uris}</td>
+            <td>
+                {if server {
+                    view! { <span class="badge badge-ok">"Yes"</span> }.into_any()
+                } else {
+                    view! { <span class="badge badge-muted">"No"</span> }.into_any()
+                }}
+            </td>
+            <td title=local(p.created_at)>{relative(p.created_at)}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,425 @@
+//! Register a product: 1 Name → 2 Redirect URIs → 3 Server client? → 4 Done. Nothing is
+//! saved until "Create product" on step 3 (one `POST /v1/products`); an API error sends
+//! the wizard back to the step of the field it names. Step 4 shows the client id and the
+//! server secret once, with an integration snippet.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::Serialize;
+
+use super::form::{field_of, under, FieldError};
+use super::snippet::{focus_id, focus_step, Integration, Snippet};
+use super::uris::{add_items, UriListEditor};
+use super::Product;
+use crate::api::{self, ApiError};
+use crate::app::navigate;
+use crate::components::{CopyButton, ErrorBanner, PageHeader};
+
+#[derive(Serialize)]
+struct CreateBody {
+    name: String,
+    redirect_uris: Vec<String>,
+    post_logout_redirect_uris: Vec<String>,
+    scopes: Vec<String>,
+    server_client: bool,
+}
+
+const STEPS: [&str; 4] = ["Name", "Redirect URIs", "Server client?", "Done"];
+
+/// Which step shows an error about `field` under its input.
+fn step_of(field: &str) -> Option<u8> {
+    match field {
+        "name" => Some(1),
+        "redirect_uris" | "post_logout_redirect_uris" => Some(2),
+        "scopes" => Some(3),
+        _ => None,
+    }
+}
+
+#[component]
+pub fn NewProductPage() -> impl IntoView {
+    let step = RwSignal::new(1u8);
+    let name = RwSignal::new(String::new());
+    let uris = RwSignal::new(Vec::<String>::new());
+    let uri_input = RwSignal::new(String::new());
+    let logout_uris = RwSignal::new(Vec::<String>::new());
+    let logout_input = RwSignal::new(String::new());
+    let scopes = RwSignal::new(Vec::<String>::new());
+    let scope_input = RwSignal::new(String::new());
+    let server = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let created = RwSignal::new(None::<Product>);
+    let issuer = RwSignal::new(String::new());
+    spawn_local(async move {
+        let i = super::issuer().await;
+        let _ = issuer.try_set(i);
+    });
+
+    // Move focus to the new step's heading so keyboard and screen-reader users follow.
+    Effect::new(move |prev: Option<u8>| {
+        let s = step.get();
+        if prev.is_some_and(|p| p != s) {
+            // After the new step has rendered.
+            request_animation_frame(|| focus_step("wizard-step-title"));
+        }
+        s
+    });
+
+    let local_error = move |field: &str, msg: &str| {
+        error.set(Some(ApiError::new(
+            0,
+            "validation_failed",
+            format!("{field}: {msg}"),
+        )))
+    };
+    let next_from_name = move || {
+        if name.get_untracked().trim().is_empty() {
+            local_error("name", "enter a name for the product");
+            focus_id("wizard-name");
+            return;
+        }
+        error.set(None);
+        step.set(2);
+    };
+    let next_from_uris = move || {
+        // Whatever is still typed in the inputs counts as added.
+        if !add_items(uri_input, uris, error, "redirect_uris", false)
+            || !add_items(
+                logout_input,
+                logout_uris,
+                error,
+                "post_logout_redirect_uris",
+                false,
+            )
+        {
+            return;
+        }
+        error.set(None);
+        step.set(3);
+    };
+    let create = move || {
+        if busy.get_untracked() {
+            return;
+        }
+        if !add_items(scope_input, scopes, error, "scopes", true) {
+            return;
+        }
+        let body = CreateBody {
+            name: name.get_untracked().trim().to_string(),
+            redirect_uris: uris.get_untracked(),
+            post_logout_redirect_uris: logout_uris.get_untracked(),
+            scopes: scopes.get_untracked(),
+            server_client: server.get_untracked(),
+        };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = api::post::<_, Product>("/v1/products", &body).await;
+            if busy.try_set(false).is_some() {
+                return; // the page is gone
+            }
+            match result {
+                Ok(p) => {
+                    crate::components::toast::show(format!("{} is registered", p.name));
+                    created.set(Some(p));
+                    step.set(4);
+                }
+                Err(e) => {
+                    if let Some(s) = field_of(&e).and_then(|(f, _)| step_of(&f)) {
+                        step.set(s);
+                    }
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+
+    let steps = move || {
+        STEPS
+            .iter()
+            .enumerate()
+            .map(|(i, label)| {
+                let n = i as u8 + 1;
+                view! {
+                    <li
+                        class:done=move || { step.get() > n }
+                        class:current=move || step.get() == n
+                        aria-current=move || (step.get() == n).then_some("step")
+                    >
+
+                        <span class="step-label">{*label}</span>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
+
+    let banner = Signal::derive(move || {
+        let e = error.get()?;
+        // Field errors of the step on screen show under their input.
+        match field_of(&e) {
+            Some((f, _)) if step_of(&f) == Some(step.get()) => None,
+            _ => Some(e.message),
+        }
+    });
+
+    view! {
+        <section class="page wizard-page">
+            <PageHeader
+                title="Register a product"
+                subtitle="An app that signs users in with Tessera. Nothing is saved until you create it on step 3.".to_string()
+            />
+            <ol class="steps" aria-label="Progress">{steps}</ol>
+            <ErrorBanner error=banner />
+            <div class="card wizard-card">
+                {move || match step.get() {
+                    1 => view! { <StepName name=name error=error on_next=Callback::new(move |()| next_from_name()) /> }.into_any(),
+                    2 => {
+                        view! {
+                            <h2 class="card-title" id="wizard-step-title" tabindex="-1">"Redirect URIs"</h2>
+                            <p class="muted">
+                                "Where Tessera may send the browser back after sign-in. Each must match exactly what your app sends: "
+                                <span class="mono">"https://"</span>
+                                " URLs, or "
+                                <span class="mono">"http://localhost"</span>
+                                " / "
+                                <span class="mono">"http://127.0.0.1"</span>
+                                " while developing. You can change them later."
+                            </p>
+                            <UriListEditor
+                                items=uris
+                                input=uri_input
+                                error=error
+                                field="redirect_uris"
+                                label="Redirect URI"
+                                input_id="wizard-redirect-uri"
+                                what="redirect URI"
+                                add_label="Add redirect URI"
+                                placeholder="https://app.example/callback"
+                                hint="Press Enter or “Add redirect URI” to add it to the list."
+                                on_add=Callback::new(move |()| { add_items(uri_input, uris, error, "redirect_uris", false); })
+                                on_remove=Callback::new(move |u: String| uris.update(|l| l.retain(|x| *x != u)))
+                            />
+                            <h3 class="subhead">"Post-logout redirect URIs " <span class="muted">"(optional)"</span></h3>
+                            <p class="muted">"Where the browser may land after signing out of Tessera."</p>
+                            <UriListEditor
+                                items=logout_uris
+                                input=logout_input
+                                error=error
+                                field="post_logout_redirect_uris"
+                                label="Post-logout URI"
+                                input_id="wizard-logout-uri"
+                                what="post-logout URI"
+                                add_label="Add post-logout URI"
+                                placeholder="https://app.example/"
+                                hint=""
+                                on_add=Callback::new(move |()| { add_items(logout_input, logout_uris, error, "post_logout_redirect_uris", false); })
+                                on_remove=Callback::new(move |u: String| logout_uris.update(|l| l.retain(|x| *x != u)))
+                            />
+                            <div class="wizard-actions">
+                                <button type="button" class="btn" on:click=move |_| { error.set(None); step.set(1); }>"Back"</button>
+                                <span class="spacer"></span>
+                                <button type="button" class="btn btn-primary" on:click=move |_| next_from_uris()>"Next"</button>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    3 => {
+                        view! {
+                            <h2 class="card-title" id="wizard-step-title" tabindex="-1">"Server client?"</h2>
+                            <div class="server-choice">
+                                <label class="check">
+                                    <input
+                                        type="checkbox"
+                                        aria-describedby="wizard-server-hint"
+                                        prop:checked=move || server.get()
+                                        on:change=move |ev| server.set(event_target_checked(&ev))
+                                    />
+                                    <span>"Create a server client"</span>
+                                </label>
+                                <p class="hint" id="wizard-server-hint">
+                                    "For service-to-service calls: your backend gets access tokens of its own with the "
+                                    <span class="mono">"client_credentials"</span>
+                                    " grant, without a user. It is a confidential client with a secret (shown once, on the next step). Skip it if only people sign in."
+                                </p>
+                            </div>
+                            <h3 class="subhead">"Scopes"</h3>
+                            <p class="muted">
+                                "What your product's API understands, for example "
+                                <span class="mono">"orders:read"</span>
+                                ". Roles in businesses grant them to people"
+                                {move || if server.get() { "; the server client is granted all of them." } else { "." }}
+                            </p>
+                            <UriListEditor
+                                items=scopes
+                                input=scope_input
+                                error=error
+                                field="scopes"
+                                label=Signal::derive(move || if server.get() { "Server client scopes" } else { "Product scopes" })
+                                input_id="wizard-scope"
+                                what="scope"
+                                add_label="Add scope"
+                                placeholder="orders:read"
+                                hint="Optional. Separate several with spaces; you can change them later."
+                                on_add=Callback::new(move |()| { add_items(scope_input, scopes, error, "scopes", true); })
+                                on_remove=Callback::new(move |s: String| scopes.update(|l| l.retain(|x| *x != s)))
+                            />
+                            <div class="wizard-actions">
+                                <button type="button" class="btn" disabled=move || busy.get() on:click=move |_| { error.set(None); step.set(2); }>"Back"</button>
+                                <span class="spacer"></span>
+                                <button type="button" class="btn btn-primary" disabled=move || busy.get() on:click=move |_| create()>
+                                    {move || if busy.get() { "Creating…" } else { "Create product" }}
+                                </button>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    _ => view! { <StepDone created=created issuer=issuer /> }.into_any(),
+                }}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn StepName(
+    name: RwSignal<String>,
+    error: RwSignal<Option<ApiError>>,
+    on_next: Callback<()>,
+) -> impl IntoView {
+    let msg = under(error, &["name"]);
+    view! {
+        <h2 class="card-title" id="wizard-step-title" tabindex="-1">"Name"</h2>
+        <form
+            class="stack"
+            novalidate
+            on:submit=move |ev| {
+                ev.prevent_default();
+                on_next.run(());
+            }
+        >
+            <div class="field">
+                <label for="wizard-name">"Product name"</label>
+                <input
+                    id="wizard-name"
+                    class="input"
+                    type="text"
+                    autocomplete="off"
+                    placeholder="Shop"
+                    maxlength="200"
+                    autofocus
+                    aria-describedby="wizard-name-hint wizard-name-error"
+                    aria-invalid=move || msg.get().is_some().to_string()
+                    prop:value=move || name.get()
+                    on:input=move |ev| name.set(event_target_value(&ev))
+                />
+                <p class="hint" id="wizard-name-hint">
+                    "Shown to people on the sign-in page and in the audit log."
+                </p>
+                <FieldError message=msg id="wizard-name-error" />
+            </div>
+            <div class="wizard-actions">
+                <button type="button" class="btn" on:click=move |_| navigate("/console/products")>
+                    "Cancel"
+                </button>
+                <span class="spacer"></span>
+                <button type="submit" class="btn btn-primary">"Next"</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn StepDone(created: RwSignal<Option<Product>>, issuer: RwSignal<String>) -> impl IntoView {
+    let Some(p) = created.get_untracked() else {
+        return ().into_any();
+    };
+    let secret = p
+        .server_client
+        .as_ref()
+        .and_then(|s| s.client_secret.clone());
+    let integration = Signal::derive({
+        let p = p.clone();
+        let secret = secret.clone();
+        move || {
+            Some(Integration {
+                issuer: issuer.get(),
+                product: p.clone(),
+                secret: secret.clone(),
+            })
+        }
+    });
+    let client_id = p.web_client_id();
+    let id = p.id.clone();
+    let server = p.server_client.clone();
+    view! {
+        <h2 class="card-title" id="wizard-step-title" tabindex="-1">
+            {format!("{} is registered", p.name)}
+        </h2>
+        <dl class="kv">
+            <dt>"Client ID"</dt>
+            <dd class="copy-row">
+                <span class="mono" data-testid="client-id">{client_id.clone()}</span>
+                <CopyButton text=Signal::derive(move || client_id.clone()) label="Copy client ID" />
+            </dd>
+            <dt>"Sign-in"</dt>
+            <dd>"Public client: authorization code with PKCE, no secret."</dd>
+            <dt>"Discovery URL"</dt>
+            <dd class="mono">
+                {move || format!("{}/.well-known/openid-configuration", issuer.get())}
+            </dd>
+        </dl>
+        {server.map(|s| {
+            let sid = s.client_id.clone();
+            view! {
+                <h3 class="subhead">"Server client"</h3>
+                <dl class="kv">
+                    <dt>"Client ID"</dt>
+                    <dd class="copy-row">
+                        <span class="mono" data-testid="server-client-id">{s.client_id.clone()}</span>
+                        <CopyButton text=Signal::derive(move || sid.clone()) label="Copy server client ID" />
+                    </dd>
+                </dl>
+                {secret.clone().map(|sec| view! { <SecretOnce secret=sec /> })}
+            }
+        })}
+        <h3 class="subhead">"Integration"</h3>
+        <p class="muted">
+            "Point any OpenID Connect library at the discovery URL, or paste this into your app."
+        </p>
+        <Snippet integration=integration />
+        <div class="wizard-actions">
+            <button type="button" class="btn" on:click=move |_| navigate("/console/products")>
+                "Back to products"
+            </button>
+            <span class="spacer"></span>
+            <button
+                type="button"
+                class="btn btn-primary"
+                on:click=move |_| navigate(&format!("/console/products/{}", api::enc(&id)))
+            >
+                "Open the product"
+            </button>
+        </div>
+    }
+    .into_any()
+}
+
+/// A freshly minted secret with its copy button and the "shown once" warning.
+#[component]
+pub(crate) fn SecretOnce(secret: String) -> impl IntoView {
+    let text = secret.clone();
+    view! {
+        <div class="secret-once" role="note" aria-label="Client secret, shown once">
+            <p class="notice">
+                <strong>"Copy the client secret now."</strong>
+                " It is shown only this once: Tessera keeps only a hash of it. If it is lost, rotate the secret on the product's page."
+            </p>
+            <div class="copy-row">
+                <code class="secret" data-testid="client-secret">{secret}</code>
+                <CopyButton text=Signal::derive(move || text.clone()) label="Copy client secret" />
+            </div>
+        </div>
+    }
+}

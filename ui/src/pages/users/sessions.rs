@@ -1,0 +1,252 @@
+//! A user's SSO sessions (newest first): when they started, the device, and ending one
+//! or all of them (each also revokes the refresh tokens issued in it).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::Deserialize;
+
+use super::detail::Ctx;
+use crate::api;
+use crate::components::time::{local, relative};
+use crate::components::{toast, ConfirmDialog, Empty, ErrorBanner, Loading};
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub(crate) struct Session {
+    pub id: String,
+    pub created_at: i64,
+    #[serde(default)]
+    pub auth_time: Option<i64>,
+    pub expires_at: i64,
+    #[serde(default)]
+    pub ended_at: Option<i64>,
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    #[serde(default)]
+    pub active: bool,
+}
+
+#[derive(Deserialize)]
+struct SessionList {
+    sessions: Vec<Session>,
+}
+
+/// "Firefox on Linux" from a user agent string; the raw string stays in a tooltip.
+pub(crate) fn device(ua: &str) -> String {
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ]
+    .iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map(|(_, name)| *name);
+    let os = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(needle, _)| ua.contains(needle))
+    .map(|(_, name)| *name);
+    match (browser, os) {
+        (Some(b), Some(o)) => format!("{b} on {o}"),
+        (Some(b), None) => b.to_string(),
+        (None, Some(o)) => o.to_string(),
+        (None, None) => {
+            let short: String = ua.chars().take(40).collect();
+            if short.is_empty() {
+                "Unknown".to_string()
+            } else {
+                short
+            }
+        }
+    }
+}
+
+#[component]
+pub(crate) fn SessionsCard(ctx: Ctx, version: RwSignal<u32>) -> impl IntoView {
+    let sessions = LocalResource::new(move || {
+        version.track();
+        let path = ctx.path("/sessions");
+        async move { api::get::<SessionList>(&path).await.map(|l| l.sessions) }
+    });
+    let show_ended = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let all_open = RwSignal::new(false);
+    let one_open = RwSignal::new(false);
+    let chosen = RwSignal::new(None::<String>);
+
+    let list = move || sessions.get().and_then(Result::ok).unwrap_or_default();
+    let active_count = move || list().iter().filter(|s| s.active).count();
+    let shown = move || {
+        let all = list();
+        if show_ended.get() {
+            all
+        } else {
+            all.into_iter().filter(|s| s.active).collect()
+        }
+    };
+    let end = move |path: String, done: &'static str| {
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = api::delete(&path).await;
+            if busy.try_set(false).is_some() {
+                return;
+            }
+            match result {
+                Ok(()) => {
+                    toast::show(done);
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    };
+    let end_all = Callback::new(move |()| end(ctx.path("/sessions"), "All sessions ended"));
+    let end_one = Callback::new(move |()| {
+        if let Some(id) = chosen.get_untracked() {
+            end(
+                ctx.path(&format!("/sessions/{}", api::enc(&id))),
+                "Session ended",
+            );
+        }
+    });
+
+    view! {
+        <div class="card sessions-card">
+            <div class="card-head">
+                <h2 class="card-title">"Sessions"</h2>
+                <span class="spacer"></span>
+                <label class="check small">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || show_ended.get()
+                        on:change=move |ev| show_ended.set(event_target_checked(&ev))
+                    />
+                    <span>"Show ended sessions"</span>
+                </label>
+                <Show when=move || { active_count() > 0 }>
+                    <button
+                        type="button"
+                        class="btn btn-small btn-danger"
+                        disabled=move || busy.get()
+                        on:click=move |_| all_open.set(true)
+                    >
+                        "End all sessions"
+                    </button>
+                </Show>
+            </div>
+            <p class="muted">
+                "Single sign-on sessions of this user. Ending one signs them out there and revokes the refresh tokens issued in it."
+            </p>
+            <ErrorBanner error=Signal::derive(move || {
+                error.get().or_else(|| sessions.get().and_then(|r| r.err()).map(|e| e.message))
+            }) />
+            {move || match sessions.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(_)) => ().into_any(),
+                Some(Ok(_)) if shown().is_empty() => {
+                    let hint = if list().is_empty() {
+                        "Sessions appear here when the user signs in to one of your products."
+                    } else {
+                        "No session is active. Tick “Show ended sessions” to see past ones."
+                    };
+                    view! { <Empty title="No active sessions" hint=hint /> }.into_any()
+                }
+                Some(Ok(_)) => {
+                    view! {
+                        <div class="table-wrap">
+                            <table class="table sessions-table">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Started"</th>
+                                        <th scope="col">"Device"</th>
+                                        <th scope="col">"IP address"</th>
+                                        <th scope="col">"Status"</th>
+                                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    <For each=shown key=|s| (s.id.clone(), s.active) let:s>
+                                        {
+                                            let ua = s.user_agent.clone().unwrap_or_default();
+                                            let id = s.id.clone();
+                                            let label = format!("End session started {}", local(s.created_at));
+                                            let status = if s.active {
+                                                view! {
+                                                    <span class="badge badge-ok">"Active"</span>
+                                                    <span class="muted small">{format!(" expires {}", relative(s.expires_at))}</span>
+                                                }
+                                                    .into_any()
+                                            } else {
+                                                let ended = s.ended_at.map_or_else(
+                                                    || format!("expired {}", relative(s.expires_at)),
+                                                    |t| format!("ended {}", relative(t)),
+                                                );
+                                                view! { <span class="badge badge-muted">"Ended"</span> <span class="muted small">{format!(" {ended}")}</span> }
+                                                    .into_any()
+                                            };
+                                            view! {
+                                                <tr>
+                                                    <td title=local(s.created_at)>{relative(s.created_at)}</td>
+                                                    <td title=ua.clone()>{device(&ua)}</td>
+                                                    <td class="mono">{s.ip.clone().unwrap_or_else(|| "—".into())}</td>
+                                                    <td>{status}</td>
+                                                    <td class="num">
+                                                        {s.active.then(|| view! {
+                                                            <button
+                                                                type="button"
+                                                                class="btn btn-small btn-ghost"
+                                                                aria-label=label.clone()
+                                                                title=label.clone()
+                                                                disabled=move || busy.get()
+                                                                on:click=move |_| {
+                                                                    chosen.set(Some(id.clone()));
+                                                                    one_open.set(true);
+                                                                }
+                                                            >
+                                                                "End"
+                                                            </button>
+                                                        })}
+                                                    </td>
+                                                </tr>
+                                            }
+                                        }
+                                    </For>
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                        .into_any()
+                }
+            }}
+            <ConfirmDialog
+                open=all_open
+                title="End all sessions?"
+                message="The user is signed out everywhere and every refresh token they hold is revoked. They can sign in again."
+                confirm_label="End all sessions"
+                danger=true
+                on_confirm=end_all
+            />
+            <ConfirmDialog
+                open=one_open
+                title="End this session?"
+                message="The user is signed out of this session and the refresh tokens issued in it are revoked. Their other sessions stay."
+                confirm_label="End session"
+                danger=true
+                on_confirm=end_one
+            />
+        </div>
+    }
+}
