@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the console as a browser sees it: starts `tessera serve` (headless build)
 # with a fresh data dir on a free port, loads /console/ in headless Chromium and checks
-# that the rendered page says "Server is up" with the right port. Screenshot:
+# that the rendered sign-in landing page says "Server is up" with the right port and offers
+# "Sign in to the console" (nobody is signed in; the console needs a super-admin). Screenshot:
 # target/smoke/console.png.
 #
 #   scripts/smoke-console.sh [BINARY]     default target/debug/tessera
@@ -39,6 +40,7 @@ timeout 120 "${browser[@]}" --screenshot="$PWD/target/smoke/console.png" "$url" 
 grep -q "Server is up" <<<"$dom" || fail "$url does not show 'Server is up'"
 grep -q ">$port<" <<<"$dom" || fail "$url does not show port $port"
 grep -q "http://127.0.0.1:$port" <<<"$dom" || fail "$url does not show the issuer"
+grep -q "Sign in to the console" <<<"$dom" || fail "$url does not show the sign-in landing page"
 how=$(stop_process "$server") || fail "the server $how"
 echo "server $how"
 echo "console smoke test passed ($url rendered 'Server is up', port $port; target/smoke/console.png)"

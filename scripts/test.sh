@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ONE command that sets the machine up and runs every check and test of Tessera:
 # setup, console build, rustfmt, clippy (desktop, headless, console, other workspace
-# crates), unit + integration tests, the console in headless Chromium, and the desktop
+# crates), unit + integration tests, the console in headless Chromium (smoke + Playwright
+# end-to-end), and the desktop
 # window under Xvfb.
 # Safe without a terminal (CI=true, no stdin). Ends with the number of cargo tests and
 # "summary: N passed, N failed" (steps).
@@ -98,8 +99,10 @@ done
 
 if step "build headless binary" cargo build --no-default-features; then
     step "console in Chromium" scripts/smoke-console.sh target/debug/tessera
+    step "console end-to-end (Playwright)" scripts/e2e.sh target/debug/tessera
 else
     skip "console in Chromium" "no binary"
+    skip "console end-to-end (Playwright)" "no binary"
 fi
 
 if $headless; then

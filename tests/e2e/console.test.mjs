@@ -1,0 +1,210 @@
+// The console as a super-admin uses it, in real headless Chromium against a running
+// server (scripts/e2e.sh starts it): sign in, register a product and copy its secret, add a
+// redirect URI, rotate the secret, create and suspend a user, create a business with two
+// branches, a role and a membership, rotate the signing key, then watch a real code+PKCE
+// login of the new product (second browser context) appear in the live audit feed and open
+// its token in the inspector; download a backup of the data folder.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { launch, newPage, signIn, openNav, shot, codeFlowLogin, adminApi, CONSOLE } from './lib.mjs';
+
+let browser;
+let page;
+const stamp = Date.now().toString(36);
+const product = { name: `Orders ${stamp}`, redirect: 'http://127.0.0.1:9/orders/callback' };
+const extraRedirect = 'http://127.0.0.1:9/orders/callback-2';
+const user = { email: `ann.${stamp}@example.com`, name: 'Ann Baker', password: 'Correct-horse-battery-9' };
+const productUser = { email: `bo.${stamp}@example.com`, name: 'Bo Chen', password: 'Another-long-passphrase-7' };
+const created = {};
+
+before(async () => {
+  browser = await launch();
+  page = await newPage(browser);
+});
+
+after(async () => {
+  if (page) assert.deepEqual(page.consoleErrors, [], 'no uncaught errors in the console page');
+  await browser?.close();
+});
+
+test('the super-admin signs in through the hosted login page', async () => {
+  await signIn(page);
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await shot(page, 'e2e-dashboard');
+});
+
+test('register a product with the wizard and copy its client secret', async () => {
+  await openNav(page, 'Products');
+  await page.getByRole('button', { name: 'Register a product' }).first().click();
+  await page.getByLabel('Product name').fill(product.name);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('Redirect URI').first().fill(product.redirect);
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel(/server client/i).check();
+  await page.getByLabel('Server client scopes').fill('stock:read');
+  await page.getByRole('button', { name: 'Create product' }).click();
+
+  const secretBox = page.getByTestId('client-secret');
+  await secretBox.waitFor();
+  const shownSecret = (await secretBox.textContent()).trim();
+  assert.match(shownSecret, /^[A-Za-z0-9_-]{40,}$/, 'a long random secret is shown once');
+  await page.getByRole('button', { name: 'Copy client secret' }).click();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(copied, shownSecret, 'the copy button puts the secret on the clipboard');
+  created.webClientId = (await page.getByTestId('client-id').textContent()).trim();
+  created.serverClientId = (await page.getByTestId('server-client-id').textContent()).trim();
+  created.secret = shownSecret;
+  await shot(page, 'e2e-product-created', { docs: 'product-registered-light' });
+
+  // The secret works at the token endpoint: the console showed the real one.
+  const response = await fetch(`${new URL(CONSOLE).origin}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'Basic ' + Buffer.from(`${created.serverClientId}:${created.secret}`).toString('base64'),
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'stock:read' }),
+  });
+  assert.equal(response.status, 200, 'the copied secret is accepted');
+  const products = await adminApi('GET', '/v1/products');
+  created.product = products.products.find((p) => p.name === product.name);
+  assert.ok(created.product, 'the product exists in the admin API');
+});
+
+test('add a redirect URI and rotate the secret', async () => {
+  await page.goto(`${CONSOLE}products/${created.product.id}`);
+  await page.getByLabel('New redirect URI').fill(extraRedirect);
+  await page.getByRole('button', { name: 'Add redirect URI' }).click();
+  await page.getByText(extraRedirect).waitFor();
+  const after = await adminApi('GET', `/v1/products/${created.product.id}`);
+  assert.ok(JSON.stringify(after).includes(extraRedirect), 'the API has the new redirect URI');
+
+  await page.getByRole('button', { name: 'Rotate secret' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click();
+  const secretBox = page.getByTestId('client-secret');
+  await secretBox.waitFor();
+  const rotated = (await secretBox.textContent()).trim();
+  assert.notEqual(rotated, created.secret, 'a new secret is shown');
+  const oldSecret = await fetch(`${new URL(CONSOLE).origin}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'Basic ' + Buffer.from(`${created.serverClientId}:${created.secret}`).toString('base64'),
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials' }),
+  });
+  assert.equal(oldSecret.status, 401, 'the old secret stops working');
+  created.secret = rotated;
+});
+
+test('create a user and suspend them', async () => {
+  await openNav(page, 'Users');
+  await page.getByRole('button', { name: 'Create user' }).first().click();
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Name').fill(user.name);
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('dialog').getByRole('button', { name: 'Create user' }).click();
+  await page.getByRole('link', { name: user.email }).click();
+  await page.getByRole('button', { name: 'Suspend' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click();
+  await page.getByRole('button', { name: 'Unsuspend' }).waitFor();
+  const users = await adminApi('GET', `/v1/users?q=${encodeURIComponent(user.email)}`);
+  assert.equal(users.users[0].status, 'suspended');
+});
+
+test('create a business, two branches, a role and a membership', async () => {
+  created.member = await adminApi('POST', '/v1/users', productUser);
+  const bakery = `Bakery ${stamp}`;
+  await openNav(page, 'Businesses');
+  await page.getByLabel('Business name').fill(bakery);
+  await page.getByRole('button', { name: 'Create business' }).click();
+  // Creating a business opens its page.
+  await page.getByRole('heading', { name: bakery }).waitFor();
+  for (const branch of ['North', 'South']) {
+    await page.getByLabel('Branch name').fill(branch);
+    await page.getByRole('button', { name: 'Add branch' }).click();
+    await page.getByRole('cell', { name: branch, exact: true }).waitFor();
+  }
+  await page.getByLabel('Role name').fill('clerk');
+  await page.getByRole('checkbox', { name: 'stock:read' }).check();
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await page.getByRole('cell', { name: 'clerk', exact: true }).waitFor();
+
+  await page.getByLabel('User', { exact: true }).fill(productUser.email);
+  await page.getByLabel('Branch', { exact: true }).selectOption({ label: 'North' });
+  await page.getByLabel('Role', { exact: true }).selectOption({ label: 'clerk' });
+  await page.getByRole('button', { name: 'Add membership' }).click();
+  await page.getByRole('link', { name: productUser.email }).waitFor();
+  const businesses = await adminApi('GET', '/v1/businesses');
+  const row = businesses.businesses.find((b) => b.name === bakery);
+  assert.ok(row, 'the business exists');
+  const memberships = await adminApi('GET', `/v1/memberships?user_id=${created.member.id}`);
+  const list = memberships.memberships ?? memberships;
+  assert.equal(list.length, 1, 'one membership for the member');
+  assert.equal(list[0].business_id, row.id);
+  const branches = await adminApi('GET', `/v1/businesses/${row.id}/branches`);
+  const north = (branches.branches ?? branches).find((b) => b.name === 'North');
+  assert.equal(list[0].branch_id, north.id, 'bound to North, not to every branch');
+  created.business = row.id;
+  created.north = north.id;
+  await shot(page, 'e2e-business');
+});
+
+test('rotate the signing key', async () => {
+  const before = await adminApi('GET', '/v1/keys');
+  await openNav(page, 'Signing keys');
+  await page.getByRole('button', { name: 'Rotate signing key' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
+  await page.waitForFunction(
+    (count) => document.querySelectorAll('main table tbody tr').length > count,
+    before.keys.length,
+  );
+  const after = await adminApi('GET', '/v1/keys');
+  assert.equal(after.keys.length, before.keys.length + 1, 'a new key exists');
+});
+
+test('a real login of the new product appears live in the audit feed and its token verifies', async () => {
+  await openNav(page, 'Audit');
+  await page.getByRole('heading', { name: /Audit/ }).waitFor();
+  // Give the live stream a moment to connect before the event happens.
+  await page.getByText(/Live/).first().waitFor();
+  const second = await newPage(browser);
+  const tokens = await codeFlowLogin(second, {
+    clientId: created.webClientId,
+    redirectUri: product.redirect,
+    // One membership, in North: the sign-in lands there without a branch choice.
+    user: { email: productUser.email, password: productUser.password },
+  });
+  const claims = JSON.parse(Buffer.from(tokens.access_token.split('.')[1], 'base64url'));
+  assert.equal(claims.org, created.business, 'the token carries the business');
+  assert.equal(claims.branch, created.north, 'the token carries the North branch');
+  await second.context().close();
+  const row = page.locator('tr[data-event-type="token.issued"]', { hasText: created.webClientId }).first();
+  await row.waitFor({ timeout: 15000 });
+  await shot(page, 'e2e-audit-live');
+  await row.getByRole('button').first().click();
+  await page.getByRole('button', { name: 'Open in inspector' }).click();
+  await page.waitForURL(/\/console\/inspector/);
+  await page.getByText('Recorded claims').first().waitFor();
+  // The recorded event carries claims, never the token: verify the token itself.
+  await page.getByLabel('JWT', { exact: true }).fill(tokens.access_token);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByText('Signature valid').waitFor();
+  await shot(page, 'e2e-inspector');
+});
+
+test('download a backup of the data folder from the settings page', async () => {
+  await openNav(page, 'Settings');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download backup' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^tessera-backup-.*\.tar\.gz$/);
+  const file = `${process.env.E2E_OUT || 'target/e2e'}/${download.suggestedFilename()}`;
+  await download.saveAs(file);
+  const listing = execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }).split('\n');
+  assert.ok(listing.includes('tessera.db'), `the backup holds the database: ${listing}`);
+  assert.ok(listing.includes('master.key'), 'the backup holds the master key');
+  await page.getByText(/Backup downloaded/).waitFor();
+});

@@ -1,0 +1,181 @@
+// Shared pieces of the console end-to-end tests: the browser, signing in through the
+// hosted login page, admin-API calls with the console's own token, screenshots.
+// Environment (set by scripts/e2e.sh): TESSERA_URL, E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD,
+// E2E_OUT (screenshots and logs), SCREENSHOTS (optional: also write docs screenshots).
+import { chromium } from 'playwright-core';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export const BASE = required('TESSERA_URL');
+export const CONSOLE = `${BASE}/console/`;
+export const ADMIN = {
+  email: required('E2E_ADMIN_EMAIL'),
+  password: required('E2E_ADMIN_PASSWORD'),
+};
+const OUT = process.env.E2E_OUT || 'target/e2e';
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests with scripts/e2e.sh`);
+  return value;
+}
+
+/** Debian's Chromium, headless, with the flags this machine needs (no downloads). */
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+/** A fresh browser context (own cookies) at the console's minimum supported size. */
+export async function newPage(browser, { colorScheme = 'light', width = 1024, height = 700 } = {}) {
+  const context = await browser.newContext({
+    viewport: { width, height },
+    colorScheme,
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  page.consoleErrors = errors;
+  return page;
+}
+
+/** Fills the hosted login form (and the branch choice when asked). */
+export async function fillLogin(page, { email, password, branch } = ADMIN) {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (branch) {
+    await page.getByLabel(branch).check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+  }
+}
+
+/** Opens the console and signs the super-admin in through the hosted login page. */
+export async function signIn(page) {
+  await page.goto(CONSOLE);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/login/);
+  await fillLogin(page);
+  await page.waitForURL((url) => url.pathname.startsWith('/console') && !url.pathname.includes('callback'));
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+/** Navigates with the console's sidebar (client-side, no reload). */
+export async function openNav(page, name) {
+  await page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
+}
+
+/**
+ * A screenshot in E2E_OUT (`name` may hold a subfolder); with `docs`, also written as
+ * `docs.png` into SCREENSHOTS when that is set (the README's pictures). `fullPage`: the
+ * whole scrollable page, not only the window.
+ */
+export async function shot(page, name, { docs, fullPage = false } = {}) {
+  const file = path.join(OUT, `${name}.png`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file, fullPage });
+  if (docs && process.env.SCREENSHOTS) {
+    mkdirSync(process.env.SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(process.env.SCREENSHOTS, `${docs}.png`), fullPage });
+  }
+}
+
+/** A client_credentials-free admin token: an admin client made with the CLI, once. */
+let adminToken;
+export async function adminApi(method, apiPath, body) {
+  if (!adminToken) adminToken = await mintAdminToken();
+  const response = await fetch(`${BASE}${apiPath}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${adminToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${apiPath} → ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function mintAdminToken() {
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync(
+    required('TESSERA_BINARY'),
+    ['admin-client', 'create', '--data-dir', required('TESSERA_DATA_DIR'), '--name', `e2e-${Date.now()}`],
+    { encoding: 'utf8' },
+  );
+  const { client_id, client_secret } = JSON.parse(out);
+  const response = await fetch(`${BASE}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'Basic ' + Buffer.from(`${encodeURIComponent(client_id)}:${encodeURIComponent(client_secret)}`).toString('base64'),
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'admin' }),
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`admin token: ${JSON.stringify(json)}`);
+  return json.access_token;
+}
+
+/**
+ * A real authorization-code + PKCE login for `clientId` in `page` (its own browser
+ * context): the browser goes to /oauth/authorize, signs in on the hosted page and is
+ * redirected to `redirectUri` (which need not answer: the code is read from the URL);
+ * then the code is exchanged at the token endpoint like the product's backend would.
+ */
+export async function codeFlowLogin(page, { clientId, clientSecret, redirectUri, user }) {
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const state = randomBytes(16).toString('base64url');
+  const authorize = new URL(`${BASE}/oauth/authorize`);
+  authorize.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    scope: 'openid profile email',
+    state,
+    nonce: randomBytes(16).toString('base64url'),
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  }).toString();
+  let callback;
+  await page.route(`${redirectUri}**`, async (route) => {
+    callback = new URL(route.request().url());
+    await route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>Signed in</h1>' });
+  });
+  await page.goto(authorize.toString());
+  await fillLogin(page, user);
+  await page.getByRole('heading', { name: 'Signed in' }).waitFor();
+  if (!callback || callback.searchParams.get('state') !== state) {
+    throw new Error(`unexpected callback ${callback}`);
+  }
+  const form = {
+    grant_type: 'authorization_code',
+    code: callback.searchParams.get('code'),
+    redirect_uri: redirectUri,
+    code_verifier: verifier,
+    client_id: clientId,
+  };
+  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (clientSecret) {
+    headers.authorization = 'Basic ' + Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
+  }
+  const response = await fetch(`${BASE}/oauth/token`, { method: 'POST', headers, body: new URLSearchParams(form) });
+  const tokens = await response.json();
+  if (!response.ok) throw new Error(`token exchange: ${JSON.stringify(tokens)}`);
+  return tokens;
+}
