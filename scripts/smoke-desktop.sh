@@ -5,13 +5,16 @@
 #      page ("Create the first super-admin"); `console_context` answers "setup" there.
 #      The form is filled in and sent as a person would: the window moves to the hosted
 #      sign-in page of the server, the new account signs in, and the window shows the
-#      console's dashboard. Screenshots: target/smoke/desktop-setup.png,
-#      target/smoke/desktop-console.png.
+#      console's dashboard. Screenshots: target/smoke/desktop-setup-light.png,
+#      target/smoke/desktop-dashboard-light.png.
 #   2. a super-admin created with `tessera superadmin create` beforehand, in a dark desktop
 #      theme (GTK_THEME=Adwaita:dark): the window moves to the console at
 #      http://127.0.0.1:PORT/console/; the shell's commands answer that page (remote IPC,
 #      capabilities/console-remote.json); signing in leads through the hosted sign-in page
-#      to the dashboard, drawn in dark colours. Screenshot: target/smoke/desktop-dark.png.
+#      to the dashboard, drawn in dark colours; on the settings page a backup is saved to a
+#      file, and a new port applied restarts the server in place with the window following
+#      it. Screenshots: target/smoke/desktop-dashboard-dark.png, desktop-settings-dark.png.
+#   3. first start in the dark theme: the setup page. Screenshot: desktop-setup-dark.png.
 # Each run ends with SIGTERM, which must stop the app cleanly, without a panic.
 #
 # What the window shows is read through WebKit's remote inspector
@@ -235,7 +238,7 @@ context=$(invoke console_context)
 echo "console_context (bundled page): $context"
 [[ $(json_get "$context" 'v["stage"]') == setup ]] || fail "stage is not setup: $context"
 [[ $(json_get "$context" 'v["port"]') == "$port" ]] || fail "wrong port: $context"
-screenshot target/smoke/desktop-setup.png
+screenshot target/smoke/desktop-setup-light.png
 # The inputs are bound to the page's state through their input events, as typing does.
 page "(() => { const set = (id, value) => { const el = document.getElementById(id);
           el.value = value; el.dispatchEvent(new Event('input', { bubbles: true })); };
@@ -245,7 +248,7 @@ page "(() => { const set = (id, value) => { const el = document.getElementById(i
       setTimeout(() => form.requestSubmit(), 200); return true; })()" >/dev/null 2>&1 || true
 sign_in_hosted
 [[ -f $data_dir/tessera.db ]] || fail "no database in the data dir after setup"
-screenshot target/smoke/desktop-console.png
+screenshot target/smoke/desktop-dashboard-light.png
 stop_app
 
 # --- 2. a super-admin exists, dark theme: console on loopback, remote IPC, sign-in ------
@@ -271,7 +274,7 @@ sign_in_hosted
 scheme=$(page "matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'")
 echo "colour scheme in the window: $scheme"
 [[ $scheme == '{"ok":"dark"}' ]] || fail "the window does not follow the dark desktop theme: $scheme"
-screenshot target/smoke/desktop-dark.png
+screenshot target/smoke/desktop-dashboard-dark.png
 
 # Settings: a new port (and issuer), applied in the window, restarts the embedded server
 # in place; the window follows it and the old port goes quiet.

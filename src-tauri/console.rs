@@ -1,11 +1,22 @@
 //! Serves the Leptos console (ui/dist, embedded at build time) under `/console/`.
+//!
+//! Every answer carries an `ETag` (SHA-256 of the bytes) with `Cache-Control: no-cache`, so
+//! a browser revalidates and gets `304 Not Modified` instead of the multi-megabyte wasm
+//! again; text and wasm go out gzip-compressed (compressed once, on first request) to
+//! browsers that accept it.
 
+use std::io::Write as _;
+use std::sync::OnceLock;
+
+use crate::crypto::{b64url, sha256_bytes};
 use crate::state::Shared;
 use axum::extract::Path;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use flate2::write::GzEncoder;
+use flate2::Compression;
 
 include!(concat!(env!("OUT_DIR"), "/console_assets.rs"));
 
@@ -15,63 +26,141 @@ pub fn routes() -> Router<Shared> {
             "/console",
             get(|| async { Redirect::permanent("/console/") }),
         )
-        .route("/console/", get(|| async { asset("index.html") }))
+        .route(
+            "/console/",
+            get(|headers: HeaderMap| async move { asset("index.html", &headers) }),
+        )
         .route(
             "/console/{*path}",
-            get(|Path(path): Path<String>| async move { asset(&path) }),
+            get(|Path(path): Path<String>, headers: HeaderMap| async move {
+                asset(&path, &headers)
+            }),
         )
 }
 
-fn asset(path: &str) -> Response {
-    let found = CONSOLE_ASSETS
+fn asset(path: &str, request: &HeaderMap) -> Response {
+    let index = CONSOLE_ASSETS
         .iter()
-        .find(|(p, _, _)| *p == path)
+        .position(|(p, _, _)| *p == path)
         // Client-side routes fall back to the app shell.
         .or_else(|| {
             (!path.contains('.'))
-                .then(|| CONSOLE_ASSETS.iter().find(|(p, _, _)| *p == "index.html"))
+                .then(|| {
+                    CONSOLE_ASSETS
+                        .iter()
+                        .position(|(p, _, _)| *p == "index.html")
+                })
                 .flatten()
         });
-    match found {
-        Some((name, content_type, _)) if *name == "index.html" => (
-            [
-                (header::CONTENT_TYPE, *content_type),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            index_html(),
-        )
-            .into_response(),
-        Some((_, content_type, bytes)) => (
-            [
-                (header::CONTENT_TYPE, *content_type),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            *bytes,
-        )
-            .into_response(),
-        None if CONSOLE_ASSETS.is_empty() => (
-            StatusCode::NOT_FOUND,
-            "The console was not built into this binary (run scripts/build-ui.sh, then rebuild).",
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    let Some(index) = index else {
+        return if CONSOLE_ASSETS.is_empty() {
+            (
+                StatusCode::NOT_FOUND,
+                "The console was not built into this binary (run scripts/build-ui.sh, then rebuild).",
+            )
+                .into_response()
+        } else {
+            (StatusCode::NOT_FOUND, "not found").into_response()
+        };
+    };
+    let (_, content_type, _) = CONSOLE_ASSETS[index];
+    let body = prepared(index);
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Ok(etag) = HeaderValue::from_str(&body.etag) {
+        headers.insert(header::ETAG, etag);
     }
+    if matches_etag(request, &body.etag) {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    match &body.gzip {
+        Some(gzip) if accepts_gzip(request) => {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            (headers, gzip.clone()).into_response()
+        }
+        _ => (headers, body.bytes.clone()).into_response(),
+    }
+}
+
+/// An asset as served: its bytes (the app shell with its `<base>`), ETag and gzip form.
+struct Prepared {
+    bytes: axum::body::Bytes,
+    etag: String,
+    /// Only for compressible types, and only when it is smaller.
+    gzip: Option<axum::body::Bytes>,
+}
+
+fn prepared(index: usize) -> &'static Prepared {
+    static ALL: OnceLock<Vec<OnceLock<Prepared>>> = OnceLock::new();
+    let all = ALL.get_or_init(|| CONSOLE_ASSETS.iter().map(|_| OnceLock::new()).collect());
+    all[index].get_or_init(|| {
+        let (path, content_type, raw) = CONSOLE_ASSETS[index];
+        let bytes: Vec<u8> = if path == "index.html" {
+            with_base(&String::from_utf8_lossy(raw)).into_bytes()
+        } else {
+            raw.to_vec()
+        };
+        let etag = format!("\"{}\"", b64url(&sha256_bytes(&bytes)[..18]));
+        let gzip = compressible(content_type)
+            .then(|| gzip(&bytes))
+            .flatten()
+            .filter(|z| z.len() < bytes.len())
+            .map(axum::body::Bytes::from);
+        Prepared {
+            bytes: bytes.into(),
+            etag,
+            gzip,
+        }
+    })
+}
+
+fn compressible(content_type: &str) -> bool {
+    content_type.starts_with("text/")
+        || content_type.starts_with("application/wasm")
+        || content_type.starts_with("application/json")
+        || content_type.starts_with("image/svg+xml")
+}
+
+fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    encoder.write_all(bytes).ok()?;
+    encoder.finish().ok()
+}
+
+/// `Accept-Encoding` names gzip (or `*`) without `q=0`.
+fn accepts_gzip(request: &HeaderMap) -> bool {
+    request
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+}
+
+/// `If-None-Match` lists `etag` (or is `*`).
+fn matches_etag(request: &HeaderMap, etag: &str) -> bool {
+    request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag || tag == "*")
 }
 
 /// The app shell with `<base href="/console/">`, so its relative asset paths (kept relative
 /// for the desktop window's bundled copy) resolve on deep routes like `/console/users/ID`.
-fn index_html() -> &'static str {
-    static HTML: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HTML.get_or_init(|| {
-        let raw = CONSOLE_ASSETS
-            .iter()
-            .find(|(p, _, _)| *p == "index.html")
-            .map(|(_, _, bytes)| String::from_utf8_lossy(bytes).into_owned())
-            .unwrap_or_default();
-        with_base(&raw)
-    })
-}
-
 fn with_base(html: &str) -> String {
     html.replacen("<head>", "<head>\n  <base href=\"/console/\">", 1)
 }
@@ -80,10 +169,58 @@ fn with_base(html: &str) -> String {
 mod tests {
     use super::*;
 
+    fn headers(name: header::HeaderName, value: &'static str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_static(value));
+        h
+    }
+
     #[test]
     fn the_shell_gets_a_base_so_deep_routes_find_their_assets() {
         let html = with_base("<html><head><link href=\"./console.css\"></head></html>");
         assert!(html.starts_with("<html><head>\n  <base href=\"/console/\">"));
         assert_eq!(html.matches("<base").count(), 1);
+    }
+
+    #[test]
+    fn gzip_only_when_the_browser_accepts_it() {
+        let accepts = |v| accepts_gzip(&headers(header::ACCEPT_ENCODING, v));
+        assert!(accepts("gzip, deflate, br"));
+        assert!(accepts("br;q=1.0, gzip;q=0.8"));
+        assert!(accepts("*"));
+        assert!(!accepts("gzip;q=0"));
+        assert!(!accepts("br, deflate"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn if_none_match_revalidates_only_the_same_etag() {
+        let tag = "\"abc\"";
+        assert!(matches_etag(
+            &headers(header::IF_NONE_MATCH, "\"abc\""),
+            tag
+        ));
+        assert!(matches_etag(
+            &headers(header::IF_NONE_MATCH, "\"x\", W/\"abc\""),
+            tag
+        ));
+        assert!(!matches_etag(
+            &headers(header::IF_NONE_MATCH, "\"abd\""),
+            tag
+        ));
+        assert!(!matches_etag(&HeaderMap::new(), tag));
+    }
+
+    #[test]
+    fn gzip_round_trips() {
+        use std::io::Read as _;
+        let text = "console ".repeat(1000);
+        let packed = gzip(text.as_bytes()).expect("gzip");
+        assert!(packed.len() < text.len());
+        let mut back = String::new();
+        flate2::read::GzDecoder::new(&packed[..])
+            .read_to_string(&mut back)
+            .expect("gunzip");
+        assert_eq!(back, text);
     }
 }

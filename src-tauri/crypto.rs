@@ -25,9 +25,11 @@ pub fn random_token(bytes: usize) -> String {
 
 /// SHA-256 of a string: how secrets, codes and refresh tokens are stored.
 pub fn sha256(input: &str) -> Vec<u8> {
-    digest::digest(&digest::SHA256, input.as_bytes())
-        .as_ref()
-        .to_vec()
+    sha256_bytes(input.as_bytes())
+}
+
+pub fn sha256_bytes(input: &[u8]) -> Vec<u8> {
+    digest::digest(&digest::SHA256, input).as_ref().to_vec()
 }
 
 pub fn b64url(bytes: &[u8]) -> String {

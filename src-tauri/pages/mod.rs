@@ -31,25 +31,35 @@ pub fn esc(s: &str) -> String {
     out
 }
 
+/// The console's palette (ui/dist/console.css), so the sign-in page looks like the rest
+/// of Tessera; light and dark follow the OS.
 const STYLE: &str = "
-:root{color-scheme:light dark;--bg:#f5f6f8;--card:#fff;--fg:#1b1f24;--muted:#5b6470;--accent:#3657d6;--err:#b42318;--line:#d7dbe0}
-@media (prefers-color-scheme:dark){:root{--bg:#111418;--card:#1b1f26;--fg:#e8eaed;--muted:#9aa3ad;--accent:#7b93ff;--err:#ff8a80;--line:#2e343d}}
-*{box-sizing:border-box}body{margin:0;min-height:100vh;display:grid;place-items:center;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif}
-main{width:min(92vw,380px);background:var(--card);border:1px solid var(--line);border-radius:12px;padding:32px}
-h1{font-size:1.35rem;margin:0 0 4px}p{margin:0 0 16px;color:var(--muted)}
+:root{color-scheme:light dark;--bg:#f5f6fa;--card:#fff;--fg:#171927;--muted:#5a6077;--accent:#4f46e5;--link:#4338ca;--err:#b42318;--line:#c9cedc;--border:#e1e4ee}
+@media (prefers-color-scheme:dark){:root{--bg:#0f1118;--card:#171a24;--fg:#e8eaf3;--muted:#a1a7be;--accent:#5b5ff0;--link:#aab4ff;--err:#fca5a5;--line:#3a4056;--border:#2a2f40}}
+*{box-sizing:border-box}body{margin:0;min-height:100vh;display:grid;place-items:center;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,Ubuntu,sans-serif}
+main{width:min(92vw,380px);background:var(--card);border:1px solid var(--border);border-radius:12px;padding:32px;box-shadow:0 1px 2px rgba(16,24,40,.06)}
+h1{font-size:1.35rem;margin:0 0 4px}p{margin:0 0 16px;color:var(--muted)}a{color:var(--link)}
 label{display:block;font-weight:600;font-size:.9rem;margin:14px 0 6px}
 input[type=email],input[type=password]{width:100%;padding:10px 12px;border:1px solid var(--line);border-radius:8px;background:transparent;color:var(--fg);font:inherit}
-input:focus-visible,button:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+input:focus-visible,button:focus-visible{outline:3px solid color-mix(in srgb,var(--accent) 55%,transparent);outline-offset:2px}
 button{margin-top:22px;width:100%;padding:11px;border:0;border-radius:8px;background:var(--accent);color:#fff;font:inherit;font-weight:600;cursor:pointer}
 .error{color:var(--err);background:color-mix(in srgb,var(--err) 10%,transparent);padding:10px 12px;border-radius:8px}
-.brand{font-weight:700;letter-spacing:.02em;color:var(--accent);margin-bottom:18px}
+.brand{display:flex;align-items:center;gap:10px;font-weight:700;font-size:1.1rem;margin-bottom:20px}.brand svg{width:32px;height:32px;flex:none}
 ";
+
+/// The Tessera mark (as ui/dist/favicon.svg), inline: the pages load no resources.
+const MARK: &str = "<svg viewBox=\"0 0 35 35\" aria-hidden=\"true\"><rect width=\"35\" height=\"35\" rx=\"7\" fill=\"#312e81\"/>\
+<g fill=\"#5eead4\"><rect x=\"5\" y=\"5\" width=\"7\" height=\"7\" rx=\"1.5\"/><rect x=\"23\" y=\"5\" width=\"7\" height=\"7\" rx=\"1.5\"/>\
+<rect x=\"5\" y=\"23\" width=\"7\" height=\"7\" rx=\"1.5\"/><rect x=\"23\" y=\"23\" width=\"7\" height=\"7\" rx=\"1.5\"/></g>\
+<g fill=\"#a5b4fc\"><rect x=\"14\" y=\"5\" width=\"7\" height=\"7\" rx=\"1.5\"/><rect x=\"5\" y=\"14\" width=\"7\" height=\"7\" rx=\"1.5\"/>\
+<rect x=\"23\" y=\"14\" width=\"7\" height=\"7\" rx=\"1.5\"/><rect x=\"14\" y=\"23\" width=\"7\" height=\"7\" rx=\"1.5\"/></g>\
+<rect x=\"14\" y=\"14\" width=\"7\" height=\"7\" rx=\"1.5\" fill=\"#fbbf24\"/></svg>";
 
 /// A complete page with the shared look.
 pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{} · Tessera</title><style>{STYLE}</style></head><body><main><div class=\"brand\">Tessera</div>{body}</main></body></html>",
+         <title>{} · Tessera</title><style>{STYLE}</style></head><body><main><div class=\"brand\">{MARK}<span>Tessera</span></div>{body}</main></body></html>",
         esc(title)
     );
     (

@@ -63,11 +63,15 @@ export async function fillLogin(page, { email, password, branch } = ADMIN) {
   }
 }
 
-/** Opens the console and signs the super-admin in through the hosted login page. */
-export async function signIn(page) {
+/**
+ * Opens the console and signs the super-admin in through the hosted login page;
+ * `onLoginPage(page)` runs when that page is shown.
+ */
+export async function signIn(page, { onLoginPage } = {}) {
   await page.goto(CONSOLE);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/login/);
+  if (onLoginPage) await onLoginPage(page);
   await fillLogin(page);
   await page.waitForURL((url) => url.pathname.startsWith('/console') && !url.pathname.includes('callback'));
   await page.getByRole('button', { name: 'Sign out' }).waitFor();

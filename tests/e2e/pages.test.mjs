@@ -154,7 +154,13 @@ for (const scheme of ['light', 'dark']) {
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await checkQuality(page, `sign-in (${scheme})`);
     await shot(page, `pages/${scheme}-signin`, { docs: `signin-${scheme}` });
-    await signIn(page);
+    await signIn(page, {
+      onLoginPage: async (p) => {
+        await p.getByRole('heading', { name: 'Sign in' }).waitFor();
+        await checkQuality(p, `hosted sign-in page (${scheme})`);
+        await shot(p, `pages/${scheme}-hosted-login`, { docs: `hosted-login-${scheme}` });
+      },
+    });
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     const [r, g, b] = background.match(/\d+/g).map(Number);
     const light = (r + g + b) / 3 > 128;

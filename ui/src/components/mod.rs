@@ -148,7 +148,7 @@ pub fn ConfirmDialog(
     open: RwSignal<bool>,
     #[prop(into)] title: String,
     #[prop(into)] message: String,
-    confirm_label: &'static str,
+    #[prop(into)] confirm_label: String,
     danger: bool,
     #[prop(into)] on_confirm: Callback<()>,
 ) -> impl IntoView {
@@ -235,6 +235,90 @@ pub fn Pager(
             >
                 "Next →"
             </button>
+        </div>
+    }
+}
+
+/// The "Delete this …" card at the foot of a resource page: a danger button, a confirmation
+/// naming what goes, then `DELETE {api_path}`; on success a toast and a move to `back_to`,
+/// on failure the API's message in the card.
+#[component]
+pub fn DeleteCard(
+    /// "product", "user": the button reads "Delete product".
+    noun: &'static str,
+    /// What deleting takes with it, under the card's title.
+    #[prop(into)]
+    explanation: String,
+    /// The name shown in the confirmation and the toast (e.g. the product's name).
+    #[prop(into)]
+    name: Signal<String>,
+    /// The confirmation's message, given the name.
+    consequence: fn(&str) -> String,
+    /// The resource's `/v1/...` path.
+    #[prop(into)]
+    api_path: Signal<String>,
+    /// The console page to go to afterwards.
+    back_to: &'static str,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let delete = Callback::new(move |()| {
+        busy.set(true);
+        error.set(None);
+        let gone = name.get_untracked();
+        let path = api_path.get_untracked();
+        leptos::task::spawn_local(async move {
+            let result = crate::api::delete(&path).await;
+            // The page may have been left meanwhile.
+            if busy.try_set(false).is_some() {
+                return;
+            }
+            match result {
+                Ok(()) => {
+                    toast::show(format!("Deleted {gone}"));
+                    crate::app::navigate(back_to);
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+        });
+    });
+    let label = format!("Delete {noun}");
+    let busy_label = move || {
+        if busy.get() {
+            "Deleting…".to_owned()
+        } else {
+            format!("Delete {noun}")
+        }
+    };
+    view! {
+        <div class="card danger-card">
+            <h2 class="card-title">{format!("Delete this {noun}")}</h2>
+            <p class="muted">{explanation}</p>
+            <ErrorBanner error=Signal::derive(move || error.get()) />
+            <div class="row">
+                <button
+                    type="button"
+                    class="btn btn-danger"
+                    disabled=move || busy.get()
+                    on:click=move |_| open.set(true)
+                >
+                    {busy_label}
+                </button>
+            </div>
+            {move || {
+                let n = name.get();
+                view! {
+                    <ConfirmDialog
+                        open=open
+                        title=format!("Delete {n}?")
+                        message=consequence(&n)
+                        confirm_label=label.clone()
+                        danger=true
+                        on_confirm=delete
+                    />
+                }
+            }}
         </div>
     }
 }

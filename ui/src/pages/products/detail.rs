@@ -11,9 +11,8 @@ use super::snippet::{Integration, Snippet};
 use super::uris::{local_error, split_items, UriListEditor};
 use super::{from_units, in_units, lifetime, Product};
 use crate::api::{self, ApiError};
-use crate::app::navigate;
 use crate::components::time::{local, relative};
-use crate::components::{toast, ConfirmDialog, ErrorBanner, Loading};
+use crate::components::{toast, DeleteCard, ErrorBanner, Loading};
 
 /// The product being shown, shared by the cards of the page.
 #[derive(Clone, Copy)]
@@ -109,7 +108,14 @@ pub fn ProductPage(id: String) -> impl IntoView {
                             })
                         }) />
                     </div>
-                    <DangerCard ctx=ctx name=name />
+                    <DeleteCard
+                        noun="product"
+                        explanation="Removes its sign-in client and server client and revokes every token they were issued. Apps using them stop working at once. This cannot be undone."
+                        name=name
+                        consequence=|n| format!("{n} will be deleted with its clients, and every token issued to them is revoked. People can no longer sign in to it and its services can no longer get tokens. This cannot be undone.")
+                        api_path=Signal::derive(move || ctx.path(""))
+                        back_to="/console/products"
+                    />
                 </div>
             </Show>
         </section>
@@ -597,64 +603,6 @@ fn ScopesCard(ctx: Ctx) -> impl IntoView {
                 on_add=Callback::new(add)
                 on_remove=Callback::new(remove)
             />
-        </div>
-    }
-}
-
-#[component]
-fn DangerCard(ctx: Ctx, name: Memo<String>) -> impl IntoView {
-    let open = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let delete = Callback::new(move |()| {
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let result = api::delete(&ctx.path("")).await;
-            if busy.try_set(false).is_some() {
-                return;
-            }
-            match result {
-                Ok(()) => {
-                    toast::show(format!("Deleted {}", name.get_untracked()));
-                    navigate("/console/products");
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
-    });
-    view! {
-        <div class="card danger-card">
-            <h2 class="card-title">"Delete this product"</h2>
-            <p class="muted">
-                "Removes its sign-in client and server client and revokes every token they were issued. Apps using them stop working at once. This cannot be undone."
-            </p>
-            <ErrorBanner error=Signal::derive(move || error.get()) />
-            <div class="row">
-                <button
-                    type="button"
-                    class="btn btn-danger"
-                    disabled=move || busy.get()
-                    on:click=move |_| open.set(true)
-                >
-                    {move || if busy.get() { "Deleting…" } else { "Delete product" }}
-                </button>
-            </div>
-            {move || {
-                let n = name.get();
-                view! {
-                    <ConfirmDialog
-                        open=open
-                        title=format!("Delete {n}?")
-                        message=format!(
-                            "{n} will be deleted with its clients, and every token issued to them is revoked. People can no longer sign in to it and its services can no longer get tokens. This cannot be undone.",
-                        )
-                        confirm_label="Delete product"
-                        danger=true
-                        on_confirm=delete
-                    />
-                }
-            }}
         </div>
     }
 }

@@ -9,9 +9,8 @@ use super::memberships::MembershipsCard;
 use super::sessions::SessionsCard;
 use super::{StatusBadge, User};
 use crate::api::{self, ApiError};
-use crate::app::navigate;
 use crate::components::time::{local, relative};
-use crate::components::{toast, ConfirmDialog, ErrorBanner, Loading};
+use crate::components::{toast, ConfirmDialog, DeleteCard, ErrorBanner, Loading};
 use crate::pages::products::form::{banner_for, message_for, FieldError};
 
 /// The user being shown, shared by the cards of the page.
@@ -96,7 +95,14 @@ pub fn UserPage(id: String) -> impl IntoView {
                     <SessionsCard ctx=ctx version=sessions_version />
                     <MembershipsCard ctx=ctx />
                     <DetailsCard ctx=ctx />
-                    <DeleteCard ctx=ctx />
+                    <DeleteCard
+                        noun="user"
+                        explanation="Removes the account with its sessions and memberships; its tokens stop being accepted. This cannot be undone."
+                        name=Signal::derive(move || ctx.get(|u| u.email.clone()).unwrap_or_default())
+                        consequence=|email| format!("{email} is deleted with their sessions and memberships, and can no longer sign in. This cannot be undone.")
+                        api_path=Signal::derive(move || ctx.path(""))
+                        back_to="/console/users"
+                    />
                 </div>
             </Show>
         </section>
@@ -437,64 +443,5 @@ fn DetailsCard(ctx: Ctx) -> impl IntoView {
                 </div>
             }
         })
-    }
-}
-
-#[component]
-fn DeleteCard(ctx: Ctx) -> impl IntoView {
-    let open = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let delete = Callback::new(move |()| {
-        busy.set(true);
-        error.set(None);
-        let email = ctx.get(|u| u.email.clone()).unwrap_or_default();
-        spawn_local(async move {
-            let result = api::delete(&ctx.path("")).await;
-            if busy.try_set(false).is_some() {
-                return;
-            }
-            match result {
-                Ok(()) => {
-                    toast::show(format!("Deleted {email}"));
-                    navigate("/console/users");
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
-    });
-    view! {
-        <div class="card danger-card">
-            <h2 class="card-title">"Delete this user"</h2>
-            <p class="muted">
-                "Removes the account with its sessions and memberships; its tokens stop being accepted. This cannot be undone."
-            </p>
-            <ErrorBanner error=Signal::derive(move || error.get()) />
-            <div class="row">
-                <button
-                    type="button"
-                    class="btn btn-danger"
-                    disabled=move || busy.get()
-                    on:click=move |_| open.set(true)
-                >
-                    {move || if busy.get() { "Deleting…" } else { "Delete user" }}
-                </button>
-            </div>
-            {move || {
-                let email = ctx.get(|u| u.email.clone()).unwrap_or_default();
-                view! {
-                    <ConfirmDialog
-                        open=open
-                        title=format!("Delete {email}?")
-                        message=format!(
-                            "{email} is deleted with their sessions and memberships, and can no longer sign in. This cannot be undone.",
-                        )
-                        confirm_label="Delete user"
-                        danger=true
-                        on_confirm=delete
-                    />
-                }
-            }}
-        </div>
     }
 }
