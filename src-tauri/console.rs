@@ -1,8 +1,8 @@
 //! Serves the Leptos console (ui/dist, embedded at build time) under `/console/`.
 //!
 //! Every answer carries an `ETag` (SHA-256 of the bytes) with `Cache-Control: no-cache`, so
-//! a browser revalidates and gets `304 Not Modified` instead of the multi-megabyte wasm
-//! again; text and wasm go out gzip-compressed (compressed once, on first request) to
+//! a browser revalidates and gets `304 Not Modified` instead of the whole wasm again; text
+//! and wasm go out gzip-compressed (once, on first request, on a blocking thread) to
 //! browsers that accept it.
 
 use std::io::Write as _;
@@ -28,17 +28,17 @@ pub fn routes() -> Router<Shared> {
         )
         .route(
             "/console/",
-            get(|headers: HeaderMap| async move { asset("index.html", &headers) }),
+            get(|headers: HeaderMap| async move { asset("index.html", &headers).await }),
         )
         .route(
             "/console/{*path}",
             get(|Path(path): Path<String>, headers: HeaderMap| async move {
-                asset(&path, &headers)
+                asset(&path, &headers).await
             }),
         )
 }
 
-fn asset(path: &str, request: &HeaderMap) -> Response {
+async fn asset(path: &str, request: &HeaderMap) -> Response {
     let index = CONSOLE_ASSETS
         .iter()
         .position(|(p, _, _)| *p == path)
@@ -64,7 +64,9 @@ fn asset(path: &str, request: &HeaderMap) -> Response {
         };
     };
     let (_, content_type, _) = CONSOLE_ASSETS[index];
-    let body = prepared(index);
+    let Some(body) = prepared(index).await else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "try again").into_response();
+    };
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -92,28 +94,37 @@ struct Prepared {
     gzip: Option<axum::body::Bytes>,
 }
 
-fn prepared(index: usize) -> &'static Prepared {
+/// The asset at `index` as served; hashed and compressed on first use, off the async
+/// workers (the wasm takes ~0.1 s to gzip). `None` only if that work was cancelled.
+async fn prepared(index: usize) -> Option<&'static Prepared> {
     static ALL: OnceLock<Vec<OnceLock<Prepared>>> = OnceLock::new();
     let all = ALL.get_or_init(|| CONSOLE_ASSETS.iter().map(|_| OnceLock::new()).collect());
-    all[index].get_or_init(|| {
-        let (path, content_type, raw) = CONSOLE_ASSETS[index];
-        let bytes: Vec<u8> = if path == "index.html" {
-            with_base(&String::from_utf8_lossy(raw)).into_bytes()
-        } else {
-            raw.to_vec()
-        };
-        let etag = format!("\"{}\"", b64url(&sha256_bytes(&bytes)[..18]));
-        let gzip = compressible(content_type)
-            .then(|| gzip(&bytes))
-            .flatten()
-            .filter(|z| z.len() < bytes.len())
-            .map(axum::body::Bytes::from);
-        Prepared {
-            bytes: bytes.into(),
-            etag,
-            gzip,
-        }
-    })
+    if let Some(ready) = all[index].get() {
+        return Some(ready);
+    }
+    tokio::task::spawn_blocking(move || all[index].get_or_init(|| prepare(index)))
+        .await
+        .ok()
+}
+
+fn prepare(index: usize) -> Prepared {
+    let (path, content_type, raw) = CONSOLE_ASSETS[index];
+    let bytes: Vec<u8> = if path == "index.html" {
+        with_base(&String::from_utf8_lossy(raw)).into_bytes()
+    } else {
+        raw.to_vec()
+    };
+    let etag = format!("\"{}\"", b64url(&sha256_bytes(&bytes)[..18]));
+    let gzip = compressible(content_type)
+        .then(|| gzip(&bytes))
+        .flatten()
+        .filter(|z| z.len() < bytes.len())
+        .map(axum::body::Bytes::from);
+    Prepared {
+        bytes: bytes.into(),
+        etag,
+        gzip,
+    }
 }
 
 fn compressible(content_type: &str) -> bool {
@@ -124,7 +135,7 @@ fn compressible(content_type: &str) -> bool {
 }
 
 fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
-    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
     encoder.write_all(bytes).ok()?;
     encoder.finish().ok()
 }
