@@ -3,11 +3,12 @@
 // redirect URI, rotate the secret, create and suspend a user, create a business with two
 // branches, a role and a membership, rotate the signing key, then watch a real code+PKCE
 // login of the new product (second browser context) appear in the live audit feed and open
-// its token in the inspector; download a backup of the data folder.
+// its token in the inspector (and why an API would refuse others); a non-super-admin is
+// kept out; delete a user; download a backup of the data folder.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { launch, newPage, signIn, openNav, shot, codeFlowLogin, adminApi, CONSOLE } from './lib.mjs';
+import { launch, newPage, signIn, fillLogin, openNav, shot, codeFlowLogin, adminApi, CONSOLE } from './lib.mjs';
 
 let browser;
 let page;
@@ -192,6 +193,76 @@ test('a real login of the new product appears live in the audit feed and its tok
   await page.getByRole('button', { name: 'Verify' }).click();
   await page.getByText('Signature valid').waitFor();
   await shot(page, 'e2e-inspector');
+  created.productTokens = tokens;
+});
+
+test('the inspector lists why an API would refuse a token', async () => {
+  const jwt = page.getByLabel('JWT', { exact: true });
+  // A scope the token lacks, and another audience.
+  await jwt.fill(created.productTokens.access_token);
+  await page.getByLabel('Required scope').fill('orders:write');
+  await page.getByLabel('Expected audience').fill('https://other-api.example');
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByText('Signature valid').waitFor();
+  await page.getByText(/No — a resource server would refuse it/).waitFor();
+  await page.getByText(/Missing scope “orders:write”/).waitFor();
+  await page.getByText(/Audience mismatch/).waitFor();
+
+  // One changed character in the payload: the signature no longer matches.
+  const [h, p, sig] = created.productTokens.access_token.split('.');
+  const claims = JSON.parse(Buffer.from(p, 'base64url'));
+  claims.scope += ' orders:write';
+  const forged = [h, Buffer.from(JSON.stringify(claims)).toString('base64url'), sig].join('.');
+  await page.getByLabel('Required scope').fill('');
+  await page.getByLabel('Expected audience').fill('');
+  await jwt.fill(forged);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByText('Signature invalid').waitFor();
+
+  // Checked against a pasted JWKS of another issuer: the key id is unknown there.
+  await jwt.fill(created.productTokens.access_token);
+  await page.getByLabel('JWKS (optional)').fill(JSON.stringify({
+    keys: [{ kty: 'RSA', kid: 'someone-else', alg: 'RS256', use: 'sig', n: 'sXch', e: 'AQAB' }],
+  }));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByText(/Unknown signing key: kid/).waitFor();
+  await page.getByLabel('JWKS (optional)').fill('');
+
+  // The ID token is no access token.
+  await jwt.fill(created.productTokens.id_token);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByText(/This is an ID token, not an access token/).waitFor();
+});
+
+test('someone who is not a super-admin cannot use the console', async () => {
+  const other = await newPage(browser);
+  await other.goto(CONSOLE);
+  await other.getByRole('button', { name: 'Sign in' }).click();
+  await other.waitForURL(/\/login/);
+  await fillLogin(other, { email: productUser.email, password: productUser.password });
+  await other.getByRole('button', { name: 'Sign in as someone else' }).waitFor();
+  await other.getByText(/super-admin/i).first().waitFor();
+  assert.equal(await other.getByRole('navigation').count(), 0, 'no console pages are shown');
+  assert.deepEqual(other.consoleErrors, []);
+  await other.context().close();
+});
+
+test('delete a user after confirming', async () => {
+  const doomed = await adminApi('POST', '/v1/users', {
+    email: `gone.${stamp}@example.com`, name: 'Gone Soon', password: 'Temporary-passphrase-1',
+  });
+  await page.goto(`${CONSOLE}users/${doomed.id}`);
+  await page.getByRole('heading', { name: 'Gone Soon' }).waitFor();
+  await page.getByRole('button', { name: 'Delete user' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByText(`${doomed.email} is deleted`).waitFor();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal((await adminApi('GET', `/v1/users/${doomed.id}`)).id, doomed.id, 'Cancel keeps the user');
+  await page.getByRole('button', { name: 'Delete user' }).click();
+  await dialog.getByRole('button', { name: 'Delete user' }).click();
+  await page.waitForURL(/\/console\/users$/);
+  const left = await adminApi('GET', `/v1/users?q=${encodeURIComponent(doomed.email)}`);
+  assert.equal(left.users.length, 0, 'the user is gone');
 });
 
 test('download a backup of the data folder from the settings page', async () => {
