@@ -322,3 +322,44 @@ pub fn DeleteCard(
         </div>
     }
 }
+
+/// The resource a detail page shows (a product, a user), shared by the page's cards: its
+/// id, the `/v1` collection it lives in, and the item once loaded.
+pub struct Shown<T: Send + Sync + 'static> {
+    pub id: StoredValue<String>,
+    /// e.g. "/v1/products"
+    pub collection: &'static str,
+    pub item: RwSignal<Option<T>>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Shown<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Shown<T> {}
+
+impl<T: Send + Sync + 'static> Shown<T> {
+    pub fn new(collection: &'static str, id: String) -> Self {
+        Self {
+            id: StoredValue::new(id),
+            collection,
+            item: RwSignal::new(None),
+        }
+    }
+
+    /// The API path of the item, plus `rest` (e.g. "/suspend").
+    pub fn path(&self, rest: &str) -> String {
+        format!(
+            "{}/{}{rest}",
+            self.collection,
+            crate::api::enc(&self.id.get_value())
+        )
+    }
+
+    /// `f` of the loaded item (tracked), or `None` while loading.
+    pub fn get<R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
+        self.item.with(|item| item.as_ref().map(f))
+    }
+}

@@ -12,37 +12,21 @@ use super::uris::{local_error, split_items, UriListEditor};
 use super::{from_units, in_units, lifetime, Product};
 use crate::api::{self, ApiError};
 use crate::components::time::{local, relative};
-use crate::components::{toast, DeleteCard, ErrorBanner, Loading};
+use crate::components::{toast, DeleteCard, ErrorBanner, Loading, Shown};
 
 /// The product being shown, shared by the cards of the page.
-#[derive(Clone, Copy)]
-pub(crate) struct Ctx {
-    pub id: StoredValue<String>,
-    pub product: RwSignal<Option<Product>>,
-}
-
-impl Ctx {
-    pub fn path(&self, rest: &str) -> String {
-        format!("/v1/products/{}{rest}", api::enc(&self.id.get_value()))
-    }
-    pub fn get<T>(&self, f: impl FnOnce(&Product) -> T) -> Option<T> {
-        self.product.with(|p| p.as_ref().map(f))
-    }
-}
+pub(crate) type Ctx = Shown<Product>;
 
 #[component]
 pub fn ProductPage(id: String) -> impl IntoView {
-    let ctx = Ctx {
-        id: StoredValue::new(id),
-        product: RwSignal::new(None),
-    };
+    let ctx = Ctx::new("/v1/products", id);
     let load_error = RwSignal::new(None::<String>);
     let issuer = RwSignal::new(String::new());
     spawn_local(async move {
         let result = api::get::<Product>(&ctx.path("")).await;
         match result {
             Ok(p) => {
-                let _ = ctx.product.try_set(Some(p));
+                let _ = ctx.item.try_set(Some(p));
             }
             Err(e) => {
                 let _ = load_error.try_set(Some(e.message));
@@ -58,7 +42,7 @@ pub fn ProductPage(id: String) -> impl IntoView {
             document().set_title(&format!("{n} · Products · Tessera"));
         }
     });
-    let loaded = move || ctx.product.with(Option::is_some);
+    let loaded = move || ctx.item.with(Option::is_some);
 
     view! {
         <section class="page product-page">
@@ -101,7 +85,7 @@ pub fn ProductPage(id: String) -> impl IntoView {
                             <span class="mono">{move || format!("{}/.well-known/openid-configuration", issuer.get())}</span>
                         </p>
                         <Snippet integration=Signal::derive(move || {
-                            ctx.product.get().map(|product| Integration {
+                            ctx.item.get().map(|product| Integration {
                                 issuer: issuer.get(),
                                 product,
                                 secret: None,
@@ -130,7 +114,7 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
     let access = RwSignal::new(String::new());
     let refresh = RwSignal::new(String::new());
     let reset = move || {
-        if let Some(p) = ctx.product.get_untracked() {
+        if let Some(p) = ctx.item.get_untracked() {
             name.set(p.name.clone());
             audience.set(p.audience.clone().unwrap_or_default());
             access.set(in_units(p.access_token_ttl, 60));
@@ -143,7 +127,7 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
 
     let changes = move || -> Result<Map<String, Value>, ApiError> {
         let mut body = Map::new();
-        let Some(p) = ctx.product.get_untracked() else {
+        let Some(p) = ctx.item.get_untracked() else {
             return Ok(body);
         };
         let n = name.get_untracked().trim().to_string();
@@ -187,7 +171,7 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
         Ok(body)
     };
     let dirty = move || {
-        ctx.product.track();
+        ctx.item.track();
         name.track();
         audience.track();
         access.track();
@@ -215,7 +199,7 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
             }
             match result {
                 Ok(p) => {
-                    ctx.product.set(Some(p));
+                    ctx.item.set(Some(p));
                     reset();
                     toast::show("Settings saved");
                 }
@@ -401,7 +385,7 @@ fn add_uris(
             }
             match api::post::<_, Product>(&ctx.path(kind.api()), &json!({ "uri": uri })).await {
                 Ok(p) => {
-                    let _ = ctx.product.try_set(Some(p));
+                    let _ = ctx.item.try_set(Some(p));
                     added += 1;
                 }
                 Err(e) => {
@@ -454,7 +438,7 @@ fn remove_uri(
         }
         match result {
             Ok(()) => {
-                ctx.product.update(|p| {
+                ctx.item.update(|p| {
                     if let Some(w) = p.as_mut().and_then(|p| p.web_client.as_mut()) {
                         match kind {
                             UriKind::Login => w.redirect_uris.retain(|u| *u != uri),
@@ -539,7 +523,7 @@ fn ScopesCard(ctx: Ctx) -> impl IntoView {
             }
             match result {
                 Ok(p) => {
-                    ctx.product.set(Some(p));
+                    ctx.item.set(Some(p));
                     if done == "added" {
                         input.set(String::new());
                     }

@@ -34,7 +34,7 @@ pub(crate) fn ServerClientCard(ctx: Ctx) -> impl IntoView {
                     .await
                     .map(|s| {
                         fresh_secret.set(s.client_secret.clone());
-                        ctx.product.update(|p| {
+                        ctx.item.update(|p| {
                             if let Some(p) = p {
                                 p.server_client = Some(ServerClient {
                                     client_secret: None,
@@ -52,7 +52,7 @@ pub(crate) fn ServerClientCard(ctx: Ctx) -> impl IntoView {
                     }),
                 _ => api::delete(&ctx.path("/server-client")).await.map(|()| {
                     fresh_secret.set(None);
-                    ctx.product.update(|p| {
+                    ctx.item.update(|p| {
                         if let Some(p) = p {
                             p.server_client = None;
                         }
@@ -186,7 +186,7 @@ fn GrantedScopes(ctx: Ctx, server: Memo<Option<ServerClient>>) -> impl IntoView 
             }
             match result {
                 Ok(p) => {
-                    ctx.product.set(Some(p));
+                    ctx.item.set(Some(p));
                     toast::show("Server client scopes saved");
                 }
                 Err(e) => error.set(Some(e.message)),

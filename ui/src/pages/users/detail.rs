@@ -10,38 +10,22 @@ use super::sessions::SessionsCard;
 use super::{StatusBadge, User};
 use crate::api::{self, ApiError};
 use crate::components::time::{local, relative};
-use crate::components::{toast, ConfirmDialog, DeleteCard, ErrorBanner, Loading};
+use crate::components::{toast, ConfirmDialog, DeleteCard, ErrorBanner, Loading, Shown};
 use crate::pages::products::form::{banner_for, message_for, FieldError};
 
 /// The user being shown, shared by the cards of the page.
-#[derive(Clone, Copy)]
-pub(crate) struct Ctx {
-    pub id: StoredValue<String>,
-    pub user: RwSignal<Option<User>>,
-}
-
-impl Ctx {
-    pub fn path(&self, rest: &str) -> String {
-        format!("/v1/users/{}{rest}", api::enc(&self.id.get_value()))
-    }
-    pub fn get<T>(&self, f: impl FnOnce(&User) -> T) -> Option<T> {
-        self.user.with(|u| u.as_ref().map(f))
-    }
-}
+pub(crate) type Ctx = Shown<User>;
 
 #[component]
 pub fn UserPage(id: String) -> impl IntoView {
-    let ctx = Ctx {
-        id: StoredValue::new(id),
-        user: RwSignal::new(None),
-    };
+    let ctx = Ctx::new("/v1/users", id);
     let load_error = RwSignal::new(None::<String>);
     // Bumped when an action ends sessions, so the sessions table reloads.
     let sessions_version = RwSignal::new(0u32);
     spawn_local(async move {
         match api::get::<User>(&ctx.path("")).await {
             Ok(u) => {
-                let _ = ctx.user.try_set(Some(u));
+                let _ = ctx.item.try_set(Some(u));
             }
             Err(e) => {
                 let _ = load_error.try_set(Some(e.message));
@@ -55,7 +39,7 @@ pub fn UserPage(id: String) -> impl IntoView {
             document().set_title(&format!("{t} · Users · Tessera"));
         }
     });
-    let loaded = move || ctx.user.with(Option::is_some);
+    let loaded = move || ctx.item.with(Option::is_some);
     let status = Signal::derive(move || ctx.get(|u| u.status.clone()).unwrap_or_default());
 
     view! {
@@ -131,7 +115,7 @@ fn SuspendButton(ctx: Ctx, sessions_version: RwSignal<u32>) -> impl IntoView {
                     } else {
                         format!("{} is suspended", u.email)
                     });
-                    ctx.user.set(Some(u));
+                    ctx.item.set(Some(u));
                     sessions_version.update(|v| *v += 1);
                 }
                 Err(e) => toast::show(format!("Could not change the status: {}", e.message)),
@@ -194,7 +178,7 @@ fn ProfileCard(ctx: Ctx) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let verified = RwSignal::new(false);
     let reset = move || {
-        if let Some(u) = ctx.user.get_untracked() {
+        if let Some(u) = ctx.item.get_untracked() {
             name.set(u.name.clone().unwrap_or_default());
             email.set(u.email.clone());
             verified.set(u.email_verified);
@@ -205,7 +189,7 @@ fn ProfileCard(ctx: Ctx) -> impl IntoView {
     let busy = RwSignal::new(false);
     let changes = move || -> Map<String, Value> {
         let mut body = Map::new();
-        let Some(u) = ctx.user.get_untracked() else {
+        let Some(u) = ctx.item.get_untracked() else {
             return body;
         };
         let n = name.get_untracked().trim().to_string();
@@ -227,7 +211,7 @@ fn ProfileCard(ctx: Ctx) -> impl IntoView {
         body
     };
     let dirty = move || {
-        ctx.user.track();
+        ctx.item.track();
         name.track();
         email.track();
         verified.track();
@@ -247,7 +231,7 @@ fn ProfileCard(ctx: Ctx) -> impl IntoView {
             }
             match result {
                 Ok(u) => {
-                    ctx.user.set(Some(u));
+                    ctx.item.set(Some(u));
                     reset();
                     toast::show("Profile saved");
                 }
