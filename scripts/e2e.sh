@@ -45,7 +45,7 @@ export TESSERA_DATA_DIR=$work/data
 export E2E_ADMIN_EMAIL=$admin_email
 export E2E_ADMIN_PASSWORD=$admin_password
 export E2E_OUT=$out
-export SCREENSHOTS=${SCREENSHOTS:+$PWD/$SCREENSHOTS}
+[[ -z ${SCREENSHOTS:-} ]] || export SCREENSHOTS=$(realpath -m "$SCREENSHOTS")
 status=0
 node --test --test-concurrency=1 --test-reporter=spec "${tests[@]}" || status=$?
 if ((status != 0)); then

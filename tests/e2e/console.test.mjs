@@ -56,7 +56,7 @@ test('register a product with the wizard and copy its client secret', async () =
   created.webClientId = (await page.getByTestId('client-id').textContent()).trim();
   created.serverClientId = (await page.getByTestId('server-client-id').textContent()).trim();
   created.secret = shownSecret;
-  await shot(page, 'e2e-product-created', { docs: 'product-registered-light' });
+  await shot(page, 'e2e-product-created');
 
   // The secret works at the token endpoint: the console showed the real one.
   const response = await fetch(`${new URL(CONSOLE).origin}/oauth/token`, {

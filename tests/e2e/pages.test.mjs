@@ -170,6 +170,20 @@ for (const scheme of ['light', 'dark']) {
     await visit(page, scheme, 'dashboard', '', 'Dashboard');
     await visit(page, scheme, 'products', 'products', 'Products');
     await visit(page, scheme, 'product-wizard', 'products/new', 'Register a product');
+    // The wizard's last step: the secret shown once, the integration snippet.
+    await page.getByLabel('Product name').fill(`Kiosk (${scheme})`);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Redirect URI').first().fill('https://kiosk.example/callback');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel(/server client/i).check();
+    await page.getByLabel('Server client scopes').fill('stock:read');
+    await page.getByRole('button', { name: 'Create product' }).click();
+    await page.getByTestId('client-secret').waitFor();
+    await page.evaluate(() => document.fonts.ready);
+    await checkQuality(page, `product registered (${scheme})`);
+    await shot(page, `pages/${scheme}-product-registered`, {
+      docs: `product-registered-${scheme}`, fullPage: true,
+    });
     await visit(page, scheme, 'product', `products/${seeded.shop.id}`, 'Corner Shop');
     await visit(page, scheme, 'users', 'users', 'Users');
     await visit(page, scheme, 'user', `users/${seeded.users[1].id}`, 'Grace Hopper');
