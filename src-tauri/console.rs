@@ -109,10 +109,10 @@ async fn prepared(index: usize) -> Option<&'static Prepared> {
 
 fn prepare(index: usize) -> Prepared {
     let (path, content_type, raw) = CONSOLE_ASSETS[index];
-    let bytes: Vec<u8> = if path == "index.html" {
-        with_base(&String::from_utf8_lossy(raw)).into_bytes()
+    let bytes = if path == "index.html" {
+        axum::body::Bytes::from(with_base(&String::from_utf8_lossy(raw)))
     } else {
-        raw.to_vec()
+        axum::body::Bytes::from_static(raw)
     };
     let etag = format!("\"{}\"", b64url(&sha256_bytes(&bytes)[..18]));
     let gzip = compressible(content_type)
@@ -120,11 +120,7 @@ fn prepare(index: usize) -> Prepared {
         .flatten()
         .filter(|z| z.len() < bytes.len())
         .map(axum::body::Bytes::from);
-    Prepared {
-        bytes: bytes.into(),
-        etag,
-        gzip,
-    }
+    Prepared { bytes, etag, gzip }
 }
 
 fn compressible(content_type: &str) -> bool {
