@@ -114,6 +114,23 @@ test('create a user and suspend them', async () => {
   assert.equal(users.users[0].status, 'suspended');
 });
 
+test("edit a user's name: Discard restores it, Save changes keeps it", async () => {
+  const profile = page.locator('form', { has: page.getByRole('button', { name: 'Save changes' }) });
+  const name = profile.getByLabel('Name', { exact: true });
+  const save = profile.getByRole('button', { name: 'Save changes' });
+  assert.ok(await save.isDisabled(), 'nothing to save before an edit');
+  await name.fill('Ann Baker-Smith');
+  await profile.getByRole('button', { name: 'Discard changes' }).click();
+  assert.equal(await name.inputValue(), user.name);
+  await name.fill('Ann Baker-Smith');
+  await save.click();
+  await page.getByText('Ann Baker-Smith').first().waitFor();
+  await page.waitForFunction(() => [...document.querySelectorAll('button')]
+    .some((b) => b.textContent.trim() === 'Save changes' && b.disabled));
+  const users = await adminApi('GET', `/v1/users?q=${encodeURIComponent(user.email)}`);
+  assert.equal(users.users[0].name, 'Ann Baker-Smith');
+});
+
 test('create a business, two branches, a role and a membership', async () => {
   created.member = await adminApi('POST', '/v1/users', productUser);
   const bakery = `Bakery ${stamp}`;

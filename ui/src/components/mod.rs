@@ -363,3 +363,30 @@ impl<T: Send + Sync + 'static> Shown<T> {
         self.item.with(|item| item.as_ref().map(f))
     }
 }
+
+/// The foot of an edit form: "Discard changes" (runs `on_discard`) and the submit button
+/// "Save changes", both enabled only while the form differs from what is saved.
+#[component]
+pub fn SaveDiscard(
+    busy: RwSignal<bool>,
+    #[prop(into)] dirty: Signal<bool>,
+    #[prop(into)] on_discard: Callback<()>,
+) -> impl IntoView {
+    let idle_and_dirty = move || !busy.get() && dirty.get();
+    view! {
+        <div class="row card-actions">
+            <span class="spacer"></span>
+            <button
+                type="button"
+                class="btn btn-ghost"
+                disabled=move || !idle_and_dirty()
+                on:click=move |_| on_discard.run(())
+            >
+                "Discard changes"
+            </button>
+            <button type="submit" class="btn btn-primary" disabled=move || !idle_and_dirty()>
+                {move || if busy.get() { "Saving…" } else { "Save changes" }}
+            </button>
+        </div>
+    }
+}

@@ -12,7 +12,7 @@ use super::uris::{local_error, split_items, UriListEditor};
 use super::{from_units, in_units, lifetime, Product};
 use crate::api::{self, ApiError};
 use crate::components::time::{local, relative};
-use crate::components::{toast, DeleteCard, ErrorBanner, Loading, Shown};
+use crate::components::{toast, DeleteCard, ErrorBanner, Loading, SaveDiscard, Shown};
 
 /// The product being shown, shared by the cards of the page.
 pub(crate) type Ctx = Shown<Product>;
@@ -308,23 +308,14 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
                     <FieldError message=msg("refresh_token_ttl") id="product-refresh-ttl-error" />
                 </div>
             </div>
-            <div class="row card-actions">
-                <span class="spacer"></span>
-                <button
-                    type="button"
-                    class="btn btn-ghost"
-                    disabled=move || busy.get() || !dirty()
-                    on:click=move |_| {
-                        reset();
-                        error.set(None);
-                    }
-                >
-                    "Discard changes"
-                </button>
-                <button type="submit" class="btn btn-primary" disabled=move || busy.get() || !dirty()>
-                    {move || if busy.get() { "Saving…" } else { "Save changes" }}
-                </button>
-            </div>
+            <SaveDiscard
+                busy=busy
+                dirty=Signal::derive(dirty)
+                on_discard=move |()| {
+                    reset();
+                    error.set(None);
+                }
+            />
         </form>
     }
 }

@@ -10,7 +10,9 @@ use super::sessions::SessionsCard;
 use super::{StatusBadge, User};
 use crate::api::{self, ApiError};
 use crate::components::time::{local, relative};
-use crate::components::{toast, ConfirmDialog, DeleteCard, ErrorBanner, Loading, Shown};
+use crate::components::{
+    toast, ConfirmDialog, DeleteCard, ErrorBanner, Loading, SaveDiscard, Shown,
+};
 use crate::pages::products::form::{banner_for, message_for, FieldError};
 
 /// The user being shown, shared by the cards of the page.
@@ -300,23 +302,14 @@ fn ProfileCard(ctx: Ctx) -> impl IntoView {
                 />
                 <span>"Address verified"</span>
             </label>
-            <div class="row card-actions">
-                <span class="spacer"></span>
-                <button
-                    type="button"
-                    class="btn btn-ghost"
-                    disabled=move || busy.get() || !dirty()
-                    on:click=move |_| {
-                        reset();
-                        error.set(None);
-                    }
-                >
-                    "Discard changes"
-                </button>
-                <button type="submit" class="btn btn-primary" disabled=move || busy.get() || !dirty()>
-                    {move || if busy.get() { "Saving…" } else { "Save changes" }}
-                </button>
-            </div>
+            <SaveDiscard
+                busy=busy
+                dirty=Signal::derive(dirty)
+                on_discard=move |()| {
+                    reset();
+                    error.set(None);
+                }
+            />
         </form>
     }
 }
