@@ -386,3 +386,46 @@ async fn cli_rotates_an_admin_client_secret() {
     );
     assert_eq!(rows[0]["n"], 1);
 }
+
+#[tokio::test]
+async fn http_redirect_uris_need_a_loopback_address_not_a_name_that_looks_like_one() {
+    let fx = Fixture::new().await;
+    let path = format!("/v1/products/{}", pid(&fx));
+    for bad in [
+        "http://127.attacker.example/cb",
+        "http://127.0.0.1.attacker.example/cb",
+        "http://localhost.attacker.example/cb",
+        "http://[::2]/cb",
+    ] {
+        let body = json!({"name": "Evil", "redirect_uris": [bad]});
+        let r = fx.admin(Method::POST, "/v1/products", Some(&body)).await;
+        assert_eq!(r.status, 422, "{bad}: {}", r.text);
+        assert_eq!(
+            r.json["error"]["field"], "redirect_uris",
+            "{bad}: {}",
+            r.text
+        );
+        let r = fx
+            .admin(
+                Method::POST,
+                &format!("{path}/redirect-uris"),
+                Some(&json!({"uri": bad})),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{bad}: {}", r.text);
+    }
+    for good in [
+        "http://127.0.0.2:8080/cb",
+        "http://[::1]:9/cb",
+        "http://localhost/cb",
+    ] {
+        let r = fx
+            .admin(
+                Method::POST,
+                &format!("{path}/redirect-uris"),
+                Some(&json!({"uri": good})),
+            )
+            .await;
+        assert!(r.status.is_success(), "{good}: {}", r.text);
+    }
+}

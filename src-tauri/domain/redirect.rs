@@ -13,23 +13,28 @@ pub fn validate_registration(uri: &str) -> Result<(), String> {
     if uri.contains('*') {
         return Err("must not contain wildcards".into());
     }
-    let host = parsed.host_str().unwrap_or("");
-    if host.is_empty() {
+    let Some(host) = parsed.host() else {
         return Err("must have a host".into());
-    }
+    };
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err("must not contain credentials".into());
     }
     match parsed.scheme() {
         "https" => Ok(()),
-        "http" if is_loopback(host) => Ok(()),
+        "http" if is_loopback(&host) => Ok(()),
         "http" => Err("may use http only for loopback hosts (localhost, 127.0.0.1, [::1])".into()),
         other => Err(format!("scheme {other:?} is not allowed (use https)")),
     }
 }
 
-fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host == "[::1]" || host.starts_with("127.")
+/// `localhost`, or an IP literal in 127.0.0.0/8 or `::1`, parsed as an address: a name
+/// that merely starts with `127.` (`127.attacker.example`) is a DNS name like any other.
+pub fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => *name == "localhost",
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
 }
 
 /// Appends query parameters to a registered redirect URI.
@@ -79,6 +84,28 @@ mod tests {
         assert!(validate_registration("/cb").is_err());
         assert!(validate_registration("javascript:alert(1)").is_err());
         assert!(validate_registration("https://u:p@shop.example/cb").is_err());
+    }
+
+    #[test]
+    fn loopback_is_an_address_not_a_prefix() {
+        for ok in [
+            "http://127.0.0.1/cb",
+            "http://127.8.9.10:99/cb",
+            "http://[::1]:8080/cb",
+            "http://localhost:3000/cb",
+        ] {
+            assert!(validate_registration(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://127.attacker.example/cb",
+            "http://127.0.0.1.attacker.example/cb",
+            "http://localhost.attacker.example/cb",
+            "http://[::2]/cb",
+            "http://128.0.0.1/cb",
+            "http://0.0.0.0/cb",
+        ] {
+            assert!(validate_registration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
