@@ -37,6 +37,8 @@ async fn settings_validate_store_and_audit() {
 
     let bad = [
         (json!({"audit_retention_days": 0}), "audit_retention_days"),
+        // Under 30 days would let an admin erase their own trail quickly.
+        (json!({"audit_retention_days": 29}), "audit_retention_days"),
         (
             json!({"audit_retention_days": 3651}),
             "audit_retention_days",

@@ -7,7 +7,7 @@ use crate::domain::RequestMeta;
 use crate::error::ApiError;
 use crate::state::Shared;
 use crate::store::now;
-use crate::store::settings::{self, Settings};
+use crate::store::settings::{self, Settings, MIN_AUDIT_RETENTION_DAYS as MIN_RETENTION_DAYS};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -70,7 +70,7 @@ pub async fn update(
         check_range("key_rotation_days", v, 0, 3650)?;
     }
     if let Some(v) = patch.audit_retention_days {
-        check_range("audit_retention_days", v, 1, 3650)?;
+        check_range("audit_retention_days", v, MIN_RETENTION_DAYS, 3650)?;
     }
     let mut tx = s.db.begin().await?;
     // Read inside the write transaction so concurrent patches of other fields compose.

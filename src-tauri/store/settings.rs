@@ -21,6 +21,10 @@ impl Default for Settings {
     }
 }
 
+/// The shortest audit retention: an incident is often found weeks later, and a short
+/// retention would let whoever holds the admin API erase their own trail within a day.
+pub const MIN_AUDIT_RETENTION_DAYS: i64 = 30;
+
 const KEY_ROTATION_DAYS: &str = "key_rotation_days";
 const AUDIT_RETENTION_DAYS: &str = "audit_retention_days";
 
@@ -46,7 +50,8 @@ fn from_rows(rows: Vec<(String, String)>) -> Settings {
         };
         match key.as_str() {
             KEY_ROTATION_DAYS => s.key_rotation_days = v,
-            AUDIT_RETENTION_DAYS => s.audit_retention_days = v,
+            // A value stored before the minimum existed is raised to it.
+            AUDIT_RETENTION_DAYS => s.audit_retention_days = v.max(MIN_AUDIT_RETENTION_DAYS),
             _ => {}
         }
     }

@@ -91,7 +91,7 @@ fn PolicyCard() -> impl IntoView {
     let retention_error = move || {
         submitted
             .get()
-            .then(|| days(&retention.get(), 1, 3650).err())
+            .then(|| days(&retention.get(), 30, 3650).err())
             .flatten()
     };
     let changed = move || {
@@ -106,7 +106,7 @@ fn PolicyCard() -> impl IntoView {
         submitted.set(true);
         let (Ok(r), Ok(a)) = (
             days(&rotation.get_untracked(), 0, 3650),
-            days(&retention.get_untracked(), 1, 3650),
+            days(&retention.get_untracked(), 30, 3650),
         ) else {
             return;
         };
@@ -161,14 +161,14 @@ fn PolicyCard() -> impl IntoView {
                             </div>
                             <div class="field">
                                 <label for="set-retention">"Keep audit events for (days)"</label>
-                                <input id="set-retention" class="input input-narrow" type="number" min="1" max="3650"
+                                <input id="set-retention" class="input input-narrow" type="number" min="30" max="3650"
                                     inputmode="numeric"
                                     aria-invalid=move || retention_error().is_some().to_string()
                                     aria-describedby="set-retention-hint set-retention-error"
                                     prop:value=retention
                                     on:input=move |ev| retention.set(event_target_value(&ev)) />
                                 <span id="set-retention-hint" class="hint">
-                                    "Older events are deleted by the hourly maintenance job (1 to 3650 days)."
+                                    "Older events are deleted by the hourly maintenance job (30 to 3650 days)."
                                 </span>
                                 <span id="set-retention-error" class="field-error">{retention_error}</span>
                             </div>
