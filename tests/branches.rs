@@ -28,11 +28,12 @@ async fn created(fx: &Fixture, path: &str, body: Value) -> Value {
 
 impl Org {
     async fn new() -> Org {
-        let mut fx = Fixture::new().await;
-        let p = fx
-            .create_product("Bakery app", &[PRODUCT_SCOPE, WRITE], false)
-            .await;
-        fx.web_client_id = p["web_client"]["client_id"].as_str().expect("id").into();
+        let fx = Fixture::new().await;
+        // A scope belongs to one product: the fixture's product declares both.
+        let path = format!("/v1/products/{}", s(&fx.product, "id"));
+        let body = json!({"scopes": [PRODUCT_SCOPE, WRITE]});
+        let p = fx.admin(Method::PATCH, &path, Some(&body)).await;
+        assert_eq!(p.status, 200, "{}", p.text);
         let biz = created(&fx, "/v1/businesses", json!({"name": "Bakery"})).await;
         let biz = s(&biz, "id").to_string();
         let mut ids = Vec::new();

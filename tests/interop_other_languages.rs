@@ -261,6 +261,12 @@ struct Interop {
 impl Interop {
     async fn new() -> Interop {
         let fx = Fixture::new().await;
+        // A scope belongs to one product: the fixture's product gives orders:read up.
+        let shop = format!("/v1/products/{}", s(&fx.product, "id"));
+        let r = fx
+            .admin(Method::PATCH, &shop, Some(&json!({"scopes": []})))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
         let body = json!({
             "name": "Interop",
             "redirect_uris": [LOOPBACK_REDIRECT],

@@ -1,6 +1,8 @@
 //! refresh_token grant: rotation, reuse detection, scope narrowing, client binding.
 mod common;
 use common::*;
+use reqwest::Method;
+use serde_json::json;
 
 #[tokio::test]
 async fn refresh_rotates_the_token_and_the_new_one_works() {
@@ -128,4 +130,63 @@ async fn concurrent_use_of_one_refresh_token_succeeds_at_most_once() {
         let newest = fx.refresh(s(&r.json, "refresh_token")).await;
         assert_eq!(newest.status, 400, "family survived reuse: {}", newest.text);
     }
+}
+
+#[tokio::test]
+async fn a_refresh_family_ends_at_its_absolute_lifetime_whatever_the_rotations() {
+    let fx = Fixture::new().await;
+    let path = format!("/v1/products/{}", s(&fx.product, "id"));
+    assert_eq!(
+        fx.admin(Method::GET, &path, None).await.json["refresh_family_ttl"],
+        90 * 86_400,
+        "default: 90 days"
+    );
+    for bad in [json!(3599), json!(731 * 86_400), json!("1h")] {
+        let r = fx
+            .admin(
+                Method::PATCH,
+                &path,
+                Some(&json!({"refresh_family_ttl": bad})),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{bad}: {}", r.text);
+    }
+    let r = fx
+        .admin(
+            Method::PATCH,
+            &path,
+            Some(&json!({"refresh_family_ttl": 3600})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["refresh_family_ttl"], 3600);
+
+    let (_, t0) = fx.user_tokens("openid email").await;
+    let started = fx.introspect(s(&t0, "access_token")).await["iat"]
+        .as_i64()
+        .expect("iat");
+    // The product's refresh tokens live 30 days, but never past the family's end; every
+    // rotation keeps that end instead of starting a new 30 days.
+    let mut rt = s(&t0, "refresh_token").to_string();
+    for _ in 0..3 {
+        let exp = fx.introspect(&rt).await["exp"]
+            .as_i64()
+            .expect("refresh exp");
+        assert!(
+            exp <= started + 3600 + 2,
+            "refresh token outlives its family: {exp}"
+        );
+        let r = fx.refresh(&rt).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        rt = s(&r.json, "refresh_token").to_string();
+    }
+
+    // At the family's end (set in the database: an hour cannot pass in a test) the
+    // unexpired refresh token is refused and nothing new is issued.
+    fx.srv
+        .sql_exec("UPDATE refresh_families SET expires_at = strftime('%s','now') - 1");
+    let r = fx.refresh(&rt).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.json["error"], "invalid_grant");
+    assert!(r.text.contains("maximum lifetime"), "{}", r.text);
 }

@@ -38,7 +38,15 @@ pub struct CreateProduct {
     access_token_ttl: Option<i64>,
     #[serde(default)]
     refresh_token_ttl: Option<i64>,
+    /// How long one sign-in may be kept alive by refreshing (seconds, default 90 days):
+    /// rotation never extends it.
+    #[serde(default)]
+    refresh_family_ttl: Option<i64>,
 }
+
+/// Bounds of a product's refresh-family lifetime: 1 hour to 2 years.
+const FAMILY_TTL_MIN: i64 = 3600;
+const FAMILY_TTL_MAX: i64 = 730 * 86_400;
 
 /// Scopes a product may not declare: they belong to OIDC or to Tessera itself.
 const RESERVED_SCOPES: [&str; 5] = ["openid", "profile", "email", "offline_access", "admin"];
@@ -75,6 +83,22 @@ fn check_scopes(scopes: &[String]) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// 409 when another product already declares one of `scopes`.
+async fn check_scopes_unique(
+    tx: &mut crate::store::Tx,
+    scopes: &[String],
+    except_product: Option<&str>,
+) -> Result<(), ApiError> {
+    match clients::edit::scope_declared_elsewhere(tx, scopes, except_product).await? {
+        Some((scope, product)) => Err(ApiError::conflict(format!(
+            "scope {scope:?} is already declared by the product {product:?}: each scope \
+             belongs to one product (roles and tokens name scopes without their product); \
+             pick a name prefixed with this product's, e.g. \"shop:{scope}\""
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn check_ttl(
     field: &str,
     value: Option<i64>,
@@ -96,7 +120,8 @@ fn check_ttl(
     post, path = "/v1/products", tag = "products",
     operation_id = "products_create",
     request_body = CreateProduct,
-    responses((status = 201, description = "The created product (with a server secret, shown once)", body = serde_json::Value))
+    responses((status = 201, description = "The created product (with a server secret, shown once)", body = serde_json::Value),
+              (status = 409, description = "Another product already declares one of the scopes"))
 )]
 pub async fn create(
     State(s): State<Shared>,
@@ -121,6 +146,13 @@ pub async fn create(
         300,
         365 * 86_400,
     )?;
+    let family_ttl = check_ttl(
+        "refresh_family_ttl",
+        body.refresh_family_ttl,
+        clients::DEFAULT_REFRESH_FAMILY_TTL,
+        FAMILY_TTL_MIN,
+        FAMILY_TTL_MAX,
+    )?;
     let mut product_scopes: Vec<String> = Vec::with_capacity(body.scopes.len());
     for s in &body.scopes {
         if !product_scopes.contains(s) {
@@ -134,6 +166,7 @@ pub async fn create(
     let web_id = format!("web_{}", random_token(16));
 
     let mut tx = s.db.begin().await?;
+    check_scopes_unique(&mut tx, &product_scopes, None).await?;
     clients::insert_product(
         &mut tx,
         &NewProduct {
@@ -143,6 +176,7 @@ pub async fn create(
             audience: audience.as_deref(),
             access_token_ttl: access_ttl,
             refresh_token_ttl: refresh_ttl,
+            refresh_family_ttl: family_ttl,
             now,
         },
     )
@@ -308,6 +342,7 @@ async fn product_json(pool: &SqlitePool, p: &ProductRow) -> Result<Value, ApiErr
     Ok(json!({
         "id": p.id, "name": p.name, "scopes": from_json_list(&p.scopes), "audience": p.audience,
         "access_token_ttl": p.access_token_ttl, "refresh_token_ttl": p.refresh_token_ttl,
+        "refresh_family_ttl": p.refresh_family_ttl,
         "web_client": web, "server_client": server,
         "created_at": p.created_at, "updated_at": p.updated_at,
     }))

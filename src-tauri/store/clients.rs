@@ -12,6 +12,10 @@ pub const CONSOLE_CLIENT_ID: &str = "tessera-console";
 /// The console's token lifetimes: access 10 min, refresh 12 h (rotating).
 const CONSOLE_ACCESS_TTL: i64 = 600;
 const CONSOLE_REFRESH_TTL: i64 = 12 * 3600;
+/// A console sign-in ends with its SSO session, however often it is refreshed.
+const CONSOLE_FAMILY_TTL: i64 = 12 * 3600;
+/// Default absolute lifetime of a refresh family (one sign-in): 90 days.
+pub const DEFAULT_REFRESH_FAMILY_TTL: i64 = 90 * 86_400;
 
 /// What kind of OAuth client a row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +61,8 @@ pub struct Client {
     pub audience: Option<String>,
     pub access_token_ttl: i64,
     pub refresh_token_ttl: i64,
+    /// Absolute lifetime of a refresh family from the sign-in that started it.
+    pub refresh_family_ttl: i64,
 }
 
 impl Client {
@@ -77,12 +83,18 @@ struct ClientJoinRow {
     audience: Option<String>,
     access_token_ttl: Option<i64>,
     refresh_token_ttl: Option<i64>,
+    refresh_family_ttl: Option<i64>,
 }
 
 pub async fn find_client(pool: &SqlitePool, client_id: &str) -> Result<Option<Client>, StoreError> {
     let row: Option<ClientJoinRow> = sqlx::query_as(
+        // A scope that another product declares too (rows from before scopes were unique
+        // per product) is left out: a role granting it cannot tell which product it meant.
         "SELECT c.client_id, c.product_id, c.kind, c.name, c.secret_hash, c.scopes,
-                p.scopes AS product_scopes, p.audience, p.access_token_ttl, p.refresh_token_ttl
+                (SELECT json_group_array(d.value) FROM json_each(p.scopes) d
+                 WHERE NOT EXISTS (SELECT 1 FROM products o, json_each(o.scopes) e
+                                   WHERE o.id <> p.id AND e.value = d.value)) AS product_scopes,
+                p.audience, p.access_token_ttl, p.refresh_token_ttl, p.refresh_family_ttl
          FROM clients c LEFT JOIN products p ON p.id = c.product_id
          WHERE c.client_id = ?",
     )
@@ -104,6 +116,7 @@ pub async fn find_client(pool: &SqlitePool, client_id: &str) -> Result<Option<Cl
             audience: None,
             access_token_ttl: CONSOLE_ACCESS_TTL,
             refresh_token_ttl: CONSOLE_REFRESH_TTL,
+            refresh_family_ttl: CONSOLE_FAMILY_TTL,
         }));
     }
     Ok(Some(Client {
@@ -121,6 +134,7 @@ pub async fn find_client(pool: &SqlitePool, client_id: &str) -> Result<Option<Cl
         audience: r.audience,
         access_token_ttl: r.access_token_ttl.unwrap_or(600),
         refresh_token_ttl: r.refresh_token_ttl.unwrap_or(30 * 24 * 3600),
+        refresh_family_ttl: r.refresh_family_ttl.unwrap_or(DEFAULT_REFRESH_FAMILY_TTL),
     }))
 }
 
@@ -233,6 +247,7 @@ pub struct ProductRow {
     pub refresh_token_ttl: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    pub refresh_family_ttl: i64,
 }
 
 pub struct NewProduct<'a> {
@@ -242,14 +257,15 @@ pub struct NewProduct<'a> {
     pub audience: Option<&'a str>,
     pub access_token_ttl: i64,
     pub refresh_token_ttl: i64,
+    pub refresh_family_ttl: i64,
     pub now: i64,
 }
 
 pub async fn insert_product(tx: &mut Tx, p: &NewProduct<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO products (id, name, scopes, audience, access_token_ttl, refresh_token_ttl,
-                               created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               refresh_family_ttl, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(p.id)
     .bind(p.name)
@@ -257,6 +273,7 @@ pub async fn insert_product(tx: &mut Tx, p: &NewProduct<'_>) -> Result<(), sqlx:
     .bind(p.audience)
     .bind(p.access_token_ttl)
     .bind(p.refresh_token_ttl)
+    .bind(p.refresh_family_ttl)
     .bind(p.now)
     .bind(p.now)
     .execute(&mut **tx)

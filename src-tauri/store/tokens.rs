@@ -90,13 +90,15 @@ pub struct NewFamily<'a> {
     pub auth_time: i64,
     pub org: Option<&'a str>,
     pub branch: Option<&'a str>,
+    /// The absolute end of the family: no rotation extends it.
+    pub expires_at: i64,
 }
 
 pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO refresh_families (id, client_id, user_id, session_id, scope, auth_time, created_at,
-            org, branch)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            org, branch, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(f.id)
     .bind(f.client_id)
@@ -107,6 +109,7 @@ pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<(
     .bind(now)
     .bind(f.org)
     .bind(f.branch)
+    .bind(f.expires_at)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -174,12 +177,14 @@ pub struct RefreshRecord {
     /// The family's active business and branch.
     pub org: Option<String>,
     pub branch: Option<String>,
+    /// When the family (the whole sign-in) ends.
+    pub family_expires_at: i64,
 }
 
 const REFRESH_SELECT: &str =
     "SELECT t.family_id, t.scope, t.expires_at, t.used_at, t.created_at AS issued_at,
             f.revoked_at AS family_revoked_at, f.client_id, f.user_id, f.session_id, f.auth_time,
-            f.org, f.branch
+            f.org, f.branch, f.expires_at AS family_expires_at
      FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
      WHERE t.token_hash = ?";
 

@@ -20,7 +20,7 @@ before(async () => {
     name: 'Corner Shop',
     redirect_uris: ['http://127.0.0.1:9/shop/callback', 'https://shop.example/callback'],
     post_logout_redirect_uris: ['https://shop.example/'],
-    scopes: ['orders:read', 'orders:write', 'stock:read'],
+    scopes: ['orders:read', 'orders:write', 'shelf:read'],
     server_client: true,
   });
   await adminApi('POST', '/v1/products', {
@@ -46,8 +46,8 @@ before(async () => {
   seeded.north = await branch('North quay');
   seeded.south = await branch('South market');
   const role = (name, scopes) => adminApi('POST', `/v1/businesses/${seeded.business.id}/roles`, { name, scopes });
-  seeded.clerk = await role('clerk', ['orders:read', 'stock:read']);
-  seeded.manager = await role('manager', ['orders:read', 'orders:write', 'stock:read']);
+  seeded.clerk = await role('clerk', ['orders:read', 'shelf:read']);
+  seeded.manager = await role('manager', ['orders:read', 'orders:write', 'shelf:read']);
   const member = (user, branchId, roleId) => adminApi('POST', '/v1/memberships', {
     user_id: user.id, business_id: seeded.business.id, branch_id: branchId, role_id: roleId,
   });
@@ -176,7 +176,7 @@ for (const scheme of ['light', 'dark']) {
     await page.getByLabel('Redirect URI').first().fill('https://kiosk.example/callback');
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByLabel(/server client/i).check();
-    await page.getByLabel('Server client scopes').fill('stock:read');
+    await page.getByLabel('Server client scopes').fill(`kiosk-${scheme}:read`);
     await page.getByRole('button', { name: 'Create product' }).click();
     await page.getByTestId('client-secret').waitFor();
     await page.evaluate(() => document.fonts.ready);

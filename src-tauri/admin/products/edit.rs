@@ -1,7 +1,9 @@
 //! Changing a product: PATCH its settings, delete it (revoking its tokens), add or remove
 //! its server client. Every change clears the client cache after it commits.
 
-use super::{check_scopes, check_ttl, product_json};
+use super::{
+    check_scopes, check_scopes_unique, check_ttl, product_json, FAMILY_TTL_MAX, FAMILY_TTL_MIN,
+};
 use crate::admin::users::input::{not_null, nullable};
 use crate::admin::{clean_name, Admin, ApiJson};
 use crate::audit::Event;
@@ -35,6 +37,8 @@ pub struct UpdateProduct {
     #[serde(default, deserialize_with = "nullable")]
     refresh_token_ttl: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
+    refresh_family_ttl: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
     server_client_scopes: Option<Option<Vec<String>>>,
 }
 
@@ -53,7 +57,8 @@ fn dedup(items: &[String]) -> Vec<String> {
     operation_id = "products_update",
     params(("id" = String, Path, description = "The resource id")),
     request_body = UpdateProduct,
-    responses((status = 200, description = "The updated product", body = serde_json::Value))
+    responses((status = 200, description = "The updated product", body = serde_json::Value),
+              (status = 409, description = "Another product already declares one of the scopes"))
 )]
 pub async fn update(
     State(s): State<Shared>,
@@ -81,6 +86,17 @@ pub async fn update(
     let refresh_ttl = not_null("refresh_token_ttl", body.refresh_token_ttl)?
         .map(|v| check_ttl("refresh_token_ttl", Some(v), 0, 300, 365 * 86_400))
         .transpose()?;
+    let family_ttl = not_null("refresh_family_ttl", body.refresh_family_ttl)?
+        .map(|v| {
+            check_ttl(
+                "refresh_family_ttl",
+                Some(v),
+                0,
+                FAMILY_TTL_MIN,
+                FAMILY_TTL_MAX,
+            )
+        })
+        .transpose()?;
     let server_scopes =
         not_null("server_client_scopes", body.server_client_scopes)?.map(|sc| dedup(&sc));
 
@@ -95,6 +111,7 @@ pub async fn update(
         changed.push("name");
     }
     if let Some(sc) = &scopes {
+        check_scopes_unique(&mut tx, sc, Some(&id)).await?;
         p.scopes = to_json_list(sc);
         changed.push("scopes");
     }
@@ -109,6 +126,11 @@ pub async fn update(
     if let Some(v) = refresh_ttl {
         p.refresh_token_ttl = v;
         changed.push("refresh_token_ttl");
+    }
+    // Applies to sign-ins that start from now on; running families keep their end.
+    if let Some(v) = family_ttl {
+        p.refresh_family_ttl = v;
+        changed.push("refresh_family_ttl");
     }
     let product_scopes = from_json_list(&p.scopes);
     let current = edit::server_client_scopes(&mut tx, &id).await?;

@@ -107,6 +107,7 @@ pub async fn grant(
     };
     let refresh = issue::refresh_token();
     let family_id = uuid::Uuid::now_v7().to_string();
+    let family_expires_at = now + client.refresh_family_ttl;
 
     tokens::insert_family(
         &mut tx,
@@ -119,6 +120,7 @@ pub async fn grant(
             auth_time: row.auth_time,
             org: ctx.as_ref().map(|c| c.org.as_str()),
             branch: ctx.as_ref().map(|c| c.branch.as_str()),
+            expires_at: family_expires_at,
         },
         now,
     )
@@ -129,7 +131,7 @@ pub async fn grant(
         &family_id,
         &row.scope,
         now,
-        now + client.refresh_token_ttl,
+        (now + client.refresh_token_ttl).min(family_expires_at),
     )
     .await?;
     tokens::insert_access_token(

@@ -60,6 +60,11 @@ pub async fn grant(
     if record.expires_at <= now {
         return Err(OAuthError::invalid_grant("the refresh token has expired"));
     }
+    if record.family_expires_at <= now {
+        return Err(OAuthError::invalid_grant(
+            "this sign-in has reached its maximum lifetime; sign in again",
+        ));
+    }
     let user = users::find_user(&state.db.read, &record.user_id)
         .await?
         .filter(|u| u.is_active())
@@ -121,7 +126,7 @@ pub async fn grant(
         &record.family_id,
         &record.scope,
         now,
-        now + client.refresh_token_ttl,
+        (now + client.refresh_token_ttl).min(record.family_expires_at),
     )
     .await?;
     tokens::insert_access_token(

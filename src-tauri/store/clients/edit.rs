@@ -17,7 +17,7 @@ pub async fn find_product_tx(tx: &mut Tx, id: &str) -> Result<Option<ProductRow>
 pub async fn update_product(tx: &mut Tx, p: &ProductRow) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE products SET name = ?, scopes = ?, audience = ?, access_token_ttl = ?,
-                             refresh_token_ttl = ?, updated_at = ?
+                             refresh_token_ttl = ?, refresh_family_ttl = ?, updated_at = ?
          WHERE id = ?",
     )
     .bind(&p.name)
@@ -25,6 +25,7 @@ pub async fn update_product(tx: &mut Tx, p: &ProductRow) -> Result<(), sqlx::Err
     .bind(&p.audience)
     .bind(p.access_token_ttl)
     .bind(p.refresh_token_ttl)
+    .bind(p.refresh_family_ttl)
     .bind(p.updated_at)
     .bind(&p.id)
     .execute(&mut **tx)
@@ -207,5 +208,30 @@ pub async fn list_admin_clients(pool: &SqlitePool) -> Result<Vec<AdminClientRow>
          WHERE kind = 'admin' ORDER BY created_at, client_id",
     )
     .fetch_all(pool)
+    .await
+}
+
+/// The first of `scopes` that another product (not `except_product`) already declares,
+/// with that product's name. Scope names are global in tokens and roles, so each belongs
+/// to one product; the single writer makes check-then-write race-free.
+pub async fn scope_declared_elsewhere(
+    tx: &mut Tx,
+    scopes: &[String],
+    except_product: Option<&str>,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    if scopes.is_empty() {
+        return Ok(None);
+    }
+    let wanted = serde_json::to_string(scopes).unwrap_or_else(|_| "[]".into());
+    sqlx::query_as(
+        "SELECT d.value, p.name FROM products p, json_each(p.scopes) d
+         WHERE d.value IN (SELECT value FROM json_each(?))
+           AND (? IS NULL OR p.id <> ?)
+         ORDER BY p.created_at LIMIT 1",
+    )
+    .bind(wanted)
+    .bind(except_product)
+    .bind(except_product)
+    .fetch_optional(&mut **tx)
     .await
 }
