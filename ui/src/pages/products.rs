@@ -27,6 +27,9 @@ pub(crate) struct Product {
     pub audience: Option<String>,
     pub access_token_ttl: i64,
     pub refresh_token_ttl: i64,
+    /// The longest one sign-in can be kept alive by refreshing.
+    #[serde(default)]
+    pub refresh_family_ttl: i64,
     #[serde(default)]
     pub web_client: Option<WebClient>,
     #[serde(default)]

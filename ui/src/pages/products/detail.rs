@@ -113,12 +113,14 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
     let audience = RwSignal::new(String::new());
     let access = RwSignal::new(String::new());
     let refresh = RwSignal::new(String::new());
+    let family = RwSignal::new(String::new());
     let reset = move || {
         if let Some(p) = ctx.item.get_untracked() {
             name.set(p.name.clone());
             audience.set(p.audience.clone().unwrap_or_default());
             access.set(in_units(p.access_token_ttl, 60));
             refresh.set(in_units(p.refresh_token_ttl, 86_400));
+            family.set(in_units(p.refresh_family_ttl, 86_400));
         }
     };
     reset();
@@ -168,6 +170,17 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
         if re != p.refresh_token_ttl && Some(re) != shown(p.refresh_token_ttl, 86_400) {
             body.insert("refresh_token_ttl".into(), json!(re));
         }
+        let fam = from_units(&family.get_untracked(), 86_400)
+            .filter(|v| (3600..=730 * 86_400).contains(v))
+            .ok_or_else(|| {
+                local_error(
+                    "refresh_family_ttl",
+                    "must be between 0.042 days (1 hour) and 730 days",
+                )
+            })?;
+        if fam != p.refresh_family_ttl && Some(fam) != shown(p.refresh_family_ttl, 86_400) {
+            body.insert("refresh_family_ttl".into(), json!(fam));
+        }
         Ok(body)
     };
     let dirty = move || {
@@ -176,6 +189,7 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
         audience.track();
         access.track();
         refresh.track();
+        family.track();
         changes().map(|b| !b.is_empty()).unwrap_or(true)
     };
     let save = move || {
@@ -207,7 +221,13 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
             }
         });
     };
-    const FIELDS: &[&str] = &["name", "audience", "access_token_ttl", "refresh_token_ttl"];
+    const FIELDS: &[&str] = &[
+        "name",
+        "audience",
+        "access_token_ttl",
+        "refresh_token_ttl",
+        "refresh_family_ttl",
+    ];
     let msg =
         move |f: &'static str| Signal::derive(move || message_for(error.get().as_ref(), &[f]));
     let invalid = move |f: &'static str| {
@@ -302,10 +322,32 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
                     />
                     <p class="hint" id="product-refresh-ttl-hint">
                         {move || {
-                            ctx.get(|p| format!("Now {}. How long a user stays signed in without signing in again.", lifetime(p.refresh_token_ttl)))
+                            ctx.get(|p| format!("Now {}. How long a sign-in may go unused before the user signs in again.", lifetime(p.refresh_token_ttl)))
                         }}
                     </p>
                     <FieldError message=msg("refresh_token_ttl") id="product-refresh-ttl-error" />
+                </div>
+                <div class="field">
+                    <label for="product-family-ttl">"Longest sign-in (days)"</label>
+                    <input
+                        id="product-family-ttl"
+                        class="input"
+                        type="number"
+                        min="0.042"
+                        max="730"
+                        step="any"
+                        inputmode="decimal"
+                        aria-describedby="product-family-ttl-hint product-family-ttl-error"
+                        aria-invalid=invalid("refresh_family_ttl")
+                        prop:value=move || family.get()
+                        on:input=move |ev| family.set(event_target_value(&ev))
+                    />
+                    <p class="hint" id="product-family-ttl-hint">
+                        {move || {
+                            ctx.get(|p| format!("Now {}. However often it is refreshed, a sign-in ends then.", lifetime(p.refresh_family_ttl)))
+                        }}
+                    </p>
+                    <FieldError message=msg("refresh_family_ttl") id="product-family-ttl-error" />
                 </div>
             </div>
             <SaveDiscard
