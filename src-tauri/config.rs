@@ -15,6 +15,17 @@ pub struct ServeConfig {
     pub issuer: Option<String>,
     /// `sqlite:` URL; `None` means `<data_dir>/tessera.db`.
     pub database_url: Option<String>,
+    /// Sign-in protection knobs (trusted proxies, hashing bound).
+    pub protection: Protection,
+}
+
+/// `--trusted-proxy` and `--hash-concurrency`; the desktop uses the defaults.
+#[derive(Clone, Debug, Default)]
+pub struct Protection {
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: crate::throttle::client_ip::TrustedProxies,
+    /// Password hashes run at once; `None` = the number of cores.
+    pub hash_concurrency: Option<usize>,
 }
 
 impl ServeConfig {
@@ -27,6 +38,7 @@ impl ServeConfig {
                 .expect("valid default listen address"),
             issuer: None,
             database_url: None,
+            protection: Protection::default(),
         }
     }
 }

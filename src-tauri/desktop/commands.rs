@@ -544,6 +544,7 @@ mod tests {
             listen: "127.0.0.1:0".parse().unwrap(),
             issuer: None,
             database_url: None,
+            protection: Default::default(),
         };
         let slot = ServerSlot::start(config).await;
         assert_eq!(context(&slot).await.stage, Stage::Setup);

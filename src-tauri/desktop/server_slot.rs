@@ -313,6 +313,7 @@ mod tests {
             listen: SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port),
             issuer: None,
             database_url: None,
+            protection: Default::default(),
         }
     }
 

@@ -43,6 +43,8 @@ fn tessera_command() -> Command {
         "TESSERA_ISSUER",
         "TESSERA_DATABASE_URL",
         "TESSERA_LOG_FORMAT",
+        "TESSERA_TRUSTED_PROXIES",
+        "TESSERA_HASH_CONCURRENCY",
     ] {
         cmd.env_remove(var);
     }
@@ -51,6 +53,11 @@ fn tessera_command() -> Command {
 
 impl Server {
     pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// `tessera serve` with extra flags (e.g. `--trusted-proxy 127.0.0.1`).
+    pub fn start_with(extra: &[&str]) -> Server {
         let root = tempfile::tempdir().expect("tempdir");
         let data_dir = root.path().join("data");
         std::fs::create_dir_all(&data_dir).expect("create data dir");
@@ -59,6 +66,7 @@ impl Server {
         let mut child = tessera_command()
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(&data_dir)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))
