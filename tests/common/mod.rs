@@ -62,7 +62,7 @@ impl Server {
         let root = tempfile::tempdir().expect("tempdir");
         let data_dir = root.path().join("data");
         std::fs::create_dir_all(&data_dir).expect("create data dir");
-        Server::launch(root, data_dir, &[])
+        Server::launch(root, data_dir, extra)
     }
 
     /// A server on a data dir the caller owns (a restarted or restored one), with extra
