@@ -11,8 +11,8 @@
 #      theme (GTK_THEME=Adwaita:dark): the window moves to the console at
 #      http://127.0.0.1:PORT/console/; the shell's commands answer that page (remote IPC,
 #      capabilities/console-remote.json); signing in leads through the hosted sign-in page
-#      to the dashboard, drawn in dark colours; on the settings page a backup is saved to a
-#      file, and a new port applied restarts the server in place with the window following
+#      to the dashboard, drawn in dark colours; on the settings page an encrypted backup is
+#      saved to a file, and a new port applied restarts the server in place with the window following
 #      it. Screenshots: target/smoke/desktop-dashboard-dark.png, desktop-settings-dark.png.
 #   3. first start in the dark theme: the setup page. Screenshot: desktop-setup-dark.png.
 # Each run ends with SIGTERM, which must stop the app cleanly, without a panic.
@@ -284,18 +284,19 @@ page "(() => { [...document.querySelectorAll('nav a')].find((a) => a.textContent
       return true; })()" >/dev/null
 wait_page "document.getElementById('srv-port') !== null" "the settings page" 30
 
-# A backup saved to a file the user names (the desktop's way; a browser downloads it).
-backup_file="$work/signin/backup.tar.gz"
-page "(() => { const el = document.getElementById('backup-path'); el.value = '$backup_file';
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-      setTimeout(() => el.form.requestSubmit(), 200); return true; })()" >/dev/null
+# A backup saved to a file the user names (the desktop's way; a browser downloads it),
+# encrypted with the passphrase typed twice in the form.
+backup_file="$work/signin/backup.tar.gz.age"
+page "(() => { const set = (id, value) => { const el = document.getElementById(id);
+          el.value = value; el.dispatchEvent(new Event('input', { bubbles: true })); };
+      set('backup-passphrase', 'smoke test passphrase'); set('backup-repeat', 'smoke test passphrase');
+      set('backup-path', '$backup_file');
+      setTimeout(() => document.getElementById('backup-path').form.requestSubmit(), 200); return true; })()" >/dev/null
 deadline=$((SECONDS + 30))
 until [[ -s $backup_file ]] || ((SECONDS > deadline)); do sleep 1; done
 [[ -s $backup_file ]] || fail "no backup at $backup_file"
-contents=$(tar -tzf "$backup_file") || fail "the backup is not a tar.gz"
-grep -qx "tessera.db" <<<"$contents" && grep -qx "master.key" <<<"$contents" ||
-    fail "the backup lacks tessera.db or master.key: $contents"
-echo "backup saved from the window: $(stat -c %s "$backup_file") bytes, $(wc -l <<<"$contents") files"
+[[ $(head -c 21 "$backup_file") == age-encryption.org/v1 ]] || fail "the backup is not age-encrypted"
+echo "backup saved from the window: $(stat -c %s "$backup_file") bytes (age-encrypted)"
 page "(() => { const set = (id, value) => { const el = document.getElementById(id);
           el.value = value; el.dispatchEvent(new Event('input', { bubbles: true })); };
       set('srv-port', '$new_port'); set('srv-issuer', '$new_origin');

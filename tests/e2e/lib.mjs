@@ -135,6 +135,42 @@ async function mintAdminToken() {
   return json.access_token;
 }
 
+/** The /oauth/authorize URL of a code + PKCE sign-in (the verifier is thrown away). */
+function authorizeUrl(clientId, redirectUri, state = randomBytes(16).toString('base64url')) {
+  const verifier = randomBytes(32).toString('base64url');
+  const authorize = new URL(`${BASE}/oauth/authorize`);
+  authorize.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    scope: 'openid profile email',
+    state,
+    nonce: randomBytes(16).toString('base64url'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  }).toString();
+  return authorize.toString();
+}
+
+/**
+ * Tries `password` (a wrong one) `times` times on the hosted login page of `clientId`, as
+ * a person guessing would, each from a fresh authorization request; stops at the first
+ * 429 (the throttle). Returns the HTTP statuses of the POST /login answers.
+ */
+export async function wrongPasswords(page, { clientId, redirectUri, email, password, times }) {
+  const statuses = [];
+  for (let i = 0; i < times; i += 1) {
+    await page.goto(authorizeUrl(clientId, redirectUri));
+    await page.waitForURL(/\/login/);
+    const answer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login');
+    await fillLogin(page, { email, password });
+    const status = (await answer).status();
+    statuses.push(status);
+    if (status === 429) break;
+  }
+  return statuses;
+}
+
 /**
  * A real authorization-code + PKCE login for `clientId` in `page` (its own browser
  * context): the browser goes to /oauth/authorize, signs in on the hosted page and is

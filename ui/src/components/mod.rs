@@ -1,6 +1,7 @@
 //! Small reusable view pieces shared by the console pages.
 
 pub mod brand;
+pub mod insecure_http;
 pub mod time;
 pub mod toast;
 
