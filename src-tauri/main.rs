@@ -63,6 +63,10 @@ struct ServeArgs {
     /// Database URL (sqlite:...). Default: <data dir>/tessera.db.
     #[arg(long, env = "TESSERA_DATABASE_URL")]
     database_url: Option<String>,
+    /// Allow a plain http:// issuer on a host other than this computer (tokens and
+    /// cookies then cross the network unencrypted; a warning is logged).
+    #[arg(long, env = "TESSERA_INSECURE_HTTP")]
+    insecure_http: bool,
     /// Log format on stderr.
     #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     log_format: LogFormat,
@@ -215,6 +219,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         listen: args.listen,
         issuer: args.issuer,
         database_url: args.database_url,
+        insecure_http: args.insecure_http,
+        console_on_loopback: false,
     };
     runtime().block_on(async move {
         // Handlers go in before the banner: a signal right after "listening on" must
