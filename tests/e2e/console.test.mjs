@@ -10,7 +10,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { launch, newPage, signIn, fillLogin, openNav, shot, codeFlowLogin, wrongPasswords, adminApi, CONSOLE } from './lib.mjs';
+import {
+  launch, newPage, signIn, fillLogin, openNav, openConsole, shot, codeFlowLogin, wrongPasswords, adminApi, CONSOLE,
+} from './lib.mjs';
 
 let browser;
 let page;
@@ -76,7 +78,7 @@ test('register a product with the wizard and copy its client secret', async () =
 });
 
 test('add a redirect URI and rotate the secret', async () => {
-  await page.goto(`${CONSOLE}products/${created.product.id}`);
+  await openConsole(page, `products/${created.product.id}`);
   await page.getByLabel('New redirect URI').fill(extraRedirect);
   await page.getByRole('button', { name: 'Add redirect URI' }).click();
   await page.getByText(extraRedirect).waitFor();
@@ -309,7 +311,7 @@ test('delete a user after confirming', async () => {
   const doomed = await adminApi('POST', '/v1/users', {
     email: `gone.${stamp}@example.com`, name: 'Gone Soon', password: 'Temporary-passphrase-1',
   });
-  await page.goto(`${CONSOLE}users/${doomed.id}`);
+  await openConsole(page, `users/${doomed.id}`);
   await page.getByRole('heading', { name: 'Gone Soon' }).waitFor();
   await page.getByRole('button', { name: 'Delete user' }).click();
   const dialog = page.getByRole('dialog');

@@ -77,6 +77,29 @@ export async function signIn(page, { onLoginPage } = {}) {
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
+/**
+ * Opens a console page by its URL: a full page load, after which the console signs in
+ * again with the browser's SSO session. The server lets that through only once the
+ * super-admin confirms ("Continue to the Tessera console as …?"), or, when the password
+ * was typed more than 10 minutes ago, types it again; both are done here as they would.
+ */
+export async function openConsole(page, consolePath = '') {
+  await page.goto(`${CONSOLE}${consolePath}`);
+  const signedIn = page.getByRole('button', { name: 'Sign out' });
+  const confirm = page.getByRole('button', { name: 'Continue', exact: true });
+  const password = page.getByLabel('Password');
+  await signedIn.or(confirm).or(password).first().waitFor();
+  const at = new URL(page.url()).pathname;
+  if (at === '/login/confirm') {
+    await confirm.click();
+  } else if (at === '/login') {
+    await password.fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await page.waitForURL((url) => url.pathname.startsWith('/console') && !url.pathname.includes('callback'));
+  await signedIn.waitFor();
+}
+
 /** Navigates with the console's sidebar (client-side, no reload). */
 export async function openNav(page, name) {
   await page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
