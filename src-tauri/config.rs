@@ -22,6 +22,17 @@ pub struct ServeConfig {
     /// `http://127.0.0.1:{listen port}/console/callback` too (see `oauth::console`).
     /// `tessera serve` leaves it off: there the console lives at the issuer only.
     pub console_on_loopback: bool,
+    /// Sign-in protection knobs (trusted proxies, hashing bound).
+    pub protection: Protection,
+}
+
+/// `--trusted-proxy` and `--hash-concurrency`; the desktop uses the defaults.
+#[derive(Clone, Debug, Default)]
+pub struct Protection {
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: crate::throttle::client_ip::TrustedProxies,
+    /// Password hashes run at once; `None` = the number of cores.
+    pub hash_concurrency: Option<usize>,
 }
 
 impl ServeConfig {
@@ -36,6 +47,7 @@ impl ServeConfig {
             database_url: None,
             insecure_http: false,
             console_on_loopback: true,
+            protection: Protection::default(),
         }
     }
 }

@@ -1,11 +1,12 @@
 //! Small cryptographic helpers: random tokens, hashing, constant-time compare, passwords.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use aws_lc_rs::digest;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use std::cell::RefCell;
 use std::sync::OnceLock;
 use subtle::ConstantTimeEq;
 
@@ -41,29 +42,96 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
 
-fn argon2id() -> Argon2<'static> {
-    // OWASP: argon2id, m = 19 MiB, t = 2, p = 1.
-    let params = Params::new(19_456, 2, 1, None).expect("valid argon2 parameters");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+/// OWASP: argon2id, m = 19 MiB, t = 2, p = 1.
+fn owasp_params() -> Params {
+    Params::new(19_456, 2, 1, Some(32)).expect("valid argon2 parameters")
+}
+
+/// A stored hash asking for more memory than this (KiB) is refused rather than computed.
+const MAX_M_COST: u32 = 64 * 1024;
+
+thread_local! {
+    /// argon2's working memory (19 MiB), kept per thread and reused. A fresh allocation
+    /// per hash lets glibc's arenas keep freed copies (measured: ~250 MiB resident after
+    /// 80 hashes on 2 threads); the hashing threads are fixed (throttle::hashing), so this
+    /// bounds memory at threads × 19 MiB.
+    static ARGON2_MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs one argon2 computation in this thread's reused memory.
+fn hash_into(argon: &Argon2<'_>, blocks: usize, pwd: &[u8], salt: &[u8], out: &mut [u8]) -> bool {
+    ARGON2_MEMORY.with(|memory| {
+        let Ok(mut memory) = memory.try_borrow_mut() else {
+            return false;
+        };
+        if memory.len() != blocks {
+            *memory = vec![Block::default(); blocks];
+        }
+        argon
+            .hash_password_into_with_memory(pwd, salt, out, &mut memory[..])
+            .is_ok()
+    })
 }
 
 /// Hashes a password into a PHC string (argon2id, random salt).
 pub fn hash_password(password: &str) -> String {
-    let salt = SaltString::encode_b64(&random_bytes(16)).expect("16-byte salt encodes");
-    argon2id()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 hashing with valid parameters")
-        .to_string()
+    let params = owasp_params();
+    let salt_bytes = random_bytes(16);
+    let salt = SaltString::encode_b64(&salt_bytes).expect("16-byte salt encodes");
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut out = [0u8; 32];
+    assert!(
+        hash_into(
+            &argon,
+            params.block_count(),
+            password.as_bytes(),
+            &salt_bytes,
+            &mut out
+        ),
+        "argon2 hashing with valid parameters"
+    );
+    PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).expect("argon2 parameters encode"),
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).expect("32-byte output")),
+    }
+    .to_string()
 }
 
-/// Verifies a password against a stored PHC string; a corrupt hash never matches.
+/// Verifies a password against a stored PHC string (with the parameters it names); a
+/// corrupt hash never matches.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(parsed) => argon2id()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else {
+        return false;
+    };
+    let Ok(version) = parsed.version.map_or(Ok(Version::V0x13), Version::try_from) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    if params.m_cost() > MAX_M_COST {
+        return false;
     }
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let mut out = [0u8; 64];
+    let Some(out) = out.get_mut(..expected.len()) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    let argon = Argon2::new(algorithm, version, params);
+    hash_into(&argon, blocks, password.as_bytes(), salt, out) && ct_eq(out, expected.as_bytes())
 }
 
 /// Spends the same work as a real check, so an unknown email is not told apart by timing.
@@ -84,6 +152,37 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("correct horse", "not a hash"));
+        // A stored hash demanding absurd memory is refused, not computed.
+        let huge = h.replace("m=19456", "m=4000000");
+        assert!(!verify_password("correct horse", &huge));
+    }
+
+    /// The hand-driven hashing (reused memory) agrees with the argon2 crate's own API.
+    #[test]
+    fn hashes_interoperate_with_the_argon2_crate() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let ours = hash_password("pässword");
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default()
+            .verify_password("pässword".as_bytes(), &parsed)
+            .is_ok());
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let theirs = Argon2::new(Algorithm::Argon2id, Version::V0x13, owasp_params())
+            .hash_password(b"other", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_password("other", &theirs));
+        assert!(!verify_password("Other", &theirs));
+        // Older parameters still verify (the hash names its own).
+        let light = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8192, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"x", &salt)
+        .unwrap()
+        .to_string();
+        assert!(verify_password("x", &light));
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub struct OAuthError {
     pub error: &'static str,
     pub description: String,
     pub www_authenticate: Option<String>,
+    /// `Retry-After` seconds (throttled or busy answers); u16 keeps the error small.
+    pub retry_after: Option<u16>,
 }
 
 impl OAuthError {
@@ -62,6 +64,7 @@ impl OAuthError {
             error,
             description: description.into(),
             www_authenticate: None,
+            retry_after: None,
         }
     }
     pub fn invalid_request(d: impl Into<String>) -> Self {
@@ -102,6 +105,16 @@ impl OAuthError {
             "the server could not complete the request",
         )
     }
+    /// 429 for a client throttled after failed client authentications.
+    pub fn client_throttled(retry_after: i64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "invalid_client",
+            format!("too many failed client authentications: try again in {retry_after} seconds"),
+        );
+        e.retry_after = Some(retry_after.clamp(1, i64::from(u16::MAX)) as u16);
+        e
+    }
 }
 
 impl From<StoreError> for OAuthError {
@@ -129,6 +142,9 @@ impl IntoResponse for OAuthError {
         {
             headers.insert(header::WWW_AUTHENTICATE, v);
         }
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         res
     }
 }
@@ -140,6 +156,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// `Retry-After` seconds (busy answers).
+    pub retry_after: Option<u16>,
 }
 
 impl ApiError {
@@ -149,6 +167,7 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
     pub fn not_found(what: &str) -> Self {
@@ -180,6 +199,16 @@ impl ApiError {
             "internal",
             "the server could not complete the request",
         )
+    }
+    /// 503: password hashing is at its bound; try again shortly.
+    pub fn busy(retry_after: u16) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "the server is busy: try again in a moment",
+        );
+        e.retry_after = Some(retry_after);
+        e
     }
 
     fn error_type(&self) -> &'static str {
@@ -221,6 +250,10 @@ impl IntoResponse for ApiError {
             inner["field"] = json!(f);
         }
         let mut res = (self.status, axum::Json(json!({ "error": inner }))).into_response();
+        if let Some(secs) = self.retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -16,6 +16,7 @@ pub mod pages;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod throttle;
 
 #[cfg(feature = "desktop")]
 pub mod desktop;

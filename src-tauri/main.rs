@@ -7,7 +7,8 @@ use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tessera::config::{default_data_dir, ServeConfig, DEFAULT_LISTEN};
+use tessera::config::{default_data_dir, Protection, ServeConfig, DEFAULT_LISTEN};
+use tessera::throttle::client_ip::TrustedProxies;
 
 #[derive(Parser)]
 #[command(
@@ -70,6 +71,25 @@ struct ServeArgs {
     /// Log format on stderr.
     #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     log_format: LogFormat,
+    /// A reverse proxy (IP or CIDR range) whose X-Forwarded-For names the client IP.
+    /// Repeatable; the env var takes a comma-separated list. Default: none (the TCP peer
+    /// is the client and X-Forwarded-For is ignored).
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "ADDR",
+        env = "TESSERA_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = TrustedProxies::parse_one
+    )]
+    trusted_proxy: Vec<ipnet::IpNet>,
+    /// Password hashes (argon2id, 19 MiB each) run at once. Default: the number of cores.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "TESSERA_HASH_CONCURRENCY",
+        value_parser = clap::value_parser!(u16).range(1..=1024)
+    )]
+    hash_concurrency: Option<u16>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -221,6 +241,10 @@ fn serve(args: ServeArgs) -> ExitCode {
         database_url: args.database_url,
         insecure_http: args.insecure_http,
         console_on_loopback: false,
+        protection: Protection {
+            trusted_proxies: TrustedProxies::new(args.trusted_proxy),
+            hash_concurrency: args.hash_concurrency.map(usize::from),
+        },
     };
     runtime().block_on(async move {
         // Handlers go in before the banner: a signal right after "listening on" must

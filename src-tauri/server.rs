@@ -94,6 +94,10 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         Some(raw) => normalize_issuer(raw).map_err(StartError::Config)?,
         None => format!("http://{addr}"),
     };
+    let hashing = crate::throttle::hashing::HashLimiter::new(cfg.protection.hash_concurrency)
+        .map_err(|e| {
+            StartError::Config(format!("cannot start the password hashing threads: {e}"))
+        })?;
     let (stopping_tx, stopping) = watch::channel(false);
     let state: Shared = Arc::new(AppState {
         db: db.clone(),
@@ -108,6 +112,8 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         started_at: now(),
         stopping,
         maintenance: Default::default(),
+        hashing,
+        trusted_proxies: cfg.protection.trusted_proxies.clone(),
     });
     tokio::spawn(maintenance(state.clone()));
     let app = router(state.clone());
@@ -148,7 +154,7 @@ async fn ensure_console_client(db: &Db) -> Result<(), StartError> {
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Background job, at start and then hourly (or when woken): audit retention, scheduled
-/// key rotation, and a key reload (drops expired keys, picks up rotations made elsewhere).
+/// key rotation, pruning stale throttle counters, and a key reload (drops expired keys, picks up rotations made elsewhere).
 async fn maintenance(state: Shared) {
     let mut stopping = state.stopping.clone();
     loop {
@@ -169,6 +175,9 @@ async fn maintenance(state: Shared) {
             Ok(Some(kid)) => tracing::info!(%kid, "rotated the signing key on schedule"),
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "scheduled key rotation failed"),
+        }
+        if let Err(e) = crate::store::throttles::prune(&state.db, now()).await {
+            tracing::error!(error = %e, "cannot prune throttle counters");
         }
         if let Err(e) = state.keys.reload(&state.db).await {
             tracing::error!(error = %e, "cannot reload signing keys");

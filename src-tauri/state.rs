@@ -31,6 +31,10 @@ pub struct AppState {
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// Wakes the maintenance job now (retention or rotation settings changed).
     pub maintenance: tokio::sync::Notify,
+    /// Every password hash runs through this bound (memory and CPU).
+    pub hashing: crate::throttle::hashing::HashLimiter,
+    /// Proxies whose `X-Forwarded-For` names the client IP.
+    pub trusted_proxies: crate::throttle::client_ip::TrustedProxies,
 }
 
 pub type Shared = Arc<AppState>;

@@ -10,6 +10,7 @@ mod openapi;
 mod products;
 mod settings;
 mod stats;
+mod throttles;
 mod users;
 
 pub use users::{validate_email, validate_password};
@@ -79,6 +80,7 @@ pub fn routes() -> Router<Shared> {
         .merge(settings::routes())
         .merge(stats::routes())
         .merge(backup::routes())
+        .merge(throttles::routes())
         .merge(openapi::routes())
         .fallback(|| async { ApiError::not_found("endpoint") })
         .method_not_allowed_fallback(|| async {

@@ -1,11 +1,13 @@
 //! `/v1/settings`: server settings an admin may change (key rotation period, audit retention).
 //! `PATCH` takes any subset of the fields, validates them all, then stores and audits.
+//! Both answers also show the sign-in protection policy (`throttle`), read-only: it is
+//! not a field `PATCH` takes (unknown fields are refused with 422).
 
 use super::{Admin, ApiJson};
 use crate::audit::{kind, Event};
 use crate::domain::RequestMeta;
 use crate::error::ApiError;
-use crate::state::Shared;
+use crate::state::{AppState, Shared};
 use crate::store::now;
 use crate::store::settings::{self, Settings};
 use axum::extract::State;
@@ -34,6 +36,28 @@ fn settings_json(s: &Settings) -> Value {
     })
 }
 
+/// The sign-in throttle policy and hashing bound in force (fixed; not stored).
+fn throttle_json(s: &AppState) -> Value {
+    use crate::domain::throttle::{ACCOUNT, CLIENT, IP, MAX_BACKOFF_SECS};
+    json!({
+        "account_failures": ACCOUNT.failures,
+        "account_window_secs": ACCOUNT.window_secs,
+        "ip_failures": IP.failures,
+        "ip_window_secs": IP.window_secs,
+        "client_failures": CLIENT.failures,
+        "client_window_secs": CLIENT.window_secs,
+        "max_backoff_secs": MAX_BACKOFF_SECS,
+        "hash_concurrency": s.hashing.permits(),
+    })
+}
+
+/// The answer of GET and PATCH: the stored settings plus the read-only policy.
+fn answer(s: &AppState, settings: &Settings) -> Json<Value> {
+    let mut v = settings_json(settings);
+    v["throttle"] = throttle_json(s);
+    Json(v)
+}
+
 fn check_range(field: &str, value: i64, min: i64, max: i64) -> Result<i64, ApiError> {
     if (min..=max).contains(&value) {
         Ok(value)
@@ -51,7 +75,7 @@ fn check_range(field: &str, value: i64, min: i64, max: i64) -> Result<i64, ApiEr
     responses((status = 200, description = "The settings", body = serde_json::Value))
 )]
 pub async fn show(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>, ApiError> {
-    Ok(Json(settings_json(&settings::load(&s.db.read).await?)))
+    Ok(answer(&s, &settings::load(&s.db.read).await?))
 }
 
 #[utoipa::path(
@@ -92,5 +116,5 @@ pub async fn update(
     s.audit.ring();
     // Apply a shorter retention or rotation period now rather than at the next hour.
     s.maintenance.notify_one();
-    Ok(Json(settings_json(&after)))
+    Ok(answer(&s, &after))
 }

@@ -103,9 +103,7 @@ pub async fn create(
         .map(|n| clean_name("name", n))
         .transpose()?;
     let password = body.password;
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|_| ApiError::internal())?;
+    let hash = crate::throttle::hash_bounded(&s, &meta, move || hash_password(&password)).await?;
     let id = uuid::Uuid::now_v7().to_string();
     let now = now();
     let mut tx = s.db.begin().await?;

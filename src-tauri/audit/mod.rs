@@ -29,6 +29,11 @@ pub mod kind {
     pub const KEY_DELETED: &str = "key.deleted";
     pub const AUDIT_PRUNED: &str = "audit.pruned";
     pub const SETTINGS_UPDATED: &str = "admin.settings.updated";
+    /// A sign-in key (account or IP) began a throttle; detail: scope, retry_after.
+    pub const LOGIN_THROTTLED: &str = "login.throttled";
+    /// A client began a throttle for failed client authentication.
+    pub const CLIENT_THROTTLED: &str = "client.throttled";
+    pub const THROTTLE_CLEARED: &str = "admin.throttle.cleared";
 }
 
 /// One audit event being built.

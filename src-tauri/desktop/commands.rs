@@ -560,6 +560,7 @@ mod tests {
             database_url: None,
             insecure_http: false,
             console_on_loopback: true,
+            protection: Default::default(),
         };
         let slot = ServerSlot::start(config).await;
         assert_eq!(context(&slot).await.stage, Stage::Setup);

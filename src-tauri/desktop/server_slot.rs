@@ -316,6 +316,7 @@ mod tests {
             database_url: None,
             insecure_http: false,
             console_on_loopback: true,
+            protection: Default::default(),
         }
     }
 

@@ -5,6 +5,7 @@ pub mod claims;
 pub mod pkce;
 pub mod redirect;
 pub mod scope;
+pub mod throttle;
 
 /// Who sent a request, for the audit log.
 #[derive(Debug, Clone, Default)]

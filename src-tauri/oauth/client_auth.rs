@@ -1,11 +1,15 @@
 //! Client authentication at the token, introspection and revocation endpoints:
-//! `client_secret_basic`, `client_secret_post`, or `none` for public clients.
+//! `client_secret_basic`, `client_secret_post`, or `none` for public clients. Wrong
+//! secrets count per client_id; a throttled client is refused (429) before its secret is
+//! even compared, so the right secret is refused too until the backoff ends.
 
 use super::params::Params;
 use crate::crypto::{ct_eq, sha256};
+use crate::domain::RequestMeta;
 use crate::error::OAuthError;
 use crate::state::AppState;
 use crate::store::clients::Client;
+use crate::throttle;
 use axum::http::{header, HeaderMap};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -62,6 +66,7 @@ fn form_decode(s: &str) -> Option<String> {
 /// their secret; public clients must not. Failures are `invalid_client` (401).
 pub async fn authenticate(
     state: &AppState,
+    meta: &RequestMeta,
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<(Client, AuthMethod), OAuthError> {
@@ -107,9 +112,21 @@ pub async fn authenticate(
         .get(&state.db.read, &client_id)
         .await?
         .ok_or_else(|| OAuthError::invalid_client("unknown client or bad credentials"))?;
+    if client.is_confidential() {
+        if let Some(t) = throttle::check_client(state, &client.client_id).await? {
+            return Err(OAuthError::client_throttled(t.retry_after));
+        }
+    }
     match (&client.secret_hash, secret) {
         (Some(stored), Some(given)) => {
             if !ct_eq(stored, &sha256(&given)) {
+                // The request is refused either way; a counter that cannot be written
+                // is logged rather than turned into a 500 for every guess.
+                if let Err(e) =
+                    throttle::record_client_failure(state, meta, &client.client_id).await
+                {
+                    tracing::error!(error = %e, "cannot count a failed client authentication");
+                }
                 return Err(OAuthError::invalid_client(
                     "unknown client or bad credentials",
                 ));

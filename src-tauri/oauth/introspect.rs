@@ -5,7 +5,7 @@ use super::bearer::{active_access_token, Inactive};
 use super::client_auth::authenticate;
 use super::params::Form;
 use crate::crypto::sha256;
-use crate::domain::{branch, scope};
+use crate::domain::{branch, scope, RequestMeta};
 use crate::error::OAuthError;
 use crate::state::{AppState, Shared};
 use crate::store::clients::{find_client, Client, ClientKind};
@@ -18,10 +18,11 @@ use serde_json::{json, Value};
 
 pub async fn introspect(
     State(s): State<Shared>,
+    meta: RequestMeta,
     headers: HeaderMap,
     form: Result<Form, OAuthError>,
 ) -> Response {
-    match run(&s, &headers, form).await {
+    match run(&s, &meta, &headers, form).await {
         Ok(body) => ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response(),
         Err(e) => e.into_response(),
     }
@@ -29,11 +30,12 @@ pub async fn introspect(
 
 async fn run(
     s: &AppState,
+    meta: &RequestMeta,
     headers: &HeaderMap,
     form: Result<Form, OAuthError>,
 ) -> Result<Value, OAuthError> {
     let Form(params) = form?;
-    let (caller, _) = authenticate(s, headers, &params).await?;
+    let (caller, _) = authenticate(s, meta, headers, &params).await?;
     if !caller.is_confidential() {
         return Err(OAuthError::invalid_client(
             "introspection needs a confidential client",

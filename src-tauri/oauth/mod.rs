@@ -47,14 +47,19 @@ pub fn routes() -> Router<Shared> {
         )
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
+/// The client IP is the TCP peer's, or, from a `--trusted-proxy`, the one it forwarded.
+impl FromRequestParts<Shared> for RequestMeta {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, s: &Shared) -> Result<Self, Self::Rejection> {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
+            .map(|ConnectInfo(addr)| {
+                s.trusted_proxies
+                    .client_ip(addr.ip(), &parts.headers)
+                    .to_string()
+            });
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)

@@ -37,7 +37,7 @@ async fn run(
     form: Result<Form, OAuthError>,
 ) -> Result<(), OAuthError> {
     let Form(params) = form?;
-    let (client, _) = authenticate(s, headers, &params).await?;
+    let (client, _) = authenticate(s, meta, headers, &params).await?;
     let token = params.require("token")?;
     let now = now();
     if let Some(r) = tokens::find_refresh(&s.db.read, &sha256(token)).await? {

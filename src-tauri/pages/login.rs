@@ -1,11 +1,14 @@
 //! The hosted sign-in page. The form is bound to the browser by the interaction cookie
 //! and to the pending request by a CSRF token; success starts an SSO session and
-//! returns to the client with a code.
+//! returns to the client with a code. Throttles are checked before the password is
+//! hashed (a throttled account or IP is refused even with the right password), and every
+//! hash runs through the server's hashing bound.
 
 use super::{error_page, esc, page};
 use crate::audit::{kind, Event};
 use crate::crypto::{ct_eq, random_token, sha256, verify_password, verify_password_against_dummy};
 use crate::domain::branch::Choice;
+use crate::domain::throttle::minutes_text;
 use crate::domain::RequestMeta;
 use crate::error::OAuthError;
 use crate::oauth::authorize::{
@@ -18,8 +21,10 @@ use crate::oauth::{cookie, interaction_cookie, session_cookie, set_cookie};
 use crate::state::Shared;
 use crate::store::sessions::{self, InteractionRow, NewSession};
 use crate::store::{now, users};
+use crate::throttle::hashing::{HashRefused, BUSY_RETRY_AFTER};
+use crate::throttle::{self, LoginKeys};
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
@@ -148,17 +153,40 @@ pub async fn submit(
         Ok(u) => u,
         Err(_) => return super::server_error(),
     };
+    let keys = LoginKeys::new(user.as_ref().map(|u| u.id.as_str()), &email, &meta);
+    let check = match throttle::check_login(&s, &keys).await {
+        Ok(c) => c,
+        Err(_) => return super::server_error(),
+    };
+    if let Some(t) = check.throttled {
+        let msg = format!(
+            "Too many attempts. Try again in {}.",
+            minutes_text(t.retry_after)
+        );
+        return with_retry_after(retry(StatusCode::TOO_MANY_REQUESTS, &msg), t.retry_after);
+    }
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let pw = password.clone();
-    let ok = tokio::task::spawn_blocking(move || match hash {
-        Some(h) => verify_password(&pw, &h),
-        None => {
-            verify_password_against_dummy(&pw);
-            false
+    let verified = s
+        .hashing
+        .run(keys.ip.as_deref(), move || match hash {
+            Some(h) => verify_password(&password, &h),
+            None => {
+                verify_password_against_dummy(&password);
+                false
+            }
+        })
+        .await;
+    let ok = match verified {
+        Ok(ok) => ok,
+        Err(HashRefused::Busy) => {
+            let page = retry(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server is busy right now. Please try again in a moment.",
+            );
+            return with_retry_after(page, i64::from(BUSY_RETRY_AFTER));
         }
-    })
-    .await
-    .unwrap_or(false);
+        Err(HashRefused::Failed) => false,
+    };
     let user = match (user, ok) {
         (Some(u), true) => u,
         (u, _) => {
@@ -167,7 +195,13 @@ pub async fn submit(
             } else {
                 "unknown_email"
             };
-            record_failure(&s, &meta, &req, u.map(|u| u.id), reason).await;
+            let (counted, ()) = tokio::join!(
+                throttle::record_login_failure(&s, &meta, &keys, &req.client_id),
+                record_failure(&s, &meta, &req, u.map(|u| u.id), reason),
+            );
+            if let Err(e) = counted {
+                tracing::error!(error = %e, "cannot count a failed sign-in");
+            }
             return retry(StatusCode::UNAUTHORIZED, "Wrong email or password.");
         }
     };
@@ -193,6 +227,10 @@ pub async fn submit(
     let session_id = uuid::Uuid::now_v7().to_string();
     let result: Result<String, OAuthError> = async {
         let mut tx = s.db.begin().await?;
+        // The account's earlier failures are forgotten (the IP's are not).
+        if check.account_counted {
+            throttle::reset_account_in(&mut tx, &keys).await?;
+        }
         // A branch still to pick keeps the interaction for the branch page.
         if !picking && !sessions::delete_interaction(&mut tx, &row.id).await? {
             return Err(OAuthError::invalid_request("interaction already used"));
@@ -257,6 +295,12 @@ pub async fn submit(
         Err(e) if e.error == "invalid_request" => expired(),
         Err(_) => super::server_error(),
     }
+}
+
+fn with_retry_after(mut res: Response, secs: i64) -> Response {
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+    res
 }
 
 fn clear_interaction_cookie(s: &Shared, res: &mut Response) {

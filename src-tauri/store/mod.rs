@@ -9,6 +9,7 @@ pub mod orgs;
 pub mod sessions;
 pub mod settings;
 pub mod stats;
+pub mod throttles;
 pub mod tokens;
 pub mod users;
 

@@ -53,9 +53,7 @@ pub async fn set_password(
     // Hashing is slow on purpose: check the id first so a typo costs nothing.
     require_user(&s, &id).await?;
     let password = body.password;
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|_| ApiError::internal())?;
+    let hash = crate::throttle::hash_bounded(&s, &meta, move || hash_password(&password)).await?;
     let now = now();
     let mut tx = s.db.begin().await?;
     if !users::set_password_hash(&mut tx, &id, &hash, now).await? {

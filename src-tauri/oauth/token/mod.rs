@@ -31,7 +31,7 @@ pub async fn token(
         if grant.is_empty() {
             return Err((None, OAuthError::invalid_request("grant_type is required")));
         }
-        let (client, _) = authenticate(&state, &headers, &params)
+        let (client, _) = authenticate(&state, &meta, &headers, &params)
             .await
             .map_err(|e| (claimed_client_id(&headers, &params), e))?;
         let cid = Some(client.client_id.clone());
