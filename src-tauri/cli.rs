@@ -1,5 +1,6 @@
 //! One-shot CLI commands that work on the data dir directly (the server may be running):
-//! `superadmin create`, `admin-client create | rotate-secret | list`.
+//! `superadmin create`, `admin-client create | rotate-secret | list`; and `restore`, which
+//! refuses a data dir that a running server has open.
 
 use crate::admin::{validate_email, validate_password};
 use crate::audit::{kind, Event};
@@ -145,4 +146,26 @@ async fn open_existing(data_dir: &Path) -> Result<Db, String> {
         return Err(format!("no Tessera database in {}", data_dir.display()));
     }
     open(data_dir).await
+}
+
+/// Restores an encrypted backup into `data_dir` (see [`crate::backup::restore`]); returns
+/// `{"data_dir", "restored": [{"file", "bytes"}], "replaced", "notes"}`.
+pub async fn restore(
+    file: &Path,
+    data_dir: &Path,
+    force: bool,
+    passphrase: impl FnOnce() -> Result<age::secrecy::SecretString, String>,
+) -> Result<Value, String> {
+    let done = crate::backup::restore::restore(file, data_dir, force, passphrase).await?;
+    let files: Vec<Value> = done
+        .files
+        .iter()
+        .map(|(name, bytes)| json!({"file": name, "bytes": bytes}))
+        .collect();
+    Ok(json!({
+        "data_dir": data_dir.display().to_string(),
+        "restored": files,
+        "replaced": done.replaced,
+        "notes": done.notes,
+    }))
 }

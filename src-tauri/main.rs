@@ -1,6 +1,6 @@
 //! The `tessera` binary: `serve` (headless), `superadmin create`,
-//! `admin-client create | rotate-secret | list`, and, in desktop builds with no
-//! arguments, the window.
+//! `admin-client create | rotate-secret | list`, `restore`, and, in desktop builds with
+//! no arguments, the window.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
@@ -36,6 +36,25 @@ enum Command {
         #[command(subcommand)]
         action: AdminClientAction,
     },
+    /// Restore an encrypted backup (`tessera-backup-*.tar.gz.age`) into a data dir.
+    ///
+    /// Asks for the backup's passphrase (on the terminal, without echo; or from standard
+    /// input). The server must not be running on that data dir.
+    Restore(RestoreArgs),
+}
+
+#[derive(Args)]
+struct RestoreArgs {
+    /// The backup file.
+    file: PathBuf,
+    #[command(flatten)]
+    data_dir: DataDir,
+    /// Replace tessera.db, master.key and settings.json of a data dir that is not empty.
+    #[arg(long)]
+    force: bool,
+    /// Read the passphrase from standard input instead of asking on the terminal.
+    #[arg(long)]
+    passphrase_stdin: bool,
 }
 
 #[derive(Args)]
@@ -200,6 +219,15 @@ fn main() -> ExitCode {
         Some(Command::AdminClient {
             action: AdminClientAction::List { data_dir },
         }) => print_json(runtime().block_on(tessera::cli::list_admin_clients(&data_dir.path()))),
+        Some(Command::Restore(args)) => {
+            let from_stdin = args.passphrase_stdin;
+            print_json(runtime().block_on(tessera::cli::restore(
+                &args.file,
+                &args.data_dir.path(),
+                args.force,
+                move || read_passphrase(from_stdin),
+            )))
+        }
         None => desktop(),
     }
 }
@@ -230,6 +258,28 @@ fn print_json(result: Result<serde_json::Value, String>) -> ExitCode {
         }
         Err(e) => fail(&e),
     }
+}
+
+/// The backup passphrase: from standard input when asked to or when it is not a
+/// terminal (one line; the line break is not part of it), else typed without echo.
+fn read_passphrase(from_stdin: bool) -> Result<age::secrecy::SecretString, String> {
+    use std::io::IsTerminal;
+    let raw = if from_stdin || !std::io::stdin().is_terminal() {
+        let mut raw = String::new();
+        std::io::stdin()
+            .read_to_string(&mut raw)
+            .map_err(|e| format!("cannot read the passphrase from stdin: {e}"))?;
+        let end = raw.trim_end_matches(['\n', '\r']).len();
+        raw.truncate(end);
+        raw
+    } else {
+        rpassword::prompt_password("Backup passphrase: ")
+            .map_err(|e| format!("cannot read the passphrase: {e}"))?
+    };
+    if raw.is_empty() {
+        return Err("the passphrase is empty".into());
+    }
+    Ok(raw.into())
 }
 
 fn serve(args: ServeArgs) -> ExitCode {

@@ -1,13 +1,12 @@
 //! The built-in console client `tessera-console` (super-admins only, loopback redirect URIs
 //! on any port, the `admin` scope nowhere else), `GET /v1/stats`, the JWS header in
-//! `token.issued` events, and `POST /v1/backup`.
+//! `token.issued` events (`POST /v1/backup` is in tests/backup.rs).
 mod common;
 use common::console::*;
 use common::db::sql_write;
 use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::io::Read;
 use url::Url;
 
 const DENIED: &str = "only super-admins can sign in to the console";
@@ -536,140 +535,4 @@ async fn token_issued_events_carry_the_jws_header() {
         let signature = token.rsplit('.').next().expect("signature");
         assert!(!raw.contains(signature), "the token is never stored");
     }
-}
-
-/// (name, bytes) of every entry of a .tar.gz.
-fn untar(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
-    archive
-        .entries()
-        .expect("tar entries")
-        .map(|e| {
-            let mut e = e.expect("tar entry");
-            let name = e.path().expect("path").to_string_lossy().into_owned();
-            let mut data = Vec::new();
-            e.read_to_end(&mut data).expect("read entry");
-            (name, data)
-        })
-        .collect()
-}
-
-async fn post_backup(fx: &Fixture, token: Option<&str>, key: Option<&str>) -> reqwest::Response {
-    let mut req = fx.http.post(fx.url("/v1/backup"));
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    if let Some(k) = key {
-        req = req.header("Idempotency-Key", k);
-    }
-    req.send().await.expect("POST /v1/backup")
-}
-
-#[tokio::test]
-async fn backup_is_a_gzip_tar_of_the_database_and_master_key() {
-    let fx = Fixture::new().await;
-    let anon = Reply::read(post_backup(&fx, None, None).await).await;
-    assert_eq!(anon.status, 401, "{}", anon.text);
-    assert_eq!(anon.json["error"]["code"], "unauthenticated");
-    let service = fx.server_token().await;
-    let forbidden = Reply::read(post_backup(&fx, Some(&service), None).await).await;
-    assert_eq!(forbidden.status, 403, "{}", forbidden.text);
-
-    let resp = post_backup(&fx, Some(&fx.admin_token), None).await;
-    assert_eq!(resp.status(), 200);
-    let header = |n: &str| {
-        resp.headers()
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    };
-    assert_eq!(header("content-type"), "application/gzip");
-    assert_eq!(header("cache-control"), "no-store");
-    let disposition = header("content-disposition");
-    let name = disposition
-        .strip_prefix("attachment; filename=\"")
-        .and_then(|r| r.strip_suffix('"'))
-        .unwrap_or_else(|| panic!("Content-Disposition: {disposition}"));
-    let stamp = name
-        .strip_prefix("tessera-backup-")
-        .and_then(|r| r.strip_suffix(".tar.gz"))
-        .unwrap_or_else(|| panic!("file name {name}"));
-    assert_eq!(stamp.len(), 15, "{stamp}");
-    assert!(stamp.chars().enumerate().all(|(i, c)| if i == 8 {
-        c == '-'
-    } else {
-        c.is_ascii_digit()
-    }));
-    let bytes = resp.bytes().await.expect("body").to_vec();
-    assert_eq!(&bytes[..2], &[0x1f, 0x8b], "gzip magic");
-
-    let entries = untar(&bytes);
-    let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["tessera.db", "master.key"]);
-    let key = std::fs::read(fx.srv.data_dir.join("master.key")).expect("master.key");
-    assert_eq!(entries[1].1, key);
-
-    // tessera.db is a working SQLite database holding the same users.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("restored.db");
-    std::fs::write(&db, &entries[0].1).expect("write db");
-    let opts = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(&db)
-        .read_only(true);
-    let pool = sqlx::SqlitePool::connect_with(opts)
-        .await
-        .expect("open the backup");
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&pool)
-        .await
-        .expect("count users");
-    assert_eq!(users, 1);
-    let console: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM clients WHERE client_id = 'tessera-console'")
-            .fetch_one(&pool)
-            .await
-            .expect("count clients");
-    assert_eq!(console, 1);
-    pool.close().await;
-
-    // No snapshot is left behind, and the backup is audited without its contents.
-    let leftovers: Vec<String> = std::fs::read_dir(&fx.srv.data_dir)
-        .expect("data dir")
-        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-        .filter(|n| n.contains("backup"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
-    let audit = fx.srv.audit_rows();
-    let made = events_of(&audit, "admin.backup.created");
-    assert_eq!(made.len(), 1);
-    assert_eq!(made[0]["actor"], fx.admin_id.as_str());
-    let d = detail(made[0]);
-    assert_eq!(d["file"], name);
-    assert_eq!(d["bytes"], bytes.len());
-    assert_eq!(d["entries"], json!(["tessera.db", "master.key"]));
-
-    // settings.json is included when present.
-    std::fs::write(
-        fx.srv.data_dir.join("settings.json"),
-        b"{\"listen\":\"127.0.0.1:7470\"}",
-    )
-    .expect("write settings.json");
-    let resp = post_backup(&fx, Some(&fx.admin_token), None).await;
-    assert_eq!(resp.status(), 200);
-    let entries = untar(&resp.bytes().await.expect("body"));
-    let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["tessera.db", "master.key", "settings.json"]);
-    assert_eq!(entries[2].1, b"{\"listen\":\"127.0.0.1:7470\"}");
-
-    // An Idempotency-Key never keeps a backup (it holds master.key) for a replay.
-    let first = post_backup(&fx, Some(&fx.admin_token), Some("backup-1")).await;
-    assert_eq!(first.status(), 200);
-    let replay = Reply::read(post_backup(&fx, Some(&fx.admin_token), Some("backup-1")).await).await;
-    assert_eq!(replay.status, 409, "{}", replay.text);
-    assert_eq!(replay.json["error"]["code"], "idempotency_key_secret_shown");
-    let stored = fx
-        .srv
-        .sql("SELECT state, body IS NULL AS empty FROM idempotency_keys WHERE key = 'backup-1'");
-    assert_eq!(stored, vec![json!({"state": "secret_shown", "empty": 1})]);
 }

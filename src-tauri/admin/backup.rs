@@ -1,7 +1,9 @@
-//! `POST /v1/backup`: a `.tar.gz` of the data dir (see `crate::backup`), as a download.
+//! `POST /v1/backup`: an encrypted backup of the data dir (see `crate::backup`), as a
+//! download, for a super-admin who signed in within the last 10 minutes only.
 
 use super::idempotency::ShowsSecret;
-use super::Admin;
+use super::{ApiJson, FreshSuperAdmin};
+use crate::backup::check_passphrase;
 use crate::domain::RequestMeta;
 use crate::error::ApiError;
 use crate::state::Shared;
@@ -10,12 +12,23 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use serde::Deserialize;
 
-/// The downloaded archive (binary).
+/// The downloaded backup (binary, the age format).
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, format = Binary)]
 #[allow(dead_code)]
 pub struct Archive(Vec<u8>);
+
+/// What to encrypt the backup with.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BackupRequest {
+    /// The passphrase that will open the backup (12 to 1024 characters); Tessera does not
+    /// keep it, so a lost passphrase means a lost backup.
+    #[schema(required = true, value_type = String, min_length = 12, max_length = 1024)]
+    pub passphrase: Option<String>,
+}
 
 pub fn routes() -> Router<Shared> {
     Router::new().route("/backup", post(create))
@@ -24,21 +37,38 @@ pub fn routes() -> Router<Shared> {
 #[utoipa::path(
     post, path = "/v1/backup", tag = "backup",
     operation_id = "backup_create",
-    responses((status = 200, description = "A tar.gz of a consistent snapshot of the data \
-        dir: `tessera.db`, `master.key` and `settings.json` when present. It holds the key \
-        that decrypts the signing keys: keep it safe.", content_type = "application/gzip",
-        body = Archive))
+    request_body(content = BackupRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The data dir (`tessera.db` as a consistent snapshot, \
+            `master.key`, and `settings.json` when present) as a tar.gz encrypted with the \
+            passphrase in the age format (scrypt recipient): \
+            `tessera-backup-YYYYMMDD-HHMMSS.tar.gz.age`. Open it with `tessera restore FILE` \
+            (or `age -d`). It holds the key that decrypts the signing keys: keep it safe.",
+            content_type = "application/octet-stream", body = Archive),
+        (status = 403, description = "`insufficient_authentication`: only a super-admin's console \
+            token whose sign-in (`auth_time`) is at most 10 minutes old may take a backup; \
+            admin clients (client_credentials) never may: sign in again. \
+            (`insufficient_scope` when the token is not an admin's at all.)"),
+        (status = 422, description = "`passphrase` missing, shorter than 12 or longer than 1024 \
+            characters"),
+    )
 )]
 pub async fn create(
     State(s): State<Shared>,
-    admin: Admin,
+    admin: FreshSuperAdmin,
     meta: RequestMeta,
+    ApiJson(body): ApiJson<BackupRequest>,
 ) -> Result<Response, ApiError> {
-    let (name, bytes) = crate::backup::create_as(&s, admin.actor(), &meta).await?;
+    let passphrase = body
+        .passphrase
+        .ok_or_else(|| ApiError::invalid_field("passphrase", "is required"))?;
+    check_passphrase(&passphrase)?;
+    let (name, bytes) =
+        crate::backup::create_as(&s, admin.actor(), &meta, passphrase.into()).await?;
     let disposition = format!("attachment; filename=\"{name}\"");
     let mut res = (
         [
-            (header::CONTENT_TYPE, "application/gzip".to_string()),
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
             (header::CONTENT_DISPOSITION, disposition),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],

@@ -4,6 +4,7 @@
 mod audit_events;
 mod backup;
 mod businesses;
+mod fresh;
 pub(crate) mod idempotency;
 mod keys;
 mod openapi;
@@ -13,6 +14,7 @@ mod stats;
 mod throttles;
 mod users;
 
+pub use fresh::{check_fresh_superadmin, FreshSuperAdmin};
 pub use users::{validate_email, validate_password};
 
 use crate::domain::claims::AccessClaims;

@@ -43,7 +43,7 @@ use crate::state::Shared;
         stats::show, backup::create,
         throttles::list, throttles::clear,
     ),
-    components(schemas(ErrorEnvelope, ErrorDetail, backup::Archive)),
+    components(schemas(ErrorEnvelope, ErrorDetail, backup::Archive, backup::BackupRequest)),
     security(("bearer" = ["admin"])),
     modifiers(&Conventions)
 )]
@@ -162,10 +162,16 @@ fn add_errors(path: &str, write: bool, op: &mut Operation) {
     if has_body || has_query {
         errors.push(("422", "A field or parameter is invalid (named in `field`)"));
     }
-    for (status, description) in errors {
+    for (status, generic) in errors {
+        // A description the handler declared for this status (say why a 403 happens)
+        // wins over the generic one; the envelope body is always the same.
+        let description = match op.responses.responses.get(status) {
+            Some(RefOr::T(declared)) => declared.description.clone(),
+            _ => generic.to_string(),
+        };
         op.responses
             .responses
-            .insert(status.to_string(), RefOr::T(error_response(description)));
+            .insert(status.to_string(), RefOr::T(error_response(&description)));
     }
 }
 

@@ -12,7 +12,9 @@ use serde_json::json;
 use tauri::State;
 use tokio::io::AsyncWriteExt;
 
-use crate::admin::{check_admin_token, clean_name, validate_email, validate_password};
+use crate::admin::{
+    check_admin_token, check_fresh_superadmin, clean_name, validate_email, validate_password,
+};
 use crate::audit::{kind, Event};
 use crate::crypto::hash_password;
 use crate::domain::claims::AccessClaims;
@@ -307,23 +309,33 @@ pub struct SavedBackup {
     pub bytes: u64,
 }
 
-/// `save_backup {accessToken, path}`: checks that the token is a super-admin's and writes
-/// the backup tar.gz (database snapshot, master.key, settings.json) to `path`, an absolute
-/// file path or `~/...` (or a folder, which gets the backup's own file name). It never overwrites a
-/// file, and only its owner can read it: it holds the key that unseals the signing keys.
+/// `save_backup {accessToken, path, passphrase}`: checks that the token is a super-admin's
+/// who signed in within the last 10 minutes (as `POST /v1/backup` does) and writes the
+/// backup (tar.gz of the database snapshot, master.key, settings.json, encrypted with
+/// `passphrase` in the age format, 12 to 1024 characters) to `path`, an absolute file
+/// path or `~/...` (or a folder, which gets the backup's own file name,
+/// `tessera-backup-YYYYMMDD-HHMMSS.tar.gz.age`). It never overwrites a file, and only its
+/// owner can read it.
 #[tauri::command]
 pub async fn save_backup(
     webview: tauri::Webview,
     slot: State<'_, Arc<ServerSlot>>,
     access_token: String,
     path: String,
+    passphrase: String,
 ) -> CommandResult<SavedBackup> {
     check_caller("save_backup", &webview, &slot)?;
     let state = slot.snapshot().state?;
-    let claims = check_superadmin(&state, &access_token).await?;
+    let claims = check_fresh_superadmin(&state, access_token.trim()).await?;
+    crate::backup::check_passphrase(&passphrase)?;
     let target = backup_target(&path)?;
-    let (name, bytes) =
-        crate::backup::create_as(&state, &claims.sub, &RequestMeta::default()).await?;
+    let (name, bytes) = crate::backup::create_as(
+        &state,
+        &claims.sub,
+        &RequestMeta::default(),
+        passphrase.into(),
+    )
+    .await?;
     let target = if target.is_dir() {
         target.join(name)
     } else {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod clients;
 pub mod idempotency;
 pub mod keys;
+pub mod offline;
 pub mod orgs;
 pub mod sessions;
 pub mod settings;
@@ -48,8 +49,11 @@ impl Db {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
 
+        // The writer stays open (min 1): its shared lock on the file is how `tessera
+        // restore` tells that a server is running on this data dir.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .min_connections(1)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&write).await?;

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod admin_cases;
+pub mod backup;
 pub mod browser;
 pub mod console;
 pub mod db;
@@ -35,7 +36,7 @@ pub struct Server {
     _root: tempfile::TempDir,
 }
 
-fn tessera_command() -> Command {
+pub fn tessera_command() -> Command {
     let mut cmd = Command::new(BIN);
     for var in [
         "TESSERA_DATA_DIR",
@@ -54,11 +55,23 @@ impl Server {
         let root = tempfile::tempdir().expect("tempdir");
         let data_dir = root.path().join("data");
         std::fs::create_dir_all(&data_dir).expect("create data dir");
+        Server::launch(root, data_dir, &[])
+    }
+
+    /// A server on a data dir the caller owns (a restarted or restored one), with extra
+    /// `serve` flags such as `--issuer` (to keep the issuer of the server before it).
+    pub fn start_on(data_dir: &std::path::Path, extra: &[&str]) -> Server {
+        let root = tempfile::tempdir().expect("tempdir");
+        Server::launch(root, data_dir.to_path_buf(), extra)
+    }
+
+    fn launch(root: tempfile::TempDir, data_dir: PathBuf, extra: &[&str]) -> Server {
         let log = root.path().join("server.log");
         let log_file = File::create(&log).expect("create log file");
         let mut child = tessera_command()
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(&data_dir)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))

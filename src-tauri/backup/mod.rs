@@ -1,14 +1,20 @@
 //! Backups: a `.tar.gz` of a consistent snapshot of the data dir: `tessera.db` (`VACUUM
 //! INTO` a temporary file in the data dir, removed afterwards), `master.key`, and
-//! `settings.json` when present. Built in memory; its contents are never logged.
+//! `settings.json` when present, encrypted with the super-admin's passphrase in the `age`
+//! format (scrypt recipient; `age -d` opens it). Built in memory; its contents and the
+//! passphrase are never logged. [`restore`] puts one back into a data dir.
+
+pub mod restore;
 
 use crate::audit::Event;
 use crate::domain::RequestMeta;
 use crate::error::ApiError;
 use crate::state::AppState;
+use age::secrecy::SecretString;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde_json::json;
+use std::io::Write;
 use std::path::Path;
 
 /// Audit type of a backup.
@@ -19,19 +25,45 @@ const DB_ENTRY: &str = "tessera.db";
 const KEY_ENTRY: &str = "master.key";
 const SETTINGS_ENTRY: &str = "settings.json";
 
-/// A backup made for the desktop shell: `(file name, tar.gz bytes)`, audited with the
-/// actor `desktop`.
-pub async fn create(state: &AppState) -> Result<(String, Vec<u8>), ApiError> {
-    create_as(state, "desktop", &RequestMeta::default()).await
+/// Passphrase length bounds, in characters.
+pub const PASSPHRASE_MIN_CHARS: usize = 12;
+pub const PASSPHRASE_MAX_CHARS: usize = 1024;
+
+/// scrypt work factor (N = 2^18, the `age` reference implementation's default): about a
+/// second and 256 MiB per backup, fixed so that a slower machine can still restore it.
+const SCRYPT_LOG_N: u8 = 18;
+
+/// One backup at a time: each takes a database snapshot and 256 MiB of scrypt memory.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// 422 naming `passphrase` unless it has 12 to 1024 characters.
+pub fn check_passphrase(passphrase: &str) -> Result<(), ApiError> {
+    let chars = passphrase.chars().count();
+    if chars < PASSPHRASE_MIN_CHARS {
+        return Err(ApiError::invalid_field(
+            "passphrase",
+            format!("must be at least {PASSPHRASE_MIN_CHARS} characters"),
+        ));
+    }
+    if chars > PASSPHRASE_MAX_CHARS {
+        return Err(ApiError::invalid_field(
+            "passphrase",
+            format!("must be at most {PASSPHRASE_MAX_CHARS} characters"),
+        ));
+    }
+    Ok(())
 }
 
-/// A backup made on behalf of `actor`; the archive is handed out only once its
+/// A backup made on behalf of `actor` and encrypted with `passphrase` (checked with
+/// [`check_passphrase`]): `(file name, age bytes)`, handed out only once its
 /// `admin.backup.created` event is committed.
 pub async fn create_as(
     state: &AppState,
     actor: &str,
     meta: &RequestMeta,
+    passphrase: SecretString,
 ) -> Result<(String, Vec<u8>), ApiError> {
+    let _turn = ONE_AT_A_TIME.lock().await;
     let stamp = time::OffsetDateTime::now_utc();
     let name = file_name(stamp);
     let snapshot = state.data_dir.join(format!(
@@ -47,7 +79,8 @@ pub async fn create_as(
             Err(e) => Err(format!("cannot snapshot the database: {e}")),
         };
         remove_snapshot(&snapshot);
-        result
+        let (plain, entries) = result?;
+        Ok::<_, String>((encrypt(&plain, passphrase)?, entries))
     })
     .await;
     let (bytes, entries) = match built {
@@ -64,7 +97,10 @@ pub async fn create_as(
     let event = Event::success(BACKUP_CREATED)
         .meta(meta)
         .actor(actor)
-        .detail(json!({"file": name, "bytes": bytes.len(), "entries": entries}));
+        .detail(
+            json!({"file": name, "bytes": bytes.len(), "entries": entries,
+                       "encryption": "age-scrypt"}),
+        );
     state
         .audit
         .append(event)
@@ -73,10 +109,10 @@ pub async fn create_as(
     Ok((name, bytes))
 }
 
-/// `tessera-backup-YYYYMMDD-HHMMSS.tar.gz` (UTC).
+/// `tessera-backup-YYYYMMDD-HHMMSS.tar.gz.age` (UTC).
 fn file_name(t: time::OffsetDateTime) -> String {
     format!(
-        "tessera-backup-{:04}{:02}{:02}-{:02}{:02}{:02}.tar.gz",
+        "tessera-backup-{:04}{:02}{:02}-{:02}{:02}{:02}.tar.gz.age",
         t.year(),
         u8::from(t.month()),
         t.day(),
@@ -128,11 +164,45 @@ fn archive(data_dir: &Path, snapshot: &Path, mtime: u64) -> Result<(Vec<u8>, Vec
     Ok((bytes, files.iter().map(|(n, _)| n.to_string()).collect()))
 }
 
+/// `plain` encrypted to `passphrase` in the age v1 format (one scrypt stanza).
+fn encrypt(plain: &[u8], passphrase: SecretString) -> Result<Vec<u8>, String> {
+    let mut recipient = age::scrypt::Recipient::new(passphrase);
+    recipient.set_work_factor(SCRYPT_LOG_N);
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .map_err(|e| format!("cannot encrypt the archive: {e}"))?;
+    let mut out = Vec::with_capacity(plain.len() + 256);
+    let mut writer = encryptor
+        .wrap_output(&mut out)
+        .map_err(|e| format!("cannot encrypt the archive: {e}"))?;
+    writer
+        .write_all(plain)
+        .map_err(|e| format!("cannot encrypt the archive: {e}"))?;
+    writer
+        .finish()
+        .map_err(|e| format!("cannot encrypt the archive: {e}"))?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn file_name_is_utc_stamped() {
         let t = time::macros::datetime!(2026-01-02 03:04:05 UTC);
-        assert_eq!(super::file_name(t), "tessera-backup-20260102-030405.tar.gz");
+        assert_eq!(file_name(t), "tessera-backup-20260102-030405.tar.gz.age");
+    }
+
+    #[test]
+    fn passphrases_have_12_to_1024_characters() {
+        assert!(check_passphrase("eleven chrs").is_err());
+        assert!(check_passphrase("twelve chars").is_ok());
+        // Characters, not bytes: 12 two-byte letters pass, 11 do not.
+        assert!(check_passphrase(&"é".repeat(12)).is_ok());
+        assert!(check_passphrase(&"é".repeat(11)).is_err());
+        assert!(check_passphrase(&"x".repeat(1024)).is_ok());
+        let long = check_passphrase(&"x".repeat(1025)).unwrap_err();
+        assert_eq!(long.field.as_deref(), Some("passphrase"));
     }
 }
