@@ -5,11 +5,14 @@
 // login of the new product (second browser context) appear in the live audit feed and open
 // its token in the inspector (and why an API would refuse others); a non-super-admin is
 // kept out; an account throttled by wrong passwords on the hosted login is shown on the
-// users page and cleared; delete a user; download an encrypted backup of the data folder.
+// users page and cleared; delete a user; a backup after a stale sign-in asks to sign in
+// again; an encrypted backup (passphrase typed twice) downloads and restores with the CLI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
   launch, newPage, signIn, fillLogin, openNav, openConsole, shot, codeFlowLogin, wrongPasswords, adminApi, CONSOLE,
 } from './lib.mjs';
@@ -29,7 +32,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (page) assert.deepEqual(page.consoleErrors, [], 'no uncaught errors in the console page');
+  if (page) assert.deepEqual(page.consoleErrors, [], `no uncaught errors in the console page; logged: ${page.consoleLog.join(' | ')}`);
   await browser?.close();
 });
 
@@ -285,8 +288,8 @@ test('an account throttled by wrong passwords is shown on the users page and cle
   assert.ok(entry.until > Date.now() / 1000, 'with a release time in the future');
 
   await openNav(page, 'Users');
-  await page.getByRole('heading', { name: 'Throttled accounts' }).waitFor();
-  const row = page.getByRole('row').filter({ hasText: productUser.email });
+  const table = page.getByRole('table', { name: 'Throttled accounts' });
+  const row = table.getByRole('row').filter({ hasText: productUser.email });
   await row.waitFor();
   assert.match(await row.textContent(), /\(in \d+ (s|min)\)/, 'the release time reads "in N min"');
   await shot(page, 'e2e-throttled');
@@ -325,6 +328,32 @@ test('delete a user after confirming', async () => {
   assert.equal(left.users.length, 0, 'the user is gone');
 });
 
+test('a backup after a stale sign-in: the console says so and signs in again', async () => {
+  await openNav(page, 'Settings');
+  // The server's refusal of an old sign-in is tested in tests/backup.rs (it needs a sign-in
+  // more than 10 minutes old); here its answer is played back to see what the console does.
+  await page.route('**/v1/backup', (route) => route.fulfill({
+    status: 403,
+    contentType: 'application/json',
+    body: JSON.stringify({ error: {
+      code: 'insufficient_authentication',
+      message: 'sign in again: only a super-admin who signed in within the last 10 minutes can do this',
+      type: 'permission_error',
+    } }),
+  }), { times: 1 });
+  await page.getByLabel('Backup passphrase').fill('copper kettle under the stairs');
+  await page.getByLabel('Repeat the passphrase').fill('copper kettle under the stairs');
+  await page.getByRole('button', { name: 'Download backup' }).click();
+  await page.getByText('Sign in again to make a backup.').waitFor();
+  await shot(page, 'e2e-backup-stale-sign-in');
+  await page.getByRole('button', { name: 'Sign in again' }).click();
+  // A fresh sign-in: the password is asked even though the SSO session is alive.
+  await page.waitForURL(/\/login/);
+  await fillLogin(page);
+  await page.waitForURL((url) => url.pathname === '/console/settings');
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+});
+
 test('download an encrypted backup: the passphrase is asked twice and checked in the form', async () => {
   await openNav(page, 'Settings');
   let posted = 0;
@@ -348,6 +377,7 @@ test('download an encrypted backup: the passphrase is asked twice and checked in
   await download.click();
   await page.getByText(/The two passphrases differ/).waitFor();
   assert.equal(posted, 0, 'nothing is sent while the form is wrong');
+  await shot(page, 'e2e-backup-mismatch');
 
   await repeat.fill(good);
   const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
@@ -358,6 +388,21 @@ test('download an encrypted backup: the passphrase is asked twice and checked in
   await file.saveAs(saved);
   const head = readFileSync(saved).subarray(0, 21).toString('latin1');
   assert.equal(head, 'age-encryption.org/v1', 'an age-encrypted file, not a readable archive');
+  // The passphrase typed in the form opens it: `tessera restore` into an empty data dir.
+  const restored = mkdtempSync(path.join(tmpdir(), 'tessera-restore-'));
+  try {
+    const restore = (secret) => execFileSync(
+      process.env.TESSERA_BINARY,
+      ['restore', saved, '--data-dir', path.join(restored, 'data'), '--passphrase-stdin'],
+      { input: `${secret}\n`, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    assert.throws(() => restore('not the passphrase at all'), 'a wrong passphrase restores nothing');
+    restore(good);
+    assert.ok(existsSync(path.join(restored, 'data', 'tessera.db')), 'the database is restored');
+    assert.ok(existsSync(path.join(restored, 'data', 'master.key')), 'the master key is restored');
+  } finally {
+    rmSync(restored, { recursive: true, force: true });
+  }
   await page.getByText(/Backup downloaded/).waitFor();
   assert.equal(await passphrase.inputValue(), '', 'the passphrase does not stay in the form');
 });

@@ -49,6 +49,12 @@ export async function newPage(browser, { colorScheme = 'light', width = 1024, he
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
   page.consoleErrors = errors;
+  // What the page logged as errors (a Rust panic's message and place), for the reports.
+  const logged = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') logged.push(`${page.url()}: ${message.text()}`);
+  });
+  page.consoleLog = logged;
   return page;
 }
 

@@ -235,7 +235,7 @@ for (const scheme of ['light', 'dark']) {
       await p.getByText('Signature valid').waitFor();
     });
     await visit(page, scheme, 'settings', 'settings', 'Settings');
-    assert.deepEqual(page.consoleErrors, [], 'no uncaught errors in the console page');
+    assert.deepEqual(page.consoleErrors, [], `no uncaught errors in the console page; logged: ${page.consoleLog.join(' | ')}`);
     await page.context().close();
   });
 }

@@ -225,8 +225,8 @@ pub fn BackupCard() -> impl IntoView {
     }
 }
 
-/// The desktop window's `save_backup`; its refusals arrive as text, so the stale sign-in
-/// is told by the server's error code in it.
+/// The desktop window's `save_backup`; its refusals arrive as the message alone, so a
+/// stale sign-in is told by its words ("… signed in within the last 10 minutes …").
 async fn save_in_window(target: &str, secret: &str) -> Result<desktop::SavedBackup, Failure> {
     let token = api::access_token()
         .await
@@ -234,7 +234,7 @@ async fn save_in_window(target: &str, secret: &str) -> Result<desktop::SavedBack
     desktop::save_backup(&token, target, secret)
         .await
         .map_err(|message| {
-            if message.contains(STALE_SIGN_IN) {
+            if message.contains(STALE_SIGN_IN) || message.contains("within the last 10 minutes") {
                 Failure::StaleSignIn
             } else if target.starts_with('~') && message.contains("absolute") {
                 Failure::Other(format!(

@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use serde::Deserialize;
 
 use crate::api;
-use crate::components::time::{self, local, relative};
+use crate::components::time::{self, local, local_near, relative};
 use crate::components::{toast, ErrorBanner};
 
 /// New pauses appear within this long without a reload; times tick every few seconds.
@@ -122,11 +122,11 @@ pub fn ThrottlePanel() -> impl IntoView {
                 </p>
                 <Show when=move || !accounts().is_empty()>
                     <div class="table-wrap">
-                        <table class="table throttle-table">
+                        <table class="table throttle-table" aria-labelledby="throttle-title">
                             <thead>
                                 <tr>
                                     <th scope="col">"Account"</th>
-                                    <th scope="col" class="num">"Wrong passwords"</th>
+                                    <th scope="col">"Wrong passwords"</th>
                                     <th scope="col">"Paused until"</th>
                                     <th scope="col"><span class="sr-only">"Action"</span></th>
                                 </tr>
@@ -140,12 +140,24 @@ pub fn ThrottlePanel() -> impl IntoView {
                     </div>
                 </Show>
                 <Show when=move || !others().is_empty()>
-                    <h3 class="throttle-subtitle">"Addresses and clients"</h3>
-                    <ul class="throttle-list">
-                        <For each=others key=|t| (t.id(), t.until, t.failures) let:t>
-                            <ThrottleItem t=t now=now clear=clear />
-                        </For>
-                    </ul>
+                    <h3 class="throttle-subtitle" id="throttle-others">"Addresses and clients"</h3>
+                    <div class="table-wrap">
+                        <table class="table throttle-table" aria-labelledby="throttle-others">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"IP address or client"</th>
+                                    <th scope="col">"Failures"</th>
+                                    <th scope="col">"Paused until"</th>
+                                    <th scope="col"><span class="sr-only">"Action"</span></th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                <For each=others key=|t| (t.id(), t.until, t.failures) let:t>
+                                    <OtherRow t=t now=now clear=clear />
+                                </For>
+                            </tbody>
+                        </table>
+                    </div>
                 </Show>
             </section>
         </Show>
@@ -156,9 +168,10 @@ pub fn ThrottlePanel() -> impl IntoView {
 #[component]
 fn Until(until: i64, now: RwSignal<i64>) -> impl IntoView {
     view! {
-        <span class="throttle-until">
-            <time>{local(until)}</time>
-            <span class="muted">{move || { now.track(); format!(" ({})", relative(until)) }}</span>
+        <span class="throttle-until" title=local(until)>
+            <span>{local_near(until)}</span>
+            " "
+            <span class="muted">{move || { now.track(); format!("({})", relative(until)) }}</span>
         </span>
     }
 }
@@ -188,28 +201,31 @@ fn ThrottleRow(t: Throttle, now: RwSignal<i64>, clear: Callback<Throttle>) -> im
     view! {
         <tr data-throttle-key=t.key.clone()>
             <td class="throttle-who">{t.label()}</td>
-            <td class="num">{t.failures}</td>
-            <td><Until until=t.until now=now /></td>
+            <td>{t.failures}</td>
+            <td class="throttle-when"><Until until=t.until now=now /></td>
             <td class="throttle-action"><ClearButton t=t.clone() clear=clear /></td>
         </tr>
     }
 }
 
+/// An IP address or a client: what kind, the key, the failures in words.
 #[component]
-fn ThrottleItem(t: Throttle, now: RwSignal<i64>, clear: Callback<Throttle>) -> impl IntoView {
+fn OtherRow(t: Throttle, now: RwSignal<i64>, clear: Callback<Throttle>) -> impl IntoView {
     let (kind, what) = match t.scope.as_str() {
         "ip" => ("IP address", "failed sign-ins"),
         "client" => ("Client", "wrong client secrets"),
         _ => ("Other", "failures"),
     };
     view! {
-        <li class="throttle-item">
-            <span class="badge badge-muted">{kind}</span>
-            <span class="mono throttle-who">{t.label()}</span>
-            <span class="muted small">{format!("{} {what} · until", t.failures)}</span>
-            <span class="small"><Until until=t.until now=now /></span>
-            <span class="spacer"></span>
-            <ClearButton t=t.clone() clear=clear />
-        </li>
+        <tr data-throttle-key=t.key.clone()>
+            <td class="throttle-who">
+                <span class="badge badge-muted">{kind}</span>
+                " "
+                <span class="mono">{t.label()}</span>
+            </td>
+            <td>{format!("{} {what}", t.failures)}</td>
+            <td class="throttle-when"><Until until=t.until now=now /></td>
+            <td class="throttle-action"><ClearButton t=t.clone() clear=clear /></td>
+        </tr>
     }
 }
