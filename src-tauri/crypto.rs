@@ -6,8 +6,7 @@ use aws_lc_rs::digest;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use std::cell::RefCell;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use subtle::ConstantTimeEq;
 
 /// `len` bytes from the OS CSPRNG.
@@ -50,27 +49,36 @@ fn owasp_params() -> Params {
 /// A stored hash asking for more memory than this (KiB) is refused rather than computed.
 const MAX_M_COST: u32 = 64 * 1024;
 
-thread_local! {
-    /// argon2's working memory (19 MiB), kept per thread and reused. A fresh allocation
-    /// per hash lets glibc's arenas keep freed copies (measured: ~250 MiB resident after
-    /// 80 hashes on 2 threads); the hashing threads are fixed (throttle::hashing), so this
-    /// bounds memory at threads × 19 MiB.
-    static ARGON2_MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
-}
+/// argon2's working memories (19 MiB each) not in use, kept for the next hash. A fresh
+/// allocation per hash lets glibc's arenas keep freed copies around (measured: ~250 MiB
+/// resident after 80 one-at-a-time hashes); reusing them keeps memory at the most hashes
+/// ever run at once (bounded by `throttle::hashing`) × 19 MiB. argon2 writes every block
+/// before reading it, so a reused memory needs no clearing.
+static SPARE_MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+/// More spares than this are freed (more hashes than this never run at once).
+const MAX_SPARE: usize = 64;
 
-/// Runs one argon2 computation in this thread's reused memory.
+/// Runs one argon2 computation in a reused working memory.
 fn hash_into(argon: &Argon2<'_>, blocks: usize, pwd: &[u8], salt: &[u8], out: &mut [u8]) -> bool {
-    ARGON2_MEMORY.with(|memory| {
-        let Ok(mut memory) = memory.try_borrow_mut() else {
-            return false;
-        };
-        if memory.len() != blocks {
-            *memory = vec![Block::default(); blocks];
+    let spare = {
+        let mut spares = SPARE_MEMORY.lock().unwrap_or_else(|p| p.into_inner());
+        spares
+            .iter()
+            .position(|m| m.len() == blocks)
+            .map(|i| spares.swap_remove(i))
+    };
+    let mut memory = spare.unwrap_or_else(|| vec![Block::default(); blocks]);
+    let ok = argon
+        .hash_password_into_with_memory(pwd, salt, out, &mut memory[..])
+        .is_ok();
+    // Only the standard size is kept: old hashes with other parameters do not pile up.
+    if blocks == owasp_params().block_count() {
+        let mut spares = SPARE_MEMORY.lock().unwrap_or_else(|p| p.into_inner());
+        if spares.len() < MAX_SPARE {
+            spares.push(memory);
         }
-        argon
-            .hash_password_into_with_memory(pwd, salt, out, &mut memory[..])
-            .is_ok()
-    })
+    }
+    ok
 }
 
 /// Hashes a password into a PHC string (argon2id, random salt).

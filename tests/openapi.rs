@@ -64,6 +64,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("PATCH", "/v1/settings"),
     ("GET", "/v1/stats"),
     ("POST", "/v1/backup"),
+    ("GET", "/v1/throttles"),
+    ("DELETE", "/v1/throttles/{scope}/{key}"),
 ];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

@@ -16,6 +16,8 @@ pub struct Answer {
     /// `Location` resolved against the server base URL.
     pub location: Option<Url>,
     pub set_cookies: Vec<String>,
+    /// The `Retry-After` header (throttled or busy answers).
+    pub retry_after: Option<String>,
     pub body: String,
 }
 
@@ -79,9 +81,20 @@ fn unescape(s: &str) -> String {
 
 impl Browser {
     pub fn new(base: &str) -> Browser {
+        Browser::build(base, None)
+    }
+
+    /// A browser whose connections come from `ip` (any of 127.0.0.0/8 is loopback), so
+    /// the server sees another client IP.
+    pub fn from_ip(base: &str, ip: &str) -> Browser {
+        Browser::build(base, Some(ip.parse().expect("source IP")))
+    }
+
+    fn build(base: &str, ip: Option<std::net::IpAddr>) -> Browser {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(Policy::none())
+            .local_address(ip)
             .build()
             .expect("browser client");
         Browser {
@@ -103,11 +116,17 @@ impl Browser {
             .iter()
             .filter_map(|v| v.to_str().ok().map(str::to_string))
             .collect();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = resp.text().await.unwrap_or_default();
         Answer {
             status,
             location,
             set_cookies,
+            retry_after,
             body,
         }
     }

@@ -76,7 +76,12 @@ pub fn basic(id: &str, secret: &str) -> String {
 
 impl Fixture {
     pub async fn new() -> Fixture {
-        let srv = Server::start();
+        Fixture::with_args(&[]).await
+    }
+
+    /// The same fixture on a server started with extra `tessera serve` flags.
+    pub async fn with_args(args: &[&str]) -> Fixture {
+        let srv = Server::start_with(args);
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -127,6 +132,11 @@ impl Fixture {
 
     pub fn browser(&self) -> Browser {
         Browser::new(&self.srv.base)
+    }
+
+    /// A browser connecting from another loopback address (another client IP).
+    pub fn browser_from(&self, ip: &str) -> Browser {
+        Browser::from_ip(&self.srv.base, ip)
     }
 
     pub async fn admin(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {

@@ -44,6 +44,8 @@ pub fn tessera_command() -> Command {
         "TESSERA_ISSUER",
         "TESSERA_DATABASE_URL",
         "TESSERA_LOG_FORMAT",
+        "TESSERA_TRUSTED_PROXIES",
+        "TESSERA_HASH_CONCURRENCY",
     ] {
         cmd.env_remove(var);
     }
@@ -52,6 +54,11 @@ pub fn tessera_command() -> Command {
 
 impl Server {
     pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// `tessera serve` with extra flags (e.g. `--trusted-proxy 127.0.0.1`).
+    pub fn start_with(extra: &[&str]) -> Server {
         let root = tempfile::tempdir().expect("tempdir");
         let data_dir = root.path().join("data");
         std::fs::create_dir_all(&data_dir).expect("create data dir");
