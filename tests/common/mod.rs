@@ -35,7 +35,7 @@ pub struct Server {
     _root: tempfile::TempDir,
 }
 
-fn tessera_command() -> Command {
+pub fn tessera_command() -> Command {
     let mut cmd = Command::new(BIN);
     for var in [
         "TESSERA_DATA_DIR",
@@ -43,6 +43,7 @@ fn tessera_command() -> Command {
         "TESSERA_ISSUER",
         "TESSERA_DATABASE_URL",
         "TESSERA_LOG_FORMAT",
+        "TESSERA_INSECURE_HTTP",
     ] {
         cmd.env_remove(var);
     }
@@ -51,6 +52,12 @@ fn tessera_command() -> Command {
 
 impl Server {
     pub fn start() -> Server {
+        Self::start_with(&[])
+    }
+
+    /// `tessera serve` on 127.0.0.1:0 with `extra` arguments (e.g. `--issuer https://...`:
+    /// the server still listens on plain http loopback, as behind a TLS proxy).
+    pub fn start_with(extra: &[&str]) -> Server {
         let root = tempfile::tempdir().expect("tempdir");
         let data_dir = root.path().join("data");
         std::fs::create_dir_all(&data_dir).expect("create data dir");
@@ -59,6 +66,7 @@ impl Server {
         let mut child = tessera_command()
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(&data_dir)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))
