@@ -144,7 +144,8 @@ async fn the_console_gets_a_strict_csp_and_no_page_may_be_framed() {
     }
 }
 
-/// Runs `tessera serve` expecting it to refuse to start; returns its stderr.
+/// Runs `tessera serve` expecting it to refuse to start (exit at once, unsuccessfully);
+/// returns its stderr.
 fn refused(args: &[&str], env: Option<(&str, &str)>) -> String {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
@@ -152,14 +153,36 @@ fn refused(args: &[&str], env: Option<(&str, &str)>) -> String {
     cmd.args(["serve", "--data-dir"])
         .arg(&data)
         .args(args)
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     if let Some((k, v)) = env {
         cmd.env(k, v);
     }
-    let out = cmd.output().expect("run tessera serve");
-    assert!(!out.status.success(), "started with {args:?}");
+    let mut child = cmd.spawn().expect("run tessera serve");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("tessera serve {args:?} started instead of refusing");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    assert!(!status.success(), "started with {args:?}");
     assert!(!data.exists(), "the data dir was created before the check");
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    stderr
 }
 
 #[tokio::test]
