@@ -48,8 +48,47 @@ export async function newPage(browser, { colorScheme = 'light', width = 1024, he
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
+  // The console runs under a strict Content-Security-Policy: anything it blocks (an inline
+  // style or script) shows as a console error, and fails the test like an uncaught one.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
+      errors.push(message.text());
+    }
+  });
   page.consoleErrors = errors;
+  // A reload of the console signs in again through the server, which asks the super-admin
+  // to confirm: every navigation to the console answers that page as the user would.
+  const goto = page.goto.bind(page);
+  page.goto = async (url, options) => {
+    const response = await goto(url, options);
+    if (String(url).startsWith(CONSOLE)) await continueToConsole(page);
+    return response;
+  };
   return page;
+}
+
+/**
+ * After the console (re)loads in a tab that was signed in: the server shows "Continue to
+ * the Tessera console as …?" (its SSO session never hands the console a code silently), or,
+ * once the session is older than 10 minutes, the login form with the email filled in.
+ * Continues, then waits for the console. Does nothing on the signed-out landing page.
+ */
+export async function continueToConsole(page) {
+  const confirm = page.getByRole('button', { name: 'Continue', exact: true });
+  const shell = page.getByRole('button', { name: 'Sign out' });
+  const signIn = page.getByRole('button', { name: /^Sign in/ });
+  await confirm.or(shell).or(signIn).first().waitFor();
+  const { pathname } = new URL(page.url());
+  if (pathname === '/login/confirm') {
+    await confirm.click();
+  } else if (pathname === '/login' && (await page.getByLabel('Email').getAttribute('readonly')) !== null) {
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  } else {
+    return;
+  }
+  await page.waitForURL((url) => url.pathname.startsWith('/console') && !url.pathname.includes('callback'));
+  await shell.waitFor();
 }
 
 /** Fills the hosted login form (and the branch choice when asked). */
