@@ -12,8 +12,10 @@
 #      http://127.0.0.1:PORT/console/; the shell's commands answer that page (remote IPC,
 #      capabilities/console-remote.json); signing in leads through the hosted sign-in page
 #      to the dashboard, drawn in dark colours; on the settings page an encrypted backup is
-#      saved to a file, and a new port applied restarts the server in place with the window following
-#      it. Screenshots: target/smoke/desktop-dashboard-dark.png, desktop-settings-dark.png.
+#      saved to a file, and a new port applied restarts the server in place with the window
+#      following it (the console signs in again there: the server asks "Continue to the
+#      Tessera console as …?" and the script clicks Continue, as the super-admin would).
+#      Screenshots: target/smoke/desktop-dashboard-dark.png, desktop-settings-dark.png.
 #   3. first start in the dark theme: the setup page. Screenshot: desktop-setup-dark.png.
 # Each run ends with SIGTERM, which must stop the app cleanly, without a panic.
 #
@@ -309,6 +311,14 @@ page "(() => { const button = [...document.querySelectorAll('dialog[open] button
       setTimeout(() => button.click(), 200); return true; })()" >/dev/null
 old_port=$port
 port=$new_port
+# The console signs in again on the new port with the SSO session it has: never silently,
+# the server asks the super-admin to confirm first.
+wait_page "location.origin === '$new_origin' && location.pathname === '/login/confirm'
+           && document.body.innerText.includes('Continue to the Tessera console as $admin_email')" \
+    "the console sign-in confirmation at $new_origin/login/confirm" 60
+page "(() => { const button = [...document.querySelectorAll('button')]
+          .find((b) => b.textContent.trim() === 'Continue');
+      setTimeout(() => button.click(), 200); return true; })()" >/dev/null
 wait_page "location.origin === '$new_origin' && location.pathname === '/console/settings'
            && document.getElementById('srv-port')?.value === '$new_port'" \
     "the console following the server to $new_origin/console/settings" 60

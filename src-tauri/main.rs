@@ -85,7 +85,7 @@ struct ServeArgs {
     database_url: Option<String>,
     /// Allow a plain http:// issuer on a host other than this computer (tokens and
     /// cookies then cross the network unencrypted; a warning is logged).
-    #[arg(long, env = "TESSERA_INSECURE_HTTP")]
+    #[arg(long, env = "TESSERA_INSECURE_HTTP", value_parser = clap::builder::BoolishValueParser::new())]
     insecure_http: bool,
     /// Log format on stderr.
     #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  launch, newPage, signIn, fillLogin, openNav, openConsole, shot, codeFlowLogin, wrongPasswords, adminApi, CONSOLE,
+  launch, newPage, signIn, fillLogin, openNav, shot, codeFlowLogin, wrongPasswords, adminApi, CONSOLE,
 } from './lib.mjs';
 
 let browser;
@@ -81,7 +81,7 @@ test('register a product with the wizard and copy its client secret', async () =
 });
 
 test('add a redirect URI and rotate the secret', async () => {
-  await openConsole(page, `products/${created.product.id}`);
+  await page.goto(`${CONSOLE}products/${created.product.id}`);
   await page.getByLabel('New redirect URI').fill(extraRedirect);
   await page.getByRole('button', { name: 'Add redirect URI' }).click();
   await page.getByText(extraRedirect).waitFor();
@@ -314,7 +314,7 @@ test('delete a user after confirming', async () => {
   const doomed = await adminApi('POST', '/v1/users', {
     email: `gone.${stamp}@example.com`, name: 'Gone Soon', password: 'Temporary-passphrase-1',
   });
-  await openConsole(page, `users/${doomed.id}`);
+  await page.goto(`${CONSOLE}users/${doomed.id}`);
   await page.getByRole('heading', { name: 'Gone Soon' }).waitFor();
   await page.getByRole('button', { name: 'Delete user' }).click();
   const dialog = page.getByRole('dialog');

@@ -48,6 +48,13 @@ export async function newPage(browser, { colorScheme = 'light', width = 1024, he
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
+  // The console runs under a strict Content-Security-Policy: anything it blocks (an inline
+  // style or script) shows as a console error, and fails the test like an uncaught one.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
+      errors.push(message.text());
+    }
+  });
   page.consoleErrors = errors;
   // What the page logged as errors (a Rust panic's message and place), for the reports.
   const logged = [];
@@ -55,7 +62,39 @@ export async function newPage(browser, { colorScheme = 'light', width = 1024, he
     if (message.type() === 'error') logged.push(`${page.url()}: ${message.text()}`);
   });
   page.consoleLog = logged;
+  // A reload of the console signs in again through the server, which asks the super-admin
+  // to confirm: every navigation to the console answers that page as the user would.
+  const goto = page.goto.bind(page);
+  page.goto = async (url, options) => {
+    const response = await goto(url, options);
+    if (String(url).startsWith(CONSOLE)) await continueToConsole(page);
+    return response;
+  };
   return page;
+}
+
+/**
+ * After the console (re)loads in a tab that was signed in: the server shows "Continue to
+ * the Tessera console as …?" (its SSO session never hands the console a code silently), or,
+ * once the session is older than 10 minutes, the login form with the email filled in.
+ * Continues, then waits for the console. Does nothing on the signed-out landing page.
+ */
+export async function continueToConsole(page) {
+  const confirm = page.getByRole('button', { name: 'Continue', exact: true });
+  const shell = page.getByRole('button', { name: 'Sign out' });
+  const signIn = page.getByRole('button', { name: /^Sign in/ });
+  await confirm.or(shell).or(signIn).first().waitFor();
+  const { pathname } = new URL(page.url());
+  if (pathname === '/login/confirm') {
+    await confirm.click();
+  } else if (pathname === '/login' && (await page.getByLabel('Email').getAttribute('readonly')) !== null) {
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  } else {
+    return;
+  }
+  await page.waitForURL((url) => url.pathname.startsWith('/console') && !url.pathname.includes('callback'));
+  await shell.waitFor();
 }
 
 /** Fills the hosted login form (and the branch choice when asked). */
@@ -81,29 +120,6 @@ export async function signIn(page, { onLoginPage } = {}) {
   await fillLogin(page);
   await page.waitForURL((url) => url.pathname.startsWith('/console') && !url.pathname.includes('callback'));
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
-}
-
-/**
- * Opens a console page by its URL: a full page load, after which the console signs in
- * again with the browser's SSO session. The server lets that through only once the
- * super-admin confirms ("Continue to the Tessera console as …?"), or, when the password
- * was typed more than 10 minutes ago, types it again; both are done here as they would.
- */
-export async function openConsole(page, consolePath = '') {
-  await page.goto(`${CONSOLE}${consolePath}`);
-  const signedIn = page.getByRole('button', { name: 'Sign out' });
-  const confirm = page.getByRole('button', { name: 'Continue', exact: true });
-  const password = page.getByLabel('Password');
-  await signedIn.or(confirm).or(password).first().waitFor();
-  const at = new URL(page.url()).pathname;
-  if (at === '/login/confirm') {
-    await confirm.click();
-  } else if (at === '/login') {
-    await password.fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
-  await page.waitForURL((url) => url.pathname.startsWith('/console') && !url.pathname.includes('callback'));
-  await signedIn.waitFor();
 }
 
 /** Navigates with the console's sidebar (client-side, no reload). */

@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, newPage, signIn, openConsole, shot, codeFlowLogin, wrongPasswords, adminApi, BASE, CONSOLE,
+  launch, newPage, signIn, shot, codeFlowLogin, wrongPasswords, adminApi, BASE, CONSOLE,
 } from './lib.mjs';
 
 let browser;
@@ -141,7 +141,7 @@ async function checkQuality(page, where) {
 
 /** One visit: open `path`, wait for `heading`, optionally act, check, take the picture. */
 async function visit(page, scheme, name, path, heading, act) {
-  await openConsole(page, path);
+  await page.goto(`${CONSOLE}${path}`);
   await settled(page, heading);
   if (act) {
     await act(page);
@@ -157,7 +157,7 @@ async function visit(page, scheme, name, path, heading, act) {
  * order; Tab moves on to a control and the focused control shows a focus ring.
  */
 async function checkKeyboard(page, scheme) {
-  await openConsole(page);
+  await page.goto(CONSOLE);
   await settled(page, 'Dashboard');
   const start = await page.evaluate(() => ({
     focused: document.activeElement.tagName,
