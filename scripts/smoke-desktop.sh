@@ -14,7 +14,8 @@
 #      to the dashboard, drawn in dark colours; on the settings page an encrypted backup is
 #      saved to a file, and a new port applied restarts the server in place with the window
 #      following it (the console signs in again there: the server asks "Continue to the
-#      Tessera console as …?" and the script clicks Continue, as the super-admin would).
+#      Tessera console as …?" and the script clicks Continue, as the super-admin would); an
+#      http:// issuer on the network is warned about and refused without the box ticked.
 #      Screenshots: target/smoke/desktop-dashboard-dark.png, desktop-settings-dark.png.
 #   3. first start in the dark theme: the setup page. Screenshot: desktop-setup-dark.png.
 # Each run ends with SIGTERM, which must stop the app cleanly, without a panic.
@@ -328,7 +329,24 @@ echo "health on the new port: $(health "$new_port")"
     fail "the old port $old_port still answers"
 grep -q "\"127.0.0.1:$new_port\"" "$data_dir/settings.json" ||
     fail "settings.json does not keep the new address: $(cat "$data_dir/settings.json")"
+# An http:// issuer on the network: the form says in words what that exposes, and applies
+# it only with the box ticked (submitted without it: an error, no restart).
+page "(() => { const el = document.getElementById('srv-issuer');
+      el.value = 'http://192.168.1.20:$new_port'; el.dispatchEvent(new Event('input', { bubbles: true }));
+      return true; })()" >/dev/null
+wait_page "(document.getElementById('srv-insecure')?.innerText || '').includes('anyone on the network path can read sign-in traffic')" \
+    "the warning about an http:// issuer on the network" 20
+# (Clear of the sticky top bar.)
+page "(() => { const card = document.getElementById('server-title').closest('section');
+      window.scrollTo(0, card.getBoundingClientRect().top + window.scrollY - 80); return true; })()" >/dev/null
+wait_page "document.getElementById('server-title').getBoundingClientRect().top < 200" \
+    "the server address card scrolled into view" 10
+sleep 2 # the paint trails the DOM under Xvfb
 screenshot target/smoke/desktop-settings-dark.png
+page "(() => { document.getElementById('srv-port').form.requestSubmit(); return true; })()" >/dev/null
+wait_page "(document.getElementById('srv-insecure-error')?.textContent || '').includes('tick the box')
+           && !document.querySelector('dialog[open]')" \
+    "the refusal of an http:// issuer without the box ticked" 20
 stop_app
 
 # --- 3. first start in the dark theme: the setup page --------------------------------------
