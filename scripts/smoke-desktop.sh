@@ -11,9 +11,12 @@
 #      theme (GTK_THEME=Adwaita:dark): the window moves to the console at
 #      http://127.0.0.1:PORT/console/; the shell's commands answer that page (remote IPC,
 #      capabilities/console-remote.json); signing in leads through the hosted sign-in page
-#      to the dashboard, drawn in dark colours; on the settings page a backup is saved to a
-#      file, and a new port applied restarts the server in place with the window following
-#      it. Screenshots: target/smoke/desktop-dashboard-dark.png, desktop-settings-dark.png.
+#      to the dashboard, drawn in dark colours; on the settings page an encrypted backup is
+#      saved to a file, and a new port applied restarts the server in place with the window
+#      following it (the console signs in again there: the server asks "Continue to the
+#      Tessera console as …?" and the script clicks Continue, as the super-admin would); an
+#      http:// issuer on the network is warned about and refused without the box ticked.
+#      Screenshots: target/smoke/desktop-dashboard-dark.png, desktop-settings-dark.png.
 #   3. first start in the dark theme: the setup page. Screenshot: desktop-setup-dark.png.
 # Each run ends with SIGTERM, which must stop the app cleanly, without a panic.
 #
@@ -284,18 +287,19 @@ page "(() => { [...document.querySelectorAll('nav a')].find((a) => a.textContent
       return true; })()" >/dev/null
 wait_page "document.getElementById('srv-port') !== null" "the settings page" 30
 
-# A backup saved to a file the user names (the desktop's way; a browser downloads it).
-backup_file="$work/signin/backup.tar.gz"
-page "(() => { const el = document.getElementById('backup-path'); el.value = '$backup_file';
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-      setTimeout(() => el.form.requestSubmit(), 200); return true; })()" >/dev/null
+# A backup saved to a file the user names (the desktop's way; a browser downloads it),
+# encrypted with the passphrase typed twice in the form.
+backup_file="$work/signin/backup.tar.gz.age"
+page "(() => { const set = (id, value) => { const el = document.getElementById(id);
+          el.value = value; el.dispatchEvent(new Event('input', { bubbles: true })); };
+      set('backup-passphrase', 'smoke test passphrase'); set('backup-repeat', 'smoke test passphrase');
+      set('backup-path', '$backup_file');
+      setTimeout(() => document.getElementById('backup-path').form.requestSubmit(), 200); return true; })()" >/dev/null
 deadline=$((SECONDS + 30))
 until [[ -s $backup_file ]] || ((SECONDS > deadline)); do sleep 1; done
 [[ -s $backup_file ]] || fail "no backup at $backup_file"
-contents=$(tar -tzf "$backup_file") || fail "the backup is not a tar.gz"
-grep -qx "tessera.db" <<<"$contents" && grep -qx "master.key" <<<"$contents" ||
-    fail "the backup lacks tessera.db or master.key: $contents"
-echo "backup saved from the window: $(stat -c %s "$backup_file") bytes, $(wc -l <<<"$contents") files"
+[[ $(head -c 21 "$backup_file") == age-encryption.org/v1 ]] || fail "the backup is not age-encrypted"
+echo "backup saved from the window: $(stat -c %s "$backup_file") bytes (age-encrypted)"
 page "(() => { const set = (id, value) => { const el = document.getElementById(id);
           el.value = value; el.dispatchEvent(new Event('input', { bubbles: true })); };
       set('srv-port', '$new_port'); set('srv-issuer', '$new_origin');
@@ -308,6 +312,14 @@ page "(() => { const button = [...document.querySelectorAll('dialog[open] button
       setTimeout(() => button.click(), 200); return true; })()" >/dev/null
 old_port=$port
 port=$new_port
+# The console signs in again on the new port with the SSO session it has: never silently,
+# the server asks the super-admin to confirm first.
+wait_page "location.origin === '$new_origin' && location.pathname === '/login/confirm'
+           && document.body.innerText.includes('Continue to the Tessera console as $admin_email')" \
+    "the console sign-in confirmation at $new_origin/login/confirm" 60
+page "(() => { const button = [...document.querySelectorAll('button')]
+          .find((b) => b.textContent.trim() === 'Continue');
+      setTimeout(() => button.click(), 200); return true; })()" >/dev/null
 wait_page "location.origin === '$new_origin' && location.pathname === '/console/settings'
            && document.getElementById('srv-port')?.value === '$new_port'" \
     "the console following the server to $new_origin/console/settings" 60
@@ -317,7 +329,24 @@ echo "health on the new port: $(health "$new_port")"
     fail "the old port $old_port still answers"
 grep -q "\"127.0.0.1:$new_port\"" "$data_dir/settings.json" ||
     fail "settings.json does not keep the new address: $(cat "$data_dir/settings.json")"
+# An http:// issuer on the network: the form says in words what that exposes, and applies
+# it only with the box ticked (submitted without it: an error, no restart).
+page "(() => { const el = document.getElementById('srv-issuer');
+      el.value = 'http://192.168.1.20:$new_port'; el.dispatchEvent(new Event('input', { bubbles: true }));
+      return true; })()" >/dev/null
+wait_page "(document.getElementById('srv-insecure')?.innerText || '').includes('anyone on the network path can read sign-in traffic')" \
+    "the warning about an http:// issuer on the network" 20
+# (Clear of the sticky top bar.)
+page "(() => { const card = document.getElementById('server-title').closest('section');
+      window.scrollTo(0, card.getBoundingClientRect().top + window.scrollY - 80); return true; })()" >/dev/null
+wait_page "document.getElementById('server-title').getBoundingClientRect().top < 200" \
+    "the server address card scrolled into view" 10
+sleep 2 # the paint trails the DOM under Xvfb
 screenshot target/smoke/desktop-settings-dark.png
+page "(() => { document.getElementById('srv-port').form.requestSubmit(); return true; })()" >/dev/null
+wait_page "(document.getElementById('srv-insecure-error')?.textContent || '').includes('tick the box')
+           && !document.querySelector('dialog[open]')" \
+    "the refusal of an http:// issuer without the box ticked" 20
 stop_app
 
 # --- 3. first start in the dark theme: the setup page --------------------------------------

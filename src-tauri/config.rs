@@ -15,6 +15,13 @@ pub struct ServeConfig {
     pub issuer: Option<String>,
     /// `sqlite:` URL; `None` means `<data_dir>/tessera.db`.
     pub database_url: Option<String>,
+    /// Accept a plain `http://` issuer on a host other than this computer
+    /// (`--insecure-http`); refused otherwise, see [`check_issuer_transport`].
+    pub insecure_http: bool,
+    /// The desktop shell: the console window signs in through
+    /// `http://127.0.0.1:{listen port}/console/callback` too (see `oauth::console`).
+    /// `tessera serve` leaves it off: there the console lives at the issuer only.
+    pub console_on_loopback: bool,
     /// Sign-in protection knobs (trusted proxies, hashing bound).
     pub protection: Protection,
 }
@@ -38,6 +45,8 @@ impl ServeConfig {
                 .expect("valid default listen address"),
             issuer: None,
             database_url: None,
+            insecure_http: false,
+            console_on_loopback: true,
             protection: Protection::default(),
         }
     }
@@ -65,6 +74,46 @@ pub fn normalize_issuer(raw: &str) -> Result<String, String> {
     Ok(raw.trim_end_matches('/').to_string())
 }
 
+/// Whether `issuer` is a plain-http URL on a host other than this computer (`localhost`,
+/// 127.0.0.0/8 or `::1`; an IP is parsed, never matched as text). Such an issuer sends
+/// passwords, codes, tokens and the session cookie over the network unencrypted.
+pub fn is_insecure_http(issuer: &str) -> bool {
+    let Ok(url) = url::Url::parse(issuer) else {
+        return false;
+    };
+    if url.scheme() != "http" {
+        return false;
+    }
+    match url.host() {
+        Some(url::Host::Domain(domain)) => !domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => !ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => !ip.is_loopback(),
+        None => true,
+    }
+}
+
+/// Refuses a non-loopback `http://` issuer unless the operator opted in; with the opt-in
+/// it logs a warning. Runs before the server touches the data dir.
+pub fn check_issuer_transport(issuer: &str, insecure_http: bool) -> Result<(), String> {
+    if !is_insecure_http(issuer) {
+        return Ok(());
+    }
+    if !insecure_http {
+        return Err(format!(
+            "the issuer {issuer} is plain http on a host that is not this computer: passwords, \
+             codes, tokens and the session cookie would cross the network unencrypted. Use an \
+             https:// issuer (for example behind a TLS reverse proxy), or start with \
+             --insecure-http (TESSERA_INSECURE_HTTP=1) to accept that risk"
+        ));
+    }
+    tracing::warn!(
+        %issuer,
+        "INSECURE: plain-http issuer on a network host (--insecure-http): passwords, codes, \
+         tokens and session cookies cross the network unencrypted"
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +127,35 @@ mod tests {
         assert!(normalize_issuer("ftp://x").is_err());
         assert!(normalize_issuer("https://x/?a=b").is_err());
         assert!(normalize_issuer("not a url").is_err());
+    }
+
+    #[test]
+    fn only_loopback_hosts_may_use_plain_http() {
+        for ok in [
+            "http://127.0.0.1:7470",
+            "http://127.9.8.7",
+            "http://localhost:8080",
+            "http://LOCALHOST",
+            "http://[::1]:7470",
+            "https://id.example.com",
+            "https://192.0.2.10",
+        ] {
+            assert!(!is_insecure_http(ok), "{ok}");
+            assert!(check_issuer_transport(ok, false).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://id.example.com",
+            "http://127.attacker.example",
+            "http://localhost.attacker.example",
+            "http://192.168.1.20:7470",
+            "http://0.0.0.0:7470",
+            "http://[::]:7470",
+            "http://[2001:db8::1]",
+        ] {
+            assert!(is_insecure_http(bad), "{bad}");
+            let error = check_issuer_transport(bad, false).unwrap_err();
+            assert!(error.contains("--insecure-http"), "{error}");
+            assert!(check_issuer_transport(bad, true).is_ok(), "{bad}");
+        }
     }
 }

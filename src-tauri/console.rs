@@ -17,8 +17,16 @@ use axum::routing::get;
 use axum::Router;
 use flate2::write::GzEncoder;
 use flate2::Compression;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 include!(concat!(env!("OUT_DIR"), "/console_assets.rs"));
+
+/// The console loads only its own files: the wasm module needs `'wasm-unsafe-eval'` to be
+/// compiled, nothing needs inline script or style (boot.js starts it; styles are sheets
+/// and CSSOM properties), and it talks to its own origin only. No page may frame it.
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; \
+    base-uri 'self'; form-action 'self'";
 
 pub fn routes() -> Router<Shared> {
     Router::new()
@@ -36,6 +44,14 @@ pub fn routes() -> Router<Shared> {
                 asset(&path, &headers).await
             }),
         )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
 }
 
 async fn asset(path: &str, request: &HeaderMap) -> Response {

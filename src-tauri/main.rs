@@ -83,6 +83,10 @@ struct ServeArgs {
     /// Database URL (sqlite:...). Default: <data dir>/tessera.db.
     #[arg(long, env = "TESSERA_DATABASE_URL")]
     database_url: Option<String>,
+    /// Allow a plain http:// issuer on a host other than this computer (tokens and
+    /// cookies then cross the network unencrypted; a warning is logged).
+    #[arg(long, env = "TESSERA_INSECURE_HTTP", value_parser = clap::builder::BoolishValueParser::new())]
+    insecure_http: bool,
     /// Log format on stderr.
     #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     log_format: LogFormat,
@@ -285,6 +289,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         listen: args.listen,
         issuer: args.issuer,
         database_url: args.database_url,
+        insecure_http: args.insecure_http,
+        console_on_loopback: false,
         protection: Protection {
             trusted_proxies: TrustedProxies::new(args.trusted_proxy),
             hash_concurrency: args.hash_concurrency.map(usize::from),

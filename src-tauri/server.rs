@@ -1,6 +1,6 @@
 //! Builds the axum router, binds the listener and runs until shut down.
 
-use crate::config::{normalize_issuer, ServeConfig};
+use crate::config::{check_issuer_transport, normalize_issuer, ServeConfig};
 use crate::error::StartError;
 use crate::keys::KeyRing;
 use crate::state::{AppState, Shared};
@@ -70,6 +70,12 @@ impl Drop for RunningServer {
 
 /// Opens the data dir and database, loads keys, binds and serves.
 pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
+    // Checked before anything is touched; a derived issuer has the listen address's host.
+    let planned = match &cfg.issuer {
+        Some(raw) => normalize_issuer(raw).map_err(StartError::Config)?,
+        None => format!("http://{}", cfg.listen),
+    };
+    check_issuer_transport(&planned, cfg.insecure_http).map_err(StartError::Config)?;
     create_data_dir(&cfg)?;
     let db = Db::open(&cfg.data_dir, cfg.database_url.as_deref()).await?;
     let keys = KeyRing::load_or_create(&db, &cfg.data_dir).await?;
@@ -99,6 +105,7 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         audit: crate::audit::AuditSink::start(db.clone()),
         clients: Default::default(),
         secure_cookies: issuer.starts_with("https://"),
+        console_loopback_port: cfg.console_on_loopback.then_some(addr.port()),
         issuer: issuer.clone(),
         listen: addr,
         data_dir: cfg.data_dir.clone(),
@@ -201,6 +208,9 @@ fn create_data_dir(cfg: &ServeConfig) -> Result<(), StartError> {
 
 /// Every route of the server.
 pub fn router(state: Shared) -> Router {
+    let hsts = state
+        .secure_cookies
+        .then(|| HeaderValue::from_static("max-age=31536000"));
     Router::new()
         .route("/health", get(health))
         .merge(crate::oauth::routes())
@@ -228,6 +238,12 @@ pub fn router(state: Shared) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
+        ))
+        // HSTS only where the issuer is https: on an http issuer the header would be
+        // ignored at best, and would lock a mistyped https:// host out at worst.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &Response| hsts.clone(),
         ))
         .layer(CatchPanicLayer::custom(
             |_: Box<dyn std::any::Any + Send>| {

@@ -20,8 +20,12 @@ pub struct AppState {
     /// The data dir (database, `master.key`, `settings.json`).
     pub data_dir: PathBuf,
     pub started_at: i64,
-    /// Cookies get `Secure` when the issuer is https.
+    /// Cookies get `Secure` and the `__Host-` prefix (and responses HSTS) when the issuer
+    /// is https.
     pub secure_cookies: bool,
+    /// In the desktop build, the port the console window signs in on
+    /// (`http://127.0.0.1:{port}/console/callback`); `None` for `tessera serve`.
+    pub console_loopback_port: Option<u16>,
     /// Turns true when the server starts shutting down: long-lived responses (the audit
     /// stream) and background jobs end on it.
     pub stopping: tokio::sync::watch::Receiver<bool>,

@@ -1,6 +1,7 @@
-//! The built-in console client `tessera-console` (super-admins only, loopback redirect URIs
-//! on any port, the `admin` scope nowhere else), `GET /v1/stats`, the JWS header in
-//! `token.issued` events (`POST /v1/backup` is in tests/backup.rs).
+//! The built-in console client `tessera-console` (super-admins only, redirect URI at the
+//! issuer only, the `admin` scope nowhere else), `GET /v1/stats`, the JWS header in
+//! `token.issued` events. (`POST /v1/backup` is in tests/backup.rs; tests/console_client.rs:
+//! the confirmation page and the refused loopback ports.)
 mod common;
 use common::console::*;
 use common::db::sql_write;
@@ -32,9 +33,9 @@ async fn console_login(
     (browser, req, back)
 }
 
-/// A super-admin's console tokens through a loopback redirect URI on `port`.
-async fn console_tokens(fx: &Fixture, port: u16) -> (Browser, Value) {
-    let redirect = loopback_callback(port);
+/// A super-admin's console tokens through the console's redirect URI at the issuer.
+async fn console_tokens(fx: &Fixture) -> (Browser, Value) {
+    let redirect = issuer_callback(fx);
     let (browser, req, back) = console_login(fx, &redirect, SUPER_EMAIL, SUPER_PASSWORD).await;
     assert!(back.as_str().starts_with(&redirect), "went to {back}");
     assert_eq!(param(&back, "state").as_deref(), Some(req.state.as_str()));
@@ -59,9 +60,9 @@ fn detail(row: &Value) -> Value {
 }
 
 #[tokio::test]
-async fn super_admin_signs_in_to_the_console_on_any_loopback_port() {
+async fn super_admin_signs_in_to_the_console() {
     let (fx, root_id) = with_superadmin().await;
-    let (browser, t) = console_tokens(&fx, 54_321).await;
+    let (browser, t) = console_tokens(&fx).await;
     assert_eq!(scopes(&t["scope"]), ["admin", "email", "openid", "profile"]);
     assert_eq!(t["expires_in"], 600, "access token lives 10 minutes");
     let at = s(&t, "access_token").to_string();
@@ -94,27 +95,19 @@ async fn super_admin_signs_in_to_the_console_on_any_loopback_port() {
     let again = fx.console_refresh(&rt).await;
     assert_eq!(again.json["error"], "invalid_grant", "{}", again.text);
 
-    // The SSO session makes the next sign-in silent, on other loopback hosts and ports too,
-    // and at the issuer's own /console/callback; `branch` is ignored.
-    for redirect in [
-        "http://localhost:1234/console/callback".to_string(),
-        "http://[::1]:7/console/callback".to_string(),
-        "http://localhost/console/callback".to_string(),
-        fx.url("/console/callback"),
-    ] {
-        let req = fx.console_authorize(&redirect, &[("branch", Some("nope"))]);
-        let a = browser.get(&req.url).await;
-        assert_eq!(a.status, 303, "{redirect}: {a:?}");
-        let back = a.location.expect("Location");
-        assert!(
-            back.as_str().starts_with(&redirect),
-            "{redirect}: went to {back}"
-        );
-        let code = param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));
-        let r = fx.console_exchange(&code, &req.verifier, &redirect).await;
-        assert_eq!(r.status, 200, "{redirect}: {}", r.text);
-        assert!(scopes(&r.json["scope"]).contains(&"admin".to_string()));
-    }
+    // With the SSO session the next sign-in needs only a confirmation (see
+    // tests/console_client.rs); `branch` is ignored.
+    let redirect = issuer_callback(&fx);
+    let req = fx.console_authorize(&redirect, &[("branch", Some("nope"))]);
+    let (_, inputs) = browser.console_confirmation(&req.url).await;
+    let a = browser.confirm_console(&inputs, "continue").await;
+    assert_eq!(a.status, 303, "{a:?}");
+    let back = a.location.expect("Location");
+    assert!(back.as_str().starts_with(&redirect), "went to {back}");
+    let code = param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));
+    let r = fx.console_exchange(&code, &req.verifier, &redirect).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(scopes(&r.json["scope"]).contains(&"admin".to_string()));
 
     // Audited as other sign-ins are.
     let audit = fx.srv.audit_rows();
@@ -149,27 +142,22 @@ async fn super_admin_signs_in_to_the_console_on_any_loopback_port() {
 
     // Sign-out returns to the console's /console/ page.
     let id_token = s(&t, "id_token");
+    let signed_out = fx.url("/console/");
     let mut out = Url::parse(&fx.url("/oauth/logout")).expect("url");
     out.query_pairs_mut()
         .append_pair("id_token_hint", id_token)
-        .append_pair(
-            "post_logout_redirect_uri",
-            "http://127.0.0.1:54321/console/",
-        )
+        .append_pair("post_logout_redirect_uri", &signed_out)
         .append_pair("client_id", CONSOLE_ID);
     let a = browser.get(out.as_str()).await;
     assert_eq!(a.status, 303, "{a:?}");
     let back = a.location.expect("Location");
-    assert!(
-        back.as_str().starts_with("http://127.0.0.1:54321/console/"),
-        "{back}"
-    );
+    assert!(back.as_str().starts_with(&signed_out), "{back}");
 }
 
 #[tokio::test]
 async fn a_normal_user_gets_access_denied_and_no_code() {
     let fx = Fixture::new().await;
-    let redirect = loopback_callback(40_000);
+    let redirect = issuer_callback(&fx);
     let (browser, req, back) = console_login(&fx, &redirect, EMAIL, PASSWORD).await;
     assert!(back.as_str().starts_with(&redirect), "went to {back}");
     assert_eq!(param(&back, "error").as_deref(), Some("access_denied"));
@@ -226,6 +214,8 @@ async fn a_normal_user_gets_access_denied_and_no_code() {
 async fn other_console_redirect_uris_are_shown_not_redirected() {
     let (fx, _) = with_superadmin().await;
     let bad = [
+        loopback_callback(5000),
+        "http://localhost:5000/console/callback".to_string(),
         "http://127.0.0.1:5000/console/other".to_string(),
         "http://127.0.0.1:5000/console/callback/".to_string(),
         "http://127.0.0.1:5000/console/callback?x=1".to_string(),
@@ -245,8 +235,8 @@ async fn other_console_redirect_uris_are_shown_not_redirected() {
         assert!(a.location.is_none(), "{uri} was redirected");
         assert!(a.body.contains("redirect_uri"), "{uri}: {}", a.body);
     }
-    // The loopback rule is the console's only: a product's client keeps its exact list.
-    let req = fx.authorize(&[("redirect_uri", Some(&loopback_callback(5000)))]);
+    // A product's client keeps its exact list.
+    let req = fx.authorize(&[("redirect_uri", Some(&fx.url("/console/callback")))]);
     let a = fx.browser().get(&req.url).await;
     assert_eq!(a.status, 400, "{a:?}");
     assert!(a.location.is_none());
@@ -259,12 +249,11 @@ async fn other_console_redirect_uris_are_shown_not_redirected() {
             .append_pair("post_logout_redirect_uri", uri);
         u.to_string()
     };
-    let ok = fx
-        .browser()
-        .get(&logout("http://localhost:5000/console/"))
-        .await;
+    let ok = fx.browser().get(&logout(&fx.url("/console/"))).await;
     assert_eq!(ok.status, 200, "confirmation page: {ok:?}");
     for uri in [
+        "http://localhost:5000/console/",
+        "http://127.0.0.1:5000/console/",
         "http://localhost:5000/console/callback",
         "https://evil.example/console/",
     ] {
@@ -316,7 +305,7 @@ async fn admin_scope_is_never_granted_to_other_clients() {
 
     // The console itself needs PKCE S256 like any public client, and its code is bound to
     // the verifier and redirect URI.
-    let redirect = loopback_callback(6000);
+    let redirect = issuer_callback(&fx);
     for (k, v) in [
         ("code_challenge", None),
         ("code_challenge_method", Some("plain")),
@@ -337,7 +326,7 @@ async fn admin_scope_is_never_granted_to_other_clients() {
         .await;
     assert_eq!(wrong.json["error"], "invalid_grant", "{}", wrong.text);
     let other = fx
-        .console_exchange(&code, &req.verifier, &loopback_callback(6001))
+        .console_exchange(&code, &req.verifier, &fx.url("/console/callback/"))
         .await;
     assert_eq!(other.json["error"], "invalid_grant", "{}", other.text);
     // A console code is not redeemable by a product's client.
@@ -358,7 +347,7 @@ async fn admin_scope_is_never_granted_to_other_clients() {
 async fn a_suspended_or_demoted_super_admin_cannot_refresh() {
     let (fx, root_id) = with_superadmin().await;
     // Demoted (no API does it; the database can): refresh and the admin API refuse.
-    let (_, t) = console_tokens(&fx, 7000).await;
+    let (_, t) = console_tokens(&fx).await;
     sql_write(
         &fx.srv,
         &format!("UPDATE users SET is_superadmin = 0 WHERE id = '{root_id}'"),
@@ -375,7 +364,7 @@ async fn a_suspended_or_demoted_super_admin_cannot_refresh() {
     );
 
     // Suspended: refresh fails and the access token stops working.
-    let (_, t) = console_tokens(&fx, 7001).await;
+    let (_, t) = console_tokens(&fx).await;
     let r = fx
         .admin(Method::POST, &format!("/v1/users/{root_id}/suspend"), None)
         .await;
@@ -492,7 +481,7 @@ async fn token_issued_events_carry_the_jws_header() {
     let kid = jwks["keys"][0]["kid"].as_str().expect("kid").to_string();
     let service = fx.server_token().await;
     let (_, user) = fx.user_tokens("openid").await;
-    let (_, console) = console_tokens(&fx, 9000).await;
+    let (_, console) = console_tokens(&fx).await;
     let refreshed = fx.console_refresh(s(&console, "refresh_token")).await;
     assert_eq!(refreshed.status, 200, "{}", refreshed.text);
 

@@ -1,6 +1,7 @@
 //! RP-initiated logout: ends the SSO session, redirects only to registered URIs.
 mod common;
 use common::*;
+use serde_json::Value;
 
 fn logout_url(fx: &Fixture, params: &[(&str, &str)]) -> String {
     let mut url = url::Url::parse(&fx.url("/oauth/logout")).expect("url");
@@ -174,4 +175,172 @@ async fn logout_get_without_hint_does_not_end_the_session_by_itself() {
             "confirm page ended the session"
         );
     }
+}
+
+/// A live session still answers `prompt=none` with a code.
+async fn still_signed_in(fx: &Fixture, browser: &Browser) -> bool {
+    let a = browser
+        .get(&fx.authorize(&[("prompt", Some("none"))]).url)
+        .await;
+    let loc = a.location.expect("Location");
+    param(&loc, "code").is_some()
+}
+
+#[tokio::test]
+async fn logout_revokes_the_refresh_families_started_in_the_session() {
+    let fx = Fixture::new().await;
+    let (browser, t) = fx.user_tokens("openid").await;
+    // A second sign-in of the same session (silent SSO) starts a second family.
+    let (code, req) = fx.login_code_silent(&browser).await;
+    let t2 = fx.exchange(&code, &req.verifier).await.json;
+    // Another browser's session is not touched.
+    let (other_browser, other) = fx.user_tokens("openid").await;
+    assert_eq!(
+        claims_of(&t, "id_token")["sid"],
+        claims_of(&t2, "id_token")["sid"]
+    );
+
+    let url = logout_url(
+        &fx,
+        &[
+            ("id_token_hint", s(&t, "id_token")),
+            ("post_logout_redirect_uri", LOGOUT_URI),
+        ],
+    );
+    let out = browser.get(&url).await;
+    assert_eq!(out.status, 303, "{out:?}");
+
+    for tokens in [&t, &t2] {
+        let r = fx.refresh(s(tokens, "refresh_token")).await;
+        assert_eq!(r.json["error"], "invalid_grant", "{}", r.text);
+        let at = fx.introspect(s(tokens, "access_token")).await;
+        assert_eq!(at["active"], false, "{at}");
+    }
+    let r = fx.refresh(s(&other, "refresh_token")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(still_signed_in(&fx, &other_browser).await);
+
+    // Revoked in the transaction that ended the session, and recorded with it.
+    let sid = claims_of(&t, "id_token")["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rows = fx.srv.sql(&format!(
+        "SELECT s.ended_at AS ended, f.revoked_at AS revoked, f.revoked_reason AS reason
+         FROM refresh_families f JOIN sso_sessions s ON s.id = f.session_id WHERE s.id = '{sid}'"
+    ));
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for row in &rows {
+        assert_eq!(row["ended"], row["revoked"], "{rows:?}");
+        assert_eq!(row["reason"], "logout", "{rows:?}");
+    }
+    let logouts: Vec<Value> = fx
+        .srv
+        .audit_rows()
+        .into_iter()
+        .filter(|e| e["type"] == "logout")
+        .collect();
+    assert_eq!(logouts.len(), 1, "{logouts:?}");
+    let detail: Value = serde_json::from_str(logouts[0]["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(detail["families_revoked"], 2, "{detail}");
+    assert_eq!(detail["session_id"], sid.as_str());
+}
+
+#[tokio::test]
+async fn a_get_logout_with_someone_elses_id_token_hint_asks_first() {
+    let fx = Fixture::new().await;
+    let (browser, mine) = fx.user_tokens("openid").await;
+    // Another session (here the same user in another browser; its sid differs).
+    let (_, theirs) = fx.user_tokens("openid").await;
+    assert_ne!(
+        claims_of(&mine, "id_token")["sid"],
+        claims_of(&theirs, "id_token")["sid"]
+    );
+
+    let url = logout_url(
+        &fx,
+        &[
+            ("id_token_hint", s(&theirs, "id_token")),
+            ("post_logout_redirect_uri", LOGOUT_URI),
+            ("state", "st"),
+        ],
+    );
+    let page = browser.get(&url).await;
+    assert_eq!(page.status, 200, "{page:?}");
+    assert!(page.location.is_none());
+    assert!(
+        page.body.contains("<form") && page.body.contains("/oauth/logout"),
+        "{}",
+        page.body
+    );
+    assert!(still_signed_in(&fx, &browser).await, "the GET signed out");
+    let r = fx.refresh(s(&mine, "refresh_token")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    // Confirming (the form carries the client and where to go) signs out.
+    let done = browser
+        .post_form("/oauth/logout", &html_inputs(&page.body))
+        .await;
+    assert_eq!(done.status, 303, "{done:?}");
+    let loc = done.location.expect("Location");
+    assert!(loc.as_str().starts_with(LOGOUT_URI), "{loc}");
+    assert_eq!(param(&loc, "state").as_deref(), Some("st"));
+    assert!(!still_signed_in(&fx, &browser).await);
+}
+
+#[tokio::test]
+async fn a_new_sign_in_ends_the_browsers_previous_session() {
+    let fx = Fixture::new().await;
+    fx.create_user("bob@example.com", "bob's long password", "Bob")
+        .await;
+    let (browser, first) = fx.user_tokens("openid").await;
+    let first_sid = claims_of(&first, "id_token")["sid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The same browser signs in again (as someone else) with prompt=login.
+    let req = fx.authorize(&[("prompt", Some("login")), ("scope", Some("openid"))]);
+    let back = browser
+        .login(&req.url, "bob@example.com", "bob's long password")
+        .await;
+    let code = param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));
+    let second = fx.exchange(&code, &req.verifier).await;
+    assert_eq!(second.status, 200, "{}", second.text);
+    assert_ne!(
+        claims_of(&second.json, "id_token")["sid"],
+        first_sid.as_str()
+    );
+
+    let dead = fx.refresh(s(&first, "refresh_token")).await;
+    assert_eq!(dead.json["error"], "invalid_grant", "{}", dead.text);
+    let at = fx.introspect(s(&first, "access_token")).await;
+    assert_eq!(at["active"], false, "{at}");
+    let ended = fx.srv.sql(&format!(
+        "SELECT ended_at IS NOT NULL AS ended FROM sso_sessions WHERE id = '{first_sid}'"
+    ));
+    assert_eq!(ended[0]["ended"], 1);
+    let live = fx.refresh(s(&second.json, "refresh_token")).await;
+    assert_eq!(live.status, 200, "{}", live.text);
+    let replaced = fx
+        .srv
+        .audit_rows()
+        .into_iter()
+        .filter(|e| e["type"] == "logout")
+        .filter(|e| {
+            e["detail"]
+                .as_str()
+                .unwrap_or("")
+                .contains("\"new_sign_in\"")
+        })
+        .count();
+    assert_eq!(replaced, 1);
+
+    // A failed sign-in ends nothing.
+    let req = fx.authorize(&[("prompt", Some("login"))]);
+    let form = browser.start_login(&req.url).await;
+    let wrong = browser.submit_login(&form, EMAIL, "wrong password").await;
+    assert_eq!(wrong.status, 401, "{wrong:?}");
+    let live = fx.refresh(s(&live.json, "refresh_token")).await;
+    assert_eq!(live.status, 200, "{}", live.text);
 }

@@ -1,9 +1,10 @@
 //! `/v1/audit-events`: filtered, cursor-paged queries (newest first) and the live SSE
 //! stream (`/v1/audit-events/stream`, resumable with `Last-Event-ID` or `?after=<id>`).
 
-use super::Admin;
+use super::{check_admin_token, Admin};
 use crate::audit::event_json;
 use crate::error::ApiError;
+use crate::oauth::bearer::bearer;
 use crate::state::Shared;
 use crate::store::audit::{
     events_between, find_event, max_event_id, query_events, AuditFilter, AuditRow,
@@ -35,6 +36,9 @@ const MAX_LIMIT: i64 = 200;
 const POLL_EVERY: Duration = Duration::from_millis(300);
 /// Largest batch a stream reads at once.
 const STREAM_BATCH: i64 = 200;
+/// How often an open stream checks its bearer token again (revoked, user suspended or no
+/// longer a super-admin, client deleted): a stream is no way around losing access.
+const RECHECK_EVERY: Duration = Duration::from_secs(30);
 
 /// Parsed query string of either endpoint.
 #[derive(Default)]
@@ -185,6 +189,9 @@ struct Tail {
     /// The admin token's `exp`: the stream ends with it (the client reconnects with a
     /// fresh token and `Last-Event-ID`).
     until: i64,
+    /// The bearer token, checked again every [`RECHECK_EVERY`].
+    token: String,
+    recheck_at: tokio::time::Instant,
 }
 
 /// `GET /v1/audit-events/stream`: `event: audit` with the event JSON, `id:` = event id.
@@ -202,6 +209,10 @@ pub async fn stream(
     RawQuery(raw): RawQuery,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     let p = parse_params(raw.as_deref(), true)?;
+    // The extractor accepted it, so it is there.
+    let token = bearer(&headers)
+        .ok_or_else(|| ApiError::unauthenticated("a Bearer access token is required"))?
+        .to_string();
     let header = match headers.get("last-event-id") {
         Some(v) => {
             let v = v.to_str().unwrap_or("");
@@ -223,6 +234,8 @@ pub async fn stream(
         last,
         pending: VecDeque::new(),
         until: admin.claims.exp,
+        token,
+        recheck_at: tokio::time::Instant::now() + RECHECK_EVERY,
     };
     let events = futures_util::stream::unfold(tail, next_event);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
@@ -233,6 +246,12 @@ async fn next_event(mut t: Tail) -> Option<(Result<SseEvent, Infallible>, Tail)>
     loop {
         if *t.stopping.borrow() || crate::store::now() >= t.until {
             return None;
+        }
+        if tokio::time::Instant::now() >= t.recheck_at {
+            if !still_allowed(&t).await {
+                return None;
+            }
+            t.recheck_at = tokio::time::Instant::now() + RECHECK_EVERY;
         }
         if let Some(row) = t.pending.pop_front() {
             let data = event_json(&row).to_string();
@@ -256,6 +275,18 @@ async fn next_event(mut t: Tail) -> Option<(Result<SseEvent, Infallible>, Tail)>
         };
         if bell_gone {
             tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+}
+
+/// Whether the stream's token would still open it. Fails closed: a database error ends
+/// the stream too (the client reconnects, and is checked afresh).
+async fn still_allowed(t: &Tail) -> bool {
+    match check_admin_token(&t.state, &t.token).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::info!(reason = %e.message, "audit stream ended: its token no longer holds");
+            false
         }
     }
 }

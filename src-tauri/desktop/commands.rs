@@ -129,7 +129,7 @@ async fn superadmin_exists(state: &AppState) -> Result<bool, sqlx::Error> {
         .await
 }
 
-/// `complete_setup {email, password, name, issuer, port, listenAddress?}`: creates the
+/// `complete_setup {email, password, name, issuer, port, listenAddress?, insecureHttp?}`: creates the
 /// first super-admin (refused once one exists), writes settings.json and restarts the
 /// server on the chosen address and issuer; returns the new `console_context`. When the
 /// super-admin was created but the server cannot move, the context (on the old address)
@@ -145,9 +145,15 @@ pub async fn complete_setup(
     issuer: Option<String>,
     port: i64,
     listen_address: Option<String>,
+    insecure_http: Option<bool>,
 ) -> CommandResult<ConsoleContext> {
     check_caller("complete_setup", &webview, &slot)?;
-    let settings = requested(listen_address.as_deref(), port, issuer.as_deref())?;
+    let settings = requested(
+        listen_address.as_deref(),
+        port,
+        issuer.as_deref(),
+        insecure_http == Some(true),
+    )?;
     let account = NewSuperadmin::check(&email, password, name.as_deref())?;
     let state = slot.snapshot().state?;
     if superadmin_exists(&state).await.map_err(db_error)? {
@@ -247,10 +253,12 @@ impl NewSuperadmin {
     }
 }
 
-/// `apply_server_settings {accessToken, listenAddress, port, issuer}`: checks that the
-/// token is a super-admin's, writes settings.json, restarts the server in place (on the
-/// old settings again if the new ones fail, with an error) and returns the new
-/// `console_context`.
+/// `apply_server_settings {accessToken, listenAddress, port, issuer, insecureHttp?}`:
+/// checks that the token is a super-admin's, writes settings.json, restarts the server in
+/// place (on the old settings again if the new ones fail, with an error) and returns the
+/// new `console_context`. A plain-http issuer on a network host (explicit, or derived from
+/// an every-interface address) is refused unless `insecureHttp: true` says the user read
+/// the warning.
 #[tauri::command]
 pub async fn apply_server_settings(
     webview: tauri::Webview,
@@ -259,11 +267,17 @@ pub async fn apply_server_settings(
     listen_address: Option<String>,
     port: i64,
     issuer: Option<String>,
+    insecure_http: Option<bool>,
 ) -> CommandResult<ConsoleContext> {
     check_caller("apply_server_settings", &webview, &slot)?;
     let state = slot.snapshot().state?;
     let claims = check_superadmin(&state, &access_token).await?;
-    let settings = requested(listen_address.as_deref(), port, issuer.as_deref())?;
+    let settings = requested(
+        listen_address.as_deref(),
+        port,
+        issuer.as_deref(),
+        insecure_http == Some(true),
+    )?;
     let before = json!({"listen": state.listen.to_string(), "issuer": state.issuer});
     drop(state);
     slot.apply(&settings).await?;
@@ -556,6 +570,8 @@ mod tests {
             listen: "127.0.0.1:0".parse().unwrap(),
             issuer: None,
             database_url: None,
+            insecure_http: false,
+            console_on_loopback: true,
             protection: Default::default(),
         };
         let slot = ServerSlot::start(config).await;

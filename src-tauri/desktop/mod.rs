@@ -77,6 +77,7 @@ fn with_settings(mut config: ServeConfig) -> Result<ServeConfig, String> {
     if let Some(issuer) = settings.issuer {
         config.issuer = Some(issuer);
     }
+    config.insecure_http = settings.insecure_http;
     Ok(config)
 }
 

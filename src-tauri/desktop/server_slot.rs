@@ -123,6 +123,7 @@ impl ServerSlot {
         let new = ServeConfig {
             listen: settings.listen.unwrap_or(old.listen),
             issuer: settings.issuer.clone(),
+            insecure_http: settings.insecure_http,
             ..old.clone()
         };
         // A port someone else holds is refused before the running server is touched.
@@ -313,6 +314,8 @@ mod tests {
             listen: SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port),
             issuer: None,
             database_url: None,
+            insecure_http: false,
+            console_on_loopback: true,
             protection: Default::default(),
         }
     }
@@ -321,6 +324,7 @@ mod tests {
         DesktopSettings {
             listen: Some(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port)),
             issuer: issuer.map(String::from),
+            insecure_http: false,
         }
     }
 

@@ -1,5 +1,6 @@
 //! `<data dir>/settings.json`: what the desktop app lets the user change about the server
-//! (`{"listen": "127.0.0.1:7470", "issuer": "http://127.0.0.1:7470"}`, both optional), and
+//! (`{"listen": "127.0.0.1:7470", "issuer": "http://127.0.0.1:7470"}`, both optional, and
+//! `"insecure_http": true` once the user accepted a plain-http issuer on the network), and
 //! the checks on what the setup page and the console's settings page ask for.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -8,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::config::normalize_issuer;
+use crate::config::{is_insecure_http, normalize_issuer};
 
 pub const SETTINGS_FILE: &str = "settings.json";
 
@@ -16,6 +17,9 @@ pub const SETTINGS_FILE: &str = "settings.json";
 pub struct DesktopSettings {
     pub listen: Option<SocketAddr>,
     pub issuer: Option<String>,
+    /// The user accepted a plain-http issuer on a network host (`--insecure-http`).
+    #[serde(default)]
+    pub insecure_http: bool,
 }
 
 impl DesktopSettings {
@@ -66,6 +70,10 @@ impl DesktopSettings {
         match &self.issuer {
             Some(issuer) => object.insert("issuer".into(), issuer.clone().into()),
             None => object.remove("issuer"),
+        };
+        match self.insecure_http {
+            true => object.insert("insecure_http".into(), true.into()),
+            false => object.remove("insecure_http"),
         };
         let mut text = serde_json::to_string_pretty(&Value::Object(object))
             .expect("a JSON object always serializes");
@@ -119,10 +127,14 @@ pub fn settings_path(data_dir: &Path) -> PathBuf {
 /// - `port`: 1-65535.
 /// - `issuer`: an absolute http(s) URL; empty or missing means `http://<listen address>`.
 ///   An `http://` issuer on loopback must name `port`.
+/// - `insecure_http`: the user accepted a plain-http issuer on a host other than this
+///   computer (an explicit http:// one, or the derived one of an every-interface address);
+///   without it such an issuer is refused.
 pub fn requested(
     listen_address: Option<&str>,
     port: i64,
     issuer: Option<&str>,
+    insecure_http: bool,
 ) -> Result<DesktopSettings, String> {
     let port = u16::try_from(port)
         .ok()
@@ -136,9 +148,19 @@ pub fn requested(
     if let Some(issuer) = &issuer {
         check_loopback_issuer(issuer, port)?;
     }
+    let listen = SocketAddr::new(ip, port);
+    let effective = issuer.clone().unwrap_or_else(|| format!("http://{listen}"));
+    if is_insecure_http(&effective) && !insecure_http {
+        return Err(format!(
+            "the issuer {effective} is plain http on the network: passwords, codes, tokens and \
+             the session cookie would travel unencrypted. Use an https:// issuer (behind a TLS \
+             reverse proxy), or confirm that you accept an insecure http issuer"
+        ));
+    }
     Ok(DesktopSettings {
-        listen: Some(SocketAddr::new(ip, port)),
+        listen: Some(listen),
         issuer,
+        insecure_http: insecure_http && is_insecure_http(&effective),
     })
 }
 
@@ -242,17 +264,18 @@ mod tests {
         DesktopSettings {
             listen: Some(listen.parse().unwrap()),
             issuer: issuer.map(String::from),
+            insecure_http: false,
         }
     }
 
     #[test]
     fn requested_settings_default_to_loopback_and_derived_issuer() {
         assert_eq!(
-            requested(None, 7471, None).unwrap(),
+            requested(None, 7471, None, false).unwrap(),
             settings("127.0.0.1:7471", None)
         );
         assert_eq!(
-            requested(Some("  "), 7471, Some("")).unwrap(),
+            requested(Some("  "), 7471, Some(""), false).unwrap(),
             settings("127.0.0.1:7471", None)
         );
     }
@@ -267,8 +290,10 @@ mod tests {
             ("127.0.0.1:8080", "127.0.0.1:8080"),
             ("[::1]:8080", "[::1]:8080"),
         ] {
+            // Every interface with the derived http issuer is plain http on the network.
+            let insecure = raw.contains("0.0.0.0") || raw.contains("::]");
             assert_eq!(
-                requested(Some(raw), 8080, None).unwrap().listen,
+                requested(Some(raw), 8080, None, insecure).unwrap().listen,
                 Some(expected.parse().unwrap()),
                 "{raw}"
             );
@@ -277,14 +302,14 @@ mod tests {
 
     #[test]
     fn requested_settings_refuse_bad_addresses_and_ports() {
-        let error = requested(Some("192.168.1.20"), 8080, None).unwrap_err();
+        let error = requested(Some("192.168.1.20"), 8080, None, false).unwrap_err();
         assert!(error.contains("0.0.0.0"), "{error}");
-        let error = requested(Some("127.0.0.1:9000"), 8080, None).unwrap_err();
+        let error = requested(Some("127.0.0.1:9000"), 8080, None, false).unwrap_err();
         assert!(error.contains("9000") && error.contains("8080"), "{error}");
-        let error = requested(Some("localhost"), 8080, None).unwrap_err();
+        let error = requested(Some("localhost"), 8080, None, false).unwrap_err();
         assert!(error.contains("not an IP address"), "{error}");
         for port in [0, -1, 65_536] {
-            let error = requested(None, port, None).unwrap_err();
+            let error = requested(None, port, None, false).unwrap_err();
             assert!(error.contains("between 1 and 65535"), "{error}");
         }
     }
@@ -292,24 +317,56 @@ mod tests {
     #[test]
     fn requested_issuer_is_normalized_and_checked() {
         assert_eq!(
-            requested(None, 7470, Some(" https://id.example.com/ "))
+            requested(None, 7470, Some(" https://id.example.com/ "), false)
                 .unwrap()
                 .issuer
                 .as_deref(),
             Some("https://id.example.com")
         );
-        assert!(requested(None, 7470, Some("ftp://id.example.com")).is_err());
+        assert!(requested(None, 7470, Some("ftp://id.example.com"), false).is_err());
         // On loopback over http the issuer is the server itself: the ports must agree.
-        let error = requested(None, 7471, Some("http://127.0.0.1:7470")).unwrap_err();
+        let error = requested(None, 7471, Some("http://127.0.0.1:7470"), false).unwrap_err();
         assert!(error.contains("use http://127.0.0.1:7471"), "{error}");
-        let error = requested(None, 7471, Some("http://localhost")).unwrap_err();
+        let error = requested(None, 7471, Some("http://localhost"), false).unwrap_err();
         assert!(error.contains("port 80"), "{error}");
-        assert!(requested(None, 7471, Some("http://127.0.0.1:7471/")).is_ok());
-        assert!(requested(Some("0.0.0.0"), 7471, Some("http://[::1]:7471")).is_ok());
+        assert!(requested(None, 7471, Some("http://127.0.0.1:7471/"), false).is_ok());
+        assert!(requested(Some("0.0.0.0"), 7471, Some("http://[::1]:7471"), false).is_ok());
         // Anything else may be a proxy in front of the server.
-        assert!(requested(None, 7471, Some("https://127.0.0.1:8443")).is_ok());
-        assert!(requested(None, 7471, Some("http://id.lan:7470")).is_ok());
-        assert!(requested(None, 7470, Some("https://id.example.com/?x=1")).is_err());
+        assert!(requested(None, 7471, Some("https://127.0.0.1:8443"), false).is_ok());
+        assert!(requested(None, 7470, Some("https://id.example.com/?x=1"), false).is_err());
+    }
+
+    #[test]
+    fn a_plain_http_issuer_on_the_network_needs_the_insecure_flag() {
+        for (listen, issuer) in [
+            (None, Some("http://id.lan:7470")),
+            (None, Some("http://192.168.1.20:7470")),
+            (Some("0.0.0.0"), None),
+            (Some("[::]"), None),
+        ] {
+            let error = requested(listen, 7470, issuer, false).unwrap_err();
+            assert!(error.contains("insecure http issuer"), "{error}");
+            let accepted = requested(listen, 7470, issuer, true).unwrap();
+            assert!(accepted.insecure_http, "{listen:?} {issuer:?}");
+        }
+        // On loopback or https the flag changes nothing and is not kept.
+        for issuer in [
+            None,
+            Some("https://id.example.com"),
+            Some("http://localhost:7470"),
+        ] {
+            let settings = requested(None, 7470, issuer, true).unwrap();
+            assert!(!settings.insecure_http, "{issuer:?}");
+        }
+        let text = DesktopSettings {
+            insecure_http: true,
+            ..settings("0.0.0.0:7470", Some("http://id.lan:7470"))
+        }
+        .merge_into(None);
+        assert!(
+            DesktopSettings::parse(&text).unwrap().insecure_http,
+            "{text}"
+        );
     }
 
     #[test]

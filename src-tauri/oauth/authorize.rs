@@ -1,12 +1,13 @@
 //! `/oauth/authorize`: validates the request in small named checks, then either issues
 //! a code for a live SSO session (in the branch it resolves) or sends the browser to the
-//! hosted login or branch-choice page.
+//! hosted login, branch-choice or (for the console) confirmation page.
 
 mod checks;
+mod console_session;
 
 use super::console;
 use super::params::{Form, Params};
-use super::{cookie, set_cookie, INTERACTION_COOKIE, SESSION_COOKIE};
+use super::{cookie, interaction_cookie, session_cookie, set_cookie};
 use crate::crypto::{random_token, sha256};
 use crate::domain::branch::{self, BranchContext, Choice};
 use crate::domain::redirect::with_params;
@@ -43,6 +44,14 @@ pub struct AuthRequest {
     /// `branch=ID` asked for by the client.
     #[serde(default)]
     pub branch: Option<String>,
+    /// Console only: the SSO session the super-admin is asked to continue with on the
+    /// confirmation page (`/login/confirm`); the interaction is good for nothing else.
+    #[serde(default)]
+    pub confirm_session: Option<String>,
+    /// Console only: the email of a session too old to continue without the password,
+    /// shown (read-only) on the login form.
+    #[serde(default)]
+    pub reauth_email: Option<String>,
 }
 
 /// An error that may be sent back to the client (the redirect URI is trusted).
@@ -95,16 +104,19 @@ async fn authorize(s: &AppState, meta: &RequestMeta, headers: &HeaderMap, p: Par
         .is_some_and(|v| v.split(' ').any(|x| x == "none"));
     match current_session(s, headers, &req).await {
         Ok(Some(live)) => {
+            if console::is_console(&req.client_id) {
+                if !live.superadmin {
+                    console::record_refusal(s, meta, &req.client_id, &live.user_id, "sso").await;
+                    return redirect_error(s, redirectable(&req, console::denied()));
+                }
+                return console_session::ask(s, &req, &live, prompt_none).await;
+            }
             let LiveSession {
                 user_id,
                 session_id,
                 auth_time,
-                superadmin,
+                ..
             } = live;
-            if console::is_console(&req.client_id) && !superadmin {
-                console::record_refusal(s, meta, &req.client_id, &user_id, "sso").await;
-                return redirect_error(s, redirectable(&req, console::denied()));
-            }
             let ctx = match branch_choice(s, &user_id, &req).await {
                 Ok(Choice::Use(ctx)) => Some(ctx),
                 Ok(Choice::NoBranch) => None,
@@ -156,7 +168,7 @@ fn to_interaction(s: &AppState, location: &str, id: &str) -> Response {
     see_other(
         location,
         Some(set_cookie(
-            INTERACTION_COOKIE,
+            interaction_cookie(s.secure_cookies),
             id,
             INTERACTION_TTL,
             s.secure_cookies,
@@ -272,12 +284,15 @@ fn check_request(
         max_age,
         prompt_login: prompts.contains(&"login"),
         branch,
+        confirm_session: None,
+        reauth_email: None,
     })
 }
 
 /// A live SSO session of an active user.
 struct LiveSession {
     user_id: String,
+    email: String,
     session_id: String,
     auth_time: i64,
     superadmin: bool,
@@ -292,7 +307,7 @@ async fn current_session(
     if req.prompt_login {
         return Ok(None);
     }
-    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+    let Some(token) = cookie(headers, session_cookie(s.secure_cookies)) else {
         return Ok(None);
     };
     let now = now();
@@ -309,10 +324,11 @@ async fn current_session(
         return Ok(None);
     };
     Ok(Some(LiveSession {
+        superadmin: console::may_sign_in(&user),
+        email: user.email,
         user_id: session.user_id,
         session_id: session.id,
         auth_time: session.auth_time,
-        superadmin: console::may_sign_in(&user),
     }))
 }
 

@@ -1,7 +1,9 @@
 //! The built-in console client `tessera-console`: a public (PKCE) sign-in client whose
-//! redirect URIs follow a rule instead of a list (`{issuer}/console/callback`, or a loopback
-//! host on any port, RFC 8252 §7.3), and the only client that may ever be granted the
-//! `admin` scope, and only for an active super-admin.
+//! redirect URIs follow a rule instead of a list (`{issuer}/console/callback`, plus, in the
+//! desktop build only, the embedded server's own loopback port), and the only client that
+//! may ever be granted the `admin` scope, and only for an active super-admin. A live SSO
+//! session never yields a console code by itself: the super-admin confirms on a hosted
+//! page, or types the password again when the session is older than [`REAUTH_AFTER`].
 
 use crate::audit::{kind, Event};
 use crate::domain::RequestMeta;
@@ -18,9 +20,14 @@ pub const ADMIN_SCOPE: &str = "admin";
 /// Why a sign-in to the console is refused.
 pub const DENIED: &str = "only super-admins can sign in to the console";
 
+/// An SSO session older than this (seconds since the password was typed) must type it
+/// again before the console gets a code.
+pub const REAUTH_AFTER: i64 = 10 * 60;
+
 const CALLBACK_PATH: &str = "/console/callback";
 const SIGNED_OUT_PATH: &str = "/console/";
-const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "localhost", "[::1]"];
+/// The hosts the desktop window may open the console at (`loopback_if_unspecified`).
+const LOOPBACK_HOSTS: [&str; 2] = ["127.0.0.1", "[::1]"];
 
 pub fn is_console(client_id: &str) -> bool {
     client_id == CLIENT_ID
@@ -56,8 +63,10 @@ pub async fn record_refusal(
 }
 
 /// Whether `uri` is an accepted console redirect URI of `kind` (`login` or `post_logout`):
-/// exactly `{issuer}{path}`, or `http://{loopback}[:port]{path}` with nothing else.
-pub fn redirect_allowed(issuer: &str, kind: &str, uri: &str) -> bool {
+/// exactly `{issuer}{path}`, or, when `loopback_port` is set (the desktop build), exactly
+/// `http://127.0.0.1:{loopback_port}{path}` (or `[::1]`). Any other port is refused: a
+/// local process listening there must never receive an admin code.
+pub fn redirect_allowed(issuer: &str, loopback_port: Option<u16>, kind: &str, uri: &str) -> bool {
     let path = match kind {
         "login" => CALLBACK_PATH,
         "post_logout" => SIGNED_OUT_PATH,
@@ -66,26 +75,12 @@ pub fn redirect_allowed(issuer: &str, kind: &str, uri: &str) -> bool {
     if uri.strip_prefix(issuer) == Some(path) {
         return true;
     }
-    let Some(rest) = uri.strip_prefix("http://") else {
-        return false;
-    };
-    let Some(authority) = rest.strip_suffix(path) else {
+    let Some(port) = loopback_port.filter(|p| *p != 0) else {
         return false;
     };
     LOOPBACK_HOSTS
         .iter()
-        .any(|host| match authority.strip_prefix(host) {
-            Some("") => true,
-            Some(port) => port.strip_prefix(':').is_some_and(is_port),
-            None => false,
-        })
-}
-
-/// 1-5 ASCII digits naming a port from 1 to 65535.
-fn is_port(s: &str) -> bool {
-    (1..=5).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_digit())
-        && s.parse::<u32>().is_ok_and(|p| (1..=65_535).contains(&p))
+        .any(|host| uri == format!("http://{host}:{port}{path}"))
 }
 
 /// Whether `uri` may be used as a redirect URI of `kind` for `client_id`: by rule for the
@@ -97,7 +92,12 @@ pub async fn redirect_uri_registered(
     uri: &str,
 ) -> Result<bool, sqlx::Error> {
     if is_console(client_id) {
-        return Ok(redirect_allowed(&s.issuer, kind, uri));
+        return Ok(redirect_allowed(
+            &s.issuer,
+            s.console_loopback_port,
+            kind,
+            uri,
+        ));
     }
     clients::has_redirect_uri(&s.db.read, client_id, kind, uri).await
 }
@@ -107,28 +107,82 @@ mod tests {
     use super::*;
 
     const ISS: &str = "https://id.example.com";
+    const LOCAL: &str = "http://127.0.0.1:7470";
 
     #[test]
-    fn issuer_and_loopback_callbacks_are_accepted() {
+    fn the_issuer_callback_is_accepted_everywhere() {
+        for port in [None, Some(7470)] {
+            assert!(redirect_allowed(
+                ISS,
+                port,
+                "login",
+                "https://id.example.com/console/callback"
+            ));
+            assert!(redirect_allowed(
+                ISS,
+                port,
+                "post_logout",
+                "https://id.example.com/console/"
+            ));
+        }
+        // `tessera serve` on loopback: the issuer is the loopback origin itself.
+        assert!(redirect_allowed(
+            LOCAL,
+            None,
+            "login",
+            "http://127.0.0.1:7470/console/callback"
+        ));
+    }
+
+    #[test]
+    fn the_desktop_port_is_accepted_only_in_the_desktop_build() {
         for ok in [
-            "https://id.example.com/console/callback",
             "http://127.0.0.1:7470/console/callback",
-            "http://127.0.0.1:1/console/callback",
-            "http://localhost:65535/console/callback",
-            "http://[::1]:8080/console/callback",
-            "http://localhost/console/callback",
+            "http://[::1]:7470/console/callback",
         ] {
-            assert!(redirect_allowed(ISS, "login", ok), "{ok}");
+            assert!(redirect_allowed(ISS, Some(7470), "login", ok), "{ok}");
+            assert!(!redirect_allowed(ISS, None, "login", ok), "{ok}");
         }
         assert!(redirect_allowed(
             ISS,
+            Some(7470),
             "post_logout",
-            "http://127.0.0.1:9/console/"
+            "http://127.0.0.1:7470/console/"
         ));
-        assert!(redirect_allowed(
+        assert!(!redirect_allowed(
             ISS,
+            None,
             "post_logout",
-            "https://id.example.com/console/"
+            "http://127.0.0.1:7470/console/"
+        ));
+    }
+
+    #[test]
+    fn other_loopback_ports_and_hosts_are_refused() {
+        for port in [None, Some(7470)] {
+            for bad in [
+                "http://127.0.0.1:7471/console/callback",
+                "http://127.0.0.1:1/console/callback",
+                "http://localhost:7470/console/callback",
+                "http://localhost/console/callback",
+                "http://[::1]:8080/console/callback",
+                "http://127.0.0.1/console/callback",
+                "http://127.0.0.2:7470/console/callback",
+            ] {
+                assert!(!redirect_allowed(ISS, port, "login", bad), "{bad}");
+            }
+        }
+        assert!(!redirect_allowed(
+            LOCAL,
+            None,
+            "login",
+            "http://127.0.0.1:7471/console/callback"
+        ));
+        assert!(!redirect_allowed(
+            ISS,
+            Some(0),
+            "login",
+            "http://127.0.0.1:0/console/callback"
         ));
     }
 
@@ -142,29 +196,29 @@ mod tests {
             "https://127.0.0.1:7470/console/callback",
             "http://127.0.0.1:7470/console/callback#f",
             "http://127.0.0.1:7470/console/./callback",
-            "http://127.0.0.2:7470/console/callback",
             "http://127.0.0.1.evil.example/console/callback",
-            "http://127.0.0.1:0/console/callback",
             "http://127.0.0.1:65536/console/callback",
             "http://127.0.0.1:/console/callback",
-            "http://127.0.0.1:+80/console/callback",
-            "http://user@127.0.0.1:80/console/callback",
-            "http://127.0.0.1:80@evil.example/console/callback",
-            "http://LOCALHOST:80/console/callback",
-            "http://127.0.0.1:80/console/",
+            "http://127.0.0.1:+7470/console/callback",
+            "http://127.0.0.1:07470/console/callback",
+            "http://user@127.0.0.1:7470/console/callback",
+            "http://127.0.0.1:7470@evil.example/console/callback",
+            "http://127.0.0.1:7470/console/",
             "",
         ] {
-            assert!(!redirect_allowed(ISS, "login", bad), "{bad}");
+            assert!(!redirect_allowed(ISS, Some(7470), "login", bad), "{bad}");
         }
         assert!(!redirect_allowed(
             ISS,
+            Some(7470),
             "post_logout",
-            "http://127.0.0.1:80/console/callback"
+            "http://127.0.0.1:7470/console/callback"
         ));
         assert!(!redirect_allowed(
             ISS,
+            Some(7470),
             "other",
-            "http://127.0.0.1:80/console/"
+            "http://127.0.0.1:7470/console/"
         ));
     }
 }

@@ -1,11 +1,13 @@
 //! `/oauth/logout`: RP-initiated logout (OIDC RP-Initiated Logout 1.0). With a valid
-//! `id_token_hint` the session ends at once; without one the user confirms with a POST
-//! (the SameSite=Lax cookie is not sent on cross-site POSTs, so it cannot be forged).
+//! `id_token_hint` of the browser's own session (`sid`, else `sub`) the session ends at
+//! once; without one, or with someone else's, the user confirms with a POST (the
+//! SameSite=Lax cookie is not sent on cross-site POSTs, so it cannot be forged). Ending a
+//! session also revokes the refresh families started in it, in the same transaction.
 
 use super::authorize::see_other;
 use super::console;
 use super::params::{Form, Params};
-use super::{cookie, set_cookie, SESSION_COOKIE};
+use super::{cookie, session_cookie, set_cookie};
 use crate::audit::{kind, Event};
 use crate::crypto::sha256;
 use crate::domain::claims::IdClaims;
@@ -15,7 +17,8 @@ use crate::error::OAuthError;
 use crate::keys::TokenType;
 use crate::pages::{self, esc, page};
 use crate::state::{AppState, Shared};
-use crate::store::{now, sessions};
+use crate::store::sessions::{self, EndedSession};
+use crate::store::{now, Tx};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
@@ -89,18 +92,33 @@ async fn logout(
             }
         }
     };
-    if hint.is_none() && !is_post {
-        return confirm_page(&p);
+    let cookie_name = session_cookie(s.secure_cookies);
+    let token = cookie(headers, cookie_name);
+    if !is_post {
+        let silent = match (&hint, &token) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(h), Some(t)) => match hint_is_for_session(s, h, t).await {
+                Ok(same) => same,
+                Err(_) => return pages::server_error(),
+            },
+        };
+        if !silent {
+            return confirm_page(client_id.as_deref(), &p);
+        }
     }
-    if let Some(token) = cookie(headers, SESSION_COOKIE) {
-        if end_session(s, meta, &token, client_id.as_deref())
-            .await
-            .is_err()
-        {
+    if let Some(token) = token {
+        let ended: Result<(), sqlx::Error> = async {
+            let mut tx = s.db.begin().await?;
+            end_browser_session(&mut tx, meta, &token, client_id.as_deref(), "rp").await?;
+            tx.commit().await
+        }
+        .await;
+        if ended.is_err() {
             return pages::server_error();
         }
     }
-    let clear = set_cookie(SESSION_COOKIE, "", 0, s.secure_cookies);
+    let clear = set_cookie(cookie_name, "", 0, s.secure_cookies);
     match redirect {
         Some(uri) => {
             let params: Vec<(&str, &str)> = p
@@ -130,35 +148,69 @@ fn hint_claims(s: &AppState, token: &str) -> Option<IdClaims> {
         .ok()
 }
 
-async fn end_session(
+/// Whether the hint names the session behind the cookie: its `sid`, or for a token
+/// without one its `sub`. No live session means nothing to end, so the hint may act.
+async fn hint_is_for_session(
     s: &AppState,
+    hint: &IdClaims,
+    token: &str,
+) -> Result<bool, sqlx::Error> {
+    let Some(session) = sessions::find_live_session(&s.db.read, &sha256(token), now()).await?
+    else {
+        return Ok(true);
+    };
+    Ok(match &hint.sid {
+        Some(sid) => *sid == session.id,
+        None => hint.sub == session.user_id,
+    })
+}
+
+/// Ends the browser's SSO session behind cookie value `token` (if not ended yet), revokes
+/// the refresh families started in it with their access tokens, and records `logout`
+/// (`initiated_by`: `rp`, or `new_sign_in` when a sign-in replaces the session), all in
+/// `tx`. The one way a browser's session ends.
+pub async fn end_browser_session(
+    tx: &mut Tx,
     meta: &RequestMeta,
     token: &str,
     client_id: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    let mut tx = s.db.begin().await?;
-    if let Some(user_id) = sessions::end_session_by_token(&mut tx, &sha256(token), now()).await? {
-        let mut e = Event::success(kind::LOGOUT)
-            .meta(meta)
-            .actor(&user_id)
-            .subject(&user_id)
-            .detail(json!({"initiated_by": "rp"}));
-        if let Some(c) = client_id {
-            e = e.client(c);
-        }
-        e.write(&mut tx).await?;
+    initiated_by: &str,
+) -> Result<Option<EndedSession>, sqlx::Error> {
+    let reason = match initiated_by {
+        "rp" => "logout",
+        _ => "session_replaced",
+    };
+    let Some(ended) = sessions::end_session_by_token(tx, &sha256(token), reason, now()).await?
+    else {
+        return Ok(None);
+    };
+    let mut e = Event::success(kind::LOGOUT)
+        .meta(meta)
+        .actor(&ended.user_id)
+        .subject(&ended.user_id)
+        .detail(json!({
+            "initiated_by": initiated_by,
+            "session_id": ended.id,
+            "families_revoked": ended.families_revoked,
+        }));
+    if let Some(c) = client_id {
+        e = e.client(c);
     }
-    tx.commit().await
+    e.write(tx).await?;
+    Ok(Some(ended))
 }
 
-fn confirm_page(p: &Params) -> Response {
-    let hidden: String = ["client_id", "post_logout_redirect_uri", "state"]
-        .iter()
-        .filter_map(|k| {
-            p.get(k)
-                .map(|v| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", esc(v)))
-        })
-        .collect();
+/// The sign-out question; `client_id` is the resolved one (from the hint when the request
+/// named none), so the POST can still check the post-logout redirect URI.
+fn confirm_page(client_id: Option<&str>, p: &Params) -> Response {
+    let field =
+        |k: &str, v: &str| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", esc(v));
+    let mut hidden: String = client_id.map(|c| field("client_id", c)).unwrap_or_default();
+    for k in ["post_logout_redirect_uri", "state"] {
+        if let Some(v) = p.get(k) {
+            hidden.push_str(&field(k, v));
+        }
+    }
     page(
         StatusCode::OK,
         "Sign out",

@@ -69,9 +69,26 @@ impl FromRequestParts<Shared> for RequestMeta {
     }
 }
 
-/// Names of the cookies the hosted pages set.
-pub const SESSION_COOKIE: &str = "tessera_session";
-pub const INTERACTION_COOKIE: &str = "tessera_interaction";
+/// Name of the SSO session cookie. On https issuers it carries the `__Host-` prefix, so
+/// the browser only accepts it Secure, for Path=/ and without Domain: a sibling subdomain
+/// or a plain-http page cannot plant or overwrite it. Every reader and writer goes through
+/// here, so the prefixed cookie is the only one an https server ever reads.
+pub fn session_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-tessera_session"
+    } else {
+        "tessera_session"
+    }
+}
+
+/// Name of the cookie binding a pending sign-in to the browser (see [`session_cookie`]).
+pub fn interaction_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-tessera_interaction"
+    } else {
+        "tessera_interaction"
+    }
+}
 
 /// The value of cookie `name` in the request, if any.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -85,11 +102,28 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure on https issuers.
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, no Domain, Secure on https
+/// issuers (what the `__Host-` names of [`session_cookie`] require).
 pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}");
     if secure {
         c.push_str("; Secure");
     }
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_cookies_get_the_host_prefix_and_its_attributes() {
+        assert_eq!(session_cookie(true), "__Host-tessera_session");
+        assert_eq!(interaction_cookie(true), "__Host-tessera_interaction");
+        assert_eq!(session_cookie(false), "tessera_session");
+        assert_eq!(interaction_cookie(false), "tessera_interaction");
+        let c = set_cookie(session_cookie(true), "v", 60, true);
+        assert!(c.contains("; Path=/;") && c.ends_with("; Secure"), "{c}");
+        assert!(!c.to_ascii_lowercase().contains("domain"), "{c}");
+    }
 }

@@ -8,7 +8,7 @@ use crate::domain::branch;
 use crate::error::OAuthError;
 use crate::oauth::authorize::{issue_code_in, see_other, AuthRequest};
 use crate::oauth::params::{Form, Params};
-use crate::oauth::{cookie, set_cookie, INTERACTION_COOKIE, SESSION_COOKIE};
+use crate::oauth::{cookie, interaction_cookie, session_cookie, set_cookie};
 use crate::state::Shared;
 use crate::store::sessions::{self, InteractionRow, SessionRow};
 use crate::store::{now, orgs, users};
@@ -25,7 +25,7 @@ async fn context(
     let Some(row) = bound_interaction(s, headers, interaction).await? else {
         return Ok(None);
     };
-    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+    let Some(token) = cookie(headers, session_cookie(s.secure_cookies)) else {
         return Ok(None);
     };
     let Some(session) = sessions::find_live_session(&s.db.read, &sha256(&token), now()).await?
@@ -137,7 +137,14 @@ pub async fn submit(
     match result {
         Ok(location) => {
             let mut res = see_other(&location, None);
-            if let Ok(v) = set_cookie(INTERACTION_COOKIE, "", 0, s.secure_cookies).parse() {
+            if let Ok(v) = set_cookie(
+                interaction_cookie(s.secure_cookies),
+                "",
+                0,
+                s.secure_cookies,
+            )
+            .parse()
+            {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }
             res

@@ -15,8 +15,9 @@ use crate::oauth::authorize::{
     branch_choice, denied, error_location, issue_code_in, see_other, AuthRequest,
 };
 use crate::oauth::console;
+use crate::oauth::logout::end_browser_session;
 use crate::oauth::params::{Form, Params};
-use crate::oauth::{cookie, set_cookie, INTERACTION_COOKIE, SESSION_COOKIE};
+use crate::oauth::{cookie, interaction_cookie, session_cookie, set_cookie};
 use crate::state::Shared;
 use crate::store::sessions::{self, InteractionRow, NewSession};
 use crate::store::{now, users};
@@ -38,23 +39,35 @@ pub(super) fn expired() -> Response {
     )
 }
 
+/// The form; `reauth`: a console session too old to continue on its own, so the email is
+/// shown read-only and only the password is asked for.
 fn login_form(
     status: StatusCode,
     interaction: &str,
     csrf: &str,
     email: &str,
+    reauth: bool,
     error: Option<&str>,
 ) -> Response {
     let error = error
         .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(e)))
         .unwrap_or_default();
+    let (intro, email_focus, password_focus) = if reauth {
+        (
+            "Enter your password again to continue to the Tessera console.",
+            " readonly",
+            " autofocus",
+        )
+    } else {
+        ("Use your Tessera account.", " autofocus", "")
+    };
     let body = format!(
-        "<h1>Sign in</h1><p>Use your Tessera account.</p>{error}\
+        "<h1>Sign in</h1><p>{intro}</p>{error}\
          <form method=\"post\" action=\"/login\">\
          <input type=\"hidden\" name=\"interaction\" value=\"{}\">\
          <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
-         <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required autofocus value=\"{}\">\
-         <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
+         <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required{email_focus} value=\"{}\">\
+         <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required{password_focus}>\
          <button type=\"submit\">Sign in</button></form>",
         esc(interaction),
         esc(csrf),
@@ -69,7 +82,8 @@ pub(super) async fn bound_interaction(
     headers: &HeaderMap,
     id: Option<&str>,
 ) -> Result<Option<InteractionRow>, OAuthError> {
-    let (Some(id), Some(cookie_id)) = (id, cookie(headers, INTERACTION_COOKIE)) else {
+    let (Some(id), Some(cookie_id)) = (id, cookie(headers, interaction_cookie(s.secure_cookies)))
+    else {
         return Ok(None);
     };
     if !ct_eq(id.as_bytes(), cookie_id.as_bytes()) {
@@ -83,7 +97,20 @@ pub async fn show(State(s): State<Shared>, headers: HeaderMap, RawQuery(q): RawQ
         return expired();
     };
     match bound_interaction(&s, &headers, p.get("interaction")).await {
-        Ok(Some(row)) => login_form(StatusCode::OK, &row.id, &row.csrf_token, "", None),
+        Ok(Some(row)) => {
+            let reauth = serde_json::from_str::<AuthRequest>(&row.request)
+                .ok()
+                .and_then(|r| r.reauth_email);
+            let email = reauth.as_deref().unwrap_or("");
+            login_form(
+                StatusCode::OK,
+                &row.id,
+                &row.csrf_token,
+                email,
+                reauth.is_some(),
+                None,
+            )
+        }
         Ok(None) => expired(),
         Err(_) => super::server_error(),
     }
@@ -118,7 +145,9 @@ pub async fn submit(
         .take(254)
         .collect::<String>();
     let password = p.get("password").unwrap_or("").to_string();
-    let retry = |status, msg: &str| login_form(status, &row.id, &row.csrf_token, &email, Some(msg));
+    let reauth = req.reauth_email.is_some();
+    let retry =
+        |status, msg: &str| login_form(status, &row.id, &row.csrf_token, &email, reauth, Some(msg));
 
     let user = match users::find_user_by_email(&s.db.read, &email).await {
         Ok(u) => u,
@@ -206,6 +235,11 @@ pub async fn submit(
         if !picking && !sessions::delete_interaction(&mut tx, &row.id).await? {
             return Err(OAuthError::invalid_request("interaction already used"));
         }
+        // A browser holds one session: the one this sign-in replaces ends here, with the
+        // refresh families started in it.
+        if let Some(previous) = cookie(&headers, session_cookie(s.secure_cookies)) {
+            end_browser_session(&mut tx, &meta, &previous, None, "new_sign_in").await?;
+        }
         sessions::insert_session(
             &mut tx,
             &NewSession {
@@ -246,7 +280,7 @@ pub async fn submit(
             let mut res = see_other(
                 &location,
                 Some(set_cookie(
-                    SESSION_COOKIE,
+                    session_cookie(s.secure_cookies),
                     &session_token,
                     SESSION_TTL,
                     s.secure_cookies,
@@ -270,7 +304,14 @@ fn with_retry_after(mut res: Response, secs: i64) -> Response {
 }
 
 fn clear_interaction_cookie(s: &Shared, res: &mut Response) {
-    if let Ok(v) = set_cookie(INTERACTION_COOKIE, "", 0, s.secure_cookies).parse() {
+    if let Ok(v) = set_cookie(
+        interaction_cookie(s.secure_cookies),
+        "",
+        0,
+        s.secure_cookies,
+    )
+    .parse()
+    {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
 }

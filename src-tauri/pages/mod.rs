@@ -1,6 +1,7 @@
 //! Hosted HTML pages (login, errors, sign-out): server-rendered forms that work without JavaScript.
 
 mod branch;
+mod confirm;
 mod login;
 
 use crate::state::Shared;
@@ -13,6 +14,7 @@ pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/login", get(login::show).post(login::submit))
         .route("/login/branch", get(branch::show).post(branch::submit))
+        .route("/login/confirm", get(confirm::show).post(confirm::submit))
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -44,6 +46,7 @@ input[type=email],input[type=password]{width:100%;padding:10px 12px;border:1px s
 input:focus-visible,button:focus-visible{outline:3px solid color-mix(in srgb,var(--accent) 55%,transparent);outline-offset:2px}
 button{margin-top:22px;width:100%;padding:11px;border:0;border-radius:8px;background:var(--accent);color:#fff;font:inherit;font-weight:600;cursor:pointer}
 .error{color:var(--err);background:color-mix(in srgb,var(--err) 10%,transparent);padding:10px 12px;border-radius:8px}
+button.secondary{margin-top:10px;background:transparent;color:var(--fg);border:1px solid var(--line)}
 .brand{display:flex;align-items:center;gap:10px;font-weight:700;font-size:1.1rem;margin-bottom:20px}.brand svg{width:32px;height:32px;flex:none}
 ";
 

@@ -56,18 +56,40 @@ pub async fn find_live_session(
     .await
 }
 
+/// An SSO session just ended, with how many refresh families went with it.
+#[derive(Debug, Clone)]
+pub struct EndedSession {
+    pub id: String,
+    pub user_id: String,
+    pub families_revoked: u64,
+}
+
+/// Ends the session behind a cookie token hash (unless already ended) and revokes the
+/// refresh families started in it and their access tokens, inside the caller's
+/// transaction: a sign-out never leaves a family alive that outlives its session.
 pub async fn end_session_by_token(
     tx: &mut Tx,
     token_hash: &[u8],
+    reason: &str,
     now: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "UPDATE sso_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL RETURNING user_id",
+) -> Result<Option<EndedSession>, sqlx::Error> {
+    let ended: Option<(String, String)> = sqlx::query_as(
+        "UPDATE sso_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL
+         RETURNING id, user_id",
     )
     .bind(now)
     .bind(token_hash)
     .fetch_optional(&mut **tx)
-    .await
+    .await?;
+    let Some((id, user_id)) = ended else {
+        return Ok(None);
+    };
+    let families_revoked = revoke_user_families(tx, &user_id, Some(&id), reason, now).await?;
+    Ok(Some(EndedSession {
+        id,
+        user_id,
+        families_revoked,
+    }))
 }
 
 pub async fn end_user_sessions(tx: &mut Tx, user_id: &str, now: i64) -> Result<u64, sqlx::Error> {

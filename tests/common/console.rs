@@ -112,3 +112,37 @@ impl Fixture {
         .await
     }
 }
+
+/// The console's redirect URI at the issuer: with `tessera serve`, the only one it has.
+pub fn issuer_callback(fx: &Fixture) -> String {
+    fx.url("/console/callback")
+}
+
+impl Browser {
+    /// GETs a console authorize URL in a browser holding a fresh super-admin session:
+    /// expects the 303 to the confirmation page (never a code), follows it and returns the
+    /// page and its form fields.
+    pub async fn console_confirmation(
+        &self,
+        authorize_url: &str,
+    ) -> (Answer, Vec<(String, String)>) {
+        let first = self.get(authorize_url).await;
+        assert_eq!(first.status, 303, "authorize: {first:?}");
+        let to = first.location.expect("Location");
+        assert_eq!(to.path(), "/login/confirm", "authorize went to {to}");
+        assert!(super::param(&to, "code").is_none(), "{to}");
+        let page = self.get(to.as_str()).await;
+        assert_eq!(page.status, 200, "confirmation page: {page:?}");
+        let inputs = super::html_inputs(&page.body);
+        (page, inputs)
+    }
+
+    /// Sends the confirmation form with `action` (`continue` or `cancel`).
+    pub async fn confirm_console(&self, inputs: &[(String, String)], action: &str) -> Answer {
+        let mut fields = inputs.to_vec();
+        fields.push(("action".into(), action.into()));
+        self.post_form("/login/confirm", &fields).await
+    }
+}
+
+use super::{Answer, Browser};

@@ -76,12 +76,16 @@ pub fn basic(id: &str, secret: &str) -> String {
 
 impl Fixture {
     pub async fn new() -> Fixture {
-        Fixture::with_args(&[]).await
+        Self::on(Server::start()).await
     }
 
     /// The same fixture on a server started with extra `tessera serve` flags.
     pub async fn with_args(args: &[&str]) -> Fixture {
-        let srv = Server::start_with(args);
+        Self::on(Server::start_with(args)).await
+    }
+
+    /// The same setup on a server started by the caller (e.g. with other flags).
+    pub async fn on(srv: Server) -> Fixture {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -306,4 +310,15 @@ pub fn s<'a>(v: &'a Value, field: &str) -> &'a str {
     v[field]
         .as_str()
         .unwrap_or_else(|| panic!("no string {field} in {v}"))
+}
+
+impl Fixture {
+    /// A second sign-in of `browser`'s SSO session (no password): the code and request.
+    pub async fn login_code_silent(&self, browser: &Browser) -> (String, AuthRequest) {
+        let req = self.authorize(&[("prompt", Some("none"))]);
+        let a = browser.get(&req.url).await;
+        let back = a.location.expect("Location");
+        let code = param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));
+        (code, req)
+    }
 }

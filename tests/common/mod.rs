@@ -46,6 +46,7 @@ pub fn tessera_command() -> Command {
         "TESSERA_LOG_FORMAT",
         "TESSERA_TRUSTED_PROXIES",
         "TESSERA_HASH_CONCURRENCY",
+        "TESSERA_INSECURE_HTTP",
     ] {
         cmd.env_remove(var);
     }
@@ -54,10 +55,11 @@ pub fn tessera_command() -> Command {
 
 impl Server {
     pub fn start() -> Server {
-        Server::start_with(&[])
+        Self::start_with(&[])
     }
 
-    /// `tessera serve` with extra flags (e.g. `--trusted-proxy 127.0.0.1`).
+    /// `tessera serve` on 127.0.0.1:0 with `extra` arguments (e.g. `--issuer https://...`:
+    /// the server still listens on plain http loopback, as behind a TLS proxy).
     pub fn start_with(extra: &[&str]) -> Server {
         let root = tempfile::tempdir().expect("tempdir");
         let data_dir = root.path().join("data");

@@ -4,11 +4,18 @@
 // branches, a role and a membership, rotate the signing key, then watch a real code+PKCE
 // login of the new product (second browser context) appear in the live audit feed and open
 // its token in the inspector (and why an API would refuse others); a non-super-admin is
-// kept out; delete a user; download a backup of the data folder.
+// kept out; an account throttled by wrong passwords on the hosted login is shown on the
+// users page and cleared; delete a user; a backup after a stale sign-in asks to sign in
+// again; an encrypted backup (passphrase typed twice) downloads and restores with the CLI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { launch, newPage, signIn, fillLogin, openNav, shot, codeFlowLogin, adminApi, CONSOLE } from './lib.mjs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  launch, newPage, signIn, fillLogin, openNav, shot, codeFlowLogin, wrongPasswords, adminApi, CONSOLE,
+} from './lib.mjs';
 
 let browser;
 let page;
@@ -25,7 +32,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (page) assert.deepEqual(page.consoleErrors, [], 'no uncaught errors in the console page');
+  if (page) assert.deepEqual(page.consoleErrors, [], `no uncaught errors in the console page; logged: ${page.consoleLog.join(' | ')}`);
   await browser?.close();
 });
 
@@ -264,6 +271,45 @@ test('someone who is not a super-admin cannot use the console', async () => {
   await other.context().close();
 });
 
+test('an account throttled by wrong passwords is shown on the users page and cleared', async () => {
+  // Someone guesses Bo's password on the hosted login page, in another browser.
+  const guesser = await newPage(browser);
+  const statuses = await wrongPasswords(guesser, {
+    clientId: created.webClientId,
+    redirectUri: product.redirect,
+    email: productUser.email,
+    password: 'not-the-password-1',
+    times: 6,
+  });
+  assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429], 'five wrong passwords, then the account pauses');
+  const listed = await adminApi('GET', '/v1/throttles');
+  const entry = listed.throttles.find((t) => t.scope === 'account' && t.email === productUser.email);
+  assert.ok(entry, `the API lists the account: ${JSON.stringify(listed)}`);
+  assert.ok(entry.until > Date.now() / 1000, 'with a release time in the future');
+
+  await openNav(page, 'Users');
+  const table = page.getByRole('table', { name: 'Throttled accounts' });
+  const row = table.getByRole('row').filter({ hasText: productUser.email });
+  await row.waitFor();
+  assert.match(await row.textContent(), /\(in \d+ (s|min)\)/, 'the release time reads "in N min"');
+  await shot(page, 'e2e-throttled');
+  await row.getByRole('button', { name: /Clear/ }).click();
+  await row.waitFor({ state: 'detached' });
+  await page.getByText(`Cleared the pause on ${productUser.email}`).waitFor();
+  const after = await adminApi('GET', '/v1/throttles');
+  assert.ok(!after.throttles.some((t) => t.scope === 'account' && t.email === productUser.email), 'cleared in the API');
+  assert.equal(await page.getByRole('heading', { name: 'Throttled accounts' }).count(), 0, 'the panel goes with the last row');
+
+  // Bo can sign in again at once, with the right password.
+  const tokens = await codeFlowLogin(guesser, {
+    clientId: created.webClientId,
+    redirectUri: product.redirect,
+    user: { email: productUser.email, password: productUser.password },
+  });
+  assert.ok(tokens.access_token, 'the right password works again');
+  await guesser.context().close();
+});
+
 test('delete a user after confirming', async () => {
   const doomed = await adminApi('POST', '/v1/users', {
     email: `gone.${stamp}@example.com`, name: 'Gone Soon', password: 'Temporary-passphrase-1',
@@ -282,17 +328,81 @@ test('delete a user after confirming', async () => {
   assert.equal(left.users.length, 0, 'the user is gone');
 });
 
-test('download a backup of the data folder from the settings page', async () => {
+test('a backup after a stale sign-in: the console says so and signs in again', async () => {
   await openNav(page, 'Settings');
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Download backup' }).click(),
-  ]);
-  assert.match(download.suggestedFilename(), /^tessera-backup-.*\.tar\.gz$/);
-  const file = `${process.env.E2E_OUT || 'target/e2e'}/${download.suggestedFilename()}`;
-  await download.saveAs(file);
-  const listing = execFileSync('tar', ['-tzf', file], { encoding: 'utf8' }).split('\n');
-  assert.ok(listing.includes('tessera.db'), `the backup holds the database: ${listing}`);
-  assert.ok(listing.includes('master.key'), 'the backup holds the master key');
+  // The server's refusal of an old sign-in is tested in tests/backup.rs (it needs a sign-in
+  // more than 10 minutes old); here its answer is played back to see what the console does.
+  await page.route('**/v1/backup', (route) => route.fulfill({
+    status: 403,
+    contentType: 'application/json',
+    body: JSON.stringify({ error: {
+      code: 'insufficient_authentication',
+      message: 'sign in again: only a super-admin who signed in within the last 10 minutes can do this',
+      type: 'permission_error',
+    } }),
+  }), { times: 1 });
+  await page.getByLabel('Backup passphrase').fill('copper kettle under the stairs');
+  await page.getByLabel('Repeat the passphrase').fill('copper kettle under the stairs');
+  await page.getByRole('button', { name: 'Download backup' }).click();
+  await page.getByText('Sign in again to make a backup.').waitFor();
+  await shot(page, 'e2e-backup-stale-sign-in');
+  await page.getByRole('button', { name: 'Sign in again' }).click();
+  // A fresh sign-in: the password is asked even though the SSO session is alive.
+  await page.waitForURL(/\/login/);
+  await fillLogin(page);
+  await page.waitForURL((url) => url.pathname === '/console/settings');
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+});
+
+test('download an encrypted backup: the passphrase is asked twice and checked in the form', async () => {
+  await openNav(page, 'Settings');
+  let posted = 0;
+  const count = (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname === '/v1/backup') posted += 1;
+  };
+  page.on('request', count);
+  const passphrase = page.getByLabel('Backup passphrase');
+  const repeat = page.getByLabel('Repeat the passphrase');
+  const download = page.getByRole('button', { name: 'Download backup' });
+
+  await passphrase.fill('too short');
+  await repeat.fill('too short');
+  await download.click();
+  await page.getByText('Use at least 12 characters (this one has 9).').waitFor();
+  assert.equal(await passphrase.getAttribute('aria-invalid'), 'true');
+
+  const good = 'copper kettle under the stairs';
+  await passphrase.fill(good);
+  await repeat.fill('copper kettle under the chairs');
+  await download.click();
+  await page.getByText(/The two passphrases differ/).waitFor();
+  assert.equal(posted, 0, 'nothing is sent while the form is wrong');
+  await shot(page, 'e2e-backup-mismatch');
+
+  await repeat.fill(good);
+  const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
+  page.off('request', count);
+  assert.equal(posted, 1);
+  assert.match(file.suggestedFilename(), /^tessera-backup-\d{8}-\d{6}\.tar\.gz\.age$/);
+  const saved = `${process.env.E2E_OUT || 'target/e2e'}/${file.suggestedFilename()}`;
+  await file.saveAs(saved);
+  const head = readFileSync(saved).subarray(0, 21).toString('latin1');
+  assert.equal(head, 'age-encryption.org/v1', 'an age-encrypted file, not a readable archive');
+  // The passphrase typed in the form opens it: `tessera restore` into an empty data dir.
+  const restored = mkdtempSync(path.join(tmpdir(), 'tessera-restore-'));
+  try {
+    const restore = (secret) => execFileSync(
+      process.env.TESSERA_BINARY,
+      ['restore', saved, '--data-dir', path.join(restored, 'data'), '--passphrase-stdin'],
+      { input: `${secret}\n`, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    assert.throws(() => restore('not the passphrase at all'), 'a wrong passphrase restores nothing');
+    restore(good);
+    assert.ok(existsSync(path.join(restored, 'data', 'tessera.db')), 'the database is restored');
+    assert.ok(existsSync(path.join(restored, 'data', 'master.key')), 'the master key is restored');
+  } finally {
+    rmSync(restored, { recursive: true, force: true });
+  }
   await page.getByText(/Backup downloaded/).waitFor();
+  assert.equal(await passphrase.inputValue(), '', 'the passphrase does not stay in the form');
 });

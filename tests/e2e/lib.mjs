@@ -48,8 +48,53 @@ export async function newPage(browser, { colorScheme = 'light', width = 1024, he
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
+  // The console runs under a strict Content-Security-Policy: anything it blocks (an inline
+  // style or script) shows as a console error, and fails the test like an uncaught one.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
+      errors.push(message.text());
+    }
+  });
   page.consoleErrors = errors;
+  // What the page logged as errors (a Rust panic's message and place), for the reports.
+  const logged = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') logged.push(`${page.url()}: ${message.text()}`);
+  });
+  page.consoleLog = logged;
+  // A reload of the console signs in again through the server, which asks the super-admin
+  // to confirm: every navigation to the console answers that page as the user would.
+  const goto = page.goto.bind(page);
+  page.goto = async (url, options) => {
+    const response = await goto(url, options);
+    if (String(url).startsWith(CONSOLE)) await continueToConsole(page);
+    return response;
+  };
   return page;
+}
+
+/**
+ * After the console (re)loads in a tab that was signed in: the server shows "Continue to
+ * the Tessera console as …?" (its SSO session never hands the console a code silently), or,
+ * once the session is older than 10 minutes, the login form with the email filled in.
+ * Continues, then waits for the console. Does nothing on the signed-out landing page.
+ */
+export async function continueToConsole(page) {
+  const confirm = page.getByRole('button', { name: 'Continue', exact: true });
+  const shell = page.getByRole('button', { name: 'Sign out' });
+  const signIn = page.getByRole('button', { name: /^Sign in/ });
+  await confirm.or(shell).or(signIn).first().waitFor();
+  const { pathname } = new URL(page.url());
+  if (pathname === '/login/confirm') {
+    await confirm.click();
+  } else if (pathname === '/login' && (await page.getByLabel('Email').getAttribute('readonly')) !== null) {
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  } else {
+    return;
+  }
+  await page.waitForURL((url) => url.pathname.startsWith('/console') && !url.pathname.includes('callback'));
+  await shell.waitFor();
 }
 
 /** Fills the hosted login form (and the branch choice when asked). */
@@ -133,6 +178,42 @@ async function mintAdminToken() {
   const json = await response.json();
   if (!response.ok) throw new Error(`admin token: ${JSON.stringify(json)}`);
   return json.access_token;
+}
+
+/** The /oauth/authorize URL of a code + PKCE sign-in (the verifier is thrown away). */
+function authorizeUrl(clientId, redirectUri, state = randomBytes(16).toString('base64url')) {
+  const verifier = randomBytes(32).toString('base64url');
+  const authorize = new URL(`${BASE}/oauth/authorize`);
+  authorize.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    scope: 'openid profile email',
+    state,
+    nonce: randomBytes(16).toString('base64url'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  }).toString();
+  return authorize.toString();
+}
+
+/**
+ * Tries `password` (a wrong one) `times` times on the hosted login page of `clientId`, as
+ * a person guessing would, each from a fresh authorization request; stops at the first
+ * 429 (the throttle). Returns the HTTP statuses of the POST /login answers.
+ */
+export async function wrongPasswords(page, { clientId, redirectUri, email, password, times }) {
+  const statuses = [];
+  for (let i = 0; i < times; i += 1) {
+    await page.goto(authorizeUrl(clientId, redirectUri));
+    await page.waitForURL(/\/login/);
+    const answer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/login');
+    await fillLogin(page, { email, password });
+    const status = (await answer).status();
+    statuses.push(status);
+    if (status === 429) break;
+  }
+  return statuses;
 }
 
 /**

@@ -5,10 +5,13 @@
 // SCREENSHOTS is set: `SCREENSHOTS=docs/screenshots scripts/e2e.sh`).
 //
 // Runs after console.test.mjs on the same server; seeds the data it shows through the
-// admin API (products, users, a business with branches, roles, memberships, real logins).
+// admin API (products, users, a business with branches, roles, memberships, real logins),
+// and throttles an account and a client (wrong passwords, wrong secrets) for the users page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, signIn, shot, codeFlowLogin, adminApi, CONSOLE } from './lib.mjs';
+import {
+  launch, newPage, signIn, shot, codeFlowLogin, wrongPasswords, adminApi, BASE, CONSOLE,
+} from './lib.mjs';
 
 let browser;
 const stamp = Date.now().toString(36);
@@ -68,6 +71,35 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
+
+/**
+ * Pauses Mary's sign-in (wrong passwords on the hosted login) and the Corner Shop server
+ * client (wrong secrets), so the users page shows its throttle panel. A first pause lasts
+ * a minute: each colour scheme throttles again just before its visit.
+ */
+async function throttleSomeone() {
+  const guesser = await newPage(browser);
+  const statuses = await wrongPasswords(guesser, {
+    clientId: seeded.shop.web_client.client_id,
+    redirectUri: 'http://127.0.0.1:9/shop/callback',
+    email: seeded.users[3].email,
+    password: 'a-wrong-guess-123',
+    times: 6,
+  });
+  await guesser.context().close();
+  assert.equal(statuses.at(-1), 429, `the account is throttled: ${statuses}`);
+  const basic = Buffer.from(`${seeded.shop.server_client.client_id}:wrong-secret`).toString('base64');
+  let last;
+  for (let i = 0; i < 11 && last !== 429; i += 1) {
+    const response = await fetch(`${BASE}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    last = response.status;
+  }
+  assert.equal(last, 429, 'the client is throttled');
+}
 
 /** Waits until the page shows `heading` and nothing is loading any more. */
 async function settled(page, heading) {
@@ -185,7 +217,10 @@ for (const scheme of ['light', 'dark']) {
       docs: `product-registered-${scheme}`, fullPage: true,
     });
     await visit(page, scheme, 'product', `products/${seeded.shop.id}`, 'Corner Shop');
-    await visit(page, scheme, 'users', 'users', 'Users');
+    await throttleSomeone();
+    await visit(page, scheme, 'users', 'users', 'Users', async (p) => {
+      await p.getByRole('heading', { name: 'Throttled accounts' }).waitFor();
+    });
     await visit(page, scheme, 'user', `users/${seeded.users[1].id}`, 'Grace Hopper');
     await visit(page, scheme, 'businesses', 'businesses', 'Businesses');
     await visit(page, scheme, 'business', `businesses/${seeded.business.id}`, 'Harbour Bakery');
@@ -200,7 +235,7 @@ for (const scheme of ['light', 'dark']) {
       await p.getByText('Signature valid').waitFor();
     });
     await visit(page, scheme, 'settings', 'settings', 'Settings');
-    assert.deepEqual(page.consoleErrors, [], 'no uncaught errors in the console page');
+    assert.deepEqual(page.consoleErrors, [], `no uncaught errors in the console page; logged: ${page.consoleLog.join(' | ')}`);
     await page.context().close();
   });
 }

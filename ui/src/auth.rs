@@ -4,7 +4,10 @@
 //! comes back with `error=access_denied`.
 //!
 //! Tokens live in memory only. A session flag in sessionStorage makes a reload re-run the
-//! authorize redirect, which is silent thanks to the server's SSO cookie. The PKCE
+//! authorize redirect; with the server's SSO cookie that needs no password, but the server
+//! asks the super-admin to confirm ("Continue to the Tessera console as …?"), or for the
+//! password again once the session is older than 10 minutes: a page that opens the
+//! authorize URL never gets a console code silently. The callback handles it all. The PKCE
 //! verifier, state, nonce and return path sit in sessionStorage only between the
 //! redirect and the callback.
 //!
@@ -245,6 +248,17 @@ async fn finish_callback() -> Result<(Profile, String), Problem> {
 
     if let Some(error) = params.get("error") {
         let description = params.get("error_description");
+        // Cancel on the server's "Continue to the Tessera console as …?" page.
+        if error == "access_denied"
+            && description
+                .as_deref()
+                .is_some_and(|d| d.contains("cancelled"))
+        {
+            return Err(Problem {
+                denied: true,
+                message: "You cancelled the sign-in. Sign in again, or as someone else.".into(),
+            });
+        }
         if error == "access_denied" {
             return Err(Problem {
                 denied: true,
@@ -487,8 +501,8 @@ async fn do_refresh() -> Result<(), ApiError> {
     }
 }
 
-/// The API refused the token even after a refresh: sign in again (silent while the SSO
-/// session lasts).
+/// The API refused the token even after a refresh: sign in again (a confirmation on the
+/// server's page while the SSO session lasts).
 pub fn session_lost() {
     TOKENS.with(|t| t.borrow_mut().take());
     if matches!(state().get_untracked(), AuthState::SignedIn(_)) {

@@ -80,6 +80,9 @@ pub struct SetupArgs {
     pub name: String,
     pub issuer: String,
     pub port: u16,
+    /// The person accepted an http:// issuer on the network (see `InsecureHttpWarning`).
+    #[serde(rename = "insecureHttp")]
+    pub insecure_http: bool,
 }
 
 pub async fn complete_setup(args: &SetupArgs) -> Result<ConsoleContext, String> {
@@ -91,6 +94,7 @@ pub async fn apply_server_settings(
     listen_address: &str,
     port: u16,
     issuer: &str,
+    allow_insecure_http: bool,
 ) -> Result<ConsoleContext, String> {
     invoke(
         "apply_server_settings",
@@ -99,15 +103,26 @@ pub async fn apply_server_settings(
             "listenAddress": listen_address,
             "port": port,
             "issuer": issuer,
+            // The person ticked "use this http:// address anyway" (see the settings page).
+            "insecureHttp": allow_insecure_http,
         }),
     )
     .await
 }
 
-pub async fn save_backup(access_token: &str, path: &str) -> Result<SavedBackup, String> {
+/// Writes an age-encrypted backup (`passphrase`, 12 to 1024 characters) to `path`.
+pub async fn save_backup(
+    access_token: &str,
+    path: &str,
+    passphrase: &str,
+) -> Result<SavedBackup, String> {
     invoke(
         "save_backup",
-        &serde_json::json!({ "accessToken": access_token, "path": path }),
+        &serde_json::json!({
+            "accessToken": access_token,
+            "path": path,
+            "passphrase": passphrase,
+        }),
     )
     .await
 }

@@ -1,6 +1,7 @@
 //! Small reusable view pieces shared by the console pages.
 
 pub mod brand;
+pub mod insecure_http;
 pub mod time;
 pub mod toast;
 
@@ -125,7 +126,8 @@ pub async fn copy_text(text: &str) -> bool {
         return false;
     };
     area.set_value(text);
-    let _ = area.set_attribute("style", "position:fixed;top:-1000px;opacity:0");
+    // A class, not a style attribute: the console's CSP allows no inline styles.
+    area.set_class_name("copy-buffer");
     let Some(body) = doc.body() else {
         return false;
     };

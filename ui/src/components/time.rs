@@ -13,6 +13,18 @@ pub fn local(ts: i64) -> String {
     String::from(date.to_locale_string("default", &JsValue::UNDEFINED))
 }
 
+/// `ts` (Unix seconds) as a local time only ("8:37:47 PM") when it falls on today's date,
+/// else as [`local`]: for moments close to now, where the date is noise.
+pub fn local_near(ts: i64) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(ts as f64 * 1000.0));
+    let today = js_sys::Date::new_0();
+    if date.to_date_string() == today.to_date_string() {
+        String::from(date.to_locale_time_string("default"))
+    } else {
+        local(ts)
+    }
+}
+
 /// `ts` (Unix seconds) relative to now: "just now", "in 4 min", "3 h ago", "2 d ago".
 pub fn relative(ts: i64) -> String {
     let delta = ts - now();

@@ -604,7 +604,7 @@ fn Analysis(
                     <span class="muted">{time::local(exp)}</span>
                 </div>
                 <div class="insp-bar" aria-hidden="true">
-                    <span style=format!("width: {pct:.1}%")></span>
+                    <span style:width=format!("{pct:.1}%")></span>
                 </div>
             </div>
         })

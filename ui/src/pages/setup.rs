@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::components::brand::Brand;
+use crate::components::insecure_http::{insecure_http, InsecureHttpWarning, NOT_ACCEPTED};
 use crate::components::{ErrorBanner, Loading};
 use crate::desktop::{self, ConsoleContext, SetupArgs};
 
@@ -58,6 +59,8 @@ struct Problems {
     password: Option<&'static str>,
     confirm: Option<&'static str>,
     issuer: Option<&'static str>,
+    /// An http:// issuer on the network, not accepted with the checkbox.
+    insecure: Option<&'static str>,
     port: Option<&'static str>,
 }
 
@@ -86,6 +89,7 @@ fn SetupForm(context: ConsoleContext) -> impl IntoView {
     let submitted = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    let insecure_ok = RwSignal::new(false);
 
     let follow_port = move |value: String| {
         port.set(value.clone());
@@ -131,6 +135,8 @@ fn SetupForm(context: ConsoleContext) -> impl IntoView {
             p.issuer = Some("Start with https:// (or http:// for this computer only).");
         } else if i.contains('?') || i.contains('#') {
             p.issuer = Some("The issuer URL cannot have a query or fragment.");
+        } else if insecure_http(i) && !insecure_ok.get() {
+            p.insecure = Some(NOT_ACCEPTED);
         }
         match port.get().trim().parse::<u16>() {
             Ok(0) | Err(_) => p.port = Some("Enter a port between 1 and 65535."),
@@ -167,6 +173,7 @@ fn SetupForm(context: ConsoleContext) -> impl IntoView {
                 .trim_end_matches('/')
                 .to_owned(),
             port: port.get_untracked().trim().parse().unwrap_or(default_port),
+            insecure_http: insecure_http(&issuer.get_untracked()) && insecure_ok.get_untracked(),
         };
         spawn_local(async move {
             match desktop::complete_setup(&args).await {
@@ -198,6 +205,7 @@ fn SetupForm(context: ConsoleContext) -> impl IntoView {
     let confirm_error = shown(|p| p.confirm);
     let issuer_error = shown(|p| p.issuer);
     let port_error = shown(|p| p.port);
+    let insecure_error = shown(|p| p.insecure);
 
     view! {
         <div class="center-screen">
@@ -287,6 +295,8 @@ fn SetupForm(context: ConsoleContext) -> impl IntoView {
                                 <span id="setup-port-error" class="field-error">{port_error}</span>
                             </div>
                         </div>
+                        <InsecureHttpWarning issuer=issuer accepted=insecure_ok
+                            missing=Signal::derive(insecure_error) id="setup-insecure" />
                     </fieldset>
                     <div class="form-actions">
                         <button type="submit" class="btn btn-primary" disabled=move || busy.get()>

@@ -1,10 +1,12 @@
 //! Users: the searchable, paged list with a create form, and one user's page (profile,
-//! password, suspension, SSO sessions, memberships, delete).
+//! password, suspension, SSO sessions, memberships, delete), and the accounts whose
+//! sign-in is throttled.
 
 mod detail;
 mod list;
 mod memberships;
 mod sessions;
+mod throttles;
 
 pub use detail::UserPage;
 pub use list::UsersPage;

@@ -1,5 +1,5 @@
 //! The users list: search (debounced, the API's `q`), a status filter, 50 per page with
-//! the API's cursor, and the "Create user" form.
+//! the API's cursor, the "Create user" form, and above them the throttled accounts.
 
 use std::time::Duration;
 
@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Serialize;
 
+use super::throttles::ThrottlePanel;
 use super::{StatusBadge, User, UserList};
 use crate::api::{self, ApiError};
 use crate::app::query_param;
@@ -131,6 +132,7 @@ pub fn UsersPage() -> impl IntoView {
                     just_created.set(Some(u));
                 })
             />
+            <ThrottlePanel />
             <div class="toolbar" role="search">
                 <div class="field field-inline">
                     <label for="users-search">"Search users"</label>
