@@ -85,6 +85,8 @@ pub const KNOWN_TYPES: &[(&str, &str)] = &[
     ("code.replayed", "Authorization code replayed"),
     ("login.succeeded", "Sign-in succeeded"),
     ("login.failed", "Sign-in failed"),
+    ("login.throttled", "Sign-in paused (too many failures)"),
+    ("client.throttled", "Client paused (wrong secrets)"),
     ("logout", "Signed out"),
     ("branch.switched", "Branch switched"),
     ("key.rotated", "Signing key rotated"),
@@ -125,6 +127,7 @@ pub const KNOWN_TYPES: &[(&str, &str)] = &[
     ),
     ("admin.settings.updated", "Settings updated"),
     ("admin.backup.created", "Backup created"),
+    ("admin.throttle.cleared", "Throttle cleared"),
 ];
 
 /// The plain name of an event type ("token.issued" → "Token issued").
