@@ -2,6 +2,7 @@
 //! declares (409), so a role granting `orders:read` for one product never grants it in
 //! another; rows from before the rule that still share a scope grant it to neither.
 mod common;
+use common::db::sql_write;
 use common::*;
 use reqwest::Method;
 use serde_json::json;
@@ -94,9 +95,12 @@ async fn tokens_of_one_product_never_carry_another_products_scope() {
     // Two products that share a scope from before the rule: neither grants it (fail
     // closed: a role naming it cannot say which product it meant).
     let till_id = s(&till, "id").to_string();
-    fx.srv.sql_exec(&format!(
+    sql_write(
+        &fx.srv,
+        &format!(
         "UPDATE products SET scopes = '[\"till:open\",\"{PRODUCT_SCOPE}\"]' WHERE id = '{till_id}'"
-    ));
+    ),
+    );
     // Client rows are cached for 2 s.
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     for client in [till_client.as_str(), fx.web_client_id.as_str()] {

@@ -1,5 +1,6 @@
 //! refresh_token grant: rotation, reuse detection, scope narrowing, client binding.
 mod common;
+use common::db::sql_write;
 use common::*;
 use reqwest::Method;
 use serde_json::json;
@@ -183,8 +184,10 @@ async fn a_refresh_family_ends_at_its_absolute_lifetime_whatever_the_rotations()
 
     // At the family's end (set in the database: an hour cannot pass in a test) the
     // unexpired refresh token is refused and nothing new is issued.
-    fx.srv
-        .sql_exec("UPDATE refresh_families SET expires_at = strftime('%s','now') - 1");
+    sql_write(
+        &fx.srv,
+        "UPDATE refresh_families SET expires_at = strftime('%s','now') - 1",
+    );
     let r = fx.refresh(&rt).await;
     assert_eq!(r.status, 400, "{}", r.text);
     assert_eq!(r.json["error"], "invalid_grant");

@@ -203,26 +203,6 @@ impl Server {
         serde_json::from_slice(&out.stdout).expect("python3 printed JSON")
     }
 
-    /// Runs one writing SQL statement on the running server's database, as another
-    /// process may (SQLite locks it; WAL), for states a test cannot wait for.
-    pub fn sql_exec(&self, statement: &str) {
-        const SCRIPT: &str = "import sqlite3,sys\n\
-            c=sqlite3.connect(sys.argv[1],timeout=10)\n\
-            c.execute(sys.argv[2])\n\
-            c.commit()";
-        let out = Command::new("python3")
-            .args(["-c", SCRIPT])
-            .arg(self.data_dir.join("tessera.db"))
-            .arg(statement)
-            .output()
-            .expect("run python3");
-        assert!(
-            out.status.success(),
-            "sql {statement:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
     pub fn audit_rows(&self) -> Vec<Value> {
         self.sql("SELECT * FROM audit_events ORDER BY rowid")
     }
