@@ -84,12 +84,9 @@ pub fn is_insecure_http(issuer: &str) -> bool {
     if url.scheme() != "http" {
         return false;
     }
-    match url.host() {
-        Some(url::Host::Domain(domain)) => !domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => !ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => !ip.is_loopback(),
-        None => true,
-    }
+    // The same loopback rule as http redirect URIs (the URL parser lowercases the host).
+    url.host()
+        .is_none_or(|host| !crate::domain::redirect::is_loopback(&host))
 }
 
 /// Refuses a non-loopback `http://` issuer unless the operator opted in; with the opt-in
