@@ -11,16 +11,8 @@ EVENTS="${EVENTS:-1000000}"
 RUNS="${RUNS:-20}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d /tmp/tessera-audit-bench.XXXXXX)"
-SERVER_PID=""
+source "$ROOT/bench/lib.sh"
 
-stop_server() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 150); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
-    SERVER_PID=""
-}
 cleanup() {
     stop_server
     rm -rf "$WORK"
@@ -37,25 +29,6 @@ if [[ -z "${SKIP_BUILD:-}" ]]; then
 fi
 BIN="$ROOT/target/release/tessera"
 mkdir -p "$WORK/data"
-
-start_server() {
-    : >"$WORK/stdout"
-    env -u TESSERA_ISSUER -u TESSERA_LISTEN -u TESSERA_DATA_DIR -u TESSERA_DATABASE_URL \
-        TESSERA_LOG_FORMAT=json RUST_LOG=warn \
-        "$BIN" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" \
-        >"$WORK/stdout" 2>>"$WORK/stderr" &
-    SERVER_PID=$!
-    BASE=""
-    for _ in $(seq 1 300); do
-        BASE="$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$WORK/stdout" | head -n1)"
-        [[ -n "$BASE" ]] && return 0
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "server did not start; stderr:" >&2
-    cat "$WORK/stderr" >&2
-    exit 1
-}
 
 echo "== creating the schema (first start)"
 start_server

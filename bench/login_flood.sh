@@ -17,16 +17,12 @@ LEGIT="${LEGIT:-20}"
 VICTIMS="${VICTIMS:-80}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d /tmp/tessera-flood.XXXXXX)"
-SERVER_PID=""
 SAMPLER_PID=""
+source "$ROOT/bench/lib.sh"
 
 cleanup() {
     [[ -n "$SAMPLER_PID" ]] && kill "$SAMPLER_PID" 2>/dev/null || true
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
+    stop_server
     rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -45,28 +41,10 @@ echo "== starting tessera serve on a free loopback port (fresh data dir)"
 EXTRA=()
 [[ -n "${HASH_CONCURRENCY:-}" ]] && EXTRA=(--hash-concurrency "$HASH_CONCURRENCY")
 mkdir -p "$WORK/data"
-env -u TESSERA_ISSUER -u TESSERA_LISTEN -u TESSERA_DATA_DIR -u TESSERA_DATABASE_URL \
-    -u TESSERA_TRUSTED_PROXIES -u TESSERA_HASH_CONCURRENCY \
-    TESSERA_LOG_FORMAT=json RUST_LOG=warn \
-    "$BIN" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" "${EXTRA[@]}" \
-    >"$WORK/stdout" 2>"$WORK/stderr" &
-SERVER_PID=$!
-BASE=""
-for _ in $(seq 1 300); do
-    BASE="$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$WORK/stdout" | head -n1)"
-    [[ -n "$BASE" ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-done
-if [[ -z "$BASE" ]]; then
-    echo "server did not start; stderr:" >&2
-    cat "$WORK/stderr" >&2
-    exit 1
-fi
+start_server "${EXTRA[@]}"
 PORT="${BASE##*:}"
 echo "   $BASE (pid $SERVER_PID)"
 
-json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
 ADMIN_JSON="$("$BIN" admin-client create --name flood --data-dir "$WORK/data")"
 ADMIN_ID="$(json '["client_id"]' <<<"$ADMIN_JSON")"

@@ -11,14 +11,10 @@ CONNECTIONS="${CONNECTIONS:-16}"
 SPEED_SECONDS="${SPEED_SECONDS:-10}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d /tmp/tessera-bench.XXXXXX)"
-SERVER_PID=""
+source "$ROOT/bench/lib.sh"
 
 cleanup() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-    fi
+    stop_server
     rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -38,26 +34,9 @@ BIN="$ROOT/target/release/tessera"
 
 echo "== starting tessera serve on a free loopback port"
 mkdir -p "$WORK/data"
-env -u TESSERA_ISSUER -u TESSERA_LISTEN -u TESSERA_DATA_DIR -u TESSERA_DATABASE_URL \
-    TESSERA_LOG_FORMAT=json RUST_LOG=warn \
-    "$BIN" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" \
-    >"$WORK/stdout" 2>"$WORK/stderr" &
-SERVER_PID=$!
-BASE=""
-for _ in $(seq 1 300); do
-    BASE="$(sed -n 's/^listening on \(http:\/\/127\.0\.0\.1:[0-9]*\).*/\1/p' "$WORK/stdout" | head -n1)"
-    [[ -n "$BASE" ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-done
-if [[ -z "$BASE" ]]; then
-    echo "server did not start; stderr:" >&2
-    cat "$WORK/stderr" >&2
-    exit 1
-fi
+start_server
 echo "   $BASE"
 
-json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
 ADMIN_JSON="$("$BIN" admin-client create --name bench --data-dir "$WORK/data")"
 ADMIN_ID="$(json '["client_id"]' <<<"$ADMIN_JSON")"
@@ -97,9 +76,7 @@ P50="$(awk '$1 == "50%" {print $2}' "$WORK/wrk.txt")"
 P99="$(awk '$1 == "99%" {print $2}' "$WORK/wrk.txt")"
 
 # Stop the server before measuring the CPU's own limit so the two do not compete.
-kill -TERM "$SERVER_PID" 2>/dev/null || true
-wait "$SERVER_PID" 2>/dev/null || true
-SERVER_PID=""
+stop_server
 
 echo "== openssl speed -seconds $SPEED_SECONDS -multi $(nproc) rsa2048"
 timeout 300 openssl speed -seconds "$SPEED_SECONDS" -multi "$(nproc)" rsa2048 \
