@@ -1,9 +1,9 @@
 //! The hosted branch-choice page: a signed-in user with several branches picks one. Bound
 //! to the browser by the interaction and SSO cookies, and to the request by a CSRF token.
 
-use super::login::{bound_interaction, expired};
+use super::login::{bound_interaction, csrf_ok, expired};
 use super::{esc, page};
-use crate::crypto::{ct_eq, sha256};
+use crate::crypto::sha256;
 use crate::domain::branch;
 use crate::error::OAuthError;
 use crate::oauth::authorize::{issue_code_in, see_other, AuthRequest};
@@ -98,10 +98,7 @@ pub async fn submit(
         Ok(None) => return expired(),
         Err(_) => return super::server_error(),
     };
-    if !p
-        .get("csrf_token")
-        .is_some_and(|t| ct_eq(t.as_bytes(), row.csrf_token.as_bytes()))
-    {
+    if !csrf_ok(&p, &row) {
         return expired();
     }
     let Ok(req) = serde_json::from_str::<AuthRequest>(&row.request) else {

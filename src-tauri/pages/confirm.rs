@@ -3,10 +3,10 @@
 //! browser by the interaction cookie, to the request by a CSRF token, and to the very
 //! session it names (a different session cookie by the time of the POST is refused).
 
-use super::login::{bound_interaction, expired};
+use super::login::{bound_interaction, csrf_ok, expired};
 use super::{esc, page};
 use crate::audit::{kind, Event};
-use crate::crypto::{ct_eq, sha256};
+use crate::crypto::sha256;
 use crate::domain::RequestMeta;
 use crate::error::OAuthError;
 use crate::oauth::authorize::{error_location, issue_code_in, see_other, AuthRequest};
@@ -118,10 +118,7 @@ pub async fn submit(
         Ok(None) => return expired(),
         Err(_) => return super::server_error(),
     };
-    if !params
-        .get("csrf_token")
-        .is_some_and(|t| ct_eq(t.as_bytes(), p.row.csrf_token.as_bytes()))
-    {
+    if !csrf_ok(&params, &p.row) {
         return expired();
     }
     let outcome = match params.get("action") {

@@ -92,6 +92,12 @@ pub(super) async fn bound_interaction(
     Ok(sessions::find_interaction(&s.db.read, id, now()).await?)
 }
 
+/// Whether the form carries the interaction's CSRF token (compared in constant time).
+pub(super) fn csrf_ok(form: &Params, row: &InteractionRow) -> bool {
+    form.get("csrf_token")
+        .is_some_and(|t| ct_eq(t.as_bytes(), row.csrf_token.as_bytes()))
+}
+
 pub async fn show(State(s): State<Shared>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     let Ok(p) = Params::parse(q.unwrap_or_default().as_bytes()) else {
         return expired();
@@ -128,10 +134,7 @@ pub async fn submit(
         Ok(None) => return expired(),
         Err(_) => return super::server_error(),
     };
-    if !p
-        .get("csrf_token")
-        .is_some_and(|t| ct_eq(t.as_bytes(), row.csrf_token.as_bytes()))
-    {
+    if !csrf_ok(&p, &row) {
         return expired();
     }
     let Ok(req) = serde_json::from_str::<AuthRequest>(&row.request) else {
