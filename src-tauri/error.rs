@@ -14,9 +14,7 @@ pub enum StartError {
         source: std::io::Error,
     },
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("database migration: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Database(#[from] StoreError),
     #[error("signing keys: {0}")]
     Keys(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -28,23 +26,7 @@ pub enum StartError {
     Config(String),
 }
 
-/// Storage failures seen by handlers.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("corrupt record: {0}")]
-    Corrupt(String),
-}
-
-impl StoreError {
-    /// True when SQLite refused a row because of a UNIQUE / PRIMARY KEY constraint.
-    pub fn is_unique_violation(err: &sqlx::Error) -> bool {
-        matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
-    }
-}
+pub use crate::store::StoreError;
 
 /// An OAuth 2.0 error response (RFC 6749 §5.2, RFC 6750 §3).
 #[derive(Debug)]
@@ -121,12 +103,6 @@ impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "storage failure on an OAuth endpoint");
         OAuthError::server_error()
-    }
-}
-
-impl From<sqlx::Error> for OAuthError {
-    fn from(e: sqlx::Error) -> Self {
-        StoreError::from(e).into()
     }
 }
 
@@ -233,12 +209,6 @@ impl From<StoreError> for ApiError {
                 ApiError::internal()
             }
         }
-    }
-}
-
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
-        StoreError::from(e).into()
     }
 }
 

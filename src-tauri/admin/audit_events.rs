@@ -9,6 +9,7 @@ use crate::state::Shared;
 use crate::store::audit::{
     events_between, find_event, max_event_id, query_events, AuditFilter, AuditRow,
 };
+use crate::store::StoreError;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
@@ -293,7 +294,7 @@ async fn still_allowed(t: &Tail) -> bool {
 
 /// Reads matching events up to the current high-water mark. Every id at or below
 /// `max(id)` is committed (one writer, AUTOINCREMENT ids), so nothing is skipped.
-async fn fill(t: &mut Tail) -> Result<(), sqlx::Error> {
+async fn fill(t: &mut Tail) -> Result<(), StoreError> {
     let pool = &t.state.db.read;
     let upto = max_event_id(pool).await?;
     if upto <= t.last {

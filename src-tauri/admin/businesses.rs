@@ -59,8 +59,8 @@ pub(super) async fn business_or_404(s: &Shared, id: &str) -> Result<BusinessRow,
 }
 
 /// Maps a UNIQUE violation to 409 with `what`, other errors to 500.
-pub(super) fn unique_or(e: sqlx::Error, what: &str) -> ApiError {
-    if StoreError::is_unique_violation(&e) {
+pub(super) fn unique_or(e: StoreError, what: &str) -> ApiError {
+    if e.is_unique_violation() {
         ApiError::conflict(what.to_string())
     } else {
         e.into()

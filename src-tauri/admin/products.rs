@@ -12,13 +12,13 @@ use crate::domain::{redirect, scope, RequestMeta};
 use crate::error::ApiError;
 use crate::state::Shared;
 use crate::store::clients::{self, ClientKind, NewClient, NewProduct, ProductRow};
+use crate::store::Reader;
 use crate::store::{from_json_list, now, to_json_list};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -316,7 +316,7 @@ pub(super) async fn insert_server_client(
 }
 
 /// The public shape of a product, without any secret.
-async fn product_json(pool: &SqlitePool, p: &ProductRow) -> Result<Value, ApiError> {
+async fn product_json(pool: &Reader, p: &ProductRow) -> Result<Value, ApiError> {
     let mut web = Value::Null;
     let mut server = Value::Null;
     for (client_id, kind, scopes) in clients::product_clients(pool, &p.id).await? {

@@ -3,6 +3,7 @@
 
 use crate::domain::RequestMeta;
 use crate::store::audit::{insert_event, insert_events, AuditRow};
+use crate::store::StoreError;
 use crate::store::{now_ms, Db, Tx};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -91,7 +92,7 @@ impl Event {
     }
 
     /// Appends the event inside `tx`; it commits or rolls back with the change.
-    pub async fn write(self, tx: &mut Tx) -> Result<i64, sqlx::Error> {
+    pub async fn write(self, tx: &mut Tx) -> Result<i64, StoreError> {
         insert_event(tx, &self.0).await
     }
 }
@@ -173,7 +174,7 @@ impl AuditSink {
 #[error("the audit log could not be written")]
 pub struct AuditUnavailable;
 
-async fn write_batch(db: &Db, rows: &[&AuditRow]) -> Result<(), sqlx::Error> {
+async fn write_batch(db: &Db, rows: &[&AuditRow]) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
     insert_events(&mut tx, rows).await?;
     tx.commit().await
@@ -215,7 +216,7 @@ const PRUNE_BATCH: i64 = 5_000;
 
 /// Deletes events older than `retention_days`, in batches, and appends one `audit.pruned`
 /// event with the count (in the last batch's transaction) when any were deleted.
-pub async fn prune_events(db: &Db, retention_days: i64) -> Result<u64, sqlx::Error> {
+pub async fn prune_events(db: &Db, retention_days: i64) -> Result<u64, StoreError> {
     let cutoff = now_ms() - retention_days.max(1) * 86_400_000;
     let mut total = 0u64;
     loop {

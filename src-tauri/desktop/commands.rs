@@ -21,8 +21,8 @@ use crate::domain::claims::AccessClaims;
 use crate::domain::RequestMeta;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::now;
-use crate::store::users::{insert_user, NewUser};
+use crate::store::users::{self, insert_user, NewUser};
+use crate::store::{now, StoreError};
 
 use super::server_slot::{loopback_if_unspecified, ServerSlot};
 use super::settings::{requested, DesktopSettings};
@@ -120,13 +120,8 @@ async fn context(slot: &ServerSlot) -> ConsoleContext {
     ConsoleContext::new(snapshot.issuer, snapshot.listen, superadmin)
 }
 
-/// Any super-admin, active or suspended: setup happens once.
-const SUPERADMIN_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM users WHERE is_superadmin = 1)";
-
-async fn superadmin_exists(state: &AppState) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(SUPERADMIN_EXISTS)
-        .fetch_one(&state.db.read)
-        .await
+async fn superadmin_exists(state: &AppState) -> Result<bool, StoreError> {
+    users::superadmin_exists(&state.db.read).await
 }
 
 /// `complete_setup {email, password, name, issuer, port, listenAddress?, insecureHttp?}`: creates the
@@ -177,7 +172,7 @@ pub async fn complete_setup(
 const ALREADY_SET_UP: &str =
     "Tessera is already set up (a super-admin exists): sign in to the console instead";
 
-fn db_error(error: sqlx::Error) -> CommandError {
+fn db_error(error: StoreError) -> CommandError {
     format!("cannot read the database: {error}").into()
 }
 
@@ -220,10 +215,7 @@ impl NewSuperadmin {
         let id = uuid::Uuid::now_v7().to_string();
         let stored = async {
             let mut tx = state.db.begin().await?;
-            let exists: bool = sqlx::query_scalar(SUPERADMIN_EXISTS)
-                .fetch_one(&mut *tx)
-                .await?;
-            if exists {
+            if users::superadmin_exists_in(&mut tx).await? {
                 return Ok(false);
             }
             let user = NewUser {
@@ -297,7 +289,7 @@ pub async fn apply_server_settings(
     Ok(context)
 }
 
-async fn record(state: &AppState, event: Event) -> Result<(), sqlx::Error> {
+async fn record(state: &AppState, event: Event) -> Result<(), StoreError> {
     let mut tx = state.db.begin().await?;
     event.write(&mut tx).await?;
     tx.commit().await

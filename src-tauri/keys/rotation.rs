@@ -6,6 +6,7 @@ use crate::audit::{kind, Event};
 use crate::domain::RequestMeta;
 use crate::state::Shared;
 use crate::store::keys::{self as key_store, KeyRow};
+use crate::store::StoreError;
 use crate::store::{now, settings};
 use serde_json::json;
 
@@ -22,7 +23,7 @@ pub enum KeyChangeError {
     #[error("the active key cannot be retired: rotate first")]
     Active,
     #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(#[from] StoreError),
     #[error("signing keys: {0}")]
     Keys(String),
 }

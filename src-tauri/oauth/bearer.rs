@@ -31,7 +31,7 @@ pub enum Inactive {
     #[error("the client no longer exists")]
     ClientGone,
     #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(#[from] StoreError),
 }
 
 /// Checks an access token completely; `Ok` means it is active right now.
@@ -50,7 +50,7 @@ pub async fn active_access_token(state: &AppState, token: &str) -> Result<Access
     // client_credentials tokens have no row to revoke, this is what ends them.
     let client = match state.clients.get(&state.db.read, &claims.client_id).await {
         Ok(c) => c,
-        Err(StoreError::Db(e)) => return Err(Inactive::Db(e)),
+        Err(e @ StoreError::Db(_)) => return Err(Inactive::Db(e)),
         Err(e) => return Err(Inactive::Invalid(e.to_string())),
     };
     if client.is_none() {

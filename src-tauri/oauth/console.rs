@@ -11,6 +11,7 @@ use crate::error::OAuthError;
 use crate::state::AppState;
 use crate::store::clients;
 use crate::store::users::UserRow;
+use crate::store::StoreError;
 use axum::http::StatusCode;
 
 pub use crate::store::clients::CONSOLE_CLIENT_ID as CLIENT_ID;
@@ -90,7 +91,7 @@ pub async fn redirect_uri_registered(
     client_id: &str,
     kind: &str,
     uri: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, StoreError> {
     if is_console(client_id) {
         return Ok(redirect_allowed(
             &s.issuer,

@@ -18,6 +18,7 @@ use crate::keys::TokenType;
 use crate::pages::{self, esc, page};
 use crate::state::{AppState, Shared};
 use crate::store::sessions::{self, EndedSession};
+use crate::store::StoreError;
 use crate::store::{now, Tx};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -108,7 +109,7 @@ async fn logout(
         }
     }
     if let Some(token) = token {
-        let ended: Result<(), sqlx::Error> = async {
+        let ended: Result<(), StoreError> = async {
             let mut tx = s.db.begin().await?;
             end_browser_session(&mut tx, meta, &token, client_id.as_deref(), "rp").await?;
             tx.commit().await
@@ -154,7 +155,7 @@ async fn hint_is_for_session(
     s: &AppState,
     hint: &IdClaims,
     token: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, StoreError> {
     let Some(session) = sessions::find_live_session(&s.db.read, &sha256(token), now()).await?
     else {
         return Ok(true);
@@ -175,7 +176,7 @@ pub async fn end_browser_session(
     token: &str,
     client_id: Option<&str>,
     initiated_by: &str,
-) -> Result<Option<EndedSession>, sqlx::Error> {
+) -> Result<Option<EndedSession>, StoreError> {
     let reason = match initiated_by {
         "rp" => "logout",
         _ => "session_replaced",

@@ -20,6 +20,7 @@ use crate::oauth::params::{Form, Params};
 use crate::oauth::{cookie, interaction_cookie, session_cookie, set_cookie};
 use crate::state::Shared;
 use crate::store::sessions::{self, InteractionRow, NewSession};
+use crate::store::StoreError;
 use crate::store::{now, users};
 use crate::throttle::hashing::{HashRefused, BUSY_RETRY_AFTER};
 use crate::throttle::{self, LoginKeys};
@@ -328,7 +329,7 @@ async fn refuse_console(
     req: &AuthRequest,
     user_id: &str,
 ) -> Response {
-    let spent: Result<bool, sqlx::Error> = async {
+    let spent: Result<bool, StoreError> = async {
         let mut tx = s.db.begin().await?;
         let deleted = sessions::delete_interaction(&mut tx, &row.id).await?;
         tx.commit().await?;

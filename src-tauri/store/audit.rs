@@ -1,7 +1,7 @@
 //! The append-only audit log table.
 
 use super::Tx;
-use sqlx::SqlitePool;
+use crate::store::{Reader, Result};
 
 /// One row of `audit_events` as written.
 #[derive(Debug, Clone, Default, serde::Serialize, sqlx::FromRow)]
@@ -24,8 +24,8 @@ pub struct AuditRow {
 }
 
 /// Appends one event inside the caller's transaction; returns its id.
-pub async fn insert_event(tx: &mut Tx, e: &AuditRow) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn insert_event(tx: &mut Tx, e: &AuditRow) -> Result<i64> {
+    Ok(sqlx::query_scalar(
         "INSERT INTO audit_events (at, type, outcome, actor, subject, client_id, org, branch, jti,
                                    ip, user_agent, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -42,12 +42,12 @@ pub async fn insert_event(tx: &mut Tx, e: &AuditRow) -> Result<i64, sqlx::Error>
     .bind(&e.ip)
     .bind(&e.user_agent)
     .bind(&e.detail)
-    .fetch_one(&mut **tx)
-    .await
+    .fetch_one(tx.conn())
+    .await?)
 }
 
 /// Appends several events with one multi-row INSERT.
-pub async fn insert_events(tx: &mut Tx, rows: &[&AuditRow]) -> Result<(), sqlx::Error> {
+pub async fn insert_events(tx: &mut Tx, rows: &[&AuditRow]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -69,7 +69,7 @@ pub async fn insert_events(tx: &mut Tx, rows: &[&AuditRow]) -> Result<(), sqlx::
             .push_bind(&e.user_agent)
             .push_bind(&e.detail);
     });
-    q.build().execute(&mut **tx).await?;
+    q.build().execute(tx.conn()).await?;
     Ok(())
 }
 
@@ -126,11 +126,11 @@ impl AuditFilter {
 /// A newest-first page: events older than `before` = (at, id) of the previous page's last
 /// row. Ordered by (at, id), which every audit index carries, so no sort is needed.
 pub async fn query_events(
-    pool: &SqlitePool,
+    pool: &Reader,
     filter: &AuditFilter,
     before: Option<(i64, i64)>,
     limit: i64,
-) -> Result<Vec<AuditRow>, sqlx::Error> {
+) -> Result<Vec<AuditRow>> {
     let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM audit_events");
     filter.push_where(&mut q);
     if let Some((at, id)) = before {
@@ -140,54 +140,52 @@ pub async fn query_events(
         q.push(" OR id < ").push_bind(id).push(")");
     }
     q.push(" ORDER BY at DESC, id DESC LIMIT ").push_bind(limit);
-    q.build_query_as().fetch_all(pool).await
+    Ok(q.build_query_as().fetch_all(pool.pool()).await?)
 }
 
 /// One event by id.
-pub async fn find_event(pool: &SqlitePool, id: i64) -> Result<Option<AuditRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM audit_events WHERE id = ?")
+pub async fn find_event(pool: &Reader, id: i64) -> Result<Option<AuditRow>> {
+    Ok(sqlx::query_as("SELECT * FROM audit_events WHERE id = ?")
         .bind(id)
-        .fetch_optional(pool)
-        .await
+        .fetch_optional(pool.pool())
+        .await?)
 }
 
 /// The newest event id (0 when the log is empty): the high-water mark of a live stream.
-pub async fn max_event_id(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_events")
-        .fetch_one(pool)
-        .await
+pub async fn max_event_id(pool: &Reader) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_events")
+            .fetch_one(pool.pool())
+            .await?,
+    )
 }
 
 /// Matching events with `after < id <= upto`, oldest first. Walks the rowid range only
 /// (NOT INDEXED), so a stream's poll costs the number of new events, whatever the filter.
 pub async fn events_between(
-    pool: &SqlitePool,
+    pool: &Reader,
     filter: &AuditFilter,
     after: i64,
     upto: i64,
     limit: i64,
-) -> Result<Vec<AuditRow>, sqlx::Error> {
+) -> Result<Vec<AuditRow>> {
     let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM audit_events NOT INDEXED");
     filter.push_where(&mut q);
     q.push(" AND id > ").push_bind(after);
     q.push(" AND id <= ").push_bind(upto);
     q.push(" ORDER BY id LIMIT ").push_bind(limit);
-    q.build_query_as().fetch_all(pool).await
+    Ok(q.build_query_as().fetch_all(pool.pool()).await?)
 }
 
 /// Deletes up to `batch` events older than `before_ms` (retention); returns how many.
-pub async fn delete_events_before(
-    tx: &mut Tx,
-    before_ms: i64,
-    batch: i64,
-) -> Result<u64, sqlx::Error> {
+pub async fn delete_events_before(tx: &mut Tx, before_ms: i64, batch: i64) -> Result<u64> {
     let done = sqlx::query(
         "DELETE FROM audit_events WHERE id IN
            (SELECT id FROM audit_events WHERE at < ? ORDER BY at LIMIT ?)",
     )
     .bind(before_ms)
     .bind(batch)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(done.rows_affected())
 }

@@ -5,7 +5,7 @@ pub mod edit;
 
 use super::{from_json_list, Tx};
 use crate::error::StoreError;
-use sqlx::SqlitePool;
+use crate::store::{is_unique, Reader, Result};
 
 /// The built-in console's public sign-in client (see `oauth::console`).
 pub const CONSOLE_CLIENT_ID: &str = "tessera-console";
@@ -86,7 +86,7 @@ struct ClientJoinRow {
     refresh_family_ttl: Option<i64>,
 }
 
-pub async fn find_client(pool: &SqlitePool, client_id: &str) -> Result<Option<Client>, StoreError> {
+pub async fn find_client(pool: &Reader, client_id: &str) -> Result<Option<Client>, StoreError> {
     let row: Option<ClientJoinRow> = sqlx::query_as(
         // A scope that another product declares too (rows from before scopes were unique
         // per product) is left out: a role granting it cannot tell which product it meant.
@@ -99,7 +99,7 @@ pub async fn find_client(pool: &SqlitePool, client_id: &str) -> Result<Option<Cl
          WHERE c.client_id = ?",
     )
     .bind(client_id)
-    .fetch_optional(pool)
+    .fetch_optional(pool.pool())
     .await?;
     let Some(r) = row else { return Ok(None) };
     let kind = ClientKind::parse(&r.kind)
@@ -140,7 +140,7 @@ pub async fn find_client(pool: &SqlitePool, client_id: &str) -> Result<Option<Cl
 
 /// Creates the console client row, or puts it back in shape (public web client, no
 /// product, no secret, no scopes); a no-op when it is already right.
-pub async fn ensure_console_client(tx: &mut Tx, now: i64) -> Result<(), sqlx::Error> {
+pub async fn ensure_console_client(tx: &mut Tx, now: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO clients (client_id, product_id, kind, name, secret_hash, scopes, created_at)
          VALUES (?, NULL, 'web', 'Tessera console', NULL, '[]', ?)
@@ -151,41 +151,37 @@ pub async fn ensure_console_client(tx: &mut Tx, now: i64) -> Result<(), sqlx::Er
     )
     .bind(CONSOLE_CLIENT_ID)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
 
 /// Whether `uri` is registered for the client, compared exactly.
 pub async fn has_redirect_uri(
-    pool: &SqlitePool,
+    pool: &Reader,
     client_id: &str,
     kind: &str,
     uri: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM client_redirect_uris WHERE client_id = ? AND kind = ? AND uri = ?",
     )
     .bind(client_id)
     .bind(kind)
     .bind(uri)
-    .fetch_one(pool)
+    .fetch_one(pool.pool())
     .await?;
     Ok(n > 0)
 }
 
-pub async fn redirect_uris(
-    pool: &SqlitePool,
-    client_id: &str,
-    kind: &str,
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn redirect_uris(pool: &Reader, client_id: &str, kind: &str) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
         "SELECT uri FROM client_redirect_uris WHERE client_id = ? AND kind = ? ORDER BY rowid",
     )
     .bind(client_id)
     .bind(kind)
-    .fetch_all(pool)
-    .await
+    .fetch_all(pool.pool())
+    .await?)
 }
 
 pub struct NewClient<'a> {
@@ -198,7 +194,7 @@ pub struct NewClient<'a> {
     pub now: i64,
 }
 
-pub async fn insert_client(tx: &mut Tx, c: &NewClient<'_>) -> Result<(), sqlx::Error> {
+pub async fn insert_client(tx: &mut Tx, c: &NewClient<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO clients (client_id, product_id, kind, name, secret_hash, scopes, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -210,7 +206,7 @@ pub async fn insert_client(tx: &mut Tx, c: &NewClient<'_>) -> Result<(), sqlx::E
     .bind(c.secret_hash)
     .bind(c.scopes_json)
     .bind(c.now)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
@@ -226,11 +222,11 @@ pub async fn insert_redirect_uri(
             .bind(client_id)
             .bind(kind)
             .bind(uri)
-            .execute(&mut **tx)
+            .execute(tx.conn())
             .await;
     match res {
         Ok(_) => Ok(()),
-        Err(e) if StoreError::is_unique_violation(&e) => Err(StoreError::Conflict(format!(
+        Err(e) if is_unique(&e) => Err(StoreError::Conflict(format!(
             "redirect URI {uri} is already registered"
         ))),
         Err(e) => Err(e.into()),
@@ -261,7 +257,7 @@ pub struct NewProduct<'a> {
     pub now: i64,
 }
 
-pub async fn insert_product(tx: &mut Tx, p: &NewProduct<'_>) -> Result<(), sqlx::Error> {
+pub async fn insert_product(tx: &mut Tx, p: &NewProduct<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO products (id, name, scopes, audience, access_token_ttl, refresh_token_ttl,
                                refresh_family_ttl, created_at, updated_at)
@@ -276,33 +272,37 @@ pub async fn insert_product(tx: &mut Tx, p: &NewProduct<'_>) -> Result<(), sqlx:
     .bind(p.refresh_family_ttl)
     .bind(p.now)
     .bind(p.now)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
 
-pub async fn list_products(pool: &SqlitePool) -> Result<Vec<ProductRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM products ORDER BY created_at, id")
-        .fetch_all(pool)
-        .await
+pub async fn list_products(pool: &Reader) -> Result<Vec<ProductRow>> {
+    Ok(
+        sqlx::query_as("SELECT * FROM products ORDER BY created_at, id")
+            .fetch_all(pool.pool())
+            .await?,
+    )
 }
 
-pub async fn find_product(pool: &SqlitePool, id: &str) -> Result<Option<ProductRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM products WHERE id = ?")
+pub async fn find_product(pool: &Reader, id: &str) -> Result<Option<ProductRow>> {
+    Ok(sqlx::query_as("SELECT * FROM products WHERE id = ?")
         .bind(id)
-        .fetch_optional(pool)
-        .await
+        .fetch_optional(pool.pool())
+        .await?)
 }
 
 /// `(client_id, kind, scopes_json)` of every client of a product.
 pub async fn product_clients(
-    pool: &SqlitePool,
+    pool: &Reader,
     product_id: &str,
-) -> Result<Vec<(String, String, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT client_id, kind, scopes FROM clients WHERE product_id = ? ORDER BY kind")
-        .bind(product_id)
-        .fetch_all(pool)
-        .await
+) -> Result<Vec<(String, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT client_id, kind, scopes FROM clients WHERE product_id = ? ORDER BY kind",
+    )
+    .bind(product_id)
+    .fetch_all(pool.pool())
+    .await?)
 }
 
 /// Replaces the secret hash of a product's server client; returns its client_id.
@@ -311,16 +311,16 @@ pub async fn rotate_server_secret(
     product_id: &str,
     secret_hash: &[u8],
     now: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
         "UPDATE clients SET secret_hash = ?, secret_rotated_at = ?
          WHERE product_id = ? AND kind = 'server' RETURNING client_id",
     )
     .bind(secret_hash)
     .bind(now)
     .bind(product_id)
-    .fetch_optional(&mut **tx)
-    .await
+    .fetch_optional(tx.conn())
+    .await?)
 }
 
 /// A short-lived in-memory copy of client rows for the token endpoint's hot path.
@@ -337,11 +337,7 @@ pub const CLIENT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs
 const CLIENT_CACHE_MAX: usize = 10_000;
 
 impl ClientCache {
-    pub async fn get(
-        &self,
-        pool: &SqlitePool,
-        client_id: &str,
-    ) -> Result<Option<Client>, StoreError> {
+    pub async fn get(&self, pool: &Reader, client_id: &str) -> Result<Option<Client>, StoreError> {
         if let Ok(map) = self.entries.read() {
             if let Some((client, at)) = map.get(client_id) {
                 if at.elapsed() < CLIENT_CACHE_TTL {

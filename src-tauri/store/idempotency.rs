@@ -2,6 +2,7 @@
 //! its answer (or drop the claim); rows live 24 h and expired ones are pruned on each claim.
 
 use super::Db;
+use crate::store::Result;
 
 /// How long a record is kept: a retry with the same key after this is a fresh request.
 pub const TTL_SECS: i64 = 24 * 3600;
@@ -47,11 +48,11 @@ pub async fn claim(
     key: &str,
     fingerprint: &[u8],
     now: i64,
-) -> Result<Claim, sqlx::Error> {
+) -> Result<Claim> {
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= ?")
         .bind(now - TTL_SECS)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     let row: Option<Row> = sqlx::query_as(
         "SELECT fingerprint, state, status, content_type, body, created_at
@@ -59,7 +60,7 @@ pub async fn claim(
     )
     .bind(subject)
     .bind(key)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(tx.conn())
     .await?;
     let found = match row {
         None => None,
@@ -90,7 +91,7 @@ pub async fn claim(
     .bind(key)
     .bind(fingerprint)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?;
     tx.commit().await?;
     Ok(Claim::Fresh)
@@ -104,7 +105,7 @@ pub async fn finish(
     status: u16,
     content_type: Option<&str>,
     body: Option<&[u8]>,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     let state = if body.is_some() {
         "done"
     } else {
@@ -121,18 +122,18 @@ pub async fn finish(
     .bind(body)
     .bind(subject)
     .bind(key)
-    .execute(&mut *tx)
+    .execute(tx.conn())
     .await?;
     tx.commit().await
 }
 
 /// Drops a claim whose request failed (5xx) or never finished, so a retry runs again.
-pub async fn release(db: &Db, subject: &str, key: &str) -> Result<(), sqlx::Error> {
+pub async fn release(db: &Db, subject: &str, key: &str) -> Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM idempotency_keys WHERE subject = ? AND key = ? AND state = 'pending'")
         .bind(subject)
         .bind(key)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     tx.commit().await
 }

@@ -1,7 +1,7 @@
 //! Signing key rows (private halves encrypted by `keys::`).
 
 use super::Tx;
-use sqlx::SqlitePool;
+use crate::store::{Reader, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct KeyRow {
@@ -16,18 +16,18 @@ pub struct KeyRow {
 }
 
 /// The active key and retired keys still published (not yet expired).
-pub async fn published_keys(pool: &SqlitePool, now: i64) -> Result<Vec<KeyRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn published_keys(pool: &Reader, now: i64) -> Result<Vec<KeyRow>> {
+    Ok(sqlx::query_as(
         "SELECT * FROM signing_keys
          WHERE status = 'active' OR (expires_at IS NOT NULL AND expires_at > ?)
          ORDER BY status = 'active' DESC, created_at DESC",
     )
     .bind(now)
-    .fetch_all(pool)
-    .await
+    .fetch_all(pool.pool())
+    .await?)
 }
 
-pub async fn insert_key(tx: &mut Tx, k: &KeyRow) -> Result<(), sqlx::Error> {
+pub async fn insert_key(tx: &mut Tx, k: &KeyRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO signing_keys (kid, alg, public_jwk, private_enc, status, created_at, retired_at, expires_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -40,48 +40,47 @@ pub async fn insert_key(tx: &mut Tx, k: &KeyRow) -> Result<(), sqlx::Error> {
     .bind(k.created_at)
     .bind(k.retired_at)
     .bind(k.expires_at)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
 
 /// Every key row, newest first (the admin list; private halves stay sealed).
-pub async fn list_keys(pool: &SqlitePool) -> Result<Vec<KeyRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM signing_keys ORDER BY created_at DESC, kid")
-        .fetch_all(pool)
-        .await
+pub async fn list_keys(pool: &Reader) -> Result<Vec<KeyRow>> {
+    Ok(
+        sqlx::query_as("SELECT * FROM signing_keys ORDER BY created_at DESC, kid")
+            .fetch_all(pool.pool())
+            .await?,
+    )
 }
 
-pub async fn find_key(tx: &mut Tx, kid: &str) -> Result<Option<KeyRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM signing_keys WHERE kid = ?")
+pub async fn find_key(tx: &mut Tx, kid: &str) -> Result<Option<KeyRow>> {
+    Ok(sqlx::query_as("SELECT * FROM signing_keys WHERE kid = ?")
         .bind(kid)
-        .fetch_optional(&mut **tx)
-        .await
+        .fetch_optional(tx.conn())
+        .await?)
 }
 
 /// The key that signs now (read inside the writer's transaction before replacing it).
-pub async fn active_key(tx: &mut Tx) -> Result<Option<KeyRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn active_key(tx: &mut Tx) -> Result<Option<KeyRow>> {
+    Ok(sqlx::query_as(
         "SELECT * FROM signing_keys WHERE status = 'active' ORDER BY created_at DESC LIMIT 1",
     )
-    .fetch_optional(&mut **tx)
-    .await
+    .fetch_optional(tx.conn())
+    .await?)
 }
 
 /// The key that signs now, from a read connection (the rotation schedule's check).
-pub async fn active_key_created_at(pool: &SqlitePool) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT max(created_at) FROM signing_keys WHERE status = 'active'")
-        .fetch_one(pool)
-        .await
+pub async fn active_key_created_at(pool: &Reader) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT max(created_at) FROM signing_keys WHERE status = 'active'")
+            .fetch_one(pool.pool())
+            .await?,
+    )
 }
 
 /// Marks a key retired (keeping the first retirement time) and published until `expires_at`.
-pub async fn retire_key(
-    tx: &mut Tx,
-    kid: &str,
-    now: i64,
-    expires_at: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn retire_key(tx: &mut Tx, kid: &str, now: i64, expires_at: i64) -> Result<()> {
     sqlx::query(
         "UPDATE signing_keys SET status = 'retired', retired_at = coalesce(retired_at, ?),
                 expires_at = ? WHERE kid = ?",
@@ -89,25 +88,27 @@ pub async fn retire_key(
     .bind(now)
     .bind(expires_at)
     .bind(kid)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
 
 /// Deletes retired keys no longer published; returns their kids.
-pub async fn delete_expired_keys(tx: &mut Tx, now: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn delete_expired_keys(tx: &mut Tx, now: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
         "DELETE FROM signing_keys WHERE status = 'retired' AND expires_at IS NOT NULL
          AND expires_at <= ? RETURNING kid",
     )
     .bind(now)
-    .fetch_all(&mut **tx)
-    .await
+    .fetch_all(tx.conn())
+    .await?)
 }
 
 /// The longest access/ID token lifetime any product issues (None without products).
-pub async fn longest_token_ttl(tx: &mut Tx) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT max(access_token_ttl) FROM products")
-        .fetch_one(&mut **tx)
-        .await
+pub async fn longest_token_ttl(tx: &mut Tx) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT max(access_token_ttl) FROM products")
+            .fetch_one(tx.conn())
+            .await?,
+    )
 }

@@ -16,25 +16,82 @@ pub mod users;
 
 use crate::error::StartError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// The database handles shared by every request.
+/// The database handles shared by every request. Callers outside `store` see only these
+/// opaque types and [`StoreError`]: which engine runs underneath is this module's business.
 #[derive(Clone, Debug)]
 pub struct Db {
-    pub read: SqlitePool,
+    /// Reads that need no transaction: pass `&db.read` to a `store` function.
+    pub read: Reader,
     write: SqlitePool,
 }
 
-pub type Tx = Transaction<'static, Sqlite>;
+/// The pool of read-only connections.
+#[derive(Clone, Debug)]
+pub struct Reader(SqlitePool);
+
+impl Reader {
+    fn pool(&self) -> &SqlitePool {
+        &self.0
+    }
+}
+
+/// A write transaction: every change and the audit event that records it go through one.
+/// Dropped without [`Tx::commit`], it rolls back.
+pub struct Tx(Transaction<'static, Sqlite>);
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.0.commit().await?)
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        Ok(self.0.rollback().await?)
+    }
+
+    fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.0
+    }
+}
+
+/// Storage failures seen by callers of `store`.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// True when the database refused a row because of a UNIQUE / PRIMARY KEY constraint.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Db(e) if is_unique(e))
+    }
+}
+
+fn is_unique(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// `Result` of a store function.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl Db {
     /// Opens (creating if needed) the database and applies migrations.
     pub async fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Db, StartError> {
         let options = match database_url {
-            Some(url) if url.starts_with("sqlite:") => SqliteConnectOptions::from_str(url)?,
+            Some(url) if url.starts_with("sqlite:") => {
+                SqliteConnectOptions::from_str(url).map_err(StoreError::from)?
+            }
             Some(url) => {
                 let scheme = url.split(':').next().unwrap_or("");
                 return Err(StartError::Config(format!(
@@ -55,35 +112,43 @@ impl Db {
             .max_connections(1)
             .min_connections(1)
             .connect_with(options.clone())
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+            .await
+            .map_err(StoreError::from)?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&write)
+            .await
+            .map_err(StoreError::from)?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.read_only(true))
-            .await?;
-        Ok(Db { read, write })
+            .await
+            .map_err(StoreError::from)?;
+        Ok(Db {
+            read: Reader(read),
+            write,
+        })
     }
 
     /// Starts a write transaction (`BEGIN IMMEDIATE`: takes the write lock up front).
-    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        self.write.begin_with("BEGIN IMMEDIATE").await
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(Tx(self.write.begin_with("BEGIN IMMEDIATE").await?))
     }
 
     /// Writes a consistent snapshot of the database to a new file at `path` (`VACUUM
     /// INTO`, on a read connection: writers are not held up). Fails if `path` exists.
-    pub async fn vacuum_into(&self, path: &Path) -> Result<(), sqlx::Error> {
+    pub async fn vacuum_into(&self, path: &Path) -> Result<()> {
         let target = path.to_str().ok_or_else(|| {
             sqlx::Error::Configuration("the backup path is not valid UTF-8".into())
         })?;
         sqlx::query("VACUUM INTO ?")
             .bind(target)
-            .execute(&self.read)
+            .execute(self.read.pool())
             .await?;
         Ok(())
     }
 
     pub async fn close(&self) {
-        self.read.close().await;
+        self.read.0.close().await;
         self.write.close().await;
     }
 }

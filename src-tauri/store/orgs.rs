@@ -2,7 +2,7 @@
 //! memberships expand to (a membership without a branch covers every branch).
 
 use super::{from_json_list, to_json_list, Tx};
-use sqlx::SqlitePool;
+use crate::store::{Reader, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BusinessRow {
@@ -60,28 +60,32 @@ pub struct GrantRow {
 
 // ---- businesses ----
 
-pub async fn insert_business(tx: &mut Tx, id: &str, name: &str, now: i64) -> sqlx::Result<()> {
+pub async fn insert_business(tx: &mut Tx, id: &str, name: &str, now: i64) -> Result<()> {
     sqlx::query("INSERT INTO businesses (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)")
         .bind(id)
         .bind(name)
         .bind(now)
         .bind(now)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     Ok(())
 }
 
-pub async fn find_business(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<BusinessRow>> {
-    sqlx::query_as("SELECT id, name, created_at, updated_at FROM businesses WHERE id = ?")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+pub async fn find_business(pool: &Reader, id: &str) -> Result<Option<BusinessRow>> {
+    Ok(
+        sqlx::query_as("SELECT id, name, created_at, updated_at FROM businesses WHERE id = ?")
+            .bind(id)
+            .fetch_optional(pool.pool())
+            .await?,
+    )
 }
 
-pub async fn list_businesses(pool: &SqlitePool) -> sqlx::Result<Vec<BusinessRow>> {
-    sqlx::query_as("SELECT id, name, created_at, updated_at FROM businesses ORDER BY id")
-        .fetch_all(pool)
-        .await
+pub async fn list_businesses(pool: &Reader) -> Result<Vec<BusinessRow>> {
+    Ok(
+        sqlx::query_as("SELECT id, name, created_at, updated_at FROM businesses ORDER BY id")
+            .fetch_all(pool.pool())
+            .await?,
+    )
 }
 
 pub async fn rename_business(
@@ -89,23 +93,23 @@ pub async fn rename_business(
     id: &str,
     name: &str,
     now: i64,
-) -> sqlx::Result<Option<BusinessRow>> {
-    sqlx::query_as(
+) -> Result<Option<BusinessRow>> {
+    Ok(sqlx::query_as(
         "UPDATE businesses SET name = ?, updated_at = ? WHERE id = ?
          RETURNING id, name, created_at, updated_at",
     )
     .bind(name)
     .bind(now)
     .bind(id)
-    .fetch_optional(&mut **tx)
-    .await
+    .fetch_optional(tx.conn())
+    .await?)
 }
 
 /// Deletes a business with its branches, roles and memberships.
-pub async fn delete_business(tx: &mut Tx, id: &str) -> sqlx::Result<bool> {
+pub async fn delete_business(tx: &mut Tx, id: &str) -> Result<bool> {
     let n = sqlx::query("DELETE FROM businesses WHERE id = ?")
         .bind(id)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     Ok(n.rows_affected() == 1)
 }
@@ -114,7 +118,7 @@ pub async fn delete_business(tx: &mut Tx, id: &str) -> sqlx::Result<bool> {
 
 const BRANCH_COLS: &str = "id, business_id, name, created_at, updated_at";
 
-pub async fn insert_branch(tx: &mut Tx, b: &BranchRow) -> sqlx::Result<()> {
+pub async fn insert_branch(tx: &mut Tx, b: &BranchRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO branches (id, business_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
     )
@@ -123,25 +127,27 @@ pub async fn insert_branch(tx: &mut Tx, b: &BranchRow) -> sqlx::Result<()> {
     .bind(&b.name)
     .bind(b.created_at)
     .bind(b.updated_at)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
 
-pub async fn find_branch(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<BranchRow>> {
-    sqlx::query_as(&format!("SELECT {BRANCH_COLS} FROM branches WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+pub async fn find_branch(pool: &Reader, id: &str) -> Result<Option<BranchRow>> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {BRANCH_COLS} FROM branches WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(pool.pool())
+            .await?,
+    )
 }
 
-pub async fn list_branches(pool: &SqlitePool, business_id: &str) -> sqlx::Result<Vec<BranchRow>> {
-    sqlx::query_as(&format!(
+pub async fn list_branches(pool: &Reader, business_id: &str) -> Result<Vec<BranchRow>> {
+    Ok(sqlx::query_as(&format!(
         "SELECT {BRANCH_COLS} FROM branches WHERE business_id = ? ORDER BY id"
     ))
     .bind(business_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(pool.pool())
+    .await?)
 }
 
 pub async fn rename_branch(
@@ -150,8 +156,8 @@ pub async fn rename_branch(
     id: &str,
     name: &str,
     now: i64,
-) -> sqlx::Result<Option<BranchRow>> {
-    sqlx::query_as(&format!(
+) -> Result<Option<BranchRow>> {
+    Ok(sqlx::query_as(&format!(
         "UPDATE branches SET name = ?, updated_at = ? WHERE id = ? AND business_id = ?
          RETURNING {BRANCH_COLS}"
     ))
@@ -159,15 +165,15 @@ pub async fn rename_branch(
     .bind(now)
     .bind(id)
     .bind(business_id)
-    .fetch_optional(&mut **tx)
-    .await
+    .fetch_optional(tx.conn())
+    .await?)
 }
 
-pub async fn delete_branch(tx: &mut Tx, business_id: &str, id: &str) -> sqlx::Result<bool> {
+pub async fn delete_branch(tx: &mut Tx, business_id: &str, id: &str) -> Result<bool> {
     let n = sqlx::query("DELETE FROM branches WHERE id = ? AND business_id = ?")
         .bind(id)
         .bind(business_id)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     Ok(n.rows_affected() == 1)
 }
@@ -176,7 +182,7 @@ pub async fn delete_branch(tx: &mut Tx, business_id: &str, id: &str) -> sqlx::Re
 
 const ROLE_COLS: &str = "id, business_id, name, scopes, created_at, updated_at";
 
-pub async fn insert_role(tx: &mut Tx, r: &RoleRow) -> sqlx::Result<()> {
+pub async fn insert_role(tx: &mut Tx, r: &RoleRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO roles (id, business_id, name, scopes, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?)",
@@ -187,25 +193,27 @@ pub async fn insert_role(tx: &mut Tx, r: &RoleRow) -> sqlx::Result<()> {
     .bind(&r.scopes)
     .bind(r.created_at)
     .bind(r.updated_at)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
 
-pub async fn find_role(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<RoleRow>> {
-    sqlx::query_as(&format!("SELECT {ROLE_COLS} FROM roles WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+pub async fn find_role(pool: &Reader, id: &str) -> Result<Option<RoleRow>> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {ROLE_COLS} FROM roles WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(pool.pool())
+            .await?,
+    )
 }
 
-pub async fn list_roles(pool: &SqlitePool, business_id: &str) -> sqlx::Result<Vec<RoleRow>> {
-    sqlx::query_as(&format!(
+pub async fn list_roles(pool: &Reader, business_id: &str) -> Result<Vec<RoleRow>> {
+    Ok(sqlx::query_as(&format!(
         "SELECT {ROLE_COLS} FROM roles WHERE business_id = ? ORDER BY id"
     ))
     .bind(business_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(pool.pool())
+    .await?)
 }
 
 /// Sets a role's name and scopes (the caller passes the merged values).
@@ -216,8 +224,8 @@ pub async fn update_role(
     name: &str,
     scopes: &[String],
     now: i64,
-) -> sqlx::Result<Option<RoleRow>> {
-    sqlx::query_as(&format!(
+) -> Result<Option<RoleRow>> {
+    Ok(sqlx::query_as(&format!(
         "UPDATE roles SET name = ?, scopes = ?, updated_at = ? WHERE id = ? AND business_id = ?
          RETURNING {ROLE_COLS}"
     ))
@@ -226,23 +234,23 @@ pub async fn update_role(
     .bind(now)
     .bind(id)
     .bind(business_id)
-    .fetch_optional(&mut **tx)
-    .await
+    .fetch_optional(tx.conn())
+    .await?)
 }
 
-pub async fn delete_role(tx: &mut Tx, business_id: &str, id: &str) -> sqlx::Result<bool> {
+pub async fn delete_role(tx: &mut Tx, business_id: &str, id: &str) -> Result<bool> {
     let n = sqlx::query("DELETE FROM roles WHERE id = ? AND business_id = ?")
         .bind(id)
         .bind(business_id)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     Ok(n.rows_affected() == 1)
 }
 
 /// Every scope some product declares.
-pub async fn declared_product_scopes(pool: &SqlitePool) -> sqlx::Result<Vec<String>> {
+pub async fn declared_product_scopes(pool: &Reader) -> Result<Vec<String>> {
     let rows: Vec<String> = sqlx::query_scalar("SELECT scopes FROM products")
-        .fetch_all(pool)
+        .fetch_all(pool.pool())
         .await?;
     let mut all: Vec<String> = rows.iter().flat_map(|r| from_json_list(r)).collect();
     all.sort();
@@ -254,7 +262,7 @@ pub async fn declared_product_scopes(pool: &SqlitePool) -> sqlx::Result<Vec<Stri
 
 const MEMBERSHIP_COLS: &str = "id, user_id, business_id, branch_id, role_id, created_at";
 
-pub async fn insert_membership(tx: &mut Tx, m: &MembershipRow) -> sqlx::Result<()> {
+pub async fn insert_membership(tx: &mut Tx, m: &MembershipRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO memberships (id, user_id, business_id, branch_id, role_id, created_at)
          VALUES (?, ?, ?, ?, ?, ?)",
@@ -265,48 +273,48 @@ pub async fn insert_membership(tx: &mut Tx, m: &MembershipRow) -> sqlx::Result<(
     .bind(&m.branch_id)
     .bind(&m.role_id)
     .bind(m.created_at)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
 
-pub async fn find_membership(pool: &SqlitePool, id: &str) -> sqlx::Result<Option<MembershipRow>> {
-    sqlx::query_as(&format!(
+pub async fn find_membership(pool: &Reader, id: &str) -> Result<Option<MembershipRow>> {
+    Ok(sqlx::query_as(&format!(
         "SELECT {MEMBERSHIP_COLS} FROM memberships WHERE id = ?"
     ))
     .bind(id)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(pool.pool())
+    .await?)
 }
 
 /// Memberships, optionally filtered by user and/or business.
 pub async fn list_memberships(
-    pool: &SqlitePool,
+    pool: &Reader,
     user_id: Option<&str>,
     business_id: Option<&str>,
-) -> sqlx::Result<Vec<MembershipRow>> {
-    sqlx::query_as(&format!(
+) -> Result<Vec<MembershipRow>> {
+    Ok(sqlx::query_as(&format!(
         "SELECT {MEMBERSHIP_COLS} FROM memberships
          WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR business_id = ?2) ORDER BY id"
     ))
     .bind(user_id)
     .bind(business_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(pool.pool())
+    .await?)
 }
 
-pub async fn delete_membership(tx: &mut Tx, id: &str) -> sqlx::Result<Option<MembershipRow>> {
-    sqlx::query_as(&format!(
+pub async fn delete_membership(tx: &mut Tx, id: &str) -> Result<Option<MembershipRow>> {
+    Ok(sqlx::query_as(&format!(
         "DELETE FROM memberships WHERE id = ? RETURNING {MEMBERSHIP_COLS}"
     ))
     .bind(id)
-    .fetch_optional(&mut **tx)
-    .await
+    .fetch_optional(tx.conn())
+    .await?)
 }
 
 /// The roles `user_id` holds, expanded to one row per concrete branch.
-pub async fn user_grants(pool: &SqlitePool, user_id: &str) -> sqlx::Result<Vec<GrantRow>> {
-    sqlx::query_as(
+pub async fn user_grants(pool: &Reader, user_id: &str) -> Result<Vec<GrantRow>> {
+    Ok(sqlx::query_as(
         "SELECT b.business_id, b.id AS branch_id, b.name AS branch_name, r.name AS role_name, r.scopes
          FROM memberships m
          JOIN roles r ON r.id = m.role_id
@@ -316,15 +324,15 @@ pub async fn user_grants(pool: &SqlitePool, user_id: &str) -> sqlx::Result<Vec<G
          ORDER BY b.name, b.id, r.name",
     )
     .bind(user_id)
-    .fetch_all(pool)
-    .await
+    .fetch_all(pool.pool())
+    .await?)
 }
 
 /// [`user_grants`] as domain values.
 pub async fn user_branch_grants(
-    pool: &SqlitePool,
+    pool: &Reader,
     user_id: &str,
-) -> sqlx::Result<Vec<crate::domain::branch::Grant>> {
+) -> Result<Vec<crate::domain::branch::Grant>> {
     Ok(user_grants(pool, user_id)
         .await?
         .into_iter()

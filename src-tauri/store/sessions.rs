@@ -1,7 +1,7 @@
 //! SSO sessions (the browser's signed-in state) and pending login interactions.
 
 use super::Tx;
-use sqlx::SqlitePool;
+use crate::store::{Reader, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
@@ -22,7 +22,7 @@ pub struct NewSession<'a> {
     pub user_agent: Option<&'a str>,
 }
 
-pub async fn insert_session(tx: &mut Tx, s: &NewSession<'_>) -> Result<(), sqlx::Error> {
+pub async fn insert_session(tx: &mut Tx, s: &NewSession<'_>) -> Result<()> {
     sqlx::query(
         "INSERT INTO sso_sessions (id, token_hash, user_id, auth_time, created_at, expires_at, ip, user_agent)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -35,25 +35,25 @@ pub async fn insert_session(tx: &mut Tx, s: &NewSession<'_>) -> Result<(), sqlx:
     .bind(s.expires_at)
     .bind(s.ip)
     .bind(s.user_agent)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
 
 /// The live session behind a cookie token hash (not ended, not expired).
 pub async fn find_live_session(
-    pool: &SqlitePool,
+    pool: &Reader,
     token_hash: &[u8],
     now: i64,
-) -> Result<Option<SessionRow>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Option<SessionRow>> {
+    Ok(sqlx::query_as(
         "SELECT id, user_id, auth_time, expires_at, ended_at FROM sso_sessions
          WHERE token_hash = ? AND ended_at IS NULL AND expires_at > ?",
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(pool.pool())
+    .await?)
 }
 
 /// An SSO session just ended, with how many refresh families went with it.
@@ -72,14 +72,14 @@ pub async fn end_session_by_token(
     token_hash: &[u8],
     reason: &str,
     now: i64,
-) -> Result<Option<EndedSession>, sqlx::Error> {
+) -> Result<Option<EndedSession>> {
     let ended: Option<(String, String)> = sqlx::query_as(
         "UPDATE sso_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL
          RETURNING id, user_id",
     )
     .bind(now)
     .bind(token_hash)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(tx.conn())
     .await?;
     let Some((id, user_id)) = ended else {
         return Ok(None);
@@ -92,12 +92,12 @@ pub async fn end_session_by_token(
     }))
 }
 
-pub async fn end_user_sessions(tx: &mut Tx, user_id: &str, now: i64) -> Result<u64, sqlx::Error> {
+pub async fn end_user_sessions(tx: &mut Tx, user_id: &str, now: i64) -> Result<u64> {
     Ok(
         sqlx::query("UPDATE sso_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL")
             .bind(now)
             .bind(user_id)
-            .execute(&mut **tx)
+            .execute(tx.conn())
             .await?
             .rows_affected(),
     )
@@ -112,15 +112,11 @@ pub struct InteractionRow {
     pub expires_at: i64,
 }
 
-pub async fn insert_interaction(
-    tx: &mut Tx,
-    row: &InteractionRow,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn insert_interaction(tx: &mut Tx, row: &InteractionRow, now: i64) -> Result<()> {
     // Expired interactions are swept on the way in, so the table stays small.
     sqlx::query("DELETE FROM interactions WHERE expires_at < ?")
         .bind(now)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     sqlx::query(
         "INSERT INTO interactions (id, csrf_token, client_id, request, created_at, expires_at)
@@ -132,30 +128,26 @@ pub async fn insert_interaction(
     .bind(&row.request)
     .bind(now)
     .bind(row.expires_at)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
 
-pub async fn find_interaction(
-    pool: &SqlitePool,
-    id: &str,
-    now: i64,
-) -> Result<Option<InteractionRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn find_interaction(pool: &Reader, id: &str, now: i64) -> Result<Option<InteractionRow>> {
+    Ok(sqlx::query_as(
         "SELECT id, csrf_token, client_id, request, expires_at FROM interactions
          WHERE id = ? AND expires_at > ?",
     )
     .bind(id)
     .bind(now)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(pool.pool())
+    .await?)
 }
 
-pub async fn delete_interaction(tx: &mut Tx, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn delete_interaction(tx: &mut Tx, id: &str) -> Result<bool> {
     Ok(sqlx::query("DELETE FROM interactions WHERE id = ?")
         .bind(id)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?
         .rows_affected()
         == 1)
@@ -175,18 +167,18 @@ pub struct SessionInfo {
 
 /// A user's SSO sessions, newest first (at most `limit`).
 pub async fn list_user_sessions(
-    pool: &SqlitePool,
+    pool: &Reader,
     user_id: &str,
     limit: i64,
-) -> Result<Vec<SessionInfo>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<SessionInfo>> {
+    Ok(sqlx::query_as(
         "SELECT id, created_at, auth_time, expires_at, ended_at, ip, user_agent
          FROM sso_sessions WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
     )
     .bind(user_id)
     .bind(limit)
-    .fetch_all(pool)
-    .await
+    .fetch_all(pool.pool())
+    .await?)
 }
 
 /// Ends one session of a user; false when the user has no such session (ended or not).
@@ -195,7 +187,7 @@ pub async fn end_user_session(
     user_id: &str,
     session_id: &str,
     now: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     let found: Option<String> = sqlx::query_scalar(
         "UPDATE sso_sessions SET ended_at = COALESCE(ended_at, ?)
          WHERE id = ? AND user_id = ? RETURNING id",
@@ -203,7 +195,7 @@ pub async fn end_user_session(
     .bind(now)
     .bind(session_id)
     .bind(user_id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(tx.conn())
     .await?;
     Ok(found.is_some())
 }
@@ -216,7 +208,7 @@ pub async fn revoke_user_families(
     session_id: Option<&str>,
     reason: &str,
     now: i64,
-) -> Result<u64, sqlx::Error> {
+) -> Result<u64> {
     let n = sqlx::query(
         "UPDATE refresh_families SET revoked_at = ?, revoked_reason = ?
          WHERE user_id = ? AND (? IS NULL OR session_id = ?) AND revoked_at IS NULL",
@@ -226,7 +218,7 @@ pub async fn revoke_user_families(
     .bind(user_id)
     .bind(session_id)
     .bind(session_id)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?
     .rows_affected();
     sqlx::query(
@@ -237,7 +229,7 @@ pub async fn revoke_user_families(
     .bind(now)
     .bind(user_id)
     .bind(session_id)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(n)
 }

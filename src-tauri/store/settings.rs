@@ -1,7 +1,7 @@
 //! Run-time settings an admin may change, as key/value rows (defaults when absent).
 
 use super::Tx;
-use sqlx::SqlitePool;
+use crate::store::{Reader, Result};
 
 /// The admin-changeable settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,14 +30,16 @@ const AUDIT_RETENTION_DAYS: &str = "audit_retention_days";
 
 const SELECT_ALL: &str = "SELECT key, value FROM settings";
 
-pub async fn load(pool: &SqlitePool) -> Result<Settings, sqlx::Error> {
-    Ok(from_rows(sqlx::query_as(SELECT_ALL).fetch_all(pool).await?))
+pub async fn load(pool: &Reader) -> Result<Settings> {
+    Ok(from_rows(
+        sqlx::query_as(SELECT_ALL).fetch_all(pool.pool()).await?,
+    ))
 }
 
 /// [`load`] inside a write transaction.
-pub async fn load_in(tx: &mut Tx) -> Result<Settings, sqlx::Error> {
+pub async fn load_in(tx: &mut Tx) -> Result<Settings> {
     Ok(from_rows(
-        sqlx::query_as(SELECT_ALL).fetch_all(&mut **tx).await?,
+        sqlx::query_as(SELECT_ALL).fetch_all(tx.conn()).await?,
     ))
 }
 
@@ -58,7 +60,7 @@ fn from_rows(rows: Vec<(String, String)>) -> Settings {
     s
 }
 
-pub async fn save(tx: &mut Tx, s: &Settings, now: i64) -> Result<(), sqlx::Error> {
+pub async fn save(tx: &mut Tx, s: &Settings, now: i64) -> Result<()> {
     for (key, value) in [
         (KEY_ROTATION_DAYS, s.key_rotation_days),
         (AUDIT_RETENTION_DAYS, s.audit_retention_days),
@@ -70,7 +72,7 @@ pub async fn save(tx: &mut Tx, s: &Settings, now: i64) -> Result<(), sqlx::Error
         .bind(key)
         .bind(value.to_string())
         .bind(now)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     }
     Ok(())

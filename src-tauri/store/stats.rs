@@ -1,6 +1,6 @@
 //! Counts and hourly token figures for the console's dashboard (`GET /v1/stats`).
 
-use sqlx::SqlitePool;
+use crate::store::{Reader, Result};
 
 /// How many rows the main tables hold.
 #[derive(Debug, Clone, Copy, Default, sqlx::FromRow)]
@@ -11,33 +11,33 @@ pub struct Counts {
     pub signing_keys: i64,
 }
 
-pub async fn counts(pool: &SqlitePool) -> Result<Counts, sqlx::Error> {
-    sqlx::query_as(
+pub async fn counts(pool: &Reader) -> Result<Counts> {
+    Ok(sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM products) AS products,
                 (SELECT COUNT(*) FROM users) AS users,
                 (SELECT COUNT(*) FROM businesses) AS businesses,
                 (SELECT COUNT(*) FROM signing_keys) AS signing_keys",
     )
-    .fetch_one(pool)
-    .await
+    .fetch_one(pool.pool())
+    .await?)
 }
 
 /// `(hour start in unix seconds, events)` of audit events of type `kind` with
 /// `from_ms <= at < until_ms`, for the hours that have any. A range scan of the
 /// `(type, at)` index: no table rows are read.
 pub async fn events_per_hour(
-    pool: &SqlitePool,
+    pool: &Reader,
     kind: &str,
     from_ms: i64,
     until_ms: i64,
-) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as(
         "SELECT (at / 3600000) * 3600 AS hour, COUNT(*) AS n FROM audit_events
          WHERE type = ? AND at >= ? AND at < ? GROUP BY at / 3600000",
     )
     .bind(kind)
     .bind(from_ms)
     .bind(until_ms)
-    .fetch_all(pool)
-    .await
+    .fetch_all(pool.pool())
+    .await?)
 }

@@ -7,7 +7,8 @@ use super::{Db, Tx};
 use crate::domain::throttle::{
     Counter, Rule, Scope, BASE_BACKOFF_SECS, FORGET_AFTER_SECS, MAX_BACKOFF_SECS,
 };
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use crate::store::{Reader, Result};
+use sqlx::{QueryBuilder, Sqlite};
 
 /// A stored counter found for one of the keys asked about.
 #[derive(Debug, Clone)]
@@ -19,7 +20,7 @@ pub struct Found {
 }
 
 /// The counters of `keys` (at most one row each, by primary key).
-pub async fn find(pool: &SqlitePool, keys: &[(Scope, &str)]) -> Result<Vec<Found>, sqlx::Error> {
+pub async fn find(pool: &Reader, keys: &[(Scope, &str)]) -> Result<Vec<Found>> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
@@ -33,7 +34,7 @@ pub async fn find(pool: &SqlitePool, keys: &[(Scope, &str)]) -> Result<Vec<Found
             .push(" AND key = ")
             .push_bind(*key);
     }
-    let rows: Vec<(String, String, i64, i64)> = q.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<(String, String, i64, i64)> = q.build_query_as().fetch_all(pool.pool()).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(scope, key, failures, until)| {
@@ -85,7 +86,7 @@ pub async fn record_failure(
     key: &str,
     rule: Rule,
     now: i64,
-) -> Result<(Counter, bool), sqlx::Error> {
+) -> Result<(Counter, bool)> {
     let (failures, window_start, strikes, until, throttled_at, tripped, updated_at): (
         i64,
         i64,
@@ -103,7 +104,7 @@ pub async fn record_failure(
         .bind(FORGET_AFTER_SECS)
         .bind(BASE_BACKOFF_SECS)
         .bind(MAX_BACKOFF_SECS)
-        .fetch_one(&mut **tx)
+        .fetch_one(tx.conn())
         .await?;
     let counter = Counter {
         failures,
@@ -117,11 +118,11 @@ pub async fn record_failure(
 }
 
 /// Forgets (scope, key): failures and backoff. False when there was nothing to forget.
-pub async fn clear(tx: &mut Tx, scope: Scope, key: &str) -> Result<bool, sqlx::Error> {
+pub async fn clear(tx: &mut Tx, scope: Scope, key: &str) -> Result<bool> {
     let res = sqlx::query("DELETE FROM throttles WHERE scope = ? AND key = ?")
         .bind(scope.as_str())
         .bind(key)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     Ok(res.rows_affected() > 0)
 }
@@ -140,8 +141,8 @@ pub struct Listed {
 const MAX_LISTED: i64 = 1000;
 
 /// Keys throttled at `now`, the most recently throttled first.
-pub async fn list_throttled(pool: &SqlitePool, now: i64) -> Result<Vec<Listed>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn list_throttled(pool: &Reader, now: i64) -> Result<Vec<Listed>> {
+    Ok(sqlx::query_as(
         "SELECT t.scope, t.key, u.email, t.failures, t.until
            FROM throttles t
            LEFT JOIN users u ON t.scope = 'account' AND u.id = t.key
@@ -151,17 +152,17 @@ pub async fn list_throttled(pool: &SqlitePool, now: i64) -> Result<Vec<Listed>, 
     )
     .bind(now)
     .bind(MAX_LISTED)
-    .fetch_all(pool)
-    .await
+    .fetch_all(pool.pool())
+    .await?)
 }
 
 /// Deletes counters that are neither throttled nor recent enough to matter.
-pub async fn prune(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+pub async fn prune(db: &Db, now: i64) -> Result<u64> {
     let mut tx = db.begin().await?;
     let res = sqlx::query("DELETE FROM throttles WHERE until <= ? AND updated_at <= ?")
         .bind(now)
         .bind(now - FORGET_AFTER_SECS)
-        .execute(&mut *tx)
+        .execute(tx.conn())
         .await?;
     tx.commit().await?;
     Ok(res.rows_affected())

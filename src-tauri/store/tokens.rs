@@ -1,7 +1,7 @@
 //! Authorization codes, refresh-token families and access-token revocation state.
 
 use super::Tx;
-use sqlx::SqlitePool;
+use crate::store::{Reader, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CodeRow {
@@ -22,10 +22,10 @@ pub struct CodeRow {
     pub branch: Option<String>,
 }
 
-pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<(), sqlx::Error> {
+pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<()> {
     sqlx::query("DELETE FROM authorization_codes WHERE expires_at < ?")
         .bind(now - 3600)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     sqlx::query(
         "INSERT INTO authorization_codes (code_hash, client_id, user_id, session_id, redirect_uri, scope,
@@ -45,21 +45,21 @@ pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<(), sqlx:
     .bind(c.expires_at)
     .bind(&c.org)
     .bind(&c.branch)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
 
 /// Reads a code inside the redeeming transaction (used or not: the caller decides).
-pub async fn find_code(tx: &mut Tx, code_hash: &[u8]) -> Result<Option<CodeRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn find_code(tx: &mut Tx, code_hash: &[u8]) -> Result<Option<CodeRow>> {
+    Ok(sqlx::query_as(
         "SELECT code_hash, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge,
                 auth_time, expires_at, used_at, family_id, org, branch
          FROM authorization_codes WHERE code_hash = ?",
     )
     .bind(code_hash)
-    .fetch_optional(&mut **tx)
-    .await
+    .fetch_optional(tx.conn())
+    .await?)
 }
 
 /// Marks a code used and links the family it produced.
@@ -68,14 +68,14 @@ pub async fn mark_code_used(
     code_hash: &[u8],
     family_id: Option<&str>,
     now: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     Ok(sqlx::query(
         "UPDATE authorization_codes SET used_at = ?, family_id = ? WHERE code_hash = ? AND used_at IS NULL",
     )
     .bind(now)
     .bind(family_id)
     .bind(code_hash)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?
     .rows_affected()
         == 1)
@@ -94,7 +94,7 @@ pub struct NewFamily<'a> {
     pub expires_at: i64,
 }
 
-pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<(), sqlx::Error> {
+pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO refresh_families (id, client_id, user_id, session_id, scope, auth_time, created_at,
             org, branch, expires_at)
@@ -110,32 +110,27 @@ pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<(
     .bind(f.org)
     .bind(f.branch)
     .bind(f.expires_at)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
 
 /// Revokes a refresh family and every access token issued in it.
-pub async fn revoke_family(
-    tx: &mut Tx,
-    family_id: &str,
-    reason: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn revoke_family(tx: &mut Tx, family_id: &str, reason: &str, now: i64) -> Result<()> {
     sqlx::query(
         "UPDATE refresh_families SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(reason)
     .bind(family_id)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     sqlx::query(
         "UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(family_id)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
@@ -147,7 +142,7 @@ pub async fn insert_refresh_token(
     scope: &str,
     now: i64,
     expires_at: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO refresh_tokens (token_hash, family_id, scope, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
     )
@@ -156,7 +151,7 @@ pub async fn insert_refresh_token(
     .bind(scope)
     .bind(now)
     .bind(expires_at)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
@@ -188,37 +183,27 @@ const REFRESH_SELECT: &str =
      FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
      WHERE t.token_hash = ?";
 
-pub async fn find_refresh_in_tx(
-    tx: &mut Tx,
-    token_hash: &[u8],
-) -> Result<Option<RefreshRecord>, sqlx::Error> {
-    sqlx::query_as(REFRESH_SELECT)
+pub async fn find_refresh_in_tx(tx: &mut Tx, token_hash: &[u8]) -> Result<Option<RefreshRecord>> {
+    Ok(sqlx::query_as(REFRESH_SELECT)
         .bind(token_hash)
-        .fetch_optional(&mut **tx)
-        .await
+        .fetch_optional(tx.conn())
+        .await?)
 }
 
-pub async fn find_refresh(
-    pool: &SqlitePool,
-    token_hash: &[u8],
-) -> Result<Option<RefreshRecord>, sqlx::Error> {
-    sqlx::query_as(REFRESH_SELECT)
+pub async fn find_refresh(pool: &Reader, token_hash: &[u8]) -> Result<Option<RefreshRecord>> {
+    Ok(sqlx::query_as(REFRESH_SELECT)
         .bind(token_hash)
-        .fetch_optional(pool)
-        .await
+        .fetch_optional(pool.pool())
+        .await?)
 }
 
-pub async fn mark_refresh_used(
-    tx: &mut Tx,
-    token_hash: &[u8],
-    now: i64,
-) -> Result<bool, sqlx::Error> {
+pub async fn mark_refresh_used(tx: &mut Tx, token_hash: &[u8], now: i64) -> Result<bool> {
     Ok(sqlx::query(
         "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
     )
     .bind(now)
     .bind(token_hash)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?
     .rows_affected()
         == 1)
@@ -232,10 +217,10 @@ pub struct NewAccessToken<'a> {
     pub expires_at: i64,
 }
 
-pub async fn insert_access_token(tx: &mut Tx, t: &NewAccessToken<'_>) -> Result<(), sqlx::Error> {
+pub async fn insert_access_token(tx: &mut Tx, t: &NewAccessToken<'_>) -> Result<()> {
     sqlx::query("DELETE FROM access_tokens WHERE expires_at < ?")
         .bind(t.expires_at - 86_400)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     sqlx::query(
         "INSERT INTO access_tokens (jti, family_id, client_id, user_id, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -245,17 +230,13 @@ pub async fn insert_access_token(tx: &mut Tx, t: &NewAccessToken<'_>) -> Result<
     .bind(t.client_id)
     .bind(t.user_id)
     .bind(t.expires_at)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
 
 /// Records an access token as revoked (inserting a row for tokens that had none).
-pub async fn revoke_access_token(
-    tx: &mut Tx,
-    t: &NewAccessToken<'_>,
-    now: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn revoke_access_token(tx: &mut Tx, t: &NewAccessToken<'_>, now: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO access_tokens (jti, family_id, client_id, user_id, expires_at, revoked_at)
          VALUES (?, NULL, ?, ?, ?, ?)
@@ -266,20 +247,20 @@ pub async fn revoke_access_token(
     .bind(t.user_id)
     .bind(t.expires_at)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
 
 /// True when the access token (by jti) was revoked directly or through its family.
-pub async fn access_token_revoked(pool: &SqlitePool, jti: &str) -> Result<bool, sqlx::Error> {
+pub async fn access_token_revoked(pool: &Reader, jti: &str) -> Result<bool> {
     let revoked: Option<bool> = sqlx::query_scalar(
         "SELECT a.revoked_at IS NOT NULL OR COALESCE(f.revoked_at IS NOT NULL, 0)
          FROM access_tokens a LEFT JOIN refresh_families f ON f.id = a.family_id
          WHERE a.jti = ?",
     )
     .bind(jti)
-    .fetch_optional(pool)
+    .fetch_optional(pool.pool())
     .await?;
     Ok(revoked.unwrap_or(false))
 }
@@ -290,12 +271,12 @@ pub async fn set_family_branch(
     family_id: &str,
     org: &str,
     branch: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query("UPDATE refresh_families SET org = ?, branch = ? WHERE id = ?")
         .bind(org)
         .bind(branch)
         .bind(family_id)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     Ok(())
 }

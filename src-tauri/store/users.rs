@@ -2,7 +2,7 @@
 
 use super::Tx;
 use crate::error::StoreError;
-use sqlx::SqlitePool;
+use crate::store::{is_unique, Reader, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -47,11 +47,11 @@ pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>) -> Result<(), StoreError>
     .bind(u.is_superadmin)
     .bind(u.now)
     .bind(u.now)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await;
     match res {
         Ok(_) => Ok(()),
-        Err(e) if StoreError::is_unique_violation(&e) => Err(StoreError::Conflict(format!(
+        Err(e) if is_unique(&e) => Err(StoreError::Conflict(format!(
             "a user with email {} already exists",
             u.email
         ))),
@@ -59,21 +59,18 @@ pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>) -> Result<(), StoreError>
     }
 }
 
-pub async fn find_user(pool: &SqlitePool, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM users WHERE id = ?")
+pub async fn find_user(pool: &Reader, id: &str) -> Result<Option<UserRow>> {
+    Ok(sqlx::query_as("SELECT * FROM users WHERE id = ?")
         .bind(id)
-        .fetch_optional(pool)
-        .await
+        .fetch_optional(pool.pool())
+        .await?)
 }
 
-pub async fn find_user_by_email(
-    pool: &SqlitePool,
-    email: &str,
-) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM users WHERE email = ?")
+pub async fn find_user_by_email(pool: &Reader, email: &str) -> Result<Option<UserRow>> {
+    Ok(sqlx::query_as("SELECT * FROM users WHERE email = ?")
         .bind(email)
-        .fetch_optional(pool)
-        .await
+        .fetch_optional(pool.pool())
+        .await?)
 }
 
 /// Sets the status and returns the updated row (None for an unknown id).
@@ -82,21 +79,23 @@ pub async fn set_user_status(
     id: &str,
     status: &str,
     now: i64,
-) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as("UPDATE users SET status = ?, updated_at = ? WHERE id = ? RETURNING *")
-        .bind(status)
-        .bind(now)
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
+) -> Result<Option<UserRow>> {
+    Ok(
+        sqlx::query_as("UPDATE users SET status = ?, updated_at = ? WHERE id = ? RETURNING *")
+            .bind(status)
+            .bind(now)
+            .bind(id)
+            .fetch_optional(tx.conn())
+            .await?,
+    )
 }
 
 /// Status of a user inside a transaction (for checks that must see committed state).
-pub async fn user_status(tx: &mut Tx, id: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT status FROM users WHERE id = ?")
+pub async fn user_status(tx: &mut Tx, id: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT status FROM users WHERE id = ?")
         .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
+        .fetch_optional(tx.conn())
+        .await?)
 }
 
 /// Profile changes; `None` leaves a column as it is, `Some(None)` clears it.
@@ -141,11 +140,11 @@ pub async fn update_profile(
     .bind(c.email_verified)
     .bind(now)
     .bind(id)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(tx.conn())
     .await;
     match res {
         Ok(row) => Ok(row),
-        Err(e) if StoreError::is_unique_violation(&e) => Err(StoreError::Conflict(
+        Err(e) if is_unique(&e) => Err(StoreError::Conflict(
             "a user with this email already exists".into(),
         )),
         Err(e) => Err(e.into()),
@@ -153,18 +152,13 @@ pub async fn update_profile(
 }
 
 /// Replaces the password hash; false for an unknown id.
-pub async fn set_password_hash(
-    tx: &mut Tx,
-    id: &str,
-    hash: &str,
-    now: i64,
-) -> Result<bool, sqlx::Error> {
+pub async fn set_password_hash(tx: &mut Tx, id: &str, hash: &str, now: i64) -> Result<bool> {
     Ok(
         sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
             .bind(hash)
             .bind(now)
             .bind(id)
-            .execute(&mut **tx)
+            .execute(tx.conn())
             .await?
             .rows_affected()
             == 1,
@@ -173,22 +167,24 @@ pub async fn set_password_hash(
 
 /// Deletes a user; sessions, codes, refresh families and memberships go with it
 /// (foreign keys cascade). Returns the deleted user's email (None for an unknown id).
-pub async fn delete_user(tx: &mut Tx, id: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("DELETE FROM users WHERE id = ? RETURNING email")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
+pub async fn delete_user(tx: &mut Tx, id: &str) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("DELETE FROM users WHERE id = ? RETURNING email")
+            .bind(id)
+            .fetch_optional(tx.conn())
+            .await?,
+    )
 }
 
 /// A page of the user list: substring search (LIKE: case-insensitive for ASCII) on email and name,
 /// optional status, ordered by id (UUIDv7, so by creation), starting after `after`.
 pub async fn list_users(
-    pool: &SqlitePool,
+    pool: &Reader,
     q: Option<&str>,
     status: Option<&str>,
     after: Option<&str>,
     limit: i64,
-) -> Result<Vec<UserRow>, sqlx::Error> {
+) -> Result<Vec<UserRow>> {
     let pattern = q.map(|q| {
         let escaped = q
             .replace('\\', "\\\\")
@@ -196,7 +192,7 @@ pub async fn list_users(
             .replace('_', "\\_");
         format!("%{escaped}%")
     });
-    sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT * FROM users
          WHERE (?1 IS NULL OR email LIKE ?1 ESCAPE '\\' OR COALESCE(name, '') LIKE ?1 ESCAPE '\\')
            AND (?2 IS NULL OR status = ?2)
@@ -207,6 +203,22 @@ pub async fn list_users(
     .bind(status)
     .bind(after)
     .bind(limit)
-    .fetch_all(pool)
-    .await
+    .fetch_all(pool.pool())
+    .await?)
+}
+
+/// Any super-admin, active or suspended (first-run setup happens once).
+const SUPERADMIN_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM users WHERE is_superadmin = 1)";
+
+pub async fn superadmin_exists(pool: &Reader) -> Result<bool> {
+    Ok(sqlx::query_scalar(SUPERADMIN_EXISTS)
+        .fetch_one(pool.pool())
+        .await?)
+}
+
+/// [`superadmin_exists`] inside a write transaction, so two setups cannot both succeed.
+pub async fn superadmin_exists_in(tx: &mut Tx) -> Result<bool> {
+    Ok(sqlx::query_scalar(SUPERADMIN_EXISTS)
+        .fetch_one(tx.conn())
+        .await?)
 }

@@ -9,6 +9,7 @@ use crate::audit::{kind, Event};
 use crate::domain::throttle::{ip_key, retry_after, unknown_email_key, Counter, Scope};
 use crate::domain::RequestMeta;
 use crate::state::AppState;
+use crate::store::StoreError;
 use crate::store::{now, throttles, Tx};
 use serde_json::json;
 use std::net::IpAddr;
@@ -84,7 +85,7 @@ pub struct LoginCheck {
 }
 
 /// One indexed read: is the account or the IP throttled?
-pub async fn check_login(s: &AppState, keys: &LoginKeys) -> Result<LoginCheck, sqlx::Error> {
+pub async fn check_login(s: &AppState, keys: &LoginKeys) -> Result<LoginCheck, StoreError> {
     let found = throttles::find(&s.db.read, &keys.list()).await?;
     let t = now();
     let throttled = found
@@ -109,7 +110,7 @@ pub async fn record_login_failure(
     meta: &RequestMeta,
     keys: &LoginKeys,
     client_id: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     let t = now();
     let mut tx = s.db.begin().await?;
     let mut audited = false;
@@ -138,13 +139,13 @@ pub async fn record_login_failure(
 
 /// A successful sign-in forgets the account's earlier failures (not the IP's), inside
 /// the sign-in's own transaction.
-pub async fn reset_account_in(tx: &mut Tx, keys: &LoginKeys) -> Result<(), sqlx::Error> {
+pub async fn reset_account_in(tx: &mut Tx, keys: &LoginKeys) -> Result<(), StoreError> {
     throttles::clear(tx, Scope::Account, &keys.account).await?;
     Ok(())
 }
 
 /// Is this client throttled for failed client authentication?
-pub async fn check_client(s: &AppState, client_id: &str) -> Result<Option<Throttled>, sqlx::Error> {
+pub async fn check_client(s: &AppState, client_id: &str) -> Result<Option<Throttled>, StoreError> {
     let found = throttles::find(&s.db.read, &[(Scope::Client, client_id)]).await?;
     let t = now();
     Ok(found.iter().find_map(|f| {
@@ -161,7 +162,7 @@ pub async fn record_client_failure(
     s: &AppState,
     meta: &RequestMeta,
     client_id: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     let t = now();
     let mut tx = s.db.begin().await?;
     let rule = Scope::Client.rule();

@@ -4,17 +4,17 @@
 use super::super::Tx;
 use super::ProductRow;
 use crate::error::StoreError;
-use sqlx::SqlitePool;
+use crate::store::{Reader, Result};
 
-pub async fn find_product_tx(tx: &mut Tx, id: &str) -> Result<Option<ProductRow>, sqlx::Error> {
-    sqlx::query_as("SELECT * FROM products WHERE id = ?")
+pub async fn find_product_tx(tx: &mut Tx, id: &str) -> Result<Option<ProductRow>> {
+    Ok(sqlx::query_as("SELECT * FROM products WHERE id = ?")
         .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
+        .fetch_optional(tx.conn())
+        .await?)
 }
 
 /// Writes every settable column of a product (the caller merged the change).
-pub async fn update_product(tx: &mut Tx, p: &ProductRow) -> Result<(), sqlx::Error> {
+pub async fn update_product(tx: &mut Tx, p: &ProductRow) -> Result<()> {
     sqlx::query(
         "UPDATE products SET name = ?, scopes = ?, audience = ?, access_token_ttl = ?,
                              refresh_token_ttl = ?, refresh_family_ttl = ?, updated_at = ?
@@ -28,31 +28,27 @@ pub async fn update_product(tx: &mut Tx, p: &ProductRow) -> Result<(), sqlx::Err
     .bind(p.refresh_family_ttl)
     .bind(p.updated_at)
     .bind(&p.id)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(())
 }
 
 /// Marks a product changed (e.g. after a redirect URI change).
-pub async fn touch_product(tx: &mut Tx, id: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn touch_product(tx: &mut Tx, id: &str, now: i64) -> Result<()> {
     sqlx::query("UPDATE products SET updated_at = ? WHERE id = ?")
         .bind(now)
         .bind(id)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     Ok(())
 }
 
 /// Client display names follow the product's name.
-pub async fn rename_product_clients(
-    tx: &mut Tx,
-    product_id: &str,
-    name: &str,
-) -> Result<(), sqlx::Error> {
+pub async fn rename_product_clients(tx: &mut Tx, product_id: &str, name: &str) -> Result<()> {
     sqlx::query("UPDATE clients SET name = ? WHERE product_id = ?")
         .bind(name)
         .bind(product_id)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     Ok(())
 }
@@ -62,34 +58,35 @@ pub async fn product_client_id(
     tx: &mut Tx,
     product_id: &str,
     kind: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT client_id FROM clients WHERE product_id = ? AND kind = ?")
-        .bind(product_id)
-        .bind(kind)
-        .fetch_optional(&mut **tx)
-        .await
+) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT client_id FROM clients WHERE product_id = ? AND kind = ?")
+            .bind(product_id)
+            .bind(kind)
+            .fetch_optional(tx.conn())
+            .await?,
+    )
 }
 
 /// The scopes (JSON list) granted to a product's server client, if it has one.
-pub async fn server_client_scopes(
-    tx: &mut Tx,
-    product_id: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT scopes FROM clients WHERE product_id = ? AND kind = 'server'")
-        .bind(product_id)
-        .fetch_optional(&mut **tx)
-        .await
+pub async fn server_client_scopes(tx: &mut Tx, product_id: &str) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT scopes FROM clients WHERE product_id = ? AND kind = 'server'")
+            .bind(product_id)
+            .fetch_optional(tx.conn())
+            .await?,
+    )
 }
 
 pub async fn set_server_client_scopes(
     tx: &mut Tx,
     product_id: &str,
     scopes_json: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<()> {
     sqlx::query("UPDATE clients SET scopes = ? WHERE product_id = ? AND kind = 'server'")
         .bind(scopes_json)
         .bind(product_id)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?;
     Ok(())
 }
@@ -101,7 +98,7 @@ pub async fn revoke_client_tokens(
     client_id: &str,
     reason: &str,
     now: i64,
-) -> Result<u64, sqlx::Error> {
+) -> Result<u64> {
     let families = sqlx::query(
         "UPDATE refresh_families SET revoked_at = ?, revoked_reason = ?
          WHERE client_id = ? AND revoked_at IS NULL",
@@ -109,7 +106,7 @@ pub async fn revoke_client_tokens(
     .bind(now)
     .bind(reason)
     .bind(client_id)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?
     .rows_affected();
     sqlx::query(
@@ -117,25 +114,25 @@ pub async fn revoke_client_tokens(
     )
     .bind(now)
     .bind(client_id)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?;
     Ok(families)
 }
 
 /// Deletes a product; its clients, redirect URIs, codes and refresh families cascade.
-pub async fn delete_product(tx: &mut Tx, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn delete_product(tx: &mut Tx, id: &str) -> Result<bool> {
     Ok(sqlx::query("DELETE FROM products WHERE id = ?")
         .bind(id)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?
         .rows_affected()
         == 1)
 }
 
-pub async fn delete_client(tx: &mut Tx, client_id: &str) -> Result<bool, sqlx::Error> {
+pub async fn delete_client(tx: &mut Tx, client_id: &str) -> Result<bool> {
     Ok(sqlx::query("DELETE FROM clients WHERE client_id = ?")
         .bind(client_id)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?
         .rows_affected()
         == 1)
@@ -147,7 +144,7 @@ pub async fn delete_redirect_uri(
     client_id: &str,
     kind: &str,
     uri: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool> {
     Ok(
         sqlx::query(
             "DELETE FROM client_redirect_uris WHERE client_id = ? AND kind = ? AND uri = ?",
@@ -155,23 +152,21 @@ pub async fn delete_redirect_uri(
         .bind(client_id)
         .bind(kind)
         .bind(uri)
-        .execute(&mut **tx)
+        .execute(tx.conn())
         .await?
         .rows_affected()
             == 1,
     )
 }
 
-pub async fn count_redirect_uris(
-    tx: &mut Tx,
-    client_id: &str,
-    kind: &str,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM client_redirect_uris WHERE client_id = ? AND kind = ?")
-        .bind(client_id)
-        .bind(kind)
-        .fetch_one(&mut **tx)
-        .await
+pub async fn count_redirect_uris(tx: &mut Tx, client_id: &str, kind: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM client_redirect_uris WHERE client_id = ? AND kind = ?",
+    )
+    .bind(client_id)
+    .bind(kind)
+    .fetch_one(tx.conn())
+    .await?)
 }
 
 /// Replaces an admin client's secret hash; false when no admin client has that id.
@@ -188,7 +183,7 @@ pub async fn rotate_admin_secret(
     .bind(secret_hash)
     .bind(now)
     .bind(client_id)
-    .execute(&mut **tx)
+    .execute(tx.conn())
     .await?
     .rows_affected()
         == 1)
@@ -202,13 +197,13 @@ pub struct AdminClientRow {
     pub secret_rotated_at: Option<i64>,
 }
 
-pub async fn list_admin_clients(pool: &SqlitePool) -> Result<Vec<AdminClientRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn list_admin_clients(pool: &Reader) -> Result<Vec<AdminClientRow>> {
+    Ok(sqlx::query_as(
         "SELECT client_id, name, created_at, secret_rotated_at FROM clients
          WHERE kind = 'admin' ORDER BY created_at, client_id",
     )
-    .fetch_all(pool)
-    .await
+    .fetch_all(pool.pool())
+    .await?)
 }
 
 /// The first of `scopes` that another product (not `except_product`) already declares,
@@ -218,12 +213,12 @@ pub async fn scope_declared_elsewhere(
     tx: &mut Tx,
     scopes: &[String],
     except_product: Option<&str>,
-) -> Result<Option<(String, String)>, sqlx::Error> {
+) -> Result<Option<(String, String)>> {
     if scopes.is_empty() {
         return Ok(None);
     }
     let wanted = serde_json::to_string(scopes).unwrap_or_else(|_| "[]".into());
-    sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT d.value, p.name FROM products p, json_each(p.scopes) d
          WHERE d.value IN (SELECT value FROM json_each(?))
            AND (? IS NULL OR p.id <> ?)
@@ -232,6 +227,6 @@ pub async fn scope_declared_elsewhere(
     .bind(wanted)
     .bind(except_product)
     .bind(except_product)
-    .fetch_optional(&mut **tx)
-    .await
+    .fetch_optional(tx.conn())
+    .await?)
 }
