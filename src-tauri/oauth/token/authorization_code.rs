@@ -1,9 +1,9 @@
 //! The `authorization_code` grant: single-use codes bound to client, redirect URI and
 //! PKCE S256 verifier. A replayed code revokes everything it issued (RFC 9700 §4.5).
 
-use super::issuance::{Issuance, Refresh, SignIn, TokenRequest};
+use super::issuance::{refuse_replay, Issuance, Refresh, Replay, SignIn, TokenRequest};
 use super::Grant;
-use crate::audit::{kind, Event};
+use crate::audit::kind;
 use crate::crypto::sha256;
 use crate::domain::{branch, pkce, scope};
 use crate::error::OAuthError;
@@ -11,7 +11,6 @@ use crate::oauth::issue;
 use crate::oauth::params::Params;
 use crate::store::tokens::{self, CodeRow};
 use crate::store::{users, Tx};
-use serde_json::json;
 
 pub struct AuthorizationCode;
 
@@ -101,18 +100,12 @@ async fn redeem(
     if row.used_at.is_none() {
         return Ok((tx, row));
     }
-    if let Some(family) = &row.family_id {
-        tokens::revoke_family(&mut tx, family, "code_replay", req.now).await?;
-    }
-    Event::failure(kind::CODE_REPLAYED)
-        .meta(req.meta)
-        .subject(&row.user_id)
-        .client(&client.client_id)
-        .detail(json!({"revoked_family": row.family_id}))
-        .write(&mut tx)
-        .await?;
-    tx.commit().await?;
-    Err(OAuthError::invalid_grant(
-        "the code was already used; the tokens issued from it are revoked",
-    ))
+    let replay = Replay {
+        family_id: row.family_id.as_deref(),
+        user_id: &row.user_id,
+        revoke_reason: "code_replay",
+        event: kind::CODE_REPLAYED,
+        refusal: "the code was already used; the tokens issued from it are revoked",
+    };
+    Err(refuse_replay(tx, req, replay).await)
 }

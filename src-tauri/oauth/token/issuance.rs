@@ -16,6 +16,7 @@ use crate::store::tokens::{self, NewAccessToken, NewFamily};
 use crate::store::users::UserRow;
 use crate::store::Tx;
 use axum::response::Response;
+use serde_json::json;
 
 /// An authenticated token request, as every grant sees it.
 pub struct TokenRequest<'a> {
@@ -248,4 +249,40 @@ async fn store_refresh<'a>(
     )
     .await?;
     Ok(Some(family_id))
+}
+
+/// A credential presented again after use (a redeemed code, a rotated refresh token).
+pub struct Replay<'a> {
+    /// The family it started or belongs to.
+    pub family_id: Option<&'a str>,
+    pub user_id: &'a str,
+    /// Why the family is revoked (`code_replay`, `refresh_reuse`).
+    pub revoke_reason: &'static str,
+    /// The audit event (`code.replayed`, `token.reuse_detected`).
+    pub event: &'static str,
+    /// The `invalid_grant` description to refuse with.
+    pub refusal: &'static str,
+}
+
+/// Revokes the replay's family (and its access tokens) and records its event in the same
+/// transaction, commits it, and returns the refusal (RFC 9700 §4.5, §4.14.2).
+pub async fn refuse_replay(mut tx: Tx, req: &TokenRequest<'_>, replay: Replay<'_>) -> OAuthError {
+    let recorded: Result<(), sqlx::Error> = async {
+        if let Some(family) = replay.family_id {
+            tokens::revoke_family(&mut tx, family, replay.revoke_reason, req.now).await?;
+        }
+        Event::failure(replay.event)
+            .meta(req.meta)
+            .subject(replay.user_id)
+            .client(&req.client.client_id)
+            .detail(json!({"revoked_family": replay.family_id}))
+            .write(&mut tx)
+            .await?;
+        tx.commit().await
+    }
+    .await;
+    match recorded {
+        Ok(()) => OAuthError::invalid_grant(replay.refusal),
+        Err(e) => e.into(),
+    }
 }

@@ -1,7 +1,7 @@
 //! The `refresh_token` grant: every use rotates the token; presenting an already
 //! rotated token revokes the whole family (RFC 9700 §4.14.2).
 
-use super::issuance::{Issuance, Refresh, SignIn, TokenRequest};
+use super::issuance::{refuse_replay, Issuance, Refresh, Replay, SignIn, TokenRequest};
 use super::Grant;
 use crate::audit::{kind, Event};
 use crate::crypto::sha256;
@@ -99,18 +99,14 @@ async fn redeem(
         ));
     }
     if record.used_at.is_some() {
-        tokens::revoke_family(&mut tx, &record.family_id, "refresh_reuse", req.now).await?;
-        Event::failure(kind::TOKEN_REUSE_DETECTED)
-            .meta(req.meta)
-            .subject(&record.user_id)
-            .client(&client.client_id)
-            .detail(json!({"revoked_family": record.family_id}))
-            .write(&mut tx)
-            .await?;
-        tx.commit().await?;
-        return Err(OAuthError::invalid_grant(
-            "the refresh token was already used; every token of this sign-in is revoked",
-        ));
+        let replay = Replay {
+            family_id: Some(&record.family_id),
+            user_id: &record.user_id,
+            revoke_reason: "refresh_reuse",
+            event: kind::TOKEN_REUSE_DETECTED,
+            refusal: "the refresh token was already used; every token of this sign-in is revoked",
+        };
+        return Err(refuse_replay(tx, req, replay).await);
     }
     if record.expires_at <= req.now {
         return Err(OAuthError::invalid_grant("the refresh token has expired"));
