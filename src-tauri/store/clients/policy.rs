@@ -35,6 +35,8 @@ pub struct ClientPolicy {
     pub audience: AudienceRule,
     /// Which of its access tokens the `/v1` admin API takes.
     pub admin_api: AdminApiAccess,
+    /// Whether it may introspect tokens of every client (else its own product's).
+    pub introspects_all: bool,
 }
 
 /// How redirect URIs are checked; always an exact string comparison.
@@ -100,6 +102,7 @@ impl ClientPolicy {
             branchless: false,
             audience: AudienceRule::Product,
             admin_api: AdminApiAccess::None,
+            introspects_all: false,
         };
         match kind {
             ClientKind::Web => product,
@@ -111,6 +114,7 @@ impl ClientPolicy {
                 grants: MACHINE_GRANTS,
                 audience: AudienceRule::AdminApi,
                 admin_api: AdminApiAccess::ClientTokens,
+                introspects_all: true,
                 ..product
             },
         }
@@ -132,6 +136,7 @@ impl ClientPolicy {
             branchless: true,
             audience: AudienceRule::AdminApi,
             admin_api: AdminApiAccess::SuperAdminUsers,
+            introspects_all: false,
         }
     }
 
