@@ -7,8 +7,8 @@ use super::check_admin_token;
 use crate::domain::claims::AccessClaims;
 use crate::error::ApiError;
 use crate::oauth::bearer::bearer;
-use crate::oauth::console;
 use crate::state::Shared;
+use crate::store::clients::AdminApiAccess;
 use crate::store::now;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -56,16 +56,26 @@ pub async fn check_fresh_superadmin(
     token: &str,
 ) -> Result<AccessClaims, ApiError> {
     let claims = check_admin_token(state, token).await?;
-    require_fresh(&claims, now())?;
+    let access = state
+        .clients
+        .get(&state.db.read, &claims.client_id)
+        .await?
+        .map(|c| c.policy.admin_api);
+    require_fresh(&claims, access, now())?;
     Ok(claims)
 }
 
 /// 403 `insufficient_authentication` unless `claims` (already checked as an admin's) are
-/// a console user token whose `auth_time` lies within the last [`FRESH_SIGN_IN_SECS`].
-pub fn require_fresh(claims: &AccessClaims, now: i64) -> Result<(), ApiError> {
+/// a user token of a client whose admin-API `access` is its super-admins' (the console),
+/// with an `auth_time` within the last [`FRESH_SIGN_IN_SECS`].
+pub fn require_fresh(
+    claims: &AccessClaims,
+    access: Option<AdminApiAccess>,
+    now: i64,
+) -> Result<(), ApiError> {
     let refuse =
         |message: &str| ApiError::new(StatusCode::FORBIDDEN, INSUFFICIENT_AUTHENTICATION, message);
-    if claims.sub == claims.client_id || !console::is_console(&claims.client_id) {
+    if claims.sub == claims.client_id || access != Some(AdminApiAccess::SuperAdminUsers) {
         return Err(refuse(
             "admin clients may not do this: only a super-admin who signed in to the console \
              within the last 10 minutes can",
@@ -83,6 +93,7 @@ pub fn require_fresh(claims: &AccessClaims, now: i64) -> Result<(), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::clients::{ClientKind, ClientPolicy};
 
     fn claims(sub: &str, client_id: &str, auth_time: Option<i64>) -> AccessClaims {
         AccessClaims {
@@ -114,8 +125,14 @@ mod tests {
     #[test]
     fn only_a_recent_console_sign_in_is_fresh() {
         let now = 1_000_000;
-        let console = console::CLIENT_ID;
-        let at = |t| code(require_fresh(&claims("u1", console, t), now));
+        let console = Some(ClientPolicy::console().admin_api);
+        let at = |t| {
+            code(require_fresh(
+                &claims("u1", "tessera-console", t),
+                console,
+                now,
+            ))
+        };
         assert_eq!(at(Some(now)), "ok");
         assert_eq!(at(Some(now - FRESH_SIGN_IN_SECS)), "ok");
         assert_eq!(
@@ -127,14 +144,20 @@ mod tests {
         assert_eq!(at(Some(now + 3600)), INSUFFICIENT_AUTHENTICATION);
         // An admin client (sub = client_id), even with a claim it never gets.
         let client = claims("adm_x", "adm_x", Some(now));
-        assert_eq!(
-            code(require_fresh(&client, now)),
-            INSUFFICIENT_AUTHENTICATION
-        );
+        let admin = Some(ClientPolicy::for_kind(ClientKind::Admin).admin_api);
+        for access in [admin, console] {
+            assert_eq!(
+                code(require_fresh(&client, access, now)),
+                INSUFFICIENT_AUTHENTICATION
+            );
+        }
         let other = claims("u1", "web_x", Some(now));
-        assert_eq!(
-            code(require_fresh(&other, now)),
-            INSUFFICIENT_AUTHENTICATION
-        );
+        let web = Some(ClientPolicy::for_kind(ClientKind::Web).admin_api);
+        for access in [web, None] {
+            assert_eq!(
+                code(require_fresh(&other, access, now)),
+                INSUFFICIENT_AUTHENTICATION
+            );
+        }
     }
 }

@@ -23,7 +23,7 @@ use crate::error::ApiError;
 use crate::oauth::bearer::{active_access_token, bearer, Inactive};
 use crate::oauth::console;
 use crate::state::{AppState, Shared};
-use crate::store::clients::{find_client, ClientKind};
+use crate::store::clients::{find_client, AdminApiAccess};
 use crate::store::users::find_user;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -133,15 +133,16 @@ pub async fn check_admin_token(state: &AppState, token: &str) -> Result<AccessCl
     if !scope::has(&claims.scopes(), "admin") {
         return Err(forbidden("the token lacks the admin scope"));
     }
-    let allowed = if claims.sub == claims.client_id {
-        find_client(&state.db.read, &claims.client_id)
-            .await?
-            .is_some_and(|c| c.kind == ClientKind::Admin)
-    } else {
-        console::is_console(&claims.client_id)
-            && find_user(&state.db.read, &claims.sub)
-                .await?
-                .is_some_and(|u| console::may_sign_in(&u))
+    let client = find_client(&state.db.read, &claims.client_id).await?;
+    let allowed = match client.map(|c| c.policy.admin_api) {
+        Some(AdminApiAccess::ClientTokens) => claims.sub == claims.client_id,
+        Some(AdminApiAccess::SuperAdminUsers) => {
+            claims.sub != claims.client_id
+                && find_user(&state.db.read, &claims.sub)
+                    .await?
+                    .is_some_and(|u| console::may_sign_in(&u))
+        }
+        _ => false,
     };
     if !allowed {
         return Err(forbidden(

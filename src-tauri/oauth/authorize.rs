@@ -1,12 +1,14 @@
 //! `/oauth/authorize`: validates the request in small named checks, then either issues
 //! a code for a live SSO session (in the branch it resolves) or sends the browser to the
-//! hosted login, branch-choice or (for the console) confirmation page.
+//! hosted login, branch-choice or (for a client without silent SSO, the console)
+//! confirmation page.
 
 mod checks;
 mod console_session;
 
-use super::console;
 use super::params::{Form, Params};
+use super::token::{AuthorizationCode, Grant};
+use super::{client_policy, console};
 use super::{cookie, interaction_cookie, session_cookie, set_cookie};
 use crate::crypto::{random_token, sha256};
 use crate::domain::branch::{self, BranchContext, Choice};
@@ -15,7 +17,7 @@ use crate::domain::{scope, RequestMeta};
 use crate::error::OAuthError;
 use crate::pages;
 use crate::state::{AppState, Shared};
-use crate::store::clients::{self, Client, ClientKind};
+use crate::store::clients::{self, Client, ClientPolicy};
 use crate::store::sessions::{self, InteractionRow};
 use crate::store::tokens::{self, CodeRow};
 use crate::store::{now, orgs, users};
@@ -44,12 +46,13 @@ pub struct AuthRequest {
     /// `branch=ID` asked for by the client.
     #[serde(default)]
     pub branch: Option<String>,
-    /// Console only: the SSO session the super-admin is asked to continue with on the
-    /// confirmation page (`/login/confirm`); the interaction is good for nothing else.
+    /// Clients without silent SSO (the console): the SSO session the user is asked to
+    /// continue with on the confirmation page (`/login/confirm`); the interaction is good
+    /// for nothing else.
     #[serde(default)]
     pub confirm_session: Option<String>,
-    /// Console only: the email of a session too old to continue without the password,
-    /// shown (read-only) on the login form.
+    /// Clients without silent SSO: the email of a session too old to continue without the
+    /// password, shown (read-only) on the login form.
     #[serde(default)]
     pub reauth_email: Option<String>,
 }
@@ -102,48 +105,8 @@ async fn authorize(s: &AppState, meta: &RequestMeta, headers: &HeaderMap, p: Par
     let prompt_none = p
         .get("prompt")
         .is_some_and(|v| v.split(' ').any(|x| x == "none"));
-    match current_session(s, headers, &req).await {
-        Ok(Some(live)) => {
-            if console::is_console(&req.client_id) {
-                if !live.superadmin {
-                    console::record_refusal(s, meta, &req.client_id, &live.user_id, "sso").await;
-                    return redirect_error(s, redirectable(&req, console::denied()));
-                }
-                return console_session::ask(s, &req, &live, prompt_none).await;
-            }
-            let LiveSession {
-                user_id,
-                session_id,
-                auth_time,
-                ..
-            } = live;
-            let ctx = match branch_choice(s, &user_id, &req).await {
-                Ok(Choice::Use(ctx)) => Some(ctx),
-                Ok(Choice::NoBranch) => None,
-                Ok(Choice::Denied) => return redirect_error(s, redirectable(&req, denied())),
-                Ok(Choice::Pick(_)) if prompt_none => {
-                    let e = OAuthError::new(
-                        StatusCode::BAD_REQUEST,
-                        "interaction_required",
-                        "the user must choose a branch",
-                    );
-                    return redirect_error(s, redirectable(&req, e));
-                }
-                Ok(Choice::Pick(_)) => {
-                    return match start_interaction(s, &req).await {
-                        Ok(id) => {
-                            to_interaction(s, &format!("/login/branch?interaction={id}"), &id)
-                        }
-                        Err(e) => redirect_error(s, redirectable(&req, e)),
-                    }
-                }
-                Err(e) => return redirect_error(s, redirectable(&req, e)),
-            };
-            match issue_code(s, &req, &user_id, &session_id, auth_time, ctx.as_ref()).await {
-                Ok(location) => see_other(&location, None),
-                Err(e) => redirect_error(s, redirectable(&req, e)),
-            }
-        }
+    match current_session(s, headers, &client.policy, &req).await {
+        Ok(Some(live)) => continue_session(s, meta, &client.policy, &req, live, prompt_none).await,
         Ok(None) if prompt_none => redirect_error(
             s,
             redirectable(
@@ -160,6 +123,56 @@ async fn authorize(s: &AppState, meta: &RequestMeta, headers: &HeaderMap, p: Par
             Err(e) => redirect_error(s, redirectable(&req, e)),
         },
         Err(e) => redirect_error(s, redirectable(&req, e)),
+    }
+}
+
+/// A request meeting a live SSO session: refused if the client's sign-in rule excludes the
+/// user, sent to the confirmation (or password) page if the client wants no silent codes,
+/// else a code in the branch the user continues with (or the branch-choice page).
+async fn continue_session(
+    s: &AppState,
+    meta: &RequestMeta,
+    policy: &ClientPolicy,
+    req: &AuthRequest,
+    live: LiveSession,
+    prompt_none: bool,
+) -> Response {
+    if !live.may_sign_in {
+        console::record_refusal(s, meta, &req.client_id, &live.user_id, "sso").await;
+        return redirect_error(s, redirectable(req, console::denied()));
+    }
+    if !policy.silent_sso {
+        return console_session::ask(s, req, &live, prompt_none).await;
+    }
+    let LiveSession {
+        user_id,
+        session_id,
+        auth_time,
+        ..
+    } = live;
+    let ctx = match choose_branch(s, policy, &user_id, req).await {
+        Ok(Choice::Use(ctx)) => Some(ctx),
+        Ok(Choice::NoBranch) => None,
+        Ok(Choice::Denied) => return redirect_error(s, redirectable(req, denied())),
+        Ok(Choice::Pick(_)) if prompt_none => {
+            let e = OAuthError::new(
+                StatusCode::BAD_REQUEST,
+                "interaction_required",
+                "the user must choose a branch",
+            );
+            return redirect_error(s, redirectable(req, e));
+        }
+        Ok(Choice::Pick(_)) => {
+            return match start_interaction(s, req).await {
+                Ok(id) => to_interaction(s, &format!("/login/branch?interaction={id}"), &id),
+                Err(e) => redirect_error(s, redirectable(req, e)),
+            }
+        }
+        Err(e) => return redirect_error(s, redirectable(req, e)),
+    };
+    match issue_code(s, req, &user_id, &session_id, auth_time, ctx.as_ref()).await {
+        Ok(location) => see_other(&location, None),
+        Err(e) => redirect_error(s, redirectable(req, e)),
     }
 }
 
@@ -185,14 +198,24 @@ pub fn denied() -> OAuthError {
     )
 }
 
-/// Which branch a signed-in user continues with (see [`branch::choose`]); the console
-/// signs in without one.
+/// Which branch a signed-in user continues with (see [`branch::choose`]); a branchless
+/// client (the console) signs in without one.
 pub async fn branch_choice(
     s: &AppState,
     user_id: &str,
     req: &AuthRequest,
 ) -> Result<Choice, OAuthError> {
-    if console::is_console(&req.client_id) {
+    let policy = client_policy::policy_of(s, &req.client_id).await?;
+    choose_branch(s, &policy, user_id, req).await
+}
+
+async fn choose_branch(
+    s: &AppState,
+    policy: &ClientPolicy,
+    user_id: &str,
+    req: &AuthRequest,
+) -> Result<Choice, OAuthError> {
+    if policy.branchless {
         return Ok(Choice::NoBranch);
     }
     let grants = orgs::user_branch_grants(&s.db.read, user_id).await?;
@@ -220,12 +243,12 @@ async fn check_client_and_redirect(s: &AppState, p: &Params) -> Result<(Client, 
     let client = clients::find_client(&s.db.read, client_id)
         .await
         .map_err(|_| pages::server_error())?
-        .filter(|c| c.kind == ClientKind::Web)
+        .filter(|c| c.policy.may_use(AuthorizationCode::GRANT_TYPE))
         .ok_or_else(|| bad("The application asking you to sign in is not registered here."))?;
     let redirect_uri = p
         .get("redirect_uri")
         .ok_or_else(|| bad("The request has no redirect_uri."))?;
-    let registered = console::redirect_uri_registered(s, client_id, "login", redirect_uri)
+    let registered = client_policy::redirect_uri_allowed(s, &client, "login", redirect_uri)
         .await
         .map_err(|_| pages::server_error())?;
     if !registered {
@@ -295,13 +318,15 @@ struct LiveSession {
     email: String,
     session_id: String,
     auth_time: i64,
-    superadmin: bool,
+    /// Whether the client's sign-in rule lets this user in.
+    may_sign_in: bool,
 }
 
 /// The signed-in user behind the SSO cookie, if the request may reuse the session.
 async fn current_session(
     s: &AppState,
     headers: &HeaderMap,
+    policy: &ClientPolicy,
     req: &AuthRequest,
 ) -> Result<Option<LiveSession>, OAuthError> {
     if req.prompt_login {
@@ -324,7 +349,7 @@ async fn current_session(
         return Ok(None);
     };
     Ok(Some(LiveSession {
-        superadmin: console::may_sign_in(&user),
+        may_sign_in: policy.sign_in.allows(&user),
         email: user.email,
         user_id: session.user_id,
         session_id: session.id,

@@ -70,40 +70,7 @@ pub async fn authenticate(
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<(Client, AuthMethod), OAuthError> {
-    let basic = basic_credentials(headers)?;
-    let body_id = params.get("client_id");
-    let body_secret = params.get("client_secret");
-    let (client_id, secret, method) = match (basic, body_secret) {
-        (Some(_), Some(_)) => {
-            return Err(OAuthError::invalid_request(
-                "use exactly one client authentication method",
-            ))
-        }
-        (Some((id, secret)), None) => {
-            if body_id.is_some_and(|b| b != id) {
-                return Err(OAuthError::invalid_request(
-                    "client_id in the body does not match the Authorization header",
-                ));
-            }
-            (id, Some(secret), AuthMethod::SecretBasic)
-        }
-        (None, Some(secret)) => {
-            let id = body_id.ok_or_else(|| OAuthError::invalid_request("client_id is required"))?;
-            (
-                id.to_string(),
-                Some(secret.to_string()),
-                AuthMethod::SecretPost,
-            )
-        }
-        (None, None) => match body_id {
-            Some(id) => (id.to_string(), None, AuthMethod::None),
-            None => {
-                return Err(OAuthError::invalid_client(
-                    "client authentication is required",
-                ))
-            }
-        },
-    };
+    let (client_id, secret, method) = presented_credentials(headers, params)?;
     if client_id.len() > 200 {
         return Err(OAuthError::invalid_client("unknown client"));
     }
@@ -117,6 +84,56 @@ pub async fn authenticate(
             return Err(OAuthError::client_throttled(t.retry_after));
         }
     }
+    check_secret(state, meta, &client, secret).await?;
+    Ok((client, method))
+}
+
+/// The client id, the secret (if any) and how they came: Basic header, body, or a bare
+/// `client_id` for a public client. Both a header and a body secret is refused.
+fn presented_credentials(
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<(String, Option<String>, AuthMethod), OAuthError> {
+    let basic = basic_credentials(headers)?;
+    let body_id = params.get("client_id");
+    let body_secret = params.get("client_secret");
+    match (basic, body_secret) {
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request(
+            "use exactly one client authentication method",
+        )),
+        (Some((id, secret)), None) => {
+            if body_id.is_some_and(|b| b != id) {
+                return Err(OAuthError::invalid_request(
+                    "client_id in the body does not match the Authorization header",
+                ));
+            }
+            Ok((id, Some(secret), AuthMethod::SecretBasic))
+        }
+        (None, Some(secret)) => {
+            let id = body_id.ok_or_else(|| OAuthError::invalid_request("client_id is required"))?;
+            Ok((
+                id.to_string(),
+                Some(secret.to_string()),
+                AuthMethod::SecretPost,
+            ))
+        }
+        (None, None) => match body_id {
+            Some(id) => Ok((id.to_string(), None, AuthMethod::None)),
+            None => Err(OAuthError::invalid_client(
+                "client authentication is required",
+            )),
+        },
+    }
+}
+
+/// A confidential client's secret must match (compared in constant time; a wrong one is
+/// counted); a public client must present none.
+async fn check_secret(
+    state: &AppState,
+    meta: &RequestMeta,
+    client: &Client,
+    secret: Option<String>,
+) -> Result<(), OAuthError> {
     match (&client.secret_hash, secret) {
         (Some(stored), Some(given)) => {
             if !ct_eq(stored, &sha256(&given)) {
@@ -131,20 +148,16 @@ pub async fn authenticate(
                     "unknown client or bad credentials",
                 ));
             }
+            Ok(())
         }
-        (Some(_), None) => {
-            return Err(OAuthError::invalid_client(
-                "this client is confidential: authenticate with its secret",
-            ))
-        }
-        (None, Some(_)) => {
-            return Err(OAuthError::invalid_client(
-                "this client is public and has no secret",
-            ))
-        }
-        (None, None) => {}
+        (Some(_), None) => Err(OAuthError::invalid_client(
+            "this client is confidential: authenticate with its secret",
+        )),
+        (None, Some(_)) => Err(OAuthError::invalid_client(
+            "this client is public and has no secret",
+        )),
+        (None, None) => Ok(()),
     }
-    Ok((client, method))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub async fn openid_configuration(State(s): State<Shared>) -> impl IntoResponse 
         "end_session_endpoint": s.url("/oauth/logout"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": super::token::supported_grant_types(),
         "code_challenge_methods_supported": ["S256"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],

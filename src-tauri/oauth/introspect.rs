@@ -8,7 +8,7 @@ use crate::crypto::sha256;
 use crate::domain::{branch, scope, RequestMeta};
 use crate::error::OAuthError;
 use crate::state::{AppState, Shared};
-use crate::store::clients::{find_client, Client, ClientKind};
+use crate::store::clients::{find_client, Client};
 use crate::store::{now, orgs, tokens, users};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -94,7 +94,7 @@ async fn run(
 
 /// Whether `caller` may learn about tokens issued to `token_client`.
 async fn may_see(s: &AppState, caller: &Client, token_client: &str) -> Result<bool, OAuthError> {
-    if caller.kind == ClientKind::Admin || caller.client_id == token_client {
+    if caller.policy.introspects_all || caller.client_id == token_client {
         return Ok(true);
     }
     let owner = find_client(&s.db.read, token_client).await?;

@@ -5,12 +5,11 @@ use crate::audit::Event;
 use crate::crypto::random_token;
 use crate::domain::branch::{self, BranchContext, Grant};
 use crate::domain::claims::{AccessClaims, IdClaims, UserClaims};
-use crate::domain::scope;
 use crate::error::OAuthError;
 use crate::keys::TokenType;
 use crate::oauth::console;
 use crate::state::AppState;
-use crate::store::clients::{Client, ClientKind};
+use crate::store::clients::{AudienceRule, Client};
 use crate::store::orgs;
 use crate::store::users::UserRow;
 use axum::http::header;
@@ -20,12 +19,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::json;
 
-/// The audience of access tokens minted for `client`.
+/// The audience of access tokens minted for `client` (its policy's [`AudienceRule`]).
 pub fn audience(state: &AppState, client: &Client) -> String {
-    match client.kind {
-        ClientKind::Admin => state.url("/v1"),
-        _ if console::is_console(&client.client_id) => state.url("/v1"),
-        _ => client
+    match client.policy.audience {
+        AudienceRule::AdminApi => state.url("/v1"),
+        AudienceRule::Product => client
             .audience
             .clone()
             .unwrap_or_else(|| client.client_id.clone()),
@@ -39,18 +37,8 @@ pub struct Subject<'a> {
     pub sid: Option<&'a str>,
 }
 
-/// Signs a new access token; returns the JWS and its claims.
-pub fn access_token(
-    state: &AppState,
-    client: &Client,
-    subject: &Subject<'_>,
-    scope: &str,
-    now: i64,
-) -> Result<(String, AccessClaims), OAuthError> {
-    access_token_in(state, client, subject, scope, None, now)
-}
-
-/// Like [`access_token`], carrying `org` and `branch` when a branch is active.
+/// Signs a new access token, carrying `org` and `branch` when a branch is active; returns
+/// the JWS and its claims.
 pub fn access_token_in(
     state: &AppState,
     client: &Client,
@@ -173,27 +161,30 @@ fn jws_header(jws: &str) -> serde_json::Value {
 }
 
 /// The scopes a user's sign-in grants `client`: requested ∩ (OIDC scopes ∪ the active
-/// branch's role scopes); for the console, requested ∩ (OIDC scopes ∪ `admin`), and only
-/// while the user is an active super-admin. `admin` never reaches any other client.
+/// branch's role scopes ∪ `admin` if the client's policy allows it), and only while the
+/// policy's sign-in rule holds (re-checked at every refresh). A branchless client has no
+/// active branch. `admin` never reaches any other client, whatever a role says.
 pub fn user_scopes(
     client: &Client,
     user: &UserRow,
     requested: &[String],
     ctx: Option<&BranchContext>,
 ) -> Result<Vec<String>, OAuthError> {
-    if !console::is_console(&client.client_id) {
-        let mut scopes = branch::granted_scopes(requested, ctx);
-        scopes.retain(|s| s != console::ADMIN_SCOPE);
-        return Ok(scopes);
-    }
-    if !console::may_sign_in(user) {
+    if !client.policy.sign_in.allows(user) {
         return Err(OAuthError::invalid_grant(console::DENIED));
     }
-    Ok(requested
-        .iter()
-        .filter(|s| scope::OIDC_SCOPES.contains(&s.as_str()) || *s == console::ADMIN_SCOPE)
-        .cloned()
-        .collect())
+    let mut scopes = branch::granted_scopes(requested, ctx);
+    if client.policy.admin_scope {
+        // Kept where it was asked for, so the order stays the request's.
+        scopes = requested
+            .iter()
+            .filter(|s| scopes.contains(s) || *s == console::ADMIN_SCOPE)
+            .cloned()
+            .collect();
+    } else {
+        scopes.retain(|s| s != console::ADMIN_SCOPE);
+    }
+    Ok(scopes)
 }
 
 /// Stamps an audit event with the active business and branch, if any.

@@ -5,7 +5,7 @@
 //! session also revokes the refresh families started in it, in the same transaction.
 
 use super::authorize::see_other;
-use super::console;
+use super::client_policy;
 use super::params::{Form, Params};
 use super::{cookie, session_cookie, set_cookie};
 use crate::audit::{kind, Event};
@@ -53,6 +53,15 @@ pub async fn logout_post(
     }
 }
 
+/// A sign-out request's checked parameters.
+struct LogoutRequest {
+    hint: Option<IdClaims>,
+    /// Named by the request, else the hint's audience.
+    client_id: Option<String>,
+    /// The post-logout redirect URI, registered for `client_id`.
+    redirect: Option<String>,
+}
+
 async fn logout(
     s: &AppState,
     meta: &RequestMeta,
@@ -60,38 +69,13 @@ async fn logout(
     p: Params,
     is_post: bool,
 ) -> Response {
-    let bad = |msg: &str| pages::error_page(StatusCode::BAD_REQUEST, "Bad sign-out request", msg);
-    let hint = match p.get("id_token_hint") {
-        None => None,
-        Some(t) => match hint_claims(s, t) {
-            Some(c) => Some(c),
-            None => return bad("The id_token_hint was not issued by this server."),
-        },
-    };
-    let client_id = match (p.get("client_id"), &hint) {
-        (Some(c), Some(h)) if c != h.aud => {
-            return bad("client_id does not match the id_token_hint.")
-        }
-        (Some(c), _) => Some(c.to_string()),
-        (None, Some(h)) => Some(h.aud.clone()),
-        (None, None) => None,
-    };
-    let redirect = match p.get("post_logout_redirect_uri") {
-        None => None,
-        Some(uri) => {
-            let Some(cid) = &client_id else {
-                return bad("post_logout_redirect_uri needs an id_token_hint or client_id.");
-            };
-            match console::redirect_uri_registered(s, cid, "post_logout", uri).await {
-                Ok(true) => Some(uri.to_string()),
-                Ok(false) => {
-                    return bad(
-                        "The post_logout_redirect_uri is not registered for this application.",
-                    )
-                }
-                Err(_) => return pages::server_error(),
-            }
-        }
+    let LogoutRequest {
+        hint,
+        client_id,
+        redirect,
+    } = match check_request(s, &p).await {
+        Ok(r) => r,
+        Err(shown) => return shown,
     };
     let cookie_name = session_cookie(s.secure_cookies);
     let token = cookie(headers, cookie_name);
@@ -109,13 +93,10 @@ async fn logout(
         }
     }
     if let Some(token) = token {
-        let ended: Result<(), StoreError> = async {
-            let mut tx = s.db.begin().await?;
-            end_browser_session(&mut tx, meta, &token, client_id.as_deref(), "rp").await?;
-            tx.commit().await
-        }
-        .await;
-        if ended.is_err() {
+        if end_session(s, meta, &token, client_id.as_deref())
+            .await
+            .is_err()
+        {
             return pages::server_error();
         }
     }
@@ -140,6 +121,63 @@ async fn logout(
             res
         }
     }
+}
+
+/// Checks the hint, the client_id and the post-logout redirect URI; a bad one is shown
+/// (never redirected), as is any failure.
+async fn check_request(s: &AppState, p: &Params) -> Result<LogoutRequest, Response> {
+    let bad = |msg: &str| pages::error_page(StatusCode::BAD_REQUEST, "Bad sign-out request", msg);
+    let hint = match p.get("id_token_hint") {
+        None => None,
+        Some(t) => match hint_claims(s, t) {
+            Some(c) => Some(c),
+            None => return Err(bad("The id_token_hint was not issued by this server.")),
+        },
+    };
+    let client_id = match (p.get("client_id"), &hint) {
+        (Some(c), Some(h)) if c != h.aud => {
+            return Err(bad("client_id does not match the id_token_hint."))
+        }
+        (Some(c), _) => Some(c.to_string()),
+        (None, Some(h)) => Some(h.aud.clone()),
+        (None, None) => None,
+    };
+    let redirect = match p.get("post_logout_redirect_uri") {
+        None => None,
+        Some(uri) => {
+            let Some(cid) = &client_id else {
+                return Err(bad(
+                    "post_logout_redirect_uri needs an id_token_hint or client_id.",
+                ));
+            };
+            match client_policy::redirect_uri_allowed_for(s, cid, "post_logout", uri).await {
+                Ok(true) => Some(uri.to_string()),
+                Ok(false) => {
+                    return Err(bad(
+                        "The post_logout_redirect_uri is not registered for this application.",
+                    ))
+                }
+                Err(_) => return Err(pages::server_error()),
+            }
+        }
+    };
+    Ok(LogoutRequest {
+        hint,
+        client_id,
+        redirect,
+    })
+}
+
+/// Ends the browser's session (cookie value `token`) in its own transaction.
+async fn end_session(
+    s: &AppState,
+    meta: &RequestMeta,
+    token: &str,
+    client_id: Option<&str>,
+) -> Result<(), StoreError> {
+    let mut tx = s.db.begin().await?;
+    end_browser_session(&mut tx, meta, token, client_id, "rp").await?;
+    tx.commit().await
 }
 
 /// Claims of an ID token we signed; expired hints are fine (the user may be long gone).

@@ -3,6 +3,7 @@
 pub mod authorize;
 pub mod bearer;
 pub mod client_auth;
+pub mod client_policy;
 pub mod console;
 pub mod discovery;
 pub mod introspect;

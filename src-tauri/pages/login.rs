@@ -217,8 +217,10 @@ pub async fn submit(
         );
     }
 
-    if console::is_console(&req.client_id) && !console::may_sign_in(&user) {
-        return refuse_console(&s, &meta, &row, &req, &user.id).await;
+    match crate::oauth::client_policy::may_sign_in(&s, &req.client_id, &user).await {
+        Ok(true) => {}
+        Ok(false) => return refuse_console(&s, &meta, &row, &req, &user.id).await,
+        Err(_) => return super::server_error(),
     }
 
     let choice = match branch_choice(&s, &user.id, &req).await {

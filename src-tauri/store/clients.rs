@@ -2,12 +2,15 @@
 //! `edit`).
 
 pub mod edit;
+pub mod policy;
+
+pub use policy::{AdminApiAccess, AudienceRule, ClientPolicy, RedirectRule, SignInRule};
 
 use super::{from_json_list, Tx};
 use crate::error::StoreError;
 use crate::store::{is_unique, Reader, Result};
 
-/// The built-in console's public sign-in client (see `oauth::console`).
+/// The built-in console's public sign-in client ([`ClientPolicy::console`]).
 pub const CONSOLE_CLIENT_ID: &str = "tessera-console";
 /// The console's token lifetimes: access 10 min, refresh 12 h (rotating).
 const CONSOLE_ACCESS_TTL: i64 = 600;
@@ -63,6 +66,8 @@ pub struct Client {
     pub refresh_token_ttl: i64,
     /// Absolute lifetime of a refresh family from the sign-in that started it.
     pub refresh_family_ttl: i64,
+    /// What the client may do; the one place its kind (or being the console) shows.
+    pub policy: ClientPolicy,
 }
 
 impl Client {
@@ -105,19 +110,7 @@ pub async fn find_client(pool: &Reader, client_id: &str) -> Result<Option<Client
     let kind = ClientKind::parse(&r.kind)
         .ok_or_else(|| StoreError::Corrupt(format!("client kind {:?}", r.kind)))?;
     if r.client_id == CONSOLE_CLIENT_ID {
-        return Ok(Some(Client {
-            client_id: r.client_id,
-            product_id: None,
-            kind: ClientKind::Web,
-            name: r.name,
-            secret_hash: None,
-            granted_scopes: Vec::new(),
-            product_scopes: Vec::new(),
-            audience: None,
-            access_token_ttl: CONSOLE_ACCESS_TTL,
-            refresh_token_ttl: CONSOLE_REFRESH_TTL,
-            refresh_family_ttl: CONSOLE_FAMILY_TTL,
-        }));
+        return Ok(Some(console_client(r.client_id, r.name)));
     }
     Ok(Some(Client {
         client_id: r.client_id,
@@ -135,7 +128,26 @@ pub async fn find_client(pool: &Reader, client_id: &str) -> Result<Option<Client
         access_token_ttl: r.access_token_ttl.unwrap_or(600),
         refresh_token_ttl: r.refresh_token_ttl.unwrap_or(30 * 24 * 3600),
         refresh_family_ttl: r.refresh_family_ttl.unwrap_or(DEFAULT_REFRESH_FAMILY_TTL),
+        policy: ClientPolicy::for_kind(kind),
     }))
+}
+
+/// The console client, whatever its row says: the only place that knows it is special.
+fn console_client(client_id: String, name: String) -> Client {
+    Client {
+        client_id,
+        product_id: None,
+        kind: ClientKind::Web,
+        name,
+        secret_hash: None,
+        granted_scopes: Vec::new(),
+        product_scopes: Vec::new(),
+        audience: None,
+        access_token_ttl: CONSOLE_ACCESS_TTL,
+        refresh_token_ttl: CONSOLE_REFRESH_TTL,
+        refresh_family_ttl: CONSOLE_FAMILY_TTL,
+        policy: ClientPolicy::console(),
+    }
 }
 
 /// Creates the console client row, or puts it back in shape (public web client, no

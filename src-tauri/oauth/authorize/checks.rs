@@ -67,17 +67,16 @@ pub(super) fn check_scope(client: &Client, p: &Params) -> Result<Vec<String>, OA
     let requested =
         scope::parse(p.get("scope").unwrap_or("openid")).map_err(OAuthError::invalid_scope)?;
     let mut allowed: Vec<String> = scope::OIDC_SCOPES.iter().map(|s| s.to_string()).collect();
-    if console::is_console(&client.client_id) {
+    // `admin` is reserved for clients whose policy allows it, whatever a product declares.
+    allowed.extend(
+        client
+            .product_scopes
+            .iter()
+            .filter(|s| *s != console::ADMIN_SCOPE)
+            .cloned(),
+    );
+    if client.policy.admin_scope {
         allowed.push(console::ADMIN_SCOPE.to_string());
-    } else {
-        // `admin` is reserved for the console, whatever a product declares.
-        allowed.extend(
-            client
-                .product_scopes
-                .iter()
-                .filter(|s| *s != console::ADMIN_SCOPE)
-                .cloned(),
-        );
     }
     if let Some(bad) = scope::first_not_allowed(&requested, &allowed) {
         return Err(OAuthError::invalid_scope(format!(

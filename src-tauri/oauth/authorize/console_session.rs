@@ -1,8 +1,9 @@
-//! A console sign-in request meeting a live super-admin SSO session. The console holds the
-//! keys to everything, so a session alone never yields its code: a page that opens the
-//! authorize URL in the super-admin's browser must not get one back silently. The
-//! super-admin confirms on `/login/confirm`, or, when the password was typed more than
-//! [`console::REAUTH_AFTER`] ago, types it again on the login form.
+//! A sign-in request of a client without `silent_sso` (the console) meeting a live SSO
+//! session the client's sign-in rule admits. The console holds the keys to everything, so
+//! a session alone never yields its code: a page that opens the authorize URL in the
+//! super-admin's browser must not get one back silently. The super-admin confirms on
+//! `/login/confirm`, or, when the password was typed more than [`console::REAUTH_AFTER`]
+//! ago, types it again on the login form.
 
 use super::{console, LiveSession};
 use super::{redirect_error, redirectable, start_interaction, to_interaction, AuthRequest};

@@ -1,20 +1,91 @@
-//! `POST /oauth/token`: authenticates the client, dispatches to one grant per file, and
-//! records every refusal in the audit log.
+//! `POST /oauth/token`: authenticates the client, finds the grant in [`GRANTS`], checks
+//! the client's policy allows it, lets the grant decide what to issue and commits that
+//! ([`issuance::commit`]); every refusal is recorded in the audit log.
 
 mod authorization_code;
 mod client_credentials;
+pub mod issuance;
 mod refresh_token;
 
+pub use authorization_code::AuthorizationCode;
+pub use client_credentials::ClientCredentials;
+pub use refresh_token::RefreshToken;
+
 use super::client_auth::{authenticate, claimed_client_id};
-use super::params::Form;
+use super::params::{Form, Params};
 use crate::audit::{kind, Event};
 use crate::domain::RequestMeta;
 use crate::error::OAuthError;
-use crate::state::Shared;
+use crate::state::{AppState, Shared};
+use crate::store::clients::Client;
+use crate::store::now;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use issuance::{Issuance, TokenRequest};
 use serde_json::json;
+use std::future::Future;
+use std::pin::Pin;
+
+/// One grant type of the token endpoint: a file in this folder and an entry in [`GRANTS`].
+pub trait Grant: Sync {
+    /// Its `grant_type` value (and its name in `grant_types_supported`).
+    const GRANT_TYPE: &'static str;
+
+    /// Whether `client` may use it: its policy lists it.
+    fn may_use(&self, client: &Client) -> bool {
+        client.policy.may_use(Self::GRANT_TYPE)
+    }
+
+    /// The answer to a client that may not use it (usually `unauthorized_client`).
+    fn refusal(&self, params: &Params) -> OAuthError;
+
+    /// Checks the request and decides what to issue. A grant that must lock or record
+    /// something (a code marked used, a replay) opens the transaction and hands it over
+    /// in the [`Issuance`]; a refusal that must be recorded commits its own.
+    fn validate(
+        &self,
+        req: &TokenRequest<'_>,
+    ) -> impl Future<Output = Result<Issuance, OAuthError>> + Send;
+}
+
+/// The grants of the token endpoint, in the order discovery lists them.
+pub static GRANTS: &[&dyn RegisteredGrant] =
+    &[&AuthorizationCode, &RefreshToken, &ClientCredentials];
+
+/// A [`Grant`] as the registry holds it (its future boxed).
+pub trait RegisteredGrant: Sync {
+    fn grant_type(&self) -> &'static str;
+    fn may_use(&self, client: &Client) -> bool;
+    fn refusal(&self, params: &Params) -> OAuthError;
+    fn validate<'a>(
+        &'a self,
+        req: &'a TokenRequest<'a>,
+    ) -> Pin<Box<dyn Future<Output = Result<Issuance, OAuthError>> + Send + 'a>>;
+}
+
+impl<G: Grant> RegisteredGrant for G {
+    fn grant_type(&self) -> &'static str {
+        G::GRANT_TYPE
+    }
+    fn may_use(&self, client: &Client) -> bool {
+        Grant::may_use(self, client)
+    }
+    fn refusal(&self, params: &Params) -> OAuthError {
+        Grant::refusal(self, params)
+    }
+    fn validate<'a>(
+        &'a self,
+        req: &'a TokenRequest<'a>,
+    ) -> Pin<Box<dyn Future<Output = Result<Issuance, OAuthError>> + Send + 'a>> {
+        Box::pin(Grant::validate(self, req))
+    }
+}
+
+/// The `grant_type`s discovery advertises.
+pub fn supported_grant_types() -> Vec<&'static str> {
+    GRANTS.iter().map(|g| g.grant_type()).collect()
+}
 
 pub async fn token(
     State(state): State<Shared>,
@@ -34,21 +105,9 @@ pub async fn token(
         let (client, _) = authenticate(&state, &meta, &headers, &params)
             .await
             .map_err(|e| (claimed_client_id(&headers, &params), e))?;
-        let cid = Some(client.client_id.clone());
-        match grant.as_str() {
-            "authorization_code" => {
-                authorization_code::grant(&state, &meta, &client, &params).await
-            }
-            "refresh_token" => refresh_token::grant(&state, &meta, &client, &params).await,
-            "client_credentials" => {
-                client_credentials::grant(&state, &meta, &client, &params).await
-            }
-            other => Err(OAuthError::unsupported_grant_type(format!(
-                "grant_type {} is not supported",
-                other.chars().take(64).collect::<String>()
-            ))),
-        }
-        .map_err(|e| (cid, e))
+        issue(&state, &meta, &client, &params, &grant)
+            .await
+            .map_err(|e| (Some(client.client_id.clone()), e))
     }
     .await;
     match result {
@@ -58,6 +117,37 @@ pub async fn token(
             error.into_response()
         }
     }
+}
+
+/// Runs grant `grant_type` for an authenticated client.
+async fn issue(
+    state: &AppState,
+    meta: &RequestMeta,
+    client: &Client,
+    params: &Params,
+    grant_type: &str,
+) -> Result<Response, OAuthError> {
+    let grant = GRANTS
+        .iter()
+        .find(|g| g.grant_type() == grant_type)
+        .ok_or_else(|| {
+            OAuthError::unsupported_grant_type(format!(
+                "grant_type {} is not supported",
+                grant_type.chars().take(64).collect::<String>()
+            ))
+        })?;
+    if !grant.may_use(client) {
+        return Err(grant.refusal(params));
+    }
+    let req = TokenRequest {
+        state,
+        meta,
+        client,
+        params,
+        now: now(),
+    };
+    let issuance = grant.validate(&req).await?;
+    issuance::commit(&req, grant.grant_type(), issuance).await
 }
 
 /// Writes a `token.refused` event; a failure to write is logged, not hidden from the client.
@@ -80,5 +170,34 @@ async fn record_refusal(
     }
     if state.audit.append(event).await.is_err() {
         tracing::error!("cannot record a refused token request");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::clients::{ClientKind, ClientPolicy};
+
+    #[test]
+    fn discovery_lists_the_registry_in_order() {
+        assert_eq!(
+            supported_grant_types(),
+            ["authorization_code", "refresh_token", "client_credentials"]
+        );
+    }
+
+    #[test]
+    fn every_grant_a_policy_names_is_registered() {
+        let policies = [
+            ClientPolicy::console(),
+            ClientPolicy::for_kind(ClientKind::Web),
+            ClientPolicy::for_kind(ClientKind::Server),
+            ClientPolicy::for_kind(ClientKind::Admin),
+        ];
+        for policy in policies {
+            for g in policy.grants {
+                assert!(supported_grant_types().contains(g), "{g}");
+            }
+        }
     }
 }

@@ -1,210 +1,150 @@
 //! The `refresh_token` grant: every use rotates the token; presenting an already
 //! rotated token revokes the whole family (RFC 9700 §4.14.2).
 
+use super::issuance::{refuse_replay, Issuance, Refresh, Replay, SignIn, TokenRequest};
+use super::Grant;
 use crate::audit::{kind, Event};
 use crate::crypto::sha256;
 use crate::domain::branch::{self, BranchContext};
-use crate::domain::{scope, RequestMeta};
+use crate::domain::scope;
 use crate::error::OAuthError;
-use crate::oauth::console;
-use crate::oauth::issue::{self, audit_detail, tag_branch, token_response, IdTokenInput, Subject};
+use crate::oauth::issue;
 use crate::oauth::params::Params;
-use crate::state::AppState;
-use crate::store::clients::Client;
-use crate::store::tokens::{self, NewAccessToken};
-use crate::store::{now, users, Tx};
-use axum::response::Response;
+use crate::store::tokens::{self, RefreshRecord};
+use crate::store::users::{self, UserRow};
+use crate::store::Tx;
 use serde_json::json;
 
 /// Audit type of a branch switch.
 const BRANCH_SWITCHED: &str = "branch.switched";
+const UNKNOWN: &str = "the refresh token is unknown or was issued to another client";
 
-pub async fn grant(
-    state: &AppState,
-    meta: &RequestMeta,
-    client: &Client,
-    params: &Params,
-) -> Result<Response, OAuthError> {
-    let presented = params.require("refresh_token")?;
-    let hash = sha256(presented);
-    let now = now();
-    let mut tx = state.db.begin().await?;
-    let record = tokens::find_refresh_in_tx(&mut tx, &hash)
+pub struct RefreshToken;
+
+impl Grant for RefreshToken {
+    const GRANT_TYPE: &'static str = "refresh_token";
+
+    /// A client that may not refresh holds no refresh token of its own: it gets what
+    /// any unknown token gets.
+    fn refusal(&self, params: &Params) -> OAuthError {
+        match params.require("refresh_token") {
+            Err(missing) => missing,
+            Ok(_) => OAuthError::invalid_grant(UNKNOWN),
+        }
+    }
+
+    async fn validate(&self, req: &TokenRequest<'_>) -> Result<Issuance, OAuthError> {
+        let hash = sha256(req.params.require("refresh_token")?);
+        let tx = req.state.db.begin().await?;
+        let (mut tx, record) = redeem(tx, req, &hash).await?;
+        let user = users::find_user(&req.state.db.read, &record.user_id)
+            .await?
+            .filter(|u| u.is_active())
+            .ok_or_else(|| {
+                OAuthError::invalid_grant("the user is suspended or no longer exists")
+            })?;
+        let scopes = narrowed_scopes(req, &record)?;
+        // A branchless client (the console) signs in without a branch and never switches.
+        let ctx = if req.client.policy.branchless {
+            None
+        } else {
+            active_branch(req, &user.id, &record).await?
+        };
+        let scopes = issue::user_scopes(req.client, &user, &scopes, ctx.as_ref())?;
+        if !tokens::mark_refresh_used(&mut tx, &hash, req.now).await? {
+            return Err(OAuthError::invalid_grant(
+                "the refresh token was already used",
+            ));
+        }
+        let also_audit = switch_branch(&mut tx, req, &record, &user, ctx.as_ref()).await?;
+        Ok(Issuance {
+            tx: Some(tx),
+            sign_in: Some(SignIn {
+                user,
+                auth_time: record.auth_time,
+                sid: record.session_id,
+                nonce: None,
+                // The family keeps its original scope, so a narrowed refresh can widen
+                // back later.
+                refresh: Refresh::Rotate {
+                    family_id: record.family_id,
+                    scope: record.scope,
+                    family_expires_at: record.family_expires_at,
+                },
+            }),
+            scopes,
+            branch: ctx,
+            event: kind::TOKEN_REFRESHED,
+            also_audit,
+        })
+    }
+}
+
+/// The live, unused record of the presented token. A token used before revokes its
+/// family (and its access tokens), records `token.reuse_detected` in the same
+/// transaction, commits it, and is refused.
+async fn redeem(
+    mut tx: Tx,
+    req: &TokenRequest<'_>,
+    hash: &[u8],
+) -> Result<(Tx, RefreshRecord), OAuthError> {
+    let client = req.client;
+    let record = tokens::find_refresh_in_tx(&mut tx, hash)
         .await?
         .filter(|r| r.client_id == client.client_id)
-        .ok_or_else(|| {
-            OAuthError::invalid_grant(
-                "the refresh token is unknown or was issued to another client",
-            )
-        })?;
+        .ok_or_else(|| OAuthError::invalid_grant(UNKNOWN))?;
     if record.family_revoked_at.is_some() {
         return Err(OAuthError::invalid_grant(
             "the refresh token has been revoked",
         ));
     }
     if record.used_at.is_some() {
-        revoke_on_reuse(
-            &mut tx,
-            meta,
-            client,
-            &record.family_id,
-            &record.user_id,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(OAuthError::invalid_grant(
-            "the refresh token was already used; every token of this sign-in is revoked",
-        ));
+        let replay = Replay {
+            family_id: Some(&record.family_id),
+            user_id: &record.user_id,
+            revoke_reason: "refresh_reuse",
+            event: kind::TOKEN_REUSE_DETECTED,
+            refusal: "the refresh token was already used; every token of this sign-in is revoked",
+        };
+        return Err(refuse_replay(tx, req, replay).await);
     }
-    if record.expires_at <= now {
+    if record.expires_at <= req.now {
         return Err(OAuthError::invalid_grant("the refresh token has expired"));
     }
-    if record.family_expires_at <= now {
+    if record.family_expires_at <= req.now {
         return Err(OAuthError::invalid_grant(
             "this sign-in has reached its maximum lifetime; sign in again",
         ));
     }
-    let user = users::find_user(&state.db.read, &record.user_id)
-        .await?
-        .filter(|u| u.is_active())
-        .ok_or_else(|| OAuthError::invalid_grant("the user is suspended or no longer exists"))?;
-
-    let family_scopes = scope::parse(&record.scope).unwrap_or_default();
-    let scopes = match params.get("scope") {
-        None => family_scopes,
-        Some(raw) => {
-            let requested = scope::parse(raw).map_err(OAuthError::invalid_scope)?;
-            if let Some(bad) = scope::first_not_allowed(&requested, &family_scopes) {
-                return Err(OAuthError::invalid_scope(format!(
-                    "scope {bad} was not granted to this sign-in"
-                )));
-            }
-            requested
-        }
-    };
-    // The console signs in without a branch and never switches to one.
-    let ctx = if console::is_console(&client.client_id) {
-        None
-    } else {
-        active_branch(state, &user.id, &record, params.get("branch")).await?
-    };
-    let scopes = issue::user_scopes(client, &user, &scopes, ctx.as_ref())?;
-    let scope_str = scope::join(&scopes);
-    let groups = ctx.as_ref().map(|c| c.groups.clone()).unwrap_or_default();
-    let subject = Subject {
-        sub: &user.id,
-        auth_time: Some(record.auth_time),
-        sid: record.session_id.as_deref(),
-    };
-    let (access, claims) =
-        issue::access_token_in(state, client, &subject, &scope_str, ctx.as_ref(), now)?;
-    let id_token = if scope::has(&scopes, "openid") {
-        let input = IdTokenInput {
-            user: &user,
-            scopes: &scopes,
-            auth_time: record.auth_time,
-            nonce: None,
-            sid: record.session_id.as_deref(),
-            groups: &groups,
-        };
-        Some(issue::id_token(state, client, &input, now)?)
-    } else {
-        None
-    };
-    let refresh = issue::refresh_token();
-
-    if !tokens::mark_refresh_used(&mut tx, &hash, now).await? {
-        return Err(OAuthError::invalid_grant(
-            "the refresh token was already used",
-        ));
-    }
-    // The family keeps its original scope, so a narrowed refresh can widen back later.
-    tokens::insert_refresh_token(
-        &mut tx,
-        &sha256(&refresh),
-        &record.family_id,
-        &record.scope,
-        now,
-        (now + client.refresh_token_ttl).min(record.family_expires_at),
-    )
-    .await?;
-    tokens::insert_access_token(
-        &mut tx,
-        &NewAccessToken {
-            jti: &claims.jti,
-            family_id: Some(&record.family_id),
-            client_id: &client.client_id,
-            user_id: Some(&user.id),
-            expires_at: claims.exp,
-        },
-    )
-    .await?;
-    if let Some(c) = ctx
-        .as_ref()
-        .filter(|c| record.branch.as_ref() != Some(&c.branch))
-    {
-        tokens::set_family_branch(&mut tx, &record.family_id, &c.org, &c.branch).await?;
-        Event::success(BRANCH_SWITCHED)
-            .meta(meta)
-            .actor(&user.id)
-            .subject(&user.id)
-            .client(&client.client_id)
-            .org(&c.org)
-            .branch(&c.branch)
-            .jti(&claims.jti)
-            .detail(json!({
-                "family_id": record.family_id,
-                "from_org": record.org,
-                "from_branch": record.branch,
-            }))
-            .write(&mut tx)
-            .await?;
-    }
-    tag_branch(Event::success(kind::TOKEN_REFRESHED), ctx.as_ref())
-        .meta(meta)
-        .subject(&user.id)
-        .client(&client.client_id)
-        .jti(&claims.jti)
-        .detail(audit_detail("refresh_token", &access, &claims))
-        .write(&mut tx)
-        .await?;
-    tx.commit().await?;
-    Ok(token_response(
-        &access,
-        &claims,
-        Some(&refresh),
-        id_token.as_deref(),
-    ))
+    Ok((tx, record))
 }
 
-async fn revoke_on_reuse(
-    tx: &mut Tx,
-    meta: &RequestMeta,
-    client: &Client,
-    family_id: &str,
-    user_id: &str,
-    now: i64,
-) -> Result<(), OAuthError> {
-    tokens::revoke_family(tx, family_id, "refresh_reuse", now).await?;
-    Event::failure(kind::TOKEN_REUSE_DETECTED)
-        .meta(meta)
-        .subject(user_id)
-        .client(&client.client_id)
-        .detail(json!({"revoked_family": family_id}))
-        .write(tx)
-        .await?;
-    Ok(())
+/// The family's scopes, or the `scope` asked for, which must lie within them.
+fn narrowed_scopes(
+    req: &TokenRequest<'_>,
+    record: &RefreshRecord,
+) -> Result<Vec<String>, OAuthError> {
+    let family_scopes = scope::parse(&record.scope).unwrap_or_default();
+    let Some(raw) = req.params.get("scope") else {
+        return Ok(family_scopes);
+    };
+    let requested = scope::parse(raw).map_err(OAuthError::invalid_scope)?;
+    if let Some(bad) = scope::first_not_allowed(&requested, &family_scopes) {
+        return Err(OAuthError::invalid_scope(format!(
+            "scope {bad} was not granted to this sign-in"
+        )));
+    }
+    Ok(requested)
 }
 
 /// The branch the new tokens are for: `branch=ID` switches (refused with `invalid_scope`
 /// unless the user holds a role there), else the family's branch, re-checked.
 async fn active_branch(
-    state: &AppState,
+    req: &TokenRequest<'_>,
     user_id: &str,
-    record: &tokens::RefreshRecord,
-    requested: Option<&str>,
+    record: &RefreshRecord,
 ) -> Result<Option<BranchContext>, OAuthError> {
+    let requested = req.params.get("branch");
     let target = match requested {
         Some(b) => b,
         None => match record.branch.as_deref() {
@@ -212,7 +152,7 @@ async fn active_branch(
             None => return Ok(None),
         },
     };
-    let grants = issue::user_grants(state, user_id).await?;
+    let grants = issue::user_grants(req.state, user_id).await?;
     match branch::context(&grants, target) {
         Some(c) => Ok(Some(c)),
         None if requested.is_some() => Err(OAuthError::invalid_scope(
@@ -222,4 +162,31 @@ async fn active_branch(
             "the user no longer holds a role in this sign-in's branch",
         )),
     }
+}
+
+/// Moves the family to the active branch when it changed, and returns the
+/// `branch.switched` event to record with the new tokens.
+async fn switch_branch(
+    tx: &mut Tx,
+    req: &TokenRequest<'_>,
+    record: &RefreshRecord,
+    user: &UserRow,
+    ctx: Option<&BranchContext>,
+) -> Result<Vec<Event>, OAuthError> {
+    let Some(c) = ctx.filter(|c| record.branch.as_ref() != Some(&c.branch)) else {
+        return Ok(Vec::new());
+    };
+    tokens::set_family_branch(tx, &record.family_id, &c.org, &c.branch).await?;
+    Ok(vec![Event::success(BRANCH_SWITCHED)
+        .meta(req.meta)
+        .actor(&user.id)
+        .subject(&user.id)
+        .client(&req.client.client_id)
+        .org(&c.org)
+        .branch(&c.branch)
+        .detail(json!({
+            "family_id": record.family_id,
+            "from_org": record.org,
+            "from_branch": record.branch,
+        }))])
 }
