@@ -4,7 +4,7 @@
 //! hashed (a throttled account or IP is refused even with the right password), and every
 //! hash runs through the server's hashing bound.
 
-use super::{error_page, esc, page};
+use super::{alert, binding, error_page, page};
 use crate::audit::{kind, Event};
 use crate::crypto::{ct_eq, random_token, sha256, verify_password, verify_password_against_dummy};
 use crate::domain::branch::Choice;
@@ -26,6 +26,7 @@ use crate::throttle::{self, LoginKeys};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
+use maud::html;
 use serde_json::json;
 
 /// How long an SSO session lasts.
@@ -49,31 +50,27 @@ fn login_form(
     reauth: bool,
     error: Option<&str>,
 ) -> Response {
-    let error = error
-        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(e)))
-        .unwrap_or_default();
-    let (intro, email_focus, password_focus) = if reauth {
-        (
-            "Enter your password again to continue to the Tessera console.",
-            " readonly",
-            " autofocus",
-        )
+    let intro = if reauth {
+        "Enter your password again to continue to the Tessera console."
     } else {
-        ("Use your Tessera account.", " autofocus", "")
+        "Use your Tessera account."
     };
-    let body = format!(
-        "<h1>Sign in</h1><p>{intro}</p>{error}\
-         <form method=\"post\" action=\"/login\">\
-         <input type=\"hidden\" name=\"interaction\" value=\"{}\">\
-         <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
-         <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required{email_focus} value=\"{}\">\
-         <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required{password_focus}>\
-         <button type=\"submit\">Sign in</button></form>",
-        esc(interaction),
-        esc(csrf),
-        esc(email)
-    );
-    page(status, "Sign in", &body)
+    let body = html! {
+        h1 { "Sign in" }
+        p { (intro) }
+        (alert(error))
+        form method="post" action="/login" {
+            (binding(interaction, csrf))
+            label for="email" { "Email" }
+            input id="email" name="email" type="email" autocomplete="username" required
+                readonly[reauth] autofocus[!reauth] value=(email);
+            label for="password" { "Password" }
+            input id="password" name="password" type="password"
+                autocomplete="current-password" required autofocus[reauth];
+            button type="submit" { "Sign in" }
+        }
+    };
+    page(status, "Sign in", body)
 }
 
 /// The interaction this browser may act on: the cookie and the parameter must agree.
@@ -306,7 +303,8 @@ fn with_retry_after(mut res: Response, secs: i64) -> Response {
     res
 }
 
-fn clear_interaction_cookie(s: &Shared, res: &mut Response) {
+/// Ends the interaction cookie: the request it bound is spent.
+pub(super) fn clear_interaction_cookie(s: &Shared, res: &mut Response) {
     if let Ok(v) = set_cookie(
         interaction_cookie(s.secure_cookies),
         "",
