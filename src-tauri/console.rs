@@ -4,6 +4,9 @@
 //! a browser revalidates and gets `304 Not Modified` instead of the whole wasm again; text
 //! and wasm go out gzip-compressed (once, on first request, on a blocking thread) to
 //! browsers that accept it.
+//!
+//! A binary built without the console (scripts/build-ui.sh not run: ui/dist holds only the
+//! files in git) answers the app shell's routes with a page that says how to build it.
 
 use std::io::Write as _;
 use std::sync::OnceLock;
@@ -17,6 +20,7 @@ use axum::routing::get;
 use axum::Router;
 use flate2::write::GzEncoder;
 use flate2::Compression;
+use maud::html;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 include!(concat!(env!("OUT_DIR"), "/console_assets.rs"));
@@ -28,7 +32,17 @@ pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval';
     style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; \
     base-uri 'self'; form-action 'self'";
 
+/// `(path, content type, bytes)` of one embedded file.
+type Asset = (&'static str, &'static str, &'static [u8]);
+
 pub fn routes() -> Router<Shared> {
+    if !CONSOLE_MISSING.is_empty() {
+        tracing::warn!(
+            missing = ?CONSOLE_MISSING,
+            "the console is not built into this binary: /console/ shows how to build it \
+             (run scripts/build-ui.sh, then rebuild)"
+        );
+    }
     Router::new()
         .route(
             "/console",
@@ -44,7 +58,8 @@ pub fn routes() -> Router<Shared> {
                 asset(&path, &headers).await
             }),
         )
-        .layer(SetResponseHeaderLayer::overriding(
+        // The build hint is a hosted page with that CSP of its own (its style is inline).
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
         ))
@@ -54,30 +69,53 @@ pub fn routes() -> Router<Shared> {
         ))
 }
 
+/// What a path under `/console/` gets.
+#[derive(Debug, PartialEq)]
+enum Pick {
+    /// The file at this index of the asset list.
+    Asset(usize),
+    /// The app shell's routes while `missing` names a file the console needs.
+    NotBuilt,
+    NotFound,
+}
+
+/// Finds `path` in `assets`; client-side routes (no dot) fall back to the app shell, which
+/// is only served when no file the console needs is `missing` (it could not start).
+fn pick(assets: &[Asset], missing: &[&str], path: &str) -> Pick {
+    let shell = path == "index.html" || !path.contains('.');
+    if shell && !missing.is_empty() {
+        return Pick::NotBuilt;
+    }
+    let find = |wanted: &str| assets.iter().position(|(p, _, _)| *p == wanted);
+    let found = find(path).or_else(|| (!path.contains('.')).then(|| find("index.html")).flatten());
+    found.map_or(Pick::NotFound, Pick::Asset)
+}
+
+/// The build hint. 503, not 200: this server cannot serve the console at all, so a probe,
+/// a smoke script or `curl -f` on /console/ must fail rather than pass on a hint page (a
+/// person in a browser reads the same page either way). No `Retry-After`: waiting does not
+/// help, building does.
+fn not_built(missing: &[&str]) -> Response {
+    let body = html! {
+        h1 { "The console is not built into this binary" }
+        p {
+            "This Tessera server was compiled without its admin console (ui/dist had no "
+            (missing.join(", "))
+            "). Sign-in and the API work as usual."
+        }
+        p class="error" {
+            "To build the console, run " code { "scripts/build-ui.sh" }
+            " in the source tree, then build Tessera again."
+        }
+    };
+    crate::pages::page(StatusCode::SERVICE_UNAVAILABLE, "Console not built", body)
+}
+
 async fn asset(path: &str, request: &HeaderMap) -> Response {
-    let index = CONSOLE_ASSETS
-        .iter()
-        .position(|(p, _, _)| *p == path)
-        // Client-side routes fall back to the app shell.
-        .or_else(|| {
-            (!path.contains('.'))
-                .then(|| {
-                    CONSOLE_ASSETS
-                        .iter()
-                        .position(|(p, _, _)| *p == "index.html")
-                })
-                .flatten()
-        });
-    let Some(index) = index else {
-        return if CONSOLE_ASSETS.is_empty() {
-            (
-                StatusCode::NOT_FOUND,
-                "The console was not built into this binary (run scripts/build-ui.sh, then rebuild).",
-            )
-                .into_response()
-        } else {
-            (StatusCode::NOT_FOUND, "not found").into_response()
-        };
+    let index = match pick(CONSOLE_ASSETS, CONSOLE_MISSING, path) {
+        Pick::Asset(index) => index,
+        Pick::NotBuilt => return not_built(CONSOLE_MISSING),
+        Pick::NotFound => return (StatusCode::NOT_FOUND, "not found").into_response(),
     };
     let (_, content_type, _) = CONSOLE_ASSETS[index];
     let Some(body) = prepared(index).await else {
@@ -233,6 +271,52 @@ mod tests {
         ));
         assert!(!matches_etag(&HeaderMap::new(), tag));
     }
+
+    #[tokio::test]
+    async fn without_the_built_console_its_routes_get_the_build_hint() {
+        let missing = ["console.js", "console_bg.wasm"];
+        let partial: &[Asset] = &[
+            ("boot.js", "text/javascript", b""),
+            ("console.css", "text/css", b""),
+            ("index.html", "text/html", b""),
+        ];
+        for path in ["index.html", "users", "users/some-id"] {
+            assert_eq!(pick(partial, &missing, path), Pick::NotBuilt, "{path}");
+            assert_eq!(pick(&[], &REQUIRED_ALL, path), Pick::NotBuilt, "{path}");
+        }
+        // Asset files: what is there is served, what is not stays a 404.
+        assert_eq!(pick(partial, &missing, "console.css"), Pick::Asset(1));
+        assert_eq!(pick(partial, &missing, "console.js"), Pick::NotFound);
+        assert_eq!(pick(&[], &REQUIRED_ALL, "console.css"), Pick::NotFound);
+
+        let page = not_built(&missing);
+        assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
+        let body = axum::body::to_bytes(page.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            text.contains("ui/dist had no console.js, console_bg.wasm"),
+            "{text}"
+        );
+        assert!(text.contains("<code>scripts/build-ui.sh</code>"), "{text}");
+    }
+
+    #[test]
+    fn a_built_console_serves_the_shell_on_deep_routes() {
+        let built: &[Asset] = &[
+            ("console.js", "text/javascript", b""),
+            ("console_bg.wasm", "application/wasm", b""),
+            ("index.html", "text/html", b""),
+        ];
+        assert_eq!(pick(built, &[], ""), Pick::Asset(2));
+        assert_eq!(pick(built, &[], "users/some-id"), Pick::Asset(2));
+        assert_eq!(pick(built, &[], "console_bg.wasm"), Pick::Asset(1));
+        assert_eq!(pick(built, &[], "nothing.js"), Pick::NotFound);
+    }
+
+    const REQUIRED_ALL: [&str; 3] = ["index.html", "console.js", "console_bg.wasm"];
 
     #[test]
     fn gzip_round_trips() {

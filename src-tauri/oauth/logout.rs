@@ -15,7 +15,7 @@ use crate::domain::redirect::with_params;
 use crate::domain::RequestMeta;
 use crate::error::OAuthError;
 use crate::keys::TokenType;
-use crate::pages::{self, esc, page};
+use crate::pages::{self, page};
 use crate::state::{AppState, Shared};
 use crate::store::sessions::{self, EndedSession};
 use crate::store::StoreError;
@@ -23,6 +23,7 @@ use crate::store::{now, Tx};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
+use maud::html;
 use serde_json::json;
 
 pub async fn logout_get(
@@ -110,11 +111,7 @@ async fn logout(
             see_other(&with_params(&uri, &params), Some(clear))
         }
         None => {
-            let mut res = page(
-                StatusCode::OK,
-                "Signed out",
-                "<h1>You are signed out</h1><p>You can close this window.</p>",
-            );
+            let mut res = pages::signed_out();
             if let Ok(v) = clear.parse() {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }
@@ -242,17 +239,23 @@ pub async fn end_browser_session(
 /// The sign-out question; `client_id` is the resolved one (from the hint when the request
 /// named none), so the POST can still check the post-logout redirect URI.
 fn confirm_page(client_id: Option<&str>, p: &Params) -> Response {
-    let field =
-        |k: &str, v: &str| format!("<input type=\"hidden\" name=\"{k}\" value=\"{}\">", esc(v));
-    let mut hidden: String = client_id.map(|c| field("client_id", c)).unwrap_or_default();
-    for k in ["post_logout_redirect_uri", "state"] {
-        if let Some(v) = p.get(k) {
-            hidden.push_str(&field(k, v));
+    let fields = [
+        ("client_id", client_id),
+        (
+            "post_logout_redirect_uri",
+            p.get("post_logout_redirect_uri"),
+        ),
+        ("state", p.get("state")),
+    ];
+    let body = html! {
+        h1 { "Sign out?" }
+        p { "You will be signed out of Tessera in this browser." }
+        form method="post" action="/oauth/logout" {
+            @for (name, value) in fields {
+                @if let Some(value) = value { (pages::hidden(name, value)) }
+            }
+            button type="submit" { "Sign out" }
         }
-    }
-    page(
-        StatusCode::OK,
-        "Sign out",
-        &format!("<h1>Sign out?</h1><p>You will be signed out of Tessera in this browser.</p><form method=\"post\" action=\"/oauth/logout\">{hidden}<button type=\"submit\">Sign out</button></form>"),
-    )
+    };
+    page(StatusCode::OK, "Sign out", body)
 }

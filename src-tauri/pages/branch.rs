@@ -1,20 +1,21 @@
 //! The hosted branch-choice page: a signed-in user with several branches picks one. Bound
 //! to the browser by the interaction and SSO cookies, and to the request by a CSRF token.
 
-use super::login::{bound_interaction, csrf_ok, expired};
-use super::{esc, page};
+use super::login::{bound_interaction, clear_interaction_cookie, csrf_ok, expired};
+use super::{alert, binding, page};
 use crate::crypto::sha256;
 use crate::domain::branch;
 use crate::error::OAuthError;
 use crate::oauth::authorize::{issue_code_in, see_other, AuthRequest};
 use crate::oauth::params::{Form, Params};
-use crate::oauth::{cookie, interaction_cookie, session_cookie, set_cookie};
+use crate::oauth::{cookie, session_cookie};
 use crate::state::Shared;
 use crate::store::sessions::{self, InteractionRow, SessionRow};
 use crate::store::{now, orgs, users};
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use maud::html;
 
 /// The pending interaction and the live session of an active user, or `None`.
 async fn context(
@@ -48,32 +49,22 @@ fn branch_form(
     grants: &[branch::Grant],
     error: Option<&str>,
 ) -> Response {
-    let error = error
-        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(e)))
-        .unwrap_or_default();
-    let options: String = branch::branches(grants)
-        .iter()
-        .enumerate()
-        .map(|(i, (id, name))| {
-            format!(
-                "<label><input type=\"radio\" name=\"branch\" value=\"{}\"{}> {}</label>",
-                esc(id),
-                if i == 0 { " checked" } else { "" },
-                esc(name)
-            )
-        })
-        .collect();
-    let body = format!(
-        "<h1>Choose a branch</h1><p>You work in more than one branch. Which one do you want to use?</p>{error}\
-         <form method=\"post\" action=\"/login/branch\">\
-         <input type=\"hidden\" name=\"interaction\" value=\"{}\">\
-         <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
-         <fieldset><legend>Branch</legend>{options}</fieldset>\
-         <button type=\"submit\">Continue</button></form>",
-        esc(&row.id),
-        esc(&row.csrf_token),
-    );
-    page(status, "Choose a branch", &body)
+    let body = html! {
+        h1 { "Choose a branch" }
+        p { "You work in more than one branch. Which one do you want to use?" }
+        (alert(error))
+        form method="post" action="/login/branch" {
+            (binding(&row.id, &row.csrf_token))
+            fieldset {
+                legend { "Branch" }
+                @for (i, (id, name)) in branch::branches(grants).iter().enumerate() {
+                    label { input type="radio" name="branch" value=(id) checked[i == 0]; " " (name) }
+                }
+            }
+            button type="submit" { "Continue" }
+        }
+    };
+    page(status, "Choose a branch", body)
 }
 
 pub async fn show(State(s): State<Shared>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
@@ -134,16 +125,7 @@ pub async fn submit(
     match result {
         Ok(location) => {
             let mut res = see_other(&location, None);
-            if let Ok(v) = set_cookie(
-                interaction_cookie(s.secure_cookies),
-                "",
-                0,
-                s.secure_cookies,
-            )
-            .parse()
-            {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
+            clear_interaction_cookie(&s, &mut res);
             res
         }
         Err(e) if e.error == "invalid_request" => expired(),

@@ -3,22 +3,23 @@
 //! browser by the interaction cookie, to the request by a CSRF token, and to the very
 //! session it names (a different session cookie by the time of the POST is refused).
 
-use super::login::{bound_interaction, csrf_ok, expired};
-use super::{esc, page};
+use super::login::{bound_interaction, clear_interaction_cookie, csrf_ok, expired};
+use super::{binding, page};
 use crate::audit::{kind, Event};
 use crate::crypto::sha256;
 use crate::domain::RequestMeta;
 use crate::error::OAuthError;
 use crate::oauth::authorize::{error_location, issue_code_in, see_other, AuthRequest};
 use crate::oauth::params::{Form, Params};
-use crate::oauth::{console, cookie, interaction_cookie, session_cookie, set_cookie};
+use crate::oauth::{console, cookie, session_cookie};
 use crate::state::Shared;
 use crate::store::now;
 use crate::store::sessions::{self, InteractionRow, SessionRow};
 use crate::store::users::{self, UserRow};
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use maud::html;
 use serde_json::json;
 
 /// What the page acts on: the pending request and the session it names, if both still
@@ -69,18 +70,16 @@ async fn pending(
 }
 
 fn confirm_form(p: &Pending) -> Response {
-    let body = format!(
-        "<h1>Tessera console</h1><p>Continue to the Tessera console as <strong>{}</strong>?</p>\
-         <form method=\"post\" action=\"/login/confirm\">\
-         <input type=\"hidden\" name=\"interaction\" value=\"{}\">\
-         <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
-         <button type=\"submit\" name=\"action\" value=\"continue\" autofocus>Continue</button>\
-         <button type=\"submit\" name=\"action\" value=\"cancel\" class=\"secondary\">Cancel</button></form>",
-        esc(&p.user.email),
-        esc(&p.row.id),
-        esc(&p.row.csrf_token),
-    );
-    page(StatusCode::OK, "Continue to the console", &body)
+    let body = html! {
+        h1 { "Tessera console" }
+        p { "Continue to the Tessera console as " strong { (p.user.email) } "?" }
+        form method="post" action="/login/confirm" {
+            (binding(&p.row.id, &p.row.csrf_token))
+            button type="submit" name="action" value="continue" autofocus { "Continue" }
+            button type="submit" name="action" value="cancel" class="secondary" { "Cancel" }
+        }
+    };
+    page(StatusCode::OK, "Continue to the console", body)
 }
 
 /// The password is due again: the login form of the same interaction takes over.
@@ -146,15 +145,7 @@ pub async fn submit(
     match outcome {
         Ok(location) => {
             let mut res = see_other(&location, None);
-            let clear = set_cookie(
-                interaction_cookie(s.secure_cookies),
-                "",
-                0,
-                s.secure_cookies,
-            );
-            if let Ok(v) = clear.parse() {
-                res.headers_mut().append(header::SET_COOKIE, v);
-            }
+            clear_interaction_cookie(&s, &mut res);
             res
         }
         Err(e) if e.error == "invalid_request" => expired(),

@@ -4,7 +4,7 @@
 //! hashed (a throttled account or IP is refused even with the right password), and every
 //! hash runs through the server's hashing bound.
 
-use super::{error_page, esc, page};
+use super::{alert, binding, error_page, page};
 use crate::audit::{kind, Event};
 use crate::crypto::{ct_eq, random_token, sha256, verify_password, verify_password_against_dummy};
 use crate::domain::branch::Choice;
@@ -20,6 +20,7 @@ use crate::oauth::params::{Form, Params};
 use crate::oauth::{cookie, interaction_cookie, session_cookie, set_cookie};
 use crate::state::Shared;
 use crate::store::sessions::{self, InteractionRow, NewSession};
+use crate::store::users::UserRow;
 use crate::store::StoreError;
 use crate::store::{now, users};
 use crate::throttle::hashing::{HashRefused, BUSY_RETRY_AFTER};
@@ -27,6 +28,7 @@ use crate::throttle::{self, LoginKeys};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
+use maud::html;
 use serde_json::json;
 
 /// How long an SSO session lasts.
@@ -50,31 +52,27 @@ fn login_form(
     reauth: bool,
     error: Option<&str>,
 ) -> Response {
-    let error = error
-        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(e)))
-        .unwrap_or_default();
-    let (intro, email_focus, password_focus) = if reauth {
-        (
-            "Enter your password again to continue to the Tessera console.",
-            " readonly",
-            " autofocus",
-        )
+    let intro = if reauth {
+        "Enter your password again to continue to the Tessera console."
     } else {
-        ("Use your Tessera account.", " autofocus", "")
+        "Use your Tessera account."
     };
-    let body = format!(
-        "<h1>Sign in</h1><p>{intro}</p>{error}\
-         <form method=\"post\" action=\"/login\">\
-         <input type=\"hidden\" name=\"interaction\" value=\"{}\">\
-         <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
-         <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required{email_focus} value=\"{}\">\
-         <label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required{password_focus}>\
-         <button type=\"submit\">Sign in</button></form>",
-        esc(interaction),
-        esc(csrf),
-        esc(email)
-    );
-    page(status, "Sign in", &body)
+    let body = html! {
+        h1 { "Sign in" }
+        p { (intro) }
+        (alert(error))
+        form method="post" action="/login" {
+            (binding(interaction, csrf))
+            label for="email" { "Email" }
+            input id="email" name="email" type="email" autocomplete="username" required
+                readonly[reauth] autofocus[!reauth] value=(email);
+            label for="password" { "Password" }
+            input id="password" name="password" type="password"
+                autocomplete="current-password" required autofocus[reauth];
+            button type="submit" { "Sign in" }
+        }
+    };
+    page(status, "Sign in", body)
 }
 
 /// The interaction this browser may act on: the cookie and the parameter must agree.
@@ -130,92 +128,30 @@ pub async fn submit(
     form: Result<Form, OAuthError>,
 ) -> Response {
     let Ok(Form(p)) = form else { return expired() };
-    let row = match bound_interaction(&s, &headers, p.get("interaction")).await {
-        Ok(Some(row)) => row,
-        Ok(None) => return expired(),
-        Err(_) => return super::server_error(),
+    let (row, req) = match bound_request(&s, &headers, &p).await {
+        Ok(bound) => bound,
+        Err(res) => return res,
     };
-    if !csrf_ok(&p, &row) {
-        return expired();
-    }
-    let Ok(req) = serde_json::from_str::<AuthRequest>(&row.request) else {
-        return expired();
+    let a = Attempt {
+        s: &s,
+        meta: &meta,
+        headers: &headers,
+        row: &row,
+        req: &req,
+        email: p
+            .get("email")
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(254)
+            .collect(),
+        reauth: req.reauth_email.is_some(),
     };
-    let email = p
-        .get("email")
-        .unwrap_or("")
-        .trim()
-        .chars()
-        .take(254)
-        .collect::<String>();
     let password = p.get("password").unwrap_or("").to_string();
-    let reauth = req.reauth_email.is_some();
-    let retry =
-        |status, msg: &str| login_form(status, &row.id, &row.csrf_token, &email, reauth, Some(msg));
-
-    let user = match users::find_user_by_email(&s.db.read, &email).await {
-        Ok(u) => u,
-        Err(_) => return super::server_error(),
+    let (user, keys, account_counted) = match authenticate(&a, password).await {
+        Ok(v) => v,
+        Err(res) => return res,
     };
-    let keys = LoginKeys::new(user.as_ref().map(|u| u.id.as_str()), &email, &meta);
-    let check = match throttle::check_login(&s, &keys).await {
-        Ok(c) => c,
-        Err(_) => return super::server_error(),
-    };
-    if let Some(t) = check.throttled {
-        let msg = format!(
-            "Too many attempts. Try again in {}.",
-            minutes_text(t.retry_after)
-        );
-        return with_retry_after(retry(StatusCode::TOO_MANY_REQUESTS, &msg), t.retry_after);
-    }
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let verified = s
-        .hashing
-        .run(keys.ip.as_deref(), move || match hash {
-            Some(h) => verify_password(&password, &h),
-            None => {
-                verify_password_against_dummy(&password);
-                false
-            }
-        })
-        .await;
-    let ok = match verified {
-        Ok(ok) => ok,
-        Err(HashRefused::Busy) => {
-            let page = retry(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The server is busy right now. Please try again in a moment.",
-            );
-            return with_retry_after(page, i64::from(BUSY_RETRY_AFTER));
-        }
-        Err(HashRefused::Failed) => false,
-    };
-    let user = match (user, ok) {
-        (Some(u), true) => u,
-        (u, _) => {
-            let reason = if u.is_some() {
-                "wrong_password"
-            } else {
-                "unknown_email"
-            };
-            let (counted, ()) = tokio::join!(
-                throttle::record_login_failure(&s, &meta, &keys, &req.client_id),
-                record_failure(&s, &meta, &req, u.map(|u| u.id), reason),
-            );
-            if let Err(e) = counted {
-                tracing::error!(error = %e, "cannot count a failed sign-in");
-            }
-            return retry(StatusCode::UNAUTHORIZED, "Wrong email or password.");
-        }
-    };
-    if !user.is_active() {
-        record_failure(&s, &meta, &req, Some(user.id.clone()), "suspended").await;
-        return retry(
-            StatusCode::FORBIDDEN,
-            "This account is suspended. Contact your administrator.",
-        );
-    }
 
     match crate::oauth::client_policy::may_sign_in(&s, &req.client_id, &user).await {
         Ok(true) => {}
@@ -223,84 +159,251 @@ pub async fn submit(
         Err(_) => return super::server_error(),
     }
 
-    let choice = match branch_choice(&s, &user.id, &req).await {
+    sign_in(&a, &user, &keys, account_counted).await
+}
+
+/// One sign-in at the form: the request it answers and who it says they are.
+struct Attempt<'a> {
+    s: &'a Shared,
+    meta: &'a RequestMeta,
+    headers: &'a HeaderMap,
+    row: &'a InteractionRow,
+    req: &'a AuthRequest,
+    /// As typed (trimmed, at most 254 characters), shown again on failure.
+    email: String,
+    reauth: bool,
+}
+
+impl Attempt<'_> {
+    /// The form again, with `msg`.
+    fn retry(&self, status: StatusCode, msg: &str) -> Response {
+        let row = self.row;
+        login_form(
+            status,
+            &row.id,
+            &row.csrf_token,
+            &self.email,
+            self.reauth,
+            Some(msg),
+        )
+    }
+}
+
+/// The interaction and request a posted form acts on: bound to this browser, CSRF token
+/// right; otherwise the answer to give.
+async fn bound_request(
+    s: &Shared,
+    headers: &HeaderMap,
+    p: &Params,
+) -> Result<(InteractionRow, AuthRequest), Response> {
+    let row = match bound_interaction(s, headers, p.get("interaction")).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return Err(expired()),
+        Err(_) => return Err(super::server_error()),
+    };
+    if !csrf_ok(p, &row) {
+        return Err(expired());
+    }
+    let Ok(req) = serde_json::from_str::<AuthRequest>(&row.request) else {
+        return Err(expired());
+    };
+    Ok((row, req))
+}
+
+/// The active user whose password this is, with the throttle keys of the attempt and
+/// whether the account had failures counted; otherwise the answer to give (throttled,
+/// busy, wrong password, suspended). The throttles come before any hashing.
+async fn authenticate(
+    a: &Attempt<'_>,
+    password: String,
+) -> Result<(UserRow, LoginKeys, bool), Response> {
+    let s = a.s;
+    let user = users::find_user_by_email(&s.db.read, &a.email)
+        .await
+        .map_err(|_| super::server_error())?;
+    let keys = LoginKeys::new(user.as_ref().map(|u| u.id.as_str()), &a.email, a.meta);
+    let check = throttle::check_login(s, &keys)
+        .await
+        .map_err(|_| super::server_error())?;
+    if let Some(t) = check.throttled {
+        let msg = format!(
+            "Too many attempts. Try again in {}.",
+            minutes_text(t.retry_after)
+        );
+        let page = a.retry(StatusCode::TOO_MANY_REQUESTS, &msg);
+        return Err(with_retry_after(page, t.retry_after));
+    }
+    let ok = password_ok(a, &keys, user.as_ref(), password).await?;
+    let user = match (user, ok) {
+        (Some(u), true) => u,
+        (u, _) => return Err(wrong_password(a, &keys, u).await),
+    };
+    if !user.is_active() {
+        record_failure(s, a.meta, a.req, Some(user.id.clone()), "suspended").await;
+        return Err(a.retry(
+            StatusCode::FORBIDDEN,
+            "This account is suspended. Contact your administrator.",
+        ));
+    }
+    Ok((user, keys, check.account_counted))
+}
+
+/// Verifies `password` on a hashing thread (against a dummy hash for an unknown email, so
+/// both take as long); a full hashing bound answers 503.
+async fn password_ok(
+    a: &Attempt<'_>,
+    keys: &LoginKeys,
+    user: Option<&UserRow>,
+    password: String,
+) -> Result<bool, Response> {
+    let hash = user.map(|u| u.password_hash.clone());
+    let verified =
+        a.s.hashing
+            .run(keys.ip.as_deref(), move || match hash {
+                Some(h) => verify_password(&password, &h),
+                None => {
+                    verify_password_against_dummy(&password);
+                    false
+                }
+            })
+            .await;
+    match verified {
+        Ok(ok) => Ok(ok),
+        Err(HashRefused::Busy) => {
+            let page = a.retry(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server is busy right now. Please try again in a moment.",
+            );
+            Err(with_retry_after(page, i64::from(BUSY_RETRY_AFTER)))
+        }
+        Err(HashRefused::Failed) => Ok(false),
+    }
+}
+
+/// A wrong password or unknown email: counted for the throttles and audited, the form again.
+async fn wrong_password(a: &Attempt<'_>, keys: &LoginKeys, user: Option<UserRow>) -> Response {
+    let reason = if user.is_some() {
+        "wrong_password"
+    } else {
+        "unknown_email"
+    };
+    let (counted, ()) = tokio::join!(
+        throttle::record_login_failure(a.s, a.meta, keys, &a.req.client_id),
+        record_failure(a.s, a.meta, a.req, user.map(|u| u.id), reason),
+    );
+    if let Err(e) = counted {
+        tracing::error!(error = %e, "cannot count a failed sign-in");
+    }
+    a.retry(StatusCode::UNAUTHORIZED, "Wrong email or password.")
+}
+
+/// The new SSO session's cookie value, id and start.
+struct NewSso {
+    token: String,
+    id: String,
+    at: i64,
+}
+
+/// A verified, active user signs in: the session starts and the browser goes on to the
+/// client with a code (or an error), or to the branch choice.
+async fn sign_in(
+    a: &Attempt<'_>,
+    user: &UserRow,
+    keys: &LoginKeys,
+    account_counted: bool,
+) -> Response {
+    let s = a.s;
+    let choice = match branch_choice(s, &user.id, a.req).await {
         Ok(c) => c,
         Err(_) => return super::server_error(),
     };
     let picking = matches!(choice, Choice::Pick(_));
-    let now = now();
-    let session_token = random_token(32);
-    let session_id = uuid::Uuid::now_v7().to_string();
-    let result: Result<String, OAuthError> = async {
-        let mut tx = s.db.begin().await?;
-        // The account's earlier failures are forgotten (the IP's are not).
-        if check.account_counted {
-            throttle::reset_account_in(&mut tx, &keys).await?;
-        }
-        // A branch still to pick keeps the interaction for the branch page.
-        if !picking && !sessions::delete_interaction(&mut tx, &row.id).await? {
-            return Err(OAuthError::invalid_request("interaction already used"));
-        }
-        // A browser holds one session: the one this sign-in replaces ends here, with the
-        // refresh families started in it.
-        if let Some(previous) = cookie(&headers, session_cookie(s.secure_cookies)) {
-            end_browser_session(&mut tx, &meta, &previous, None, "new_sign_in").await?;
-        }
-        sessions::insert_session(
-            &mut tx,
-            &NewSession {
-                id: &session_id,
-                token_hash: &sha256(&session_token),
-                user_id: &user.id,
-                auth_time: now,
-                expires_at: now + SESSION_TTL,
-                ip: meta.ip.as_deref(),
-                user_agent: meta.user_agent.as_deref(),
-            },
-        )
-        .await?;
-        let location = match &choice {
-            Choice::Pick(_) => format!("/login/branch?interaction={}", row.id),
-            Choice::Denied => error_location(&s, &req, denied()),
-            Choice::Use(ctx) => {
-                issue_code_in(&s, &mut tx, &req, &user.id, &session_id, now, Some(ctx)).await?
-            }
-            Choice::NoBranch => {
-                issue_code_in(&s, &mut tx, &req, &user.id, &session_id, now, None).await?
-            }
-        };
-        Event::success(kind::LOGIN_SUCCEEDED)
-            .meta(&meta)
-            .actor(&user.id)
-            .subject(&user.id)
-            .client(&req.client_id)
-            .detail(json!({"method": "password", "session_id": session_id}))
-            .write(&mut tx)
-            .await?;
-        tx.commit().await?;
-        Ok(location)
-    }
-    .await;
-    match result {
+    let sso = NewSso {
+        at: now(),
+        token: random_token(32),
+        id: uuid::Uuid::now_v7().to_string(),
+    };
+    match start_session(a, user, keys, account_counted, &choice, &sso).await {
         Ok(location) => {
             let mut res = see_other(
                 &location,
                 Some(set_cookie(
                     session_cookie(s.secure_cookies),
-                    &session_token,
+                    &sso.token,
                     SESSION_TTL,
                     s.secure_cookies,
                 )),
             );
-            if picking {
-                return res;
+            // A branch still to pick keeps the interaction (and its cookie).
+            if !picking {
+                clear_interaction_cookie(s, &mut res);
             }
-            clear_interaction_cookie(&s, &mut res);
             res
         }
         Err(e) if e.error == "invalid_request" => expired(),
         Err(_) => super::server_error(),
     }
+}
+
+/// In ONE transaction: forgets the account's failures, spends the interaction, ends the
+/// browser's previous session, creates the new one, stores the code (per `choice`) and
+/// appends `login.succeeded`. Returns where the browser goes.
+async fn start_session(
+    a: &Attempt<'_>,
+    user: &UserRow,
+    keys: &LoginKeys,
+    account_counted: bool,
+    choice: &Choice,
+    sso: &NewSso,
+) -> Result<String, OAuthError> {
+    let (s, meta, req) = (a.s, a.meta, a.req);
+    let mut tx = s.db.begin().await?;
+    // The account's earlier failures are forgotten (the IP's are not).
+    if account_counted {
+        throttle::reset_account_in(&mut tx, keys).await?;
+    }
+    // A branch still to pick keeps the interaction for the branch page.
+    if !matches!(choice, Choice::Pick(_))
+        && !sessions::delete_interaction(&mut tx, &a.row.id).await?
+    {
+        return Err(OAuthError::invalid_request("interaction already used"));
+    }
+    // A browser holds one session: the one this sign-in replaces ends here, with the
+    // refresh families started in it.
+    if let Some(previous) = cookie(a.headers, session_cookie(s.secure_cookies)) {
+        end_browser_session(&mut tx, meta, &previous, None, "new_sign_in").await?;
+    }
+    sessions::insert_session(
+        &mut tx,
+        &NewSession {
+            id: &sso.id,
+            token_hash: &sha256(&sso.token),
+            user_id: &user.id,
+            auth_time: sso.at,
+            expires_at: sso.at + SESSION_TTL,
+            ip: meta.ip.as_deref(),
+            user_agent: meta.user_agent.as_deref(),
+        },
+    )
+    .await?;
+    let location = match choice {
+        Choice::Pick(_) => format!("/login/branch?interaction={}", a.row.id),
+        Choice::Denied => error_location(s, req, denied()),
+        Choice::Use(ctx) => {
+            issue_code_in(s, &mut tx, req, &user.id, &sso.id, sso.at, Some(ctx)).await?
+        }
+        Choice::NoBranch => issue_code_in(s, &mut tx, req, &user.id, &sso.id, sso.at, None).await?,
+    };
+    Event::success(kind::LOGIN_SUCCEEDED)
+        .meta(meta)
+        .actor(&user.id)
+        .subject(&user.id)
+        .client(&req.client_id)
+        .detail(json!({"method": "password", "session_id": sso.id}))
+        .write(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(location)
 }
 
 fn with_retry_after(mut res: Response, secs: i64) -> Response {
@@ -309,7 +412,8 @@ fn with_retry_after(mut res: Response, secs: i64) -> Response {
     res
 }
 
-fn clear_interaction_cookie(s: &Shared, res: &mut Response) {
+/// Ends the interaction cookie: the request it bound is spent.
+pub(super) fn clear_interaction_cookie(s: &Shared, res: &mut Response) {
     if let Ok(v) = set_cookie(
         interaction_cookie(s.secure_cookies),
         "",

@@ -1,4 +1,6 @@
-//! Hosted HTML pages (login, errors, sign-out): server-rendered forms that work without JavaScript.
+//! Hosted HTML pages (login, errors, sign-out): server-rendered forms that work without
+//! JavaScript. Markup comes from `maud` templates, which escape every spliced value (text
+//! and attributes alike); only the constant style sheet and logo go in pre-escaped.
 
 mod branch;
 mod confirm;
@@ -9,28 +11,13 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use maud::{html, Markup, PreEscaped};
 
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/login", get(login::show).post(login::submit))
         .route("/login/branch", get(branch::show).post(branch::submit))
         .route("/login/confirm", get(confirm::show).post(confirm::submit))
-}
-
-/// Escapes text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// The console's palette (ui/dist/console.css), so the sign-in page looks like the rest
@@ -58,13 +45,29 @@ const MARK: &str = "<svg viewBox=\"0 0 35 35\" aria-hidden=\"true\"><rect width=
 <rect x=\"23\" y=\"14\" width=\"7\" height=\"7\" rx=\"1.5\"/><rect x=\"14\" y=\"23\" width=\"7\" height=\"7\" rx=\"1.5\"/></g>\
 <rect x=\"14\" y=\"14\" width=\"7\" height=\"7\" rx=\"1.5\" fill=\"#fbbf24\"/></svg>";
 
+/// The document around `body`: the shared look, no script.
+fn document(title: &str, body: Markup) -> Markup {
+    html! {
+        (PreEscaped("<!doctype html>"))
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                title { (title) " · Tessera" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                main {
+                    div class="brand" { (PreEscaped(MARK)) span { "Tessera" } }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
 /// A complete page with the shared look.
-pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{} · Tessera</title><style>{STYLE}</style></head><body><main><div class=\"brand\">{MARK}<span>Tessera</span></div>{body}</main></body></html>",
-        esc(title)
-    );
+pub fn page(status: StatusCode, title: &str, body: Markup) -> Response {
     (
         status,
         [
@@ -78,7 +81,7 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
                 "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
             ),
         ],
-        Html(html),
+        Html(document(title, body).into_string()),
     )
         .into_response()
 }
@@ -87,11 +90,7 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     page(
         status,
         title,
-        &format!(
-            "<h1>{}</h1><p class=\"error\">{}</p>",
-            esc(title),
-            esc(message)
-        ),
+        html! { h1 { (title) } p class="error" { (message) } },
     )
 }
 
@@ -103,13 +102,55 @@ pub fn server_error() -> Response {
     )
 }
 
+/// After a sign-out without a post-logout redirect URI.
+pub fn signed_out() -> Response {
+    page(
+        StatusCode::OK,
+        "Signed out",
+        html! { h1 { "You are signed out" } p { "You can close this window." } },
+    )
+}
+
+/// A form's error message, announced to screen readers.
+fn alert(error: Option<&str>) -> Markup {
+    html! { @if let Some(e) = error { p class="error" role="alert" { (e) } } }
+}
+
+/// The hidden fields that bind a form to its interaction (with the cookie) and to the
+/// pending request (CSRF token).
+fn binding(interaction: &str, csrf: &str) -> Markup {
+    html! {
+        (hidden("interaction", interaction))
+        (hidden("csrf_token", csrf))
+    }
+}
+
+pub fn hidden(name: &str, value: &str) -> Markup {
+    html! { input type="hidden" name=(name) value=(value); }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn escapes_html() {
-        assert_eq!(
-            super::esc("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+    fn spliced_text_and_attributes_are_escaped() {
+        let evil = "\"><script>x</script>&'";
+        let safe = "&quot;&gt;&lt;script&gt;x&lt;/script&gt;&amp;'";
+        let html =
+            document(evil, html! { (alert(Some(evil))) (binding(evil, evil)) }).into_string();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(
+            html.contains(&format!("<title>{safe} · Tessera</title>")),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!("role=\"alert\">{safe}</p>")),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!("name=\"csrf_token\" value=\"{safe}\">")),
+            "{html}"
         );
     }
 }
