@@ -12,8 +12,7 @@ use crate::store::audit::{
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use futures_util::Stream;
@@ -22,12 +21,13 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::watch;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/audit-events", get(list))
-        .route("/audit-events/stream", get(stream))
-        .route("/audit-events/{id}", get(get_one))
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(stream))
+        .routes(routes!(get_one))
 }
 
 const DEFAULT_LIMIT: i64 = 50;
@@ -133,7 +133,7 @@ fn parse_event_id(field: &str, v: &str) -> Result<i64, ApiError> {
 
 /// `GET /v1/audit-events`: newest first, `next_cursor` until the last page.
 #[utoipa::path(
-    get, path = "/v1/audit-events", tag = "audit",
+    get, path = "/audit-events", tag = "audit",
     operation_id = "audit_events_list",
     params(("type" = Option<String>, Query, description = "Event type"), ("subject" = Option<String>, Query, description = "Subject"), ("client_id" = Option<String>, Query, description = "Client id"), ("branch" = Option<String>, Query, description = "Branch id"), ("outcome" = Option<String>, Query, description = "success or failure"), ("since" = Option<String>, Query, description = "RFC 3339 time or Unix ms"), ("until" = Option<String>, Query, description = "RFC 3339 time or Unix ms"), ("limit" = Option<i64>, Query, description = "Page size"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
     responses((status = 200, description = "A page of audit events", body = serde_json::Value))
@@ -161,7 +161,7 @@ pub async fn list(
 
 /// `GET /v1/audit-events/{id}`: one event (the console's inspector opens events by id).
 #[utoipa::path(
-    get, path = "/v1/audit-events/{id}", tag = "audit",
+    get, path = "/audit-events/{id}", tag = "audit",
     operation_id = "audit_events_get",
     params(("id" = i64, Path, description = "Event id")),
     responses((status = 200, description = "The audit event", body = serde_json::Value),
@@ -197,7 +197,7 @@ struct Tail {
 /// `GET /v1/audit-events/stream`: `event: audit` with the event JSON, `id:` = event id.
 /// Without `Last-Event-ID` / `?after=` it starts with events committed from now on.
 #[utoipa::path(
-    get, path = "/v1/audit-events/stream", tag = "audit",
+    get, path = "/audit-events/stream", tag = "audit",
     operation_id = "audit_events_stream",
     params(("type" = Option<String>, Query, description = "Event type"), ("subject" = Option<String>, Query, description = "Subject"), ("client_id" = Option<String>, Query, description = "Client id"), ("branch" = Option<String>, Query, description = "Branch id"), ("outcome" = Option<String>, Query, description = "success or failure"), ("since" = Option<String>, Query, description = "RFC 3339 time or Unix ms"), ("until" = Option<String>, Query, description = "RFC 3339 time or Unix ms"), ("after" = Option<i64>, Query, description = "Resume after this event id")),
     responses((status = 200, description = "Server-sent audit events", content_type = "text/event-stream", body = String))

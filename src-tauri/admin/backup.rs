@@ -10,9 +10,8 @@ use crate::state::Shared;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::Router;
 use serde::Deserialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The downloaded backup (binary, the age format).
 #[derive(utoipa::ToSchema)]
@@ -30,12 +29,12 @@ pub struct BackupRequest {
     pub passphrase: Option<String>,
 }
 
-pub fn routes() -> Router<Shared> {
-    Router::new().route("/backup", post(create))
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new().routes(routes!(create))
 }
 
 #[utoipa::path(
-    post, path = "/v1/backup", tag = "backup",
+    post, path = "/backup", tag = "backup",
     operation_id = "backup_create",
     request_body(content = BackupRequest, content_type = "application/json"),
     responses(

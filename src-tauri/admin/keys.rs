@@ -10,16 +10,20 @@ use crate::state::Shared;
 use crate::store::keys::{list_keys, KeyRow};
 use crate::store::now;
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/keys", get(list))
-        .route("/keys:rotate", post(rotate))
-        .route("/keys:delete-expired", post(delete_expired))
-        .route("/keys/{kid_action}", get(show).post(action))
+/// The one axum route of `/keys/{kid}` (GET) and `/keys/{kid}:retire` (POST): see
+/// `super::routes_at`.
+const KID_ROUTE: &str = "/keys/{kid_action}";
+
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    let router = OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(rotate))
+        .routes(routes!(delete_expired));
+    super::routes_at(router, KID_ROUTE, routes!(show, action))
 }
 
 /// The wire shape of a key: `expires_at` is when a retired key stops being published.
@@ -55,7 +59,7 @@ impl From<KeyChangeError> for ApiError {
 }
 
 #[utoipa::path(
-    get, path = "/v1/keys", tag = "keys",
+    get, path = "/keys", tag = "keys",
     operation_id = "keys_list",
     responses((status = 200, description = "All signing keys", body = serde_json::Value))
 )]
@@ -70,7 +74,7 @@ pub async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>,
 }
 
 #[utoipa::path(
-    get, path = "/v1/keys/{kid}", tag = "keys",
+    get, path = "/keys/{kid}", tag = "keys",
     operation_id = "keys_show",
     params(("kid" = String, Path, description = "The key id")),
     responses((status = 200, description = "The key", body = serde_json::Value))
@@ -89,7 +93,7 @@ pub async fn show(
 }
 
 #[utoipa::path(
-    post, path = "/v1/keys:rotate", tag = "keys",
+    post, path = "/keys:rotate", tag = "keys",
     operation_id = "keys_rotate",
     responses((status = 200, description = "The new active key", body = serde_json::Value))
 )]
@@ -104,7 +108,7 @@ pub async fn rotate(
 
 /// `POST /v1/keys/{kid}:retire`: the only action on a single key.
 #[utoipa::path(
-    post, path = "/v1/keys/{kid}:retire", tag = "keys",
+    post, path = "/keys/{kid}:retire", tag = "keys",
     operation_id = "keys_action",
     params(("kid" = String, Path, description = "The key id")),
     responses((status = 200, description = "The retired key", body = serde_json::Value))
@@ -123,7 +127,7 @@ pub async fn action(
 }
 
 #[utoipa::path(
-    post, path = "/v1/keys:delete-expired", tag = "keys",
+    post, path = "/keys:delete-expired", tag = "keys",
     operation_id = "keys_delete_expired",
     responses((status = 200, description = "How many keys were deleted", body = serde_json::Value))
 )]
@@ -134,4 +138,32 @@ pub async fn delete_expired(
 ) -> Result<Json<Value>, ApiError> {
     let deleted = rotation::delete_expired(&s, admin.actor(), &meta).await?;
     Ok(Json(json!({ "deleted": deleted })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `KID_ROUTE` is the only route of the documented `/keys/{kid}` and
+    /// `/keys/{kid}:retire`: both are documented, and each is one segment under `/keys/`.
+    #[test]
+    fn the_kid_route_serves_its_documented_paths() {
+        let doc = routes().into_openapi();
+        let paths: Vec<&str> = doc.paths.paths.keys().map(String::as_str).collect();
+        assert_eq!(
+            paths,
+            [
+                "/keys",
+                "/keys/{kid}",
+                "/keys/{kid}:retire",
+                "/keys:delete-expired",
+                "/keys:rotate"
+            ]
+        );
+        let (prefix, _) = KID_ROUTE.split_once('{').expect("a parameter");
+        for documented in ["/keys/{kid}", "/keys/{kid}:retire"] {
+            let rest = documented.strip_prefix(prefix).expect("under /keys/");
+            assert!(!rest.contains('/'), "{documented} is one segment");
+        }
+    }
 }

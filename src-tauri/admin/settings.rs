@@ -11,13 +11,13 @@ use crate::state::{AppState, Shared};
 use crate::store::now;
 use crate::store::settings::{self, Settings, MIN_AUDIT_RETENTION_DAYS as MIN_RETENTION_DAYS};
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<Shared> {
-    Router::new().route("/settings", get(show).patch(update))
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new().routes(routes!(show, update))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -70,7 +70,7 @@ fn check_range(field: &str, value: i64, min: i64, max: i64) -> Result<i64, ApiEr
 }
 
 #[utoipa::path(
-    get, path = "/v1/settings", tag = "settings",
+    get, path = "/settings", tag = "settings",
     operation_id = "settings_show",
     responses((status = 200, description = "The settings", body = serde_json::Value))
 )]
@@ -79,7 +79,7 @@ pub async fn show(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>,
 }
 
 #[utoipa::path(
-    patch, path = "/v1/settings", tag = "settings",
+    patch, path = "/settings", tag = "settings",
     operation_id = "settings_update",
     request_body = SettingsPatch,
     responses((status = 200, description = "The updated settings", body = serde_json::Value))

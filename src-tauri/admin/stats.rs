@@ -8,12 +8,12 @@ use crate::state::Shared;
 use crate::store::audit::{query_events, AuditFilter};
 use crate::store::{now, stats};
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<Shared> {
-    Router::new().route("/stats", get(show))
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new().routes(routes!(show))
 }
 
 /// Hourly buckets returned: the current hour and the 24 before it.
@@ -22,7 +22,7 @@ const HOURS: i64 = 25;
 const RECENT_EVENTS: i64 = 10;
 
 #[utoipa::path(
-    get, path = "/v1/stats", tag = "stats",
+    get, path = "/stats", tag = "stats",
     operation_id = "stats_show",
     responses((status = 200, description = "Server facts (issuer, listen address, version, \
         start time, uptime), counts of products, users, businesses and signing keys, \

@@ -11,14 +11,14 @@ use crate::store::now;
 use crate::store::throttles::{self, Listed};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/throttles", get(list))
-        .route("/throttles/{scope}/{key}", delete(clear))
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(clear))
 }
 
 /// The wire shape of a throttled key. `email` is the account's (null for an IP, a client
@@ -37,7 +37,7 @@ fn throttle_json(row: &Listed, t: i64) -> Value {
 }
 
 #[utoipa::path(
-    get, path = "/v1/throttles", tag = "throttles",
+    get, path = "/throttles", tag = "throttles",
     operation_id = "throttles_list",
     responses((status = 200, description = "Keys throttled now, the most recently throttled \
         first: {\"throttles\": [{scope, key, email, client_id, failures, until, retry_after}]}",
@@ -51,7 +51,7 @@ pub async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>,
 }
 
 #[utoipa::path(
-    delete, path = "/v1/throttles/{scope}/{key}", tag = "throttles",
+    delete, path = "/throttles/{scope}/{key}", tag = "throttles",
     operation_id = "throttles_clear",
     params(
         ("scope" = String, Path, description = "`account`, `ip` or `client`"),
@@ -60,7 +60,7 @@ pub async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>,
     ),
     responses(
         (status = 204, description = "Cleared: the key's failures and backoff are forgotten"),
-        (status = 422, description = "Not a scope", body = super::openapi::ErrorEnvelope),
+        (status = 422, description = "Not a scope", body = tessera_proto::error::ErrorEnvelope),
     )
 )]
 pub async fn clear(

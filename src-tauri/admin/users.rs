@@ -2,8 +2,8 @@
 //! password, unsuspend, delete and SSO sessions in `account`.
 
 pub mod account;
-pub mod input;
 
+use super::input::{not_null, nullable, query_params};
 use super::{clean_name, Admin, ApiJson};
 use crate::audit::{kind, Event};
 use crate::crypto::hash_password;
@@ -15,9 +15,20 @@ use crate::store::{now, sessions};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
-use input::{not_null, nullable, query_params};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, update, account::delete))
+        .routes(routes!(suspend))
+        .routes(routes!(account::unsuspend))
+        .routes(routes!(account::set_password))
+        .routes(routes!(account::list_sessions, account::end_sessions))
+        .routes(routes!(account::end_session))
+}
 
 pub const USER_UPDATED: &str = "admin.user.updated";
 
@@ -84,7 +95,7 @@ pub fn validate_password(password: &str) -> Result<(), ApiError> {
 }
 
 #[utoipa::path(
-    post, path = "/v1/users", tag = "users",
+    post, path = "/users", tag = "users",
     operation_id = "users_create",
     request_body = CreateUser,
     responses((status = 201, description = "The created user", body = serde_json::Value))
@@ -134,7 +145,7 @@ pub async fn create(
 }
 
 #[utoipa::path(
-    post, path = "/v1/users/{id}/suspend", tag = "users",
+    post, path = "/users/{id}/suspend", tag = "users",
     operation_id = "users_suspend",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 200, description = "The suspended user", body = serde_json::Value))
@@ -163,7 +174,7 @@ pub async fn suspend(
 }
 
 #[utoipa::path(
-    get, path = "/v1/users/{id}", tag = "users",
+    get, path = "/users/{id}", tag = "users",
     operation_id = "users_get_one",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 200, description = "The user", body = serde_json::Value))
@@ -182,7 +193,7 @@ pub async fn get_one(
 /// `GET /v1/users?q=&status=&limit=&cursor=`: ordered by id (creation order); the
 /// cursor is the last id of the previous page.
 #[utoipa::path(
-    get, path = "/v1/users", tag = "users",
+    get, path = "/users", tag = "users",
     operation_id = "users_list",
     params(("q" = Option<String>, Query, description = "Search e-mail and names"), ("status" = Option<String>, Query, description = "active or suspended"), ("limit" = Option<i64>, Query, description = "Page size"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
     responses((status = 200, description = "A page of users", body = serde_json::Value))
@@ -277,7 +288,7 @@ fn optional_name(
 /// `PATCH /v1/users/{id}`: absent fields stay, `null` clears the optional ones. A new
 /// email is unverified unless `email_verified` is sent with it.
 #[utoipa::path(
-    patch, path = "/v1/users/{id}", tag = "users",
+    patch, path = "/users/{id}", tag = "users",
     operation_id = "users_update",
     params(("id" = String, Path, description = "The resource id")),
     request_body = UpdateUser,

@@ -36,7 +36,7 @@ async fn require_user(s: &Shared, id: &str) -> Result<users::UserRow, ApiError> 
 }
 
 #[utoipa::path(
-    post, path = "/v1/users/{id}/password", tag = "users",
+    post, path = "/users/{id}/password", tag = "users",
     operation_id = "users_set_password",
     params(("id" = String, Path, description = "The resource id")),
     request_body = SetPassword,
@@ -76,7 +76,7 @@ pub async fn set_password(
 /// Lifts a suspension. Suspension blocked (never revoked) the user's tokens, so refresh
 /// tokens that have not expired work again; the SSO sessions it ended stay ended.
 #[utoipa::path(
-    post, path = "/v1/users/{id}/unsuspend", tag = "users",
+    post, path = "/users/{id}/unsuspend", tag = "users",
     operation_id = "users_unsuspend",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 200, description = "The active user", body = serde_json::Value))
@@ -104,7 +104,7 @@ pub async fn unsuspend(
 /// Deletes the user; sessions, codes, refresh families and memberships cascade, and
 /// access tokens stop being active because their subject no longer exists.
 #[utoipa::path(
-    delete, path = "/v1/users/{id}", tag = "users",
+    delete, path = "/users/{id}", tag = "users",
     operation_id = "users_delete",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 204, description = "The user is deleted"))
@@ -134,7 +134,7 @@ pub async fn delete(
 }
 
 #[utoipa::path(
-    get, path = "/v1/users/{id}/sessions", tag = "users",
+    get, path = "/users/{id}/sessions", tag = "users",
     operation_id = "users_list_sessions",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 200, description = "The user's sessions", body = serde_json::Value))
@@ -163,7 +163,7 @@ pub async fn list_sessions(
 
 /// Ends every SSO session of the user and revokes all of the user's refresh families.
 #[utoipa::path(
-    delete, path = "/v1/users/{id}/sessions", tag = "users",
+    delete, path = "/users/{id}/sessions", tag = "users",
     operation_id = "users_end_sessions",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 204, description = "All the user's sessions are ended"))
@@ -195,7 +195,7 @@ pub async fn end_sessions(
 
 /// Ends one SSO session and revokes the refresh families started in it.
 #[utoipa::path(
-    delete, path = "/v1/users/{id}/sessions/{session_id}", tag = "users",
+    delete, path = "/users/{id}/sessions/{session_id}", tag = "users",
     operation_id = "users_end_session",
     params(("id" = String, Path, description = "The resource id"), ("session_id" = String, Path, description = "The session id")),
     responses((status = 204, description = "The session is ended"))
