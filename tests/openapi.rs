@@ -52,6 +52,24 @@ fn matches(template: &str, url: &str) -> bool {
         })
 }
 
+/// Resources whose answers are not typed yet (their `tessera-proto` types come in a
+/// separate change of issue 10): empty this list when they are.
+const UNTYPED_YET: &[&str] = &["/v1/products", "/v1/businesses", "/v1/memberships"];
+
+/// A JSON answer's schema names a component that has properties (not `{}` or a bare
+/// object): the wire type of the answer, from `tessera-proto`.
+fn assert_named_schema(doc: &Value, schema: &Value, what: &str) {
+    let reference = schema["$ref"].as_str().unwrap_or_default();
+    let name = reference
+        .strip_prefix("#/components/schemas/")
+        .unwrap_or_else(|| panic!("{what}: the JSON answer names no schema: {schema}"));
+    let properties = &doc["components"]["schemas"][name]["properties"];
+    assert!(
+        properties.as_object().is_some_and(|p| !p.is_empty()),
+        "{what}: schema {name} is untyped"
+    );
+}
+
 async fn fetch_doc(fx: &Fixture) -> Value {
     let r = Reply::read(
         fx.http
@@ -149,6 +167,13 @@ async fn openapi_operations_describe_params_bodies_errors_and_security() {
                 responses.keys().any(|s| s.starts_with('2')),
                 "{what}: success"
             );
+            for (status, response) in responses.iter().filter(|(s, _)| s.starts_with('2')) {
+                let json = &response["content"]["application/json"];
+                let typed_yet = !UNTYPED_YET.iter().any(|p| path.starts_with(p));
+                if !json.is_null() && typed_yet {
+                    assert_named_schema(&doc, &json["schema"], &format!("{what} {status}"));
+                }
+            }
             if path == "/v1/openapi.json" {
                 assert_eq!(op["security"], serde_json::json!([{}]), "public document");
                 continue;

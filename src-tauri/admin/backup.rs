@@ -10,24 +10,8 @@ use crate::state::Shared;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use tessera_proto::backup::{Archive, BackupRequest};
 use utoipa_axum::{router::OpenApiRouter, routes};
-
-/// The downloaded backup (binary, the age format).
-#[derive(utoipa::ToSchema)]
-#[schema(value_type = String, format = Binary)]
-#[allow(dead_code)]
-pub struct Archive(Vec<u8>);
-
-/// What to encrypt the backup with.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BackupRequest {
-    /// The passphrase that will open the backup (12 to 1024 characters); Tessera does not
-    /// keep it, so a lost passphrase means a lost backup.
-    #[schema(required = true, value_type = String, min_length = 12, max_length = 1024)]
-    pub passphrase: Option<String>,
-}
 
 pub(super) fn routes() -> OpenApiRouter<Shared> {
     OpenApiRouter::new().routes(routes!(create))
