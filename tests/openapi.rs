@@ -1,72 +1,12 @@
 //! GET /v1/openapi.json: public, OpenAPI 3.1, valid per openapi-spec-validator, and in step
-//! with the router (every routed method and path documented, nothing documented unrouted).
+//! with the router: the router is built from the same declarations (`routes!`), and here
+//! every documented operation reaches its handler and no other method on its path is routed.
 mod common;
 use common::*;
 use reqwest::Method;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::process::Command;
-
-/// Every (method, path) the /v1 router serves today.
-const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/v1/openapi.json"),
-    ("GET", "/v1/users"),
-    ("POST", "/v1/users"),
-    ("GET", "/v1/users/{id}"),
-    ("PATCH", "/v1/users/{id}"),
-    ("DELETE", "/v1/users/{id}"),
-    ("POST", "/v1/users/{id}/suspend"),
-    ("POST", "/v1/users/{id}/unsuspend"),
-    ("POST", "/v1/users/{id}/password"),
-    ("GET", "/v1/users/{id}/sessions"),
-    ("DELETE", "/v1/users/{id}/sessions"),
-    ("DELETE", "/v1/users/{id}/sessions/{session_id}"),
-    ("GET", "/v1/products"),
-    ("POST", "/v1/products"),
-    ("GET", "/v1/products/{id}"),
-    ("PATCH", "/v1/products/{id}"),
-    ("DELETE", "/v1/products/{id}"),
-    ("POST", "/v1/products/{id}/secret:rotate"),
-    ("POST", "/v1/products/{id}/server-client"),
-    ("DELETE", "/v1/products/{id}/server-client"),
-    ("POST", "/v1/products/{id}/redirect-uris"),
-    ("DELETE", "/v1/products/{id}/redirect-uris"),
-    ("POST", "/v1/products/{id}/post-logout-redirect-uris"),
-    ("DELETE", "/v1/products/{id}/post-logout-redirect-uris"),
-    ("GET", "/v1/keys"),
-    ("POST", "/v1/keys:rotate"),
-    ("POST", "/v1/keys:delete-expired"),
-    ("GET", "/v1/keys/{kid}"),
-    ("POST", "/v1/keys/{kid}:retire"),
-    ("GET", "/v1/audit-events"),
-    ("GET", "/v1/audit-events/stream"),
-    ("GET", "/v1/audit-events/{id}"),
-    ("GET", "/v1/businesses"),
-    ("POST", "/v1/businesses"),
-    ("GET", "/v1/businesses/{id}"),
-    ("PATCH", "/v1/businesses/{id}"),
-    ("DELETE", "/v1/businesses/{id}"),
-    ("GET", "/v1/businesses/{id}/branches"),
-    ("POST", "/v1/businesses/{id}/branches"),
-    ("GET", "/v1/businesses/{id}/branches/{branch_id}"),
-    ("PATCH", "/v1/businesses/{id}/branches/{branch_id}"),
-    ("DELETE", "/v1/businesses/{id}/branches/{branch_id}"),
-    ("GET", "/v1/businesses/{id}/roles"),
-    ("POST", "/v1/businesses/{id}/roles"),
-    ("GET", "/v1/businesses/{id}/roles/{role_id}"),
-    ("PATCH", "/v1/businesses/{id}/roles/{role_id}"),
-    ("DELETE", "/v1/businesses/{id}/roles/{role_id}"),
-    ("GET", "/v1/memberships"),
-    ("POST", "/v1/memberships"),
-    ("GET", "/v1/memberships/{id}"),
-    ("DELETE", "/v1/memberships/{id}"),
-    ("GET", "/v1/settings"),
-    ("PATCH", "/v1/settings"),
-    ("GET", "/v1/stats"),
-    ("POST", "/v1/backup"),
-    ("GET", "/v1/throttles"),
-    ("DELETE", "/v1/throttles/{scope}/{key}"),
-];
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
@@ -112,6 +52,24 @@ fn matches(template: &str, url: &str) -> bool {
         })
 }
 
+/// Resources whose answers are not typed yet (their `tessera-proto` types come in a
+/// separate change of issue 10): empty this list when they are.
+const UNTYPED_YET: &[&str] = &["/v1/products", "/v1/businesses", "/v1/memberships"];
+
+/// A JSON answer's schema names a component that has properties (not `{}` or a bare
+/// object): the wire type of the answer, from `tessera-proto`.
+fn assert_named_schema(doc: &Value, schema: &Value, what: &str) {
+    let reference = schema["$ref"].as_str().unwrap_or_default();
+    let name = reference
+        .strip_prefix("#/components/schemas/")
+        .unwrap_or_else(|| panic!("{what}: the JSON answer names no schema: {schema}"));
+    let properties = &doc["components"]["schemas"][name]["properties"];
+    assert!(
+        properties.as_object().is_some_and(|p| !p.is_empty()),
+        "{what}: schema {name} is untyped"
+    );
+}
+
 async fn fetch_doc(fx: &Fixture) -> Value {
     let r = Reply::read(
         fx.http
@@ -128,21 +86,14 @@ async fn fetch_doc(fx: &Fixture) -> Value {
 }
 
 #[tokio::test]
-async fn openapi_document_lists_every_route() {
+async fn openapi_document_matches_the_router() {
     let fx = Fixture::new().await;
     let doc = fetch_doc(&fx).await;
     let version = doc["openapi"].as_str().unwrap_or_default();
     assert!(version.starts_with("3.1."), "openapi: {version}");
 
-    let expected: BTreeSet<(String, String)> = ROUTES
-        .iter()
-        .map(|(m, p)| (m.to_string(), p.to_string()))
-        .collect();
     let documented = operations(&doc);
-    let missing: Vec<_> = expected.difference(&documented).collect();
-    let extra: Vec<_> = documented.difference(&expected).collect();
-    assert!(missing.is_empty(), "routed but not documented: {missing:?}");
-    assert!(extra.is_empty(), "documented but not routed: {extra:?}");
+    assert!(documented.len() > 50, "{} operations", documented.len());
 
     // The router agrees: each documented operation reaches its handler (401 without a token,
     // not the 404/405 fallbacks), and undocumented methods on documented paths are 405 (or the
@@ -216,6 +167,13 @@ async fn openapi_operations_describe_params_bodies_errors_and_security() {
                 responses.keys().any(|s| s.starts_with('2')),
                 "{what}: success"
             );
+            for (status, response) in responses.iter().filter(|(s, _)| s.starts_with('2')) {
+                let json = &response["content"]["application/json"];
+                let typed_yet = !UNTYPED_YET.iter().any(|p| path.starts_with(p));
+                if !json.is_null() && typed_yet {
+                    assert_named_schema(&doc, &json["schema"], &format!("{what} {status}"));
+                }
+            }
             if path == "/v1/openapi.json" {
                 assert_eq!(op["security"], serde_json::json!([{}]), "public document");
                 continue;

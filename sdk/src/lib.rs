@@ -115,3 +115,7 @@ pub use error::{Error, TokenRejection};
 pub use service::ServiceClient;
 pub use session::Session;
 pub use verifier::{Caller, Verifier, VerifierBuilder};
+
+/// Tessera's token claim sets (`tessera-proto`): what [`Caller::typed_claims`] and
+/// [`Session::profile`] return.
+pub use tessera_proto::claims;

@@ -263,6 +263,12 @@ impl Session {
         self.snapshot().id_claims.clone()
     }
 
+    /// The email and profile claims of the verified ID token (those its scopes released).
+    pub fn profile(&self) -> crate::claims::UserClaims {
+        let claims = Value::Object(self.snapshot().id_claims.clone());
+        serde_json::from_value(claims).unwrap_or_default()
+    }
+
     /// The access token's claims, decoded WITHOUT verification: for display only (the
     /// resource server verifies).
     pub fn access_claims(&self) -> Map<String, Value> {

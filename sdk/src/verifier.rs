@@ -49,6 +49,12 @@ impl Caller {
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
     }
+
+    /// The verified claims as Tessera's access-token claim set; `None` when the token
+    /// lacks one of its claims (`client_id`, `jti`, `scope`, ...: not a Tessera token).
+    pub fn typed_claims(&self) -> Option<crate::claims::AccessClaims> {
+        serde_json::from_value(Value::Object(self.claims.clone())).ok()
+    }
 }
 
 /// Validates access tokens for one audience: `typ: at+jwt`, RS256 only (anything else is

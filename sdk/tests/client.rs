@@ -96,6 +96,7 @@ async fn complete_login_yields_a_session_with_claims() {
     assert_eq!(session.branch().as_deref(), Some("branch-a"));
     assert_eq!(session.scopes(), vec!["openid", "orders:read"]);
     assert_eq!(session.id_claims()["email"], "a@b.c");
+    assert_eq!(session.profile().email.as_deref(), Some("a@b.c"));
     let token = session.access_token().await.unwrap();
     // The token verifies at the resource server.
     let caller = client

@@ -27,6 +27,9 @@ async fn valid_token_is_accepted_with_scopes_org_and_branch() {
     assert_eq!(caller.branch.as_deref(), Some("branch-a"));
     assert_eq!(caller.scopes, vec!["openid", "orders:read"]);
     assert!(caller.has_scope("orders:read") && !caller.has_scope("orders:write"));
+    let typed = caller.typed_claims().expect("a Tessera access token");
+    assert_eq!(typed.scopes(), caller.scopes);
+    assert_eq!(typed.branch.as_deref(), Some("branch-a"));
     // Keys are cached: a second token costs no fetch.
     verifier.verify(&token).await.unwrap();
     assert_eq!(mock.jwks_hits.load(Ordering::SeqCst), 1);

@@ -10,32 +10,15 @@ use crate::state::Shared;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::Router;
-use serde::Deserialize;
+use tessera_proto::backup::{Archive, BackupRequest};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// The downloaded backup (binary, the age format).
-#[derive(utoipa::ToSchema)]
-#[schema(value_type = String, format = Binary)]
-#[allow(dead_code)]
-pub struct Archive(Vec<u8>);
-
-/// What to encrypt the backup with.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BackupRequest {
-    /// The passphrase that will open the backup (12 to 1024 characters); Tessera does not
-    /// keep it, so a lost passphrase means a lost backup.
-    #[schema(required = true, value_type = String, min_length = 12, max_length = 1024)]
-    pub passphrase: Option<String>,
-}
-
-pub fn routes() -> Router<Shared> {
-    Router::new().route("/backup", post(create))
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new().routes(routes!(create))
 }
 
 #[utoipa::path(
-    post, path = "/v1/backup", tag = "backup",
+    post, path = "/backup", tag = "backup",
     operation_id = "backup_create",
     request_body(content = BackupRequest, content_type = "application/json"),
     responses(

@@ -13,23 +13,17 @@ use crate::store::now;
 use crate::store::orgs::{self, BranchRow, BusinessRow};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/businesses", get(list).post(create))
-        .route("/businesses/{id}", get(show).patch(update).delete(remove))
-        .route(
-            "/businesses/{id}/branches",
-            get(list_branches).post(create_branch),
-        )
-        .route(
-            "/businesses/{id}/branches/{branch_id}",
-            get(show_branch).patch(update_branch).delete(remove_branch),
-        )
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
+        .routes(routes!(list_branches, create_branch))
+        .routes(routes!(show_branch, update_branch, remove_branch))
         .merge(roles::routes())
         .merge(memberships::routes())
 }
@@ -73,7 +67,7 @@ pub(super) fn admin_event(kind: &str, admin: &Admin, meta: &RequestMeta) -> Even
 }
 
 #[utoipa::path(
-    post, path = "/v1/businesses", tag = "businesses",
+    post, path = "/businesses", tag = "businesses",
     operation_id = "businesses_create",
     request_body = NameBody,
     responses((status = 201, description = "The created business", body = serde_json::Value))
@@ -101,7 +95,7 @@ async fn create(
 }
 
 #[utoipa::path(
-    get, path = "/v1/businesses", tag = "businesses",
+    get, path = "/businesses", tag = "businesses",
     operation_id = "businesses_list",
     responses((status = 200, description = "All businesses", body = serde_json::Value))
 )]
@@ -112,7 +106,7 @@ async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>, Api
 }
 
 #[utoipa::path(
-    get, path = "/v1/businesses/{id}", tag = "businesses",
+    get, path = "/businesses/{id}", tag = "businesses",
     operation_id = "businesses_show",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 200, description = "The business", body = serde_json::Value))
@@ -126,7 +120,7 @@ async fn show(
 }
 
 #[utoipa::path(
-    patch, path = "/v1/businesses/{id}", tag = "businesses",
+    patch, path = "/businesses/{id}", tag = "businesses",
     operation_id = "businesses_update",
     params(("id" = String, Path, description = "The resource id")),
     request_body = NameBody,
@@ -155,7 +149,7 @@ async fn update(
 }
 
 #[utoipa::path(
-    delete, path = "/v1/businesses/{id}", tag = "businesses",
+    delete, path = "/businesses/{id}", tag = "businesses",
     operation_id = "businesses_remove",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 204, description = "The business is deleted"))
@@ -180,7 +174,7 @@ async fn remove(
 }
 
 #[utoipa::path(
-    post, path = "/v1/businesses/{id}/branches", tag = "businesses",
+    post, path = "/businesses/{id}/branches", tag = "businesses",
     operation_id = "businesses_create_branch",
     params(("id" = String, Path, description = "The resource id")),
     request_body = NameBody,
@@ -219,7 +213,7 @@ async fn create_branch(
 }
 
 #[utoipa::path(
-    get, path = "/v1/businesses/{id}/branches", tag = "businesses",
+    get, path = "/businesses/{id}/branches", tag = "businesses",
     operation_id = "businesses_list_branches",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 200, description = "The business's branches", body = serde_json::Value))
@@ -236,7 +230,7 @@ async fn list_branches(
 }
 
 #[utoipa::path(
-    get, path = "/v1/businesses/{id}/branches/{branch_id}", tag = "businesses",
+    get, path = "/businesses/{id}/branches/{branch_id}", tag = "businesses",
     operation_id = "businesses_show_branch",
     params(("id" = String, Path, description = "The resource id"), ("branch_id" = String, Path, description = "The branch id")),
     responses((status = 200, description = "The branch", body = serde_json::Value))
@@ -254,7 +248,7 @@ async fn show_branch(
 }
 
 #[utoipa::path(
-    patch, path = "/v1/businesses/{id}/branches/{branch_id}", tag = "businesses",
+    patch, path = "/businesses/{id}/branches/{branch_id}", tag = "businesses",
     operation_id = "businesses_update_branch",
     params(("id" = String, Path, description = "The resource id"), ("branch_id" = String, Path, description = "The branch id")),
     request_body = NameBody,
@@ -285,7 +279,7 @@ async fn update_branch(
 }
 
 #[utoipa::path(
-    delete, path = "/v1/businesses/{id}/branches/{branch_id}", tag = "businesses",
+    delete, path = "/businesses/{id}/branches/{branch_id}", tag = "businesses",
     operation_id = "businesses_remove_branch",
     params(("id" = String, Path, description = "The resource id"), ("branch_id" = String, Path, description = "The branch id")),
     responses((status = 204, description = "The branch is deleted"))

@@ -44,56 +44,17 @@ pub async fn middleware(State(state): State<Shared>, req: Request, next: Next) -
         )
         .into_response();
     };
-    let bytes = match Bytes::from_request(Request::from_parts(parts.clone(), body), &state).await {
+    let bytes = match read_body(&parts, body, &state).await {
         Ok(b) => b,
-        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body is larger than 64 KiB",
-            )
-            .into_response()
-        }
-        Err(_) => {
-            return ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_body",
-                "the request body could not be read",
-            )
-            .into_response()
-        }
+        Err(refused) => return refused,
     };
     let path = parts.uri.path_and_query().map_or("", |p| p.as_str());
     let fp = fingerprint(parts.method.as_str(), path, &bytes);
     let subject = admin.claims.sub;
-    let now = crate::store::now();
-    match store::claim(&state.db, &subject, &key, &fp, now).await {
-        Ok(Claim::Fresh) => {}
-        Ok(Claim::Replay(stored)) => return replay(stored),
-        Ok(Claim::Mismatch) => {
-            return refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                "this Idempotency-Key was used with another method, path or body",
-            )
-        }
-        Ok(Claim::InProgress) => {
-            return refuse(
-                StatusCode::CONFLICT,
-                "idempotency_key_in_progress",
-                "a request with this Idempotency-Key is still in progress; retry later",
-            )
-        }
-        Ok(Claim::SecretShown) => return refuse(
-            StatusCode::CONFLICT,
-            "idempotency_key_secret_shown",
-            "the request with this Idempotency-Key succeeded and showed a secret once (a client \
-             secret or a backup); it is not stored: read the resource with GET (rotate the \
-             secret if it was lost) or make a new backup",
-        ),
-        Err(e) => return ApiError::from(e).into_response(),
+    if let Err(answer) = claim(&state, &subject, &key, &fp).await {
+        return answer;
     }
-    let mut guard = Claimed {
+    let guard = Claimed {
         state: state.clone(),
         subject,
         key,
@@ -102,6 +63,63 @@ pub async fn middleware(State(state): State<Shared>, req: Request, next: Next) -
     let resp = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
+    keep(guard, resp).await
+}
+
+/// The request body (the fingerprint covers it), with the errors `ApiJson` would give.
+async fn read_body(
+    parts: &axum::http::request::Parts,
+    body: Body,
+    state: &Shared,
+) -> Result<Bytes, Response> {
+    match Bytes::from_request(Request::from_parts(parts.clone(), body), state).await {
+        Ok(b) => Ok(b),
+        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is larger than 64 KiB",
+        )
+        .into_response()),
+        Err(_) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            "the request body could not be read",
+        )
+        .into_response()),
+    }
+}
+
+/// Claims the key for this request; `Err` is the answer instead of running the handler
+/// (a replay, or a refusal).
+async fn claim(state: &Shared, subject: &str, key: &str, fp: &[u8]) -> Result<(), Response> {
+    let now = crate::store::now();
+    match store::claim(&state.db, subject, key, fp, now).await {
+        Ok(Claim::Fresh) => Ok(()),
+        Ok(Claim::Replay(stored)) => Err(replay(stored)),
+        Ok(Claim::Mismatch) => Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with another method, path or body",
+        )),
+        Ok(Claim::InProgress) => Err(refuse(
+            StatusCode::CONFLICT,
+            "idempotency_key_in_progress",
+            "a request with this Idempotency-Key is still in progress; retry later",
+        )),
+        Ok(Claim::SecretShown) => Err(refuse(
+            StatusCode::CONFLICT,
+            "idempotency_key_secret_shown",
+            "the request with this Idempotency-Key succeeded and showed a secret once (a client \
+             secret or a backup); it is not stored: read the resource with GET (rotate the \
+             secret if it was lost) or make a new backup",
+        )),
+        Err(e) => Err(ApiError::from(e).into_response()),
+    }
+}
+
+/// Stores the handler's answer for replays (without its body when it shows a secret) and
+/// returns it; a 5xx frees the key instead.
+async fn keep(mut guard: Claimed, resp: Response) -> Response {
     if resp.status().is_server_error() {
         guard.release().await;
         return resp;
@@ -118,7 +136,7 @@ pub async fn middleware(State(state): State<Shared>, req: Request, next: Next) -
     let kept = (!shown).then_some(&body[..]);
     let status = rparts.status.as_u16();
     match store::finish(
-        &state.db,
+        &guard.state.db,
         &guard.subject,
         &guard.key,
         status,

@@ -19,6 +19,17 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get_one, edit::update, edit::delete))
+        .routes(routes!(rotate_secret))
+        .routes(routes!(edit::add_server_client, edit::delete_server_client))
+        .routes(routes!(uris::add_redirect_uri, uris::remove_redirect_uri))
+        .routes(routes!(uris::add_logout_uri, uris::remove_logout_uri))
+}
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -117,7 +128,7 @@ fn check_ttl(
 }
 
 #[utoipa::path(
-    post, path = "/v1/products", tag = "products",
+    post, path = "/products", tag = "products",
     operation_id = "products_create",
     request_body = CreateProduct,
     responses((status = 201, description = "The created product (with a server secret, shown once)", body = serde_json::Value),
@@ -226,7 +237,7 @@ pub async fn create(
 }
 
 #[utoipa::path(
-    get, path = "/v1/products", tag = "products",
+    get, path = "/products", tag = "products",
     operation_id = "products_list",
     responses((status = 200, description = "All products", body = serde_json::Value))
 )]
@@ -240,7 +251,7 @@ pub async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>,
 }
 
 #[utoipa::path(
-    get, path = "/v1/products/{id}", tag = "products",
+    get, path = "/products/{id}", tag = "products",
     operation_id = "products_get_one",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 200, description = "The product", body = serde_json::Value))
@@ -257,7 +268,7 @@ pub async fn get_one(
 }
 
 #[utoipa::path(
-    post, path = "/v1/products/{id}/secret:rotate", tag = "products",
+    post, path = "/products/{id}/secret:rotate", tag = "products",
     operation_id = "products_rotate_secret",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 200, description = "The new server secret, shown once", body = serde_json::Value))

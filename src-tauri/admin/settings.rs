@@ -11,25 +11,17 @@ use crate::state::{AppState, Shared};
 use crate::store::now;
 use crate::store::settings::{self, Settings, MIN_AUDIT_RETENTION_DAYS as MIN_RETENTION_DAYS};
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
+use axum::Json;
 use serde_json::{json, Value};
+use tessera_proto::settings::{self as wire, SettingsPatch, ThrottlePolicy};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<Shared> {
-    Router::new().route("/settings", get(show).patch(update))
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new().routes(routes!(show, update))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SettingsPatch {
-    #[serde(default)]
-    key_rotation_days: Option<i64>,
-    #[serde(default)]
-    audit_retention_days: Option<i64>,
-}
-
-fn settings_json(s: &Settings) -> Value {
+/// The stored settings as the audit event records them (before and after a change).
+fn stored_json(s: &Settings) -> Value {
     json!({
         "key_rotation_days": s.key_rotation_days,
         "audit_retention_days": s.audit_retention_days,
@@ -37,25 +29,27 @@ fn settings_json(s: &Settings) -> Value {
 }
 
 /// The sign-in throttle policy and hashing bound in force (fixed; not stored).
-fn throttle_json(s: &AppState) -> Value {
+fn throttle_policy(s: &AppState) -> ThrottlePolicy {
     use crate::domain::throttle::{ACCOUNT, CLIENT, IP, MAX_BACKOFF_SECS};
-    json!({
-        "account_failures": ACCOUNT.failures,
-        "account_window_secs": ACCOUNT.window_secs,
-        "ip_failures": IP.failures,
-        "ip_window_secs": IP.window_secs,
-        "client_failures": CLIENT.failures,
-        "client_window_secs": CLIENT.window_secs,
-        "max_backoff_secs": MAX_BACKOFF_SECS,
-        "hash_concurrency": s.hashing.permits(),
-    })
+    ThrottlePolicy {
+        account_failures: ACCOUNT.failures,
+        account_window_secs: ACCOUNT.window_secs,
+        ip_failures: IP.failures,
+        ip_window_secs: IP.window_secs,
+        client_failures: CLIENT.failures,
+        client_window_secs: CLIENT.window_secs,
+        max_backoff_secs: MAX_BACKOFF_SECS,
+        hash_concurrency: s.hashing.permits() as u64,
+    }
 }
 
 /// The answer of GET and PATCH: the stored settings plus the read-only policy.
-fn answer(s: &AppState, settings: &Settings) -> Json<Value> {
-    let mut v = settings_json(settings);
-    v["throttle"] = throttle_json(s);
-    Json(v)
+fn answer(s: &AppState, settings: &Settings) -> Json<wire::Settings> {
+    Json(wire::Settings {
+        key_rotation_days: settings.key_rotation_days,
+        audit_retention_days: settings.audit_retention_days,
+        throttle: throttle_policy(s),
+    })
 }
 
 fn check_range(field: &str, value: i64, min: i64, max: i64) -> Result<i64, ApiError> {
@@ -70,26 +64,29 @@ fn check_range(field: &str, value: i64, min: i64, max: i64) -> Result<i64, ApiEr
 }
 
 #[utoipa::path(
-    get, path = "/v1/settings", tag = "settings",
+    get, path = "/settings", tag = "settings",
     operation_id = "settings_show",
-    responses((status = 200, description = "The settings", body = serde_json::Value))
+    responses((status = 200, description = "The settings", body = wire::Settings))
 )]
-pub async fn show(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>, ApiError> {
+pub async fn show(
+    State(s): State<Shared>,
+    _admin: Admin,
+) -> Result<Json<wire::Settings>, ApiError> {
     Ok(answer(&s, &settings::load(&s.db.read).await?))
 }
 
 #[utoipa::path(
-    patch, path = "/v1/settings", tag = "settings",
+    patch, path = "/settings", tag = "settings",
     operation_id = "settings_update",
     request_body = SettingsPatch,
-    responses((status = 200, description = "The updated settings", body = serde_json::Value))
+    responses((status = 200, description = "The updated settings", body = wire::Settings))
 )]
 pub async fn update(
     State(s): State<Shared>,
     admin: Admin,
     meta: RequestMeta,
     ApiJson(patch): ApiJson<SettingsPatch>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::Settings>, ApiError> {
     if let Some(v) = patch.key_rotation_days {
         check_range("key_rotation_days", v, 0, 3650)?;
     }
@@ -109,7 +106,7 @@ pub async fn update(
     Event::success(kind::SETTINGS_UPDATED)
         .actor(admin.actor())
         .meta(&meta)
-        .detail(json!({"before": settings_json(&before), "after": settings_json(&after)}))
+        .detail(json!({"before": stored_json(&before), "after": stored_json(&after)}))
         .write(&mut tx)
         .await?;
     tx.commit().await?;

@@ -1,19 +1,20 @@
 //! `GET /v1/stats`: what the console's dashboard shows: server facts, table counts, tokens
 //! issued per hour over the last 25 hours, and the newest audit events.
 
+use super::audit_events::wire_event;
 use super::Admin;
-use crate::audit::{event_json, kind};
+use crate::audit::kind;
 use crate::error::ApiError;
 use crate::state::Shared;
 use crate::store::audit::{query_events, AuditFilter};
 use crate::store::{now, stats};
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Json;
+use tessera_proto::stats::{Counts, HourCount, ServerFacts, Stats};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<Shared> {
-    Router::new().route("/stats", get(show))
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new().routes(routes!(show))
 }
 
 /// Hourly buckets returned: the current hour and the 24 before it.
@@ -22,14 +23,14 @@ const HOURS: i64 = 25;
 const RECENT_EVENTS: i64 = 10;
 
 #[utoipa::path(
-    get, path = "/v1/stats", tag = "stats",
+    get, path = "/stats", tag = "stats",
     operation_id = "stats_show",
     responses((status = 200, description = "Server facts (issuer, listen address, version, \
         start time, uptime), counts of products, users, businesses and signing keys, \
         `token.issued` events per hour for the last 25 hours (oldest first, the last bucket \
-        is the current hour) and up to 10 newest audit events", body = serde_json::Value))
+        is the current hour) and up to 10 newest audit events", body = Stats))
 )]
-pub async fn show(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>, ApiError> {
+pub async fn show(State(s): State<Shared>, _admin: Admin) -> Result<Json<Stats>, ApiError> {
     let t = now();
     let counts = stats::counts(&s.db.read).await?;
     let current_hour = t.div_euclid(3600) * 3600;
@@ -41,33 +42,32 @@ pub async fn show(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>,
         (current_hour + 3600) * 1000,
     )
     .await?;
-    let tokens_per_hour: Vec<Value> = (0..HOURS)
+    let tokens_per_hour = (0..HOURS)
         .map(|i| {
             let hour_start = first_hour + i * 3600;
             let count = per_hour
                 .iter()
                 .find(|(h, _)| *h == hour_start)
                 .map_or(0, |(_, n)| *n);
-            json!({ "hour_start": hour_start, "count": count })
+            HourCount { hour_start, count }
         })
         .collect();
     let recent = query_events(&s.db.read, &AuditFilter::default(), None, RECENT_EVENTS).await?;
-    let recent_events: Vec<Value> = recent.iter().map(event_json).collect();
-    Ok(Json(json!({
-        "server": {
-            "issuer": s.issuer,
-            "listen": s.listen.to_string(),
-            "version": env!("CARGO_PKG_VERSION"),
-            "started_at": s.started_at,
-            "uptime_seconds": (t - s.started_at).max(0),
+    Ok(Json(Stats {
+        server: ServerFacts {
+            issuer: s.issuer.clone(),
+            listen: s.listen.to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at: s.started_at,
+            uptime_seconds: (t - s.started_at).max(0),
         },
-        "counts": {
-            "products": counts.products,
-            "users": counts.users,
-            "businesses": counts.businesses,
-            "signing_keys": counts.signing_keys,
+        counts: Counts {
+            products: counts.products,
+            users: counts.users,
+            businesses: counts.businesses,
+            signing_keys: counts.signing_keys,
         },
-        "tokens_per_hour": tokens_per_hour,
-        "recent_events": recent_events,
-    })))
+        tokens_per_hour,
+        recent_events: recent.iter().map(wire_event).collect(),
+    }))
 }

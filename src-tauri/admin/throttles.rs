@@ -11,47 +11,49 @@ use crate::store::now;
 use crate::store::throttles::{self, Listed};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
-use serde_json::{json, Value};
+use axum::Json;
+use serde_json::json;
+use tessera_proto::error::ErrorEnvelope;
+use tessera_proto::throttles::{Throttle, ThrottleList};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/throttles", get(list))
-        .route("/throttles/{scope}/{key}", delete(clear))
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(clear))
 }
 
 /// The wire shape of a throttled key. `email` is the account's (null for an IP, a client
 /// or an email no user has); `until` is unix seconds.
-fn throttle_json(row: &Listed, t: i64) -> Value {
-    let client_id = (row.scope == Scope::Client.as_str()).then_some(&row.key);
-    json!({
-        "scope": row.scope,
-        "key": row.key,
-        "email": row.email,
-        "client_id": client_id,
-        "failures": row.failures,
-        "until": row.until,
-        "retry_after": retry_after(row.until, t).unwrap_or(1),
-    })
+fn throttle(row: &Listed, t: i64) -> Throttle {
+    let client_id = (row.scope == Scope::Client.as_str()).then(|| row.key.clone());
+    Throttle {
+        scope: row.scope.clone(),
+        key: row.key.clone(),
+        email: row.email.clone(),
+        client_id,
+        failures: row.failures,
+        until: row.until,
+        retry_after: retry_after(row.until, t).unwrap_or(1),
+    }
 }
 
 #[utoipa::path(
-    get, path = "/v1/throttles", tag = "throttles",
+    get, path = "/throttles", tag = "throttles",
     operation_id = "throttles_list",
     responses((status = 200, description = "Keys throttled now, the most recently throttled \
-        first: {\"throttles\": [{scope, key, email, client_id, failures, until, retry_after}]}",
-        body = serde_json::Value))
+        first", body = ThrottleList))
 )]
-pub async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>, ApiError> {
+pub async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<ThrottleList>, ApiError> {
     let t = now();
     let rows = throttles::list_throttled(&s.db.read, t).await?;
-    let items: Vec<Value> = rows.iter().map(|r| throttle_json(r, t)).collect();
-    Ok(Json(json!({ "throttles": items })))
+    Ok(Json(ThrottleList {
+        throttles: rows.iter().map(|r| throttle(r, t)).collect(),
+    }))
 }
 
 #[utoipa::path(
-    delete, path = "/v1/throttles/{scope}/{key}", tag = "throttles",
+    delete, path = "/throttles/{scope}/{key}", tag = "throttles",
     operation_id = "throttles_clear",
     params(
         ("scope" = String, Path, description = "`account`, `ip` or `client`"),
@@ -60,7 +62,7 @@ pub async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<Value>,
     ),
     responses(
         (status = 204, description = "Cleared: the key's failures and backoff are forgotten"),
-        (status = 422, description = "Not a scope", body = super::openapi::ErrorEnvelope),
+        (status = 422, description = "Not a scope", body = ErrorEnvelope),
     )
 )]
 pub async fn clear(

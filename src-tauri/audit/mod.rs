@@ -180,37 +180,6 @@ async fn write_batch(db: &Db, rows: &[&AuditRow]) -> Result<(), StoreError> {
     tx.commit().await
 }
 
-/// The wire shape of an event (`/v1/audit-events` and its stream): `id` as a string, `at`
-/// as RFC 3339 UTC with `at_ms` beside it, `detail` as parsed JSON.
-pub fn event_json(row: &AuditRow) -> serde_json::Value {
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(row.at) * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        });
-    let detail = row
-        .detail
-        .as_deref()
-        .map(|d| serde_json::from_str(d).unwrap_or_else(|_| serde_json::Value::String(d.into())));
-    serde_json::json!({
-        "id": row.id.to_string(),
-        "at": at,
-        "at_ms": row.at,
-        "type": row.kind,
-        "outcome": row.outcome,
-        "actor": row.actor,
-        "subject": row.subject,
-        "client_id": row.client_id,
-        "org": row.org,
-        "branch": row.branch,
-        "jti": row.jti,
-        "ip": row.ip,
-        "user_agent": row.user_agent,
-        "detail": detail,
-    })
-}
-
 /// Events deleted per retention transaction: keeps the single writer free for requests.
 const PRUNE_BATCH: i64 = 5_000;
 

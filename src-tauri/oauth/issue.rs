@@ -4,7 +4,7 @@
 use crate::audit::Event;
 use crate::crypto::random_token;
 use crate::domain::branch::{self, BranchContext, Grant};
-use crate::domain::claims::{AccessClaims, IdClaims, UserClaims};
+use crate::domain::claims::{AccessClaims, IdClaims, ReleasedClaims, UserClaims};
 use crate::error::OAuthError;
 use crate::keys::TokenType;
 use crate::oauth::console;

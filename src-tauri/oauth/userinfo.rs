@@ -2,7 +2,7 @@
 //! plus `org`, `branch` and `groups` when the token has an active branch.
 
 use super::bearer::{active_access_token, bearer, Inactive};
-use crate::domain::claims::UserClaims;
+use crate::domain::claims::{ReleasedClaims, UserClaims};
 use crate::domain::{branch, scope};
 use crate::error::OAuthError;
 use crate::state::Shared;

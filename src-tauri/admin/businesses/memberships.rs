@@ -10,15 +10,15 @@ use crate::store::orgs::{self, MembershipRow};
 use crate::store::{now, users};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/memberships", get(list).post(create))
-        .route("/memberships/{id}", get(show).delete(remove))
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, remove))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -80,7 +80,7 @@ async fn check_refs(s: &Shared, b: &CreateMembership) -> Result<(), ApiError> {
 }
 
 #[utoipa::path(
-    post, path = "/v1/memberships", tag = "memberships",
+    post, path = "/memberships", tag = "memberships",
     operation_id = "memberships_create",
     request_body = CreateMembership,
     responses((status = 201, description = "The created membership", body = serde_json::Value))
@@ -117,7 +117,7 @@ async fn create(
 }
 
 #[utoipa::path(
-    get, path = "/v1/memberships", tag = "memberships",
+    get, path = "/memberships", tag = "memberships",
     operation_id = "memberships_list",
     params(("user_id" = Option<String>, Query, description = "Only this user's memberships"), ("business_id" = Option<String>, Query, description = "Only this business's memberships")),
     responses((status = 200, description = "Memberships", body = serde_json::Value))
@@ -145,7 +145,7 @@ async fn list(
 }
 
 #[utoipa::path(
-    get, path = "/v1/memberships/{id}", tag = "memberships",
+    get, path = "/memberships/{id}", tag = "memberships",
     operation_id = "memberships_show",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 200, description = "The membership", body = serde_json::Value))
@@ -162,7 +162,7 @@ async fn show(
 }
 
 #[utoipa::path(
-    delete, path = "/v1/memberships/{id}", tag = "memberships",
+    delete, path = "/memberships/{id}", tag = "memberships",
     operation_id = "memberships_remove",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 204, description = "The membership is deleted"))

@@ -9,18 +9,15 @@ use crate::store::orgs::{self, RoleRow};
 use crate::store::{now, to_json_list};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/businesses/{id}/roles", get(list).post(create))
-        .route(
-            "/businesses/{id}/roles/{role_id}",
-            get(show).patch(update).delete(remove),
-        )
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -77,7 +74,7 @@ async fn check_scopes(s: &Shared, scopes: &[String]) -> Result<Vec<String>, ApiE
 const DUPLICATE: &str = "this business already has a role with that name";
 
 #[utoipa::path(
-    post, path = "/v1/businesses/{id}/roles", tag = "businesses",
+    post, path = "/businesses/{id}/roles", tag = "businesses",
     operation_id = "roles_create",
     params(("id" = String, Path, description = "The resource id")),
     request_body = CreateRole,
@@ -124,7 +121,7 @@ async fn find(s: &Shared, business_id: &str, id: &str) -> Result<RoleRow, ApiErr
 }
 
 #[utoipa::path(
-    get, path = "/v1/businesses/{id}/roles", tag = "businesses",
+    get, path = "/businesses/{id}/roles", tag = "businesses",
     operation_id = "roles_list",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 200, description = "The business's roles", body = serde_json::Value))
@@ -141,7 +138,7 @@ async fn list(
 }
 
 #[utoipa::path(
-    get, path = "/v1/businesses/{id}/roles/{role_id}", tag = "businesses",
+    get, path = "/businesses/{id}/roles/{role_id}", tag = "businesses",
     operation_id = "roles_show",
     params(("id" = String, Path, description = "The resource id"), ("role_id" = String, Path, description = "The role id")),
     responses((status = 200, description = "The role", body = serde_json::Value))
@@ -155,7 +152,7 @@ async fn show(
 }
 
 #[utoipa::path(
-    patch, path = "/v1/businesses/{id}/roles/{role_id}", tag = "businesses",
+    patch, path = "/businesses/{id}/roles/{role_id}", tag = "businesses",
     operation_id = "roles_update",
     params(("id" = String, Path, description = "The resource id"), ("role_id" = String, Path, description = "The role id")),
     request_body = UpdateRole,
@@ -193,7 +190,7 @@ async fn update(
 }
 
 #[utoipa::path(
-    delete, path = "/v1/businesses/{id}/roles/{role_id}", tag = "businesses",
+    delete, path = "/businesses/{id}/roles/{role_id}", tag = "businesses",
     operation_id = "roles_remove",
     params(("id" = String, Path, description = "The resource id"), ("role_id" = String, Path, description = "The role id")),
     responses((status = 204, description = "The role is deleted"))

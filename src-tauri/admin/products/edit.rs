@@ -4,7 +4,7 @@
 use super::{
     check_scopes, check_scopes_unique, check_ttl, product_json, FAMILY_TTL_MAX, FAMILY_TTL_MIN,
 };
-use crate::admin::users::input::{not_null, nullable};
+use crate::admin::input::{not_null, nullable};
 use crate::admin::{clean_name, Admin, ApiJson};
 use crate::audit::Event;
 use crate::domain::RequestMeta;
@@ -53,7 +53,7 @@ fn dedup(items: &[String]) -> Vec<String> {
 }
 
 #[utoipa::path(
-    patch, path = "/v1/products/{id}", tag = "products",
+    patch, path = "/products/{id}", tag = "products",
     operation_id = "products_update",
     params(("id" = String, Path, description = "The resource id")),
     request_body = UpdateProduct,
@@ -178,7 +178,7 @@ pub async fn update(
 }
 
 #[utoipa::path(
-    delete, path = "/v1/products/{id}", tag = "products",
+    delete, path = "/products/{id}", tag = "products",
     operation_id = "products_delete",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 204, description = "The product is deleted"))
@@ -216,7 +216,7 @@ pub async fn delete(
 }
 
 #[utoipa::path(
-    post, path = "/v1/products/{id}/server-client", tag = "products",
+    post, path = "/products/{id}/server-client", tag = "products",
     operation_id = "products_add_server_client",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 201, description = "The server client and its secret, shown once", body = serde_json::Value))
@@ -259,7 +259,7 @@ pub async fn add_server_client(
 }
 
 #[utoipa::path(
-    delete, path = "/v1/products/{id}/server-client", tag = "products",
+    delete, path = "/products/{id}/server-client", tag = "products",
     operation_id = "products_delete_server_client",
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 204, description = "The server client is deleted"))

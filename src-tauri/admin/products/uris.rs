@@ -2,7 +2,7 @@
 //! time (RFC 9700 rules in `domain::redirect`; matched exactly at use).
 
 use super::product_json;
-use crate::admin::users::input::query_params;
+use crate::admin::input::query_params;
 use crate::admin::{Admin, ApiJson};
 use crate::audit::Event;
 use crate::domain::{redirect, RequestMeta};
@@ -114,7 +114,7 @@ async fn remove(
 }
 
 #[utoipa::path(
-    post, path = "/v1/products/{id}/redirect-uris", tag = "products",
+    post, path = "/products/{id}/redirect-uris", tag = "products",
     operation_id = "products_add_redirect_uri",
     params(("id" = String, Path, description = "The resource id")),
     request_body = AddUri,
@@ -131,7 +131,7 @@ pub async fn add_redirect_uri(
 }
 
 #[utoipa::path(
-    delete, path = "/v1/products/{id}/redirect-uris", tag = "products",
+    delete, path = "/products/{id}/redirect-uris", tag = "products",
     operation_id = "products_remove_redirect_uri",
     params(("id" = String, Path, description = "The resource id"), ("uri" = Option<String>, Query, description = "The URI to remove")),
     responses((status = 204, description = "The URI is removed"))
@@ -147,7 +147,7 @@ pub async fn remove_redirect_uri(
 }
 
 #[utoipa::path(
-    post, path = "/v1/products/{id}/post-logout-redirect-uris", tag = "products",
+    post, path = "/products/{id}/post-logout-redirect-uris", tag = "products",
     operation_id = "products_add_logout_uri",
     params(("id" = String, Path, description = "The resource id")),
     request_body = AddUri,
@@ -164,7 +164,7 @@ pub async fn add_logout_uri(
 }
 
 #[utoipa::path(
-    delete, path = "/v1/products/{id}/post-logout-redirect-uris", tag = "products",
+    delete, path = "/products/{id}/post-logout-redirect-uris", tag = "products",
     operation_id = "products_remove_logout_uri",
     params(("id" = String, Path, description = "The resource id"), ("uri" = Option<String>, Query, description = "The URI to remove")),
     responses((status = 204, description = "The URI is removed"))

@@ -1,19 +1,10 @@
-//! Request-input helpers shared by the user and product handlers: nullable JSON fields
-//! and strict query strings (unknown or repeated parameters are refused with a 422).
+//! Request-input helpers shared by the resources: nullable JSON fields (`nullable` lives
+//! in `tessera-proto`, with the patch types) and strict query strings (unknown or
+//! repeated parameters are refused with a 422).
 
 use crate::error::ApiError;
-use serde::{Deserialize, Deserializer};
 use std::collections::HashMap;
-
-/// For `#[serde(default, deserialize_with = "nullable")]`: absent -> `None`,
-/// `null` -> `Some(None)`, a value -> `Some(Some(v))`.
-pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
+pub use tessera_proto::nullable;
 
 /// A field that may be absent but not `null`.
 pub fn not_null<T>(field: &str, v: Option<Option<T>>) -> Result<Option<T>, ApiError> {

@@ -1,0 +1,1 @@
+//! `/v1/products`: products, their clients and redirect URIs.

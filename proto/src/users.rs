@@ -1,0 +1,113 @@
+//! `/v1/users`: the user resource and its create, update and password bodies.
+
+use serde::{Deserialize, Serialize};
+
+/// A user as the admin API shows it (never the password hash).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    /// The user id (a UUID v7: ordered by creation).
+    pub id: String,
+    /// The sign-in email address.
+    pub email: String,
+    /// Full name, or null.
+    pub name: Option<String>,
+    /// Given name, or null.
+    pub given_name: Option<String>,
+    /// Family name, or null.
+    pub family_name: Option<String>,
+    /// Language tag such as `en` or `de-CH`, or null.
+    pub locale: Option<String>,
+    /// Whether the email address is verified.
+    pub email_verified: bool,
+    /// `active` or `suspended`.
+    pub status: String,
+    /// Whether the user may sign in to the console.
+    pub is_superadmin: bool,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub updated_at: i64,
+}
+
+/// A page of users, ordered by id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserPage {
+    /// The users of this page.
+    pub users: Vec<User>,
+    /// The `cursor` of the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /v1/users`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    /// The sign-in email address.
+    pub email: String,
+    /// 8 to 1024 characters.
+    pub password: String,
+    /// Full name (at most 200 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// `PATCH /v1/users/{id}`: absent fields stay, `null` clears the optional ones.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    /// Full name; null clears it.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<Option<String>>,
+    /// Given name; null clears it.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub given_name: Option<Option<String>>,
+    /// Family name; null clears it.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub family_name: Option<Option<String>>,
+    /// Language tag such as `en` or `de-CH`; null clears it.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub locale: Option<Option<String>>,
+    /// A new email address (unverified unless `email_verified` comes with it); not null.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email: Option<Option<String>>,
+    /// Whether the email address is verified; not null.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub email_verified: Option<Option<bool>>,
+}
+
+/// `POST /v1/users/{id}/password`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetPassword {
+    /// The new password, 8 to 1024 characters.
+    pub password: String,
+}

@@ -1,0 +1,123 @@
+//! `/v1/users`: read and list here; the account (create, delete), its profile, status
+//! (suspend, unsuspend), password and SSO sessions each in their own file.
+
+mod account;
+mod password;
+mod profile;
+mod sessions;
+mod status;
+
+pub use password::validate_password;
+pub use profile::validate_email;
+
+use super::input::query_params;
+use super::Admin;
+use crate::error::ApiError;
+use crate::state::Shared;
+use crate::store::users::{self, UserRow};
+use axum::extract::{Path, RawQuery, State};
+use axum::Json;
+use tessera_proto::users::{User, UserPage};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(super) fn routes() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(list, account::create))
+        .routes(routes!(get_one, profile::update, account::delete))
+        .routes(routes!(status::suspend))
+        .routes(routes!(status::unsuspend))
+        .routes(routes!(password::set_password))
+        .routes(routes!(sessions::list_sessions, sessions::end_sessions))
+        .routes(routes!(sessions::end_session))
+}
+
+/// The wire shape of a user (never the password hash).
+fn user(u: &UserRow) -> User {
+    User {
+        id: u.id.clone(),
+        email: u.email.clone(),
+        name: u.name.clone(),
+        given_name: u.given_name.clone(),
+        family_name: u.family_name.clone(),
+        locale: u.locale.clone(),
+        email_verified: u.email_verified,
+        status: u.status.clone(),
+        is_superadmin: u.is_superadmin,
+        created_at: u.created_at,
+        updated_at: u.updated_at,
+    }
+}
+
+/// The user or 404.
+async fn require_user(s: &Shared, id: &str) -> Result<UserRow, ApiError> {
+    users::find_user(&s.db.read, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))
+}
+
+#[utoipa::path(
+    get, path = "/users/{id}", tag = "users",
+    operation_id = "users_get_one",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 200, description = "The user", body = User))
+)]
+pub async fn get_one(
+    State(s): State<Shared>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<User>, ApiError> {
+    Ok(Json(user(&require_user(&s, &id).await?)))
+}
+
+/// `GET /v1/users?q=&status=&limit=&cursor=`: ordered by id (creation order); the
+/// cursor is the last id of the previous page.
+#[utoipa::path(
+    get, path = "/users", tag = "users",
+    operation_id = "users_list",
+    params(("q" = Option<String>, Query, description = "Search e-mail and names"), ("status" = Option<String>, Query, description = "active or suspended"), ("limit" = Option<i64>, Query, description = "Page size"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    responses((status = 200, description = "A page of users", body = UserPage))
+)]
+pub async fn list(
+    State(s): State<Shared>,
+    _admin: Admin,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<UserPage>, ApiError> {
+    let p = query_params(raw.as_deref(), &["q", "status", "limit", "cursor"])?;
+    let q = p.get("q").map(|q| q.trim()).filter(|q| !q.is_empty());
+    if q.is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::invalid_field(
+            "q",
+            "must be at most 200 characters",
+        ));
+    }
+    let status = p.get("status").map(String::as_str);
+    if status.is_some_and(|st| st != "active" && st != "suspended") {
+        return Err(ApiError::invalid_field(
+            "status",
+            "must be active or suspended",
+        ));
+    }
+    let limit = match p.get("limit") {
+        None => 50,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|l| (1..=200).contains(l))
+            .ok_or_else(|| ApiError::invalid_field("limit", "must be an integer 1-200"))?,
+    };
+    let cursor = p.get("cursor").map(String::as_str);
+    if cursor.is_some_and(|c| c.is_empty() || c.len() > 100) {
+        return Err(ApiError::invalid_field(
+            "cursor",
+            "is not a cursor from this list",
+        ));
+    }
+    let mut rows = users::list_users(&s.db.read, q, status, cursor, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = more.then(|| rows.last().map(|u| u.id.clone())).flatten();
+    Ok(Json(UserPage {
+        users: rows.iter().map(user).collect(),
+        next_cursor,
+    }))
+}
