@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::api;
 use crate::components::insecure_http::{insecure_http, InsecureHttpWarning, NOT_ACCEPTED};
-use crate::components::{ConfirmDialog, ErrorBanner, Loading};
+use crate::components::{ConfirmDialog, ErrorBanner, Loaded};
 use crate::desktop::{self, Host};
 
 /// Where the server is, from `GET /v1/stats`.
@@ -32,14 +32,12 @@ pub fn ServerCard() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="server-title">
             <h2 class="card-title" id="server-title">"Server address"</h2>
-            {move || match facts.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(e)) => view! { <ErrorBanner error=Signal::derive(move || Some(e.message.clone())) /> }.into_any(),
-                Some(Ok(s)) => match desktop::host() {
+            <Loaded resource=facts let:s>
+                {match desktop::host() {
                     Host::Desktop => view! { <ServerForm facts=s.server /> }.into_any(),
                     Host::Browser => view! { <ServerReadOnly facts=s.server /> }.into_any(),
-                },
-            }}
+                }}
+            </Loaded>
         </section>
     }
 }
