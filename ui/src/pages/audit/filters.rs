@@ -44,7 +44,6 @@ pub fn use_audit_filters() -> AuditFilters {
 /// The filter form above the table.
 #[component]
 pub fn FilterBar(filters: AuditFilters) -> impl IntoView {
-    let draft = filters.draft;
     let on_submit = move |ev: ev::SubmitEvent| {
         ev.prevent_default();
         filters.apply();
@@ -55,41 +54,27 @@ pub fn FilterBar(filters: AuditFilters) -> impl IntoView {
         .collect_view();
     view! {
         <form class="toolbar audit-filters" on:submit=on_submit aria-label="Filter events">
-            <div class="field">
-                <label for="audit-type">"Type"</label>
-                <select
-                    id="audit-type"
-                    class="select"
-                    prop:value=move || draft.with(|d| d.kind.clone())
-                    on:change=move |ev| changed(filters, ev, |d, v| d.kind = v)
-                >
-                    <option value="">"All types"</option>
-                    {types}
-                </select>
-            </div>
-            <div class="field">
-                <label for="audit-outcome">"Outcome"</label>
-                <select
-                    id="audit-outcome"
-                    class="select"
-                    prop:value=move || draft.with(|d| d.outcome.clone())
-                    on:change=move |ev| changed(filters, ev, |d, v| d.outcome = v)
-                >
-                    <option value="">"Any outcome"</option>
-                    <option value="success">"Success"</option>
-                    <option value="failure">"Failure"</option>
-                </select>
-            </div>
+            <SelectFilter id="audit-type" label="Type"
+                bind=Bind(filters, |f| f.kind.clone(), |f, v| f.kind = v)>
+                <option value="">"All types"</option>
+                {types}
+            </SelectFilter>
+            <SelectFilter id="audit-outcome" label="Outcome"
+                bind=Bind(filters, |f| f.outcome.clone(), |f, v| f.outcome = v)>
+                <option value="">"Any outcome"</option>
+                <option value="success">"Success"</option>
+                <option value="failure">"Failure"</option>
+            </SelectFilter>
             <TextFilter id="audit-subject" label="Subject" placeholder="user or client id"
-                draft=draft get=|f| f.subject.clone() set=|f, v| f.subject = v />
+                bind=Bind(filters, |f| f.subject.clone(), |f, v| f.subject = v) />
             <TextFilter id="audit-client" label="Client" placeholder="client_id"
-                draft=draft get=|f| f.client.clone() set=|f, v| f.client = v />
+                bind=Bind(filters, |f| f.client.clone(), |f, v| f.client = v) />
             <TextFilter id="audit-branch" label="Branch" placeholder="branch id"
-                draft=draft get=|f| f.branch.clone() set=|f, v| f.branch = v />
-            <TimeFilter id="audit-since" label="From" filters=filters
-                get=|f| f.since.clone() set=|f, v| f.since = v />
-            <TimeFilter id="audit-until" label="To" filters=filters
-                get=|f| f.until.clone() set=|f, v| f.until = v />
+                bind=Bind(filters, |f| f.branch.clone(), |f, v| f.branch = v) />
+            <TimeFilter id="audit-since" label="From"
+                bind=Bind(filters, |f| f.since.clone(), |f, v| f.since = v) />
+            <TimeFilter id="audit-until" label="To"
+                bind=Bind(filters, |f| f.until.clone(), |f, v| f.until = v) />
             <div class="audit-filter-actions">
                 <button type="submit" class="btn btn-primary">"Apply"</button>
                 <Show when=move || filters.any()>
@@ -102,11 +87,52 @@ pub fn FilterBar(filters: AuditFilters) -> impl IntoView {
     }
 }
 
-/// A select or time field changed: into the draft, and applied at once.
-fn changed(filters: AuditFilters, ev: ev::Event, set: fn(&mut Filters, String)) {
-    let value = event_target_value(&ev);
-    filters.draft.update(|d| set(d, value));
-    filters.apply();
+/// One filter of the draft: the filters, how to read it, how to set it.
+#[derive(Clone, Copy)]
+struct Bind(
+    AuditFilters,
+    fn(&Filters) -> String,
+    fn(&mut Filters, String),
+);
+
+impl Bind {
+    fn get(self) -> String {
+        self.0.draft.with(self.1)
+    }
+
+    /// Typed: into the draft.
+    fn edit(self, ev: ev::Event) {
+        let value = event_target_value(&ev);
+        self.0.draft.update(|d| (self.2)(d, value));
+    }
+
+    /// Picked (a select, a time): into the draft, and applied at once.
+    fn apply(self, ev: ev::Event) {
+        self.edit(ev);
+        self.0.apply();
+    }
+}
+
+/// A select (type, outcome), applied when it changes.
+#[component]
+fn SelectFilter(
+    id: &'static str,
+    label: &'static str,
+    bind: Bind,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <Field id=id label=label>
+            <select
+                id=id
+                class="select"
+                prop:value=move || bind.get()
+                on:change=move |ev| bind.apply(ev)
+            >
+                {children()}
+            </select>
+        </Field>
+    }
 }
 
 /// A text filter: typing edits the draft; Enter (or Apply) applies it.
@@ -115,13 +141,10 @@ fn TextFilter(
     id: &'static str,
     label: &'static str,
     placeholder: &'static str,
-    draft: RwSignal<Filters>,
-    get: fn(&Filters) -> String,
-    set: fn(&mut Filters, String),
+    bind: Bind,
 ) -> impl IntoView {
     view! {
-        <div class="field">
-            <label for=id>{label}</label>
+        <Field id=id label=label>
             <input
                 id=id
                 class="input"
@@ -129,35 +152,36 @@ fn TextFilter(
                 placeholder=placeholder
                 autocomplete="off"
                 spellcheck="false"
-                prop:value=move || draft.with(get)
-                on:input=move |ev| {
-                    let v = event_target_value(&ev);
-                    draft.update(|d| set(d, v));
-                }
+                prop:value=move || bind.get()
+                on:input=move |ev| bind.edit(ev)
             />
-        </div>
+        </Field>
     }
 }
 
 /// A `datetime-local` bound of the time range, applied when it changes.
 #[component]
-fn TimeFilter(
-    id: &'static str,
-    label: &'static str,
-    filters: AuditFilters,
-    get: fn(&Filters) -> String,
-    set: fn(&mut Filters, String),
-) -> impl IntoView {
+fn TimeFilter(id: &'static str, label: &'static str, bind: Bind) -> impl IntoView {
     view! {
-        <div class="field">
-            <label for=id>{label}</label>
+        <Field id=id label=label>
             <input
                 id=id
                 class="input"
                 type="datetime-local"
-                prop:value=move || filters.draft.with(get)
-                on:change=move |ev| changed(filters, ev, set)
+                prop:value=move || bind.get()
+                on:change=move |ev| bind.apply(ev)
             />
+        </Field>
+    }
+}
+
+/// A labelled field of the form.
+#[component]
+fn Field(id: &'static str, label: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            {children()}
         </div>
     }
 }
