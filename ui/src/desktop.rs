@@ -73,7 +73,7 @@ pub async fn console_context() -> Result<ConsoleContext, String> {
     invoke("console_context", &serde_json::json!({})).await
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub struct SetupArgs {
     pub email: String,
     pub password: String,

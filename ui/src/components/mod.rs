@@ -2,6 +2,7 @@
 
 pub mod brand;
 pub mod insecure_http;
+pub mod loaded;
 pub mod time;
 pub mod toast;
 
@@ -9,6 +10,8 @@ use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
+
+pub use loaded::{failure, on_done, Loaded};
 
 /// A spinner with "Loading…".
 #[component]
@@ -263,28 +266,18 @@ pub fn DeleteCard(
     back_to: &'static str,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let delete = Callback::new(move |()| {
-        busy.set(true);
-        error.set(None);
-        let gone = name.get_untracked();
+    let delete = Action::new_local(move |gone: &String| {
+        let gone = gone.clone();
         let path = api_path.get_untracked();
-        leptos::task::spawn_local(async move {
-            let result = crate::api::delete(&path).await;
-            // The page may have been left meanwhile.
-            if busy.try_set(false).is_some() {
-                return;
-            }
-            match result {
-                Ok(()) => {
-                    toast::show(format!("Deleted {gone}"));
-                    crate::app::navigate(back_to);
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        async move { crate::api::delete(&path).await.map(|()| gone) }
     });
+    on_done(delete, move |answer| {
+        if let Ok(gone) = answer {
+            toast::show(format!("Deleted {gone}"));
+            crate::app::navigate(back_to);
+        }
+    });
+    let busy = delete.pending();
     let label = format!("Delete {noun}");
     let busy_label = move || {
         if busy.get() {
@@ -297,7 +290,7 @@ pub fn DeleteCard(
         <div class="card danger-card">
             <h2 class="card-title">{format!("Delete this {noun}")}</h2>
             <p class="muted">{explanation}</p>
-            <ErrorBanner error=Signal::derive(move || error.get()) />
+            <ErrorBanner error=failure(delete) />
             <div class="row">
                 <button
                     type="button"
@@ -317,7 +310,9 @@ pub fn DeleteCard(
                         message=consequence(&n)
                         confirm_label=label.clone()
                         danger=true
-                        on_confirm=delete
+                        on_confirm=move |()| {
+                            delete.dispatch_local(name.get_untracked());
+                        }
                     />
                 }
             }}
@@ -370,7 +365,9 @@ impl<T: Send + Sync + 'static> Shown<T> {
 /// "Save changes", both enabled only while the form differs from what is saved.
 #[component]
 pub fn SaveDiscard(
-    busy: RwSignal<bool>,
+    /// True while the save runs (an `Action`'s `pending()`).
+    #[prop(into)]
+    busy: Signal<bool>,
     #[prop(into)] dirty: Signal<bool>,
     #[prop(into)] on_discard: Callback<()>,
 ) -> impl IntoView {

@@ -54,3 +54,19 @@ pub fn duration(secs: u64) -> String {
         _ => format!("{} d {} h", secs / 86_400, secs % 86_400 / 3_600),
     }
 }
+
+/// Unix seconds now, updated every `every` while the calling component lives (for
+/// relative times and countdowns that move on by themselves).
+pub fn use_now(every: std::time::Duration) -> leptos::prelude::ReadSignal<i64> {
+    use leptos::prelude::*;
+    let now = RwSignal::new(now());
+    if let Ok(tick) = set_interval_with_handle(
+        move || {
+            let _ = now.try_set(self::now());
+        },
+        every,
+    ) {
+        on_cleanup(move || tick.clear());
+    }
+    now.read_only()
+}

@@ -5,10 +5,9 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde::Deserialize;
 
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::components::{time, CopyButton, Empty, ErrorBanner, Loading, PageHeader};
 use crate::pages::audit::type_label;
 
@@ -71,39 +70,21 @@ struct Event {
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let stats = RwSignal::new(None::<Stats>);
-    let error = RwSignal::new(None::<ApiError>);
-    let updated_at = RwSignal::new(None::<i64>);
-    let in_flight = StoredValue::new(false);
-    let load = move || {
-        if in_flight.get_value() {
-            return;
-        }
-        in_flight.set_value(true);
-        spawn_local(async move {
-            let result = api::get::<Stats>("/v1/stats").await;
-            in_flight.set_value(false);
-            // The page may be gone by now.
-            match result {
-                Ok(fresh) => {
-                    let _ = stats.try_set(Some(fresh));
-                    let _ = error.try_set(None);
-                    let _ = updated_at.try_set(Some(time::now()));
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(e));
-                }
-            }
-        });
-    };
-    load();
-    if let Ok(handle) = set_interval_with_handle(load, REFRESH_EVERY) {
+    let stats = LocalResource::new(|| api::get::<Stats>("/v1/stats"));
+    if let Ok(handle) = set_interval_with_handle(move || stats.refetch(), REFRESH_EVERY) {
         on_cleanup(move || handle.clear());
     }
-
-    let badge = Signal::derive(move || match (error.get(), stats.get()) {
+    // The last figures that came back, and when: kept while a refresh fails.
+    let shown = Memo::new(
+        move |last: Option<&Option<(Stats, i64)>>| match stats.get() {
+            Some(Ok(fresh)) => Some((fresh, time::now())),
+            _ => last.cloned().flatten(),
+        },
+    );
+    let error = move || stats.get().and_then(Result::err);
+    let badge = Signal::derive(move || match (error(), shown.with(Option::is_some)) {
         (Some(e), _) if e.status == 0 => Some(false),
-        (_, Some(_)) => Some(true),
+        (_, true) => Some(true),
         _ => None,
     });
     let subtitle = "This server at a glance · refreshes every 15 s".to_owned();
@@ -111,12 +92,14 @@ pub fn DashboardPage() -> impl IntoView {
     view! {
         <section class="page">
             <PageHeader title="Dashboard" subtitle=subtitle />
-            <ErrorBanner error=Signal::derive(move || error.get().map(|e| e.message)) />
-            {move || match stats.get() {
-                None if error.get().is_none() => view! { <Loading /> }.into_any(),
-                None => ().into_any(),
-                Some(s) => view! { <Overview stats=s updated_at=updated_at.get() up=badge /> }.into_any(),
-            }}
+            <Transition fallback=Loading>
+                <ErrorBanner error=Signal::derive(move || error().map(|e| e.message)) />
+                {move || {
+                    shown
+                        .get()
+                        .map(|(s, at)| view! { <Overview stats=s updated_at=Some(at) up=badge /> })
+                }}
+            </Transition>
         </section>
     }
 }

@@ -5,13 +5,12 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::api::{self, enc, ApiError};
 use crate::components::{
-    time, toast, ConfirmDialog, CopyButton, Empty, ErrorBanner, Loading, PageHeader,
+    on_done, time, toast, ConfirmDialog, CopyButton, Empty, ErrorBanner, Loaded, PageHeader,
 };
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -115,139 +114,24 @@ async fn public_json(path: &str) -> Result<serde_json::Value, ApiError> {
 pub fn KeysPage() -> impl IntoView {
     let keys = LocalResource::new(load_keys);
     let jwks = LocalResource::new(load_jwks);
-    let now = RwSignal::new(time::now());
-    if let Ok(handle) =
-        set_interval_with_handle(move || now.set(time::now()), Duration::from_secs(15))
-    {
-        on_cleanup(move || handle.clear());
-    }
+    let now = time::use_now(Duration::from_secs(15));
     let error = RwSignal::new(None::<String>);
     let rotate_open = RwSignal::new(false);
-    let rotating = RwSignal::new(false);
-    let purge_open = RwSignal::new(false);
-
-    let reload = move || {
+    let reload = Callback::new(move |()| {
         keys.refetch();
         jwks.refetch();
-    };
-    let rotate = Callback::new(move |()| {
-        rotating.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let result: Result<Key, ApiError> = api::post("/v1/keys:rotate", &json!({})).await;
-            let _ = rotating.try_set(false);
-            match result {
-                Ok(k) => {
-                    toast::show(format!("New signing key {} is active", short_kid(&k.kid)));
-                    reload();
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(e.message));
-                }
-            }
-        });
     });
-    let expired_count = move || {
-        let t = now.get();
-        keys.get().and_then(Result::ok).map_or(0, |list| {
-            list.iter().filter(|k| k.phase(t) == Phase::Retired).count()
-        })
-    };
-    let purge = Callback::new(move |()| {
-        spawn_local(async move {
-            // `{"deleted": ["kid", ...]}` (the kids removed).
-            #[derive(Deserialize)]
-            struct Deleted {
-                deleted: serde_json::Value,
-            }
-            let result: Result<Deleted, ApiError> =
-                api::post("/v1/keys:delete-expired", &json!({})).await;
-            match result {
-                Ok(d) => {
-                    let n = d
-                        .deleted
-                        .as_array()
-                        .map(Vec::len)
-                        .or_else(|| d.deleted.as_u64().map(|n| n as usize))
-                        .unwrap_or(0);
-                    toast::show(match n {
-                        0 => "No expired keys to delete".to_owned(),
-                        1 => "1 expired key deleted".to_owned(),
-                        n => format!("{n} expired keys deleted"),
-                    });
-                    reload();
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(e.message));
-                }
-            }
-        });
+    let rotate = Action::new_local(|_: &()| async {
+        api::post::<_, Key>("/v1/keys:rotate", &json!({})).await
     });
-
-    let table = move || {
-        match keys.get() {
-        None => view! { <Loading /> }.into_any(),
-        Some(Err(e)) => view! { <ErrorBanner error=Signal::derive(move || Some(e.message.clone())) /> }
-            .into_any(),
-        Some(Ok(list)) if list.is_empty() => view! {
-            <Empty
-                title="No signing keys yet"
-                hint="The server makes one when it starts. Press “Rotate signing key” to create one now.".to_owned()
-            />
+    on_done(rotate, move |answer| match answer {
+        Ok(k) => {
+            toast::show(format!("New signing key {} is active", short_kid(&k.kid)));
+            reload.run(());
         }
-        .into_any(),
-        Some(Ok(_)) => view! {
-            <div class="table-wrap">
-                <table class="table org-keys">
-                    <caption class="sr-only">"Signing keys"</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Key ID"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col">"Algorithm"</th>
-                            <th scope="col">"Created"</th>
-                            <th scope="col">"Published until"</th>
-                            <th scope="col" class="org-col-actions">
-                                <span class="sr-only">"Actions"</span>
-                            </th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        <For
-                            each=move || keys.get().and_then(Result::ok).unwrap_or_default()
-                            key=|k| (k.kid.clone(), k.status.clone(), k.expires_at)
-                            children=move |k| view! { <KeyRow key=k now=now error=error on_change=Callback::new(move |()| reload()) /> }
-                        />
-                    </tbody>
-                </table>
-            </div>
-        }
-        .into_any(),
-    }
-    };
-
-    let jwks_text = Signal::derive(move || {
-        jwks.get()
-            .and_then(Result::ok)
-            .map(|(_, pretty)| pretty)
-            .unwrap_or_default()
+        Err(e) => error.set(Some(e.message)),
     });
-    let jwks_body = move || match jwks.get() {
-        None => view! { <Loading /> }.into_any(),
-        Some(Err(e)) => {
-            view! { <ErrorBanner error=Signal::derive(move || Some(e.message.clone())) /> }
-                .into_any()
-        }
-        Some(Ok((uri, pretty))) => view! {
-            <p class="org-jwks-uri">
-                <span class="muted">"Published at "</span>
-                <a class="mono" href=uri.clone() target="_blank" rel="noopener">{uri.clone()}</a>
-            </p>
-            <pre class="mono org-jwks" tabindex="0" aria-label="JWKS document">{pretty}</pre>
-        }
-        .into_any(),
-    };
-
+    let rotating = rotate.pending();
     view! {
         <div class="page">
             <PageHeader
@@ -269,61 +153,186 @@ pub fn KeysPage() -> impl IntoView {
                 message="A new key signs every token from now on. The current key becomes retiring: it stays published in the JWKS, so tokens it already signed keep verifying until they expire. Nobody is signed out."
                 confirm_label="Rotate"
                 danger=false
-                on_confirm=rotate
+                on_confirm=move |()| {
+                    error.set(None);
+                    rotate.dispatch_local(());
+                }
             />
             <ErrorBanner error=error />
             {move || rotating.get().then(|| view! { <p class="muted org-note" role="status">"Generating a new key…"</p> })}
-            {table}
-            {move || {
-                let n = expired_count();
-                (n > 0)
-                    .then(|| {
-                        view! {
-                            <div class="org-purge row">
-                                <p class="muted">
-                                    {match n {
-                                        1 => "1 retired key is no longer published; it verifies nothing and can be deleted.".to_owned(),
-                                        n => format!("{n} retired keys are no longer published; they verify nothing and can be deleted."),
-                                    }}
-                                </p>
-                                <span class="spacer"></span>
-                                <button type="button" class="btn" on:click=move |_| purge_open.set(true)>
-                                    "Delete expired keys"
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
-            <ConfirmDialog
-                open=purge_open
-                title="Delete expired keys?"
-                message="Retired keys that are no longer published are removed for good. No token depends on them any more."
-                confirm_label="Delete"
-                danger=true
-                on_confirm=purge
-            />
-            <section class="card org-section" aria-labelledby="org-jwks-title">
-                <div class="org-card-head">
-                    <h2 class="card-title" id="org-jwks-title">"JWKS preview"</h2>
-                    <span class="spacer"></span>
-                    <button type="button" class="btn btn-small btn-ghost" on:click=move |_| jwks.refetch()>
-                        "Refresh"
-                    </button>
-                    <CopyButton text=jwks_text label="Copy JWKS" />
-                </div>
-                <p class="hint">
-                    "What apps and APIs download to verify tokens: the public halves of the active key and of retiring keys."
-                </p>
-                {jwks_body}
-            </section>
+            <Loaded resource=keys let:list>
+                <KeysTable list=list now=now error=error on_change=reload />
+            </Loaded>
+            <Purge keys=keys now=now error=error on_change=reload />
+            <JwksCard jwks=jwks />
         </div>
+    }
+}
+
+#[component]
+fn KeysTable(
+    list: Vec<Key>,
+    now: ReadSignal<i64>,
+    error: RwSignal<Option<String>>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    if list.is_empty() {
+        return view! {
+            <Empty
+                title="No signing keys yet"
+                hint="The server makes one when it starts. Press “Rotate signing key” to create one now.".to_owned()
+            />
+        }
+        .into_any();
+    }
+    let rows = list
+        .into_iter()
+        .map(|k| view! { <KeyRow key=k now=now error=error on_change=on_change /> })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="table org-keys">
+                <caption class="sr-only">"Signing keys"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Key ID"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Algorithm"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Published until"</th>
+                        <th scope="col" class="org-col-actions">
+                            <span class="sr-only">"Actions"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// "Delete expired keys", while retired keys that are no longer published remain.
+#[component]
+fn Purge(
+    keys: LocalResource<Result<Vec<Key>, ApiError>>,
+    now: ReadSignal<i64>,
+    error: RwSignal<Option<String>>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let purge = Action::new_local(|_: &()| {
+        // `{"deleted": ["kid", ...]}` (the kids removed).
+        #[derive(Clone, Deserialize)]
+        struct Deleted {
+            deleted: serde_json::Value,
+        }
+        async {
+            let d: Deleted = api::post("/v1/keys:delete-expired", &json!({})).await?;
+            Ok::<_, ApiError>(
+                d.deleted
+                    .as_array()
+                    .map(Vec::len)
+                    .or_else(|| d.deleted.as_u64().map(|n| n as usize))
+                    .unwrap_or(0),
+            )
+        }
+    });
+    on_done(purge, move |answer| match answer {
+        Ok(n) => {
+            toast::show(match n {
+                0 => "No expired keys to delete".to_owned(),
+                1 => "1 expired key deleted".to_owned(),
+                n => format!("{n} expired keys deleted"),
+            });
+            on_change.run(());
+        }
+        Err(e) => error.set(Some(e.message)),
+    });
+    let expired = move || {
+        let t = now.get();
+        keys.get().and_then(Result::ok).map_or(0, |list| {
+            list.iter().filter(|k| k.phase(t) == Phase::Retired).count()
+        })
+    };
+    view! {
+        {move || {
+            let n = expired();
+            (n > 0)
+                .then(|| {
+                    view! {
+                        <div class="org-purge row">
+                            <p class="muted">
+                                {match n {
+                                    1 => "1 retired key is no longer published; it verifies nothing and can be deleted.".to_owned(),
+                                    n => format!("{n} retired keys are no longer published; they verify nothing and can be deleted."),
+                                }}
+                            </p>
+                            <span class="spacer"></span>
+                            <button type="button" class="btn" on:click=move |_| open.set(true)>
+                                "Delete expired keys"
+                            </button>
+                        </div>
+                    }
+                })
+        }}
+        <ConfirmDialog
+            open=open
+            title="Delete expired keys?"
+            message="Retired keys that are no longer published are removed for good. No token depends on them any more."
+            confirm_label="Delete"
+            danger=true
+            on_confirm=move |()| {
+                purge.dispatch_local(());
+            }
+        />
+    }
+}
+
+#[component]
+fn JwksDocument(uri: String, pretty: String) -> impl IntoView {
+    view! {
+        <p class="org-jwks-uri">
+            <span class="muted">"Published at "</span>
+            <a class="mono" href=uri.clone() target="_blank" rel="noopener">{uri.clone()}</a>
+        </p>
+        <pre class="mono org-jwks" tabindex="0" aria-label="JWKS document">{pretty}</pre>
+    }
+}
+
+/// The JWKS as apps and APIs fetch it, with "Refresh" and "Copy JWKS".
+#[component]
+fn JwksCard(jwks: LocalResource<Result<(String, String), ApiError>>) -> impl IntoView {
+    let jwks_text = Signal::derive(move || {
+        jwks.get()
+            .and_then(Result::ok)
+            .map(|(_, pretty)| pretty)
+            .unwrap_or_default()
+    });
+    view! {
+        <section class="card org-section" aria-labelledby="org-jwks-title">
+            <div class="org-card-head">
+                <h2 class="card-title" id="org-jwks-title">"JWKS preview"</h2>
+                <span class="spacer"></span>
+                <button type="button" class="btn btn-small btn-ghost" on:click=move |_| jwks.refetch()>
+                    "Refresh"
+                </button>
+                <CopyButton text=jwks_text label="Copy JWKS" />
+            </div>
+            <p class="hint">
+                "What apps and APIs download to verify tokens: the public halves of the active key and of retiring keys."
+            </p>
+            <Loaded resource=jwks let:found>
+                <JwksDocument uri=found.0 pretty=found.1 />
+            </Loaded>
+        </section>
     }
 }
 
 #[component]
 fn KeyRow(
     key: Key,
-    now: RwSignal<i64>,
+    now: ReadSignal<i64>,
     error: RwSignal<Option<String>>,
     on_change: Callback<()>,
 ) -> impl IntoView {
@@ -331,20 +340,16 @@ fn KeyRow(
     let k = StoredValue::new(key.clone());
     let phase = move || k.with_value(|k| k.phase(now.get()));
     let short = short_kid(&key.kid);
-    let retire = Callback::new(move |()| {
-        spawn_local(async move {
-            let path = format!("/v1/keys/{}:retire", enc(&k.with_value(|k| k.kid.clone())));
-            let result: Result<Key, ApiError> = api::post(&path, &json!({})).await;
-            match result {
-                Ok(_) => {
-                    toast::show("Key retired: it is no longer published");
-                    on_change.run(());
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(e.message));
-                }
-            }
-        });
+    let retire = Action::new_local(move |_: &()| {
+        let path = format!("/v1/keys/{}:retire", enc(&k.with_value(|k| k.kid.clone())));
+        async move { api::post::<_, Key>(&path, &json!({})).await }
+    });
+    on_done(retire, move |answer| match answer {
+        Ok(_) => {
+            toast::show("Key retired: it is no longer published");
+            on_change.run(());
+        }
+        Err(e) => error.set(Some(e.message)),
     });
     let badge = move || match phase() {
         Phase::Active => view! { <span class="badge badge-ok">"active"</span> },
@@ -408,7 +413,9 @@ fn KeyRow(
                     )
                     confirm_label="Retire"
                     danger=true
-                    on_confirm=retire
+                    on_confirm=move |()| {
+                        retire.dispatch_local(());
+                    }
                 />
             </td>
         </tr>

@@ -9,11 +9,10 @@ mod server;
 
 use leptos::ev;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{self, ApiError};
-use crate::components::{toast, ErrorBanner, Loading, PageHeader};
+use crate::components::{failure, on_done, toast, ErrorBanner, Loaded, PageHeader};
 use backup::BackupCard;
 use protection::{ProtectionCard, ThrottlePolicy};
 use server::ServerCard;
@@ -72,19 +71,37 @@ fn days(raw: &str, min: i64, max: i64) -> Result<i64, String> {
 
 #[component]
 fn PolicyCard(loaded: LocalResource<Result<Settings, ApiError>>) -> impl IntoView {
-    let current = RwSignal::new(None::<Settings>);
-    let rotation = RwSignal::new(String::new());
-    let retention = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
+    view! {
+        <section class="card" aria-labelledby="policy-title">
+            <h2 class="card-title" id="policy-title">"Keys and audit log"</h2>
+            <Loaded resource=loaded let:settings>
+                <PolicyForm saved=settings />
+            </Loaded>
+        </section>
+    }
+}
+
+/// The two numbers of days, saved with one `PATCH /v1/settings` of what changed.
+#[component]
+fn PolicyForm(saved: Settings) -> impl IntoView {
+    let rotation = RwSignal::new(saved.key_rotation_days.to_string());
+    let retention = RwSignal::new(saved.audit_retention_days.to_string());
+    let current = RwSignal::new(saved);
     let submitted = RwSignal::new(false);
-    Effect::new(move |_| {
-        if let Some(Ok(s)) = loaded.get() {
-            rotation.set(s.key_rotation_days.to_string());
-            retention.set(s.audit_retention_days.to_string());
-            current.set(Some(s));
+    let save = Action::new_local(|patch: &SettingsPatch| {
+        let patch = patch.clone();
+        async move { api::patch::<_, Settings>("/v1/settings", &patch).await }
+    });
+    on_done(save, move |answer| {
+        if let Ok(saved) = answer {
+            rotation.set(saved.key_rotation_days.to_string());
+            retention.set(saved.audit_retention_days.to_string());
+            current.set(saved);
+            submitted.set(false);
+            toast::show("Settings saved");
         }
     });
+    let busy = save.pending();
     let rotation_error = move || {
         submitted
             .get()
@@ -98,9 +115,7 @@ fn PolicyCard(loaded: LocalResource<Result<Settings, ApiError>>) -> impl IntoVie
             .flatten()
     };
     let changed = move || {
-        let Some(c) = current.get() else {
-            return false;
-        };
+        let c = current.get();
         rotation.get().trim() != c.key_rotation_days.to_string()
             || retention.get().trim() != c.audit_retention_days.to_string()
     };
@@ -113,77 +128,51 @@ fn PolicyCard(loaded: LocalResource<Result<Settings, ApiError>>) -> impl IntoVie
         ) else {
             return;
         };
-        let Some(c) = current.get_untracked() else {
-            return;
-        };
+        let c = current.get_untracked();
         let patch = SettingsPatch {
             key_rotation_days: (r != c.key_rotation_days).then_some(r),
             audit_retention_days: (a != c.audit_retention_days).then_some(a),
         };
-        if patch == SettingsPatch::default() {
-            return;
+        if patch != SettingsPatch::default() {
+            save.dispatch_local(patch);
         }
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match api::patch::<_, Settings>("/v1/settings", &patch).await {
-                Ok(saved) => {
-                    rotation.set(saved.key_rotation_days.to_string());
-                    retention.set(saved.audit_retention_days.to_string());
-                    current.set(Some(saved));
-                    submitted.set(false);
-                    toast::show("Settings saved");
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-            busy.set(false);
-        });
     };
     view! {
-        <section class="card" aria-labelledby="policy-title">
-            <h2 class="card-title" id="policy-title">"Keys and audit log"</h2>
-            {move || match loaded.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(e)) => view! { <ErrorBanner error=Signal::derive(move || Some(e.message.clone())) /> }.into_any(),
-                Some(Ok(_)) => view! {
-                    <form class="stack" on:submit=on_submit novalidate=true>
-                        <ErrorBanner error=error />
-                        <div class="grid-2">
-                            <div class="field">
-                                <label for="set-rotation">"Rotate the signing key every (days)"</label>
-                                <input id="set-rotation" class="input input-narrow" type="number" min="0" max="3650"
-                                    inputmode="numeric"
-                                    aria-invalid=move || rotation_error().is_some().to_string()
-                                    aria-describedby="set-rotation-hint set-rotation-error"
-                                    prop:value=rotation
-                                    on:input=move |ev| rotation.set(event_target_value(&ev)) />
-                                <span id="set-rotation-hint" class="hint">
-                                    "0 turns automatic rotation off. Old keys stay published until the tokens they signed expire."
-                                </span>
-                                <span id="set-rotation-error" class="field-error">{rotation_error}</span>
-                            </div>
-                            <div class="field">
-                                <label for="set-retention">"Keep audit events for (days)"</label>
-                                <input id="set-retention" class="input input-narrow" type="number" min="30" max="3650"
-                                    inputmode="numeric"
-                                    aria-invalid=move || retention_error().is_some().to_string()
-                                    aria-describedby="set-retention-hint set-retention-error"
-                                    prop:value=retention
-                                    on:input=move |ev| retention.set(event_target_value(&ev)) />
-                                <span id="set-retention-hint" class="hint">
-                                    "Older events are deleted by the hourly maintenance job (30 to 3650 days)."
-                                </span>
-                                <span id="set-retention-error" class="field-error">{retention_error}</span>
-                            </div>
-                        </div>
-                        <div class="form-actions">
-                            <button type="submit" class="btn btn-primary" disabled=move || busy.get() || !changed()>
-                                {move || if busy.get() { "Saving…" } else { "Save settings" }}
-                            </button>
-                        </div>
-                    </form>
-                }.into_any(),
-            }}
-        </section>
+        <form class="stack" on:submit=on_submit novalidate=true>
+            <ErrorBanner error=failure(save) />
+            <div class="grid-2">
+                <div class="field">
+                    <label for="set-rotation">"Rotate the signing key every (days)"</label>
+                    <input id="set-rotation" class="input input-narrow" type="number" min="0" max="3650"
+                        inputmode="numeric"
+                        aria-invalid=move || rotation_error().is_some().to_string()
+                        aria-describedby="set-rotation-hint set-rotation-error"
+                        prop:value=rotation
+                        on:input=move |ev| rotation.set(event_target_value(&ev)) />
+                    <span id="set-rotation-hint" class="hint">
+                        "0 turns automatic rotation off. Old keys stay published until the tokens they signed expire."
+                    </span>
+                    <span id="set-rotation-error" class="field-error">{rotation_error}</span>
+                </div>
+                <div class="field">
+                    <label for="set-retention">"Keep audit events for (days)"</label>
+                    <input id="set-retention" class="input input-narrow" type="number" min="30" max="3650"
+                        inputmode="numeric"
+                        aria-invalid=move || retention_error().is_some().to_string()
+                        aria-describedby="set-retention-hint set-retention-error"
+                        prop:value=retention
+                        on:input=move |ev| retention.set(event_target_value(&ev)) />
+                    <span id="set-retention-hint" class="hint">
+                        "Older events are deleted by the hourly maintenance job (30 to 3650 days)."
+                    </span>
+                    <span id="set-retention-error" class="field-error">{retention_error}</span>
+                </div>
+            </div>
+            <div class="form-actions">
+                <button type="submit" class="btn btn-primary" disabled=move || busy.get() || !changed()>
+                    {move || if busy.get() { "Saving…" } else { "Save settings" }}
+                </button>
+            </div>
+        </form>
     }
 }

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api::{self, ServerStatus};
 use crate::auth::{self, Problem};
@@ -20,29 +19,24 @@ const REFRESH_EVERY: Duration = Duration::from_secs(5);
 #[component]
 pub fn SignInPage(problem: Option<Problem>) -> impl IntoView {
     document().set_title("Sign in · Tessera");
-    let status = RwSignal::new(None::<ServerStatus>);
-    let in_flight = StoredValue::new(false);
-    let refresh = move || {
-        if in_flight.get_value() {
-            return;
-        }
-        in_flight.set_value(true);
-        spawn_local(async move {
-            let mut fresh = api::fetch_health().await;
+    let health = LocalResource::new(api::fetch_health);
+    if let Ok(handle) = set_interval_with_handle(move || health.refetch(), REFRESH_EVERY) {
+        on_cleanup(move || handle.clear());
+    }
+    let status: Signal<Option<ServerStatus>> =
+        Signal::from(Memo::new(move |shown: Option<&Option<ServerStatus>>| {
+            let previous = shown.cloned().flatten();
+            let Some(mut fresh) = health.get() else {
+                return previous;
+            };
             // When the server stops answering, keep showing where it was.
-            if let Some(previous) = status.get_untracked() {
+            if let Some(previous) = previous {
                 fresh.issuer = fresh.issuer.or(previous.issuer);
                 fresh.port = fresh.port.or(previous.port);
                 fresh.version = fresh.version.or(previous.version);
             }
-            let _ = status.try_set(Some(fresh));
-            in_flight.set_value(false);
-        });
-    };
-    refresh();
-    if let Ok(handle) = set_interval_with_handle(refresh, REFRESH_EVERY) {
-        on_cleanup(move || handle.clear());
-    }
+            Some(fresh)
+        }));
     let up = Signal::derive(move || status.get().map(|s| s.up));
 
     let denied = problem.as_ref().is_some_and(|p| p.denied);
@@ -89,7 +83,7 @@ pub fn SignInPage(problem: Option<Problem>) -> impl IntoView {
                     <ErrorBanner error=Signal::derive(move || error.clone()) />
                     {button}
                     <hr class="divider" />
-                    <ServerFacts status=status.read_only() />
+                    <ServerFacts status=status />
                 </section>
                 {hint}
             </main>
@@ -99,7 +93,7 @@ pub fn SignInPage(problem: Option<Problem>) -> impl IntoView {
 
 /// Server up/down, issuer, port, version and uptime.
 #[component]
-fn ServerFacts(status: ReadSignal<Option<ServerStatus>>) -> impl IntoView {
+fn ServerFacts(status: Signal<Option<ServerStatus>>) -> impl IntoView {
     let up = move || status.get().map(|s| s.up);
     let badge_class = move || match up() {
         Some(true) => "badge badge-lg badge-ok",

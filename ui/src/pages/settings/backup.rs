@@ -6,12 +6,11 @@
 
 use leptos::ev;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::api::{self, ApiError};
-use crate::components::{toast, ErrorBanner};
+use crate::components::{on_done, toast, ErrorBanner};
 use crate::desktop::{self, Host};
 
 /// The server's bounds on the passphrase, in characters.
@@ -54,6 +53,7 @@ fn passphrase_problem(p: &str) -> Option<String> {
 }
 
 /// How a failed backup ended: a stale sign-in gets its own notice and button.
+#[derive(Clone)]
 enum Failure {
     StaleSignIn,
     Other(String),
@@ -71,14 +71,41 @@ impl From<ApiError> for Failure {
 
 #[component]
 pub fn BackupCard() -> impl IntoView {
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let stale = RwSignal::new(false);
     let host = desktop::host();
     let path = RwSignal::new(format!("~/tessera-backup-{}.tar.gz.age", today_stamp()));
     let passphrase = RwSignal::new(String::new());
     let repeat = RwSignal::new(String::new());
     let submitted = RwSignal::new(false);
+    // A problem found before anything is sent.
+    let form_error = RwSignal::new(None::<String>);
+    let backup = Action::new_local(move |(target, secret): &(String, String)| {
+        make_backup(host, target.clone(), secret.clone())
+    });
+    on_done(backup, move |answer| {
+        if let Ok(done) = answer {
+            passphrase.set(String::new());
+            repeat.set(String::new());
+            submitted.set(false);
+            toast::show(done);
+        }
+    });
+    let busy = backup.pending();
+    let failed = move || {
+        if busy.get() {
+            return None;
+        }
+        backup.value().with(|answer| match answer {
+            Some(Err(failure)) => Some(failure.clone()),
+            _ => None,
+        })
+    };
+    let error = Signal::derive(move || {
+        form_error.get().or_else(|| match failed() {
+            Some(Failure::Other(message)) => Some(message),
+            _ => None,
+        })
+    });
+    let stale = move || matches!(failed(), Some(Failure::StaleSignIn));
 
     let first_error = move || {
         submitted
@@ -97,43 +124,13 @@ pub fn BackupCard() -> impl IntoView {
         if first_error().is_some() || repeat_error().is_some() {
             return;
         }
-        let secret = passphrase.get_untracked();
         let target = path.get_untracked().trim().to_owned();
         if host == Host::Desktop && target.is_empty() {
-            error.set(Some("Choose where to save the backup.".to_owned()));
+            form_error.set(Some("Choose where to save the backup.".to_owned()));
             return;
         }
-        busy.set(true);
-        error.set(None);
-        stale.set(false);
-        spawn_local(async move {
-            let result = match host {
-                Host::Browser => download_backup(&secret).await.map(|(name, size)| {
-                    format!("Backup downloaded: {name} ({})", human_size(size))
-                }),
-                Host::Desktop => save_in_window(&target, &secret).await.map(|saved| {
-                    format!(
-                        "Backup saved to {} ({})",
-                        saved.path,
-                        human_size(saved.bytes as f64)
-                    )
-                }),
-            };
-            // The page may have been left meanwhile.
-            if busy.try_set(false).is_some() {
-                return;
-            }
-            match result {
-                Ok(done) => {
-                    passphrase.set(String::new());
-                    repeat.set(String::new());
-                    submitted.set(false);
-                    toast::show(done);
-                }
-                Err(Failure::StaleSignIn) => stale.set(true),
-                Err(Failure::Other(message)) => error.set(Some(message)),
-            }
-        });
+        form_error.set(None);
+        backup.dispatch_local((target, passphrase.get_untracked()));
     };
 
     let (button, busy_label) = match host {
@@ -162,7 +159,7 @@ pub fn BackupCard() -> impl IntoView {
                 "Without that passphrase the backup cannot be restored: nobody can recover a lost one, so keep it somewhere safe, apart from the file."
             </p>
             <ErrorBanner error=error />
-            <Show when=move || stale.get()>
+            <Show when=stale>
                 <div class="notice stack-tight" role="alert">
                     <p>
                         <strong>"Sign in again to make a backup. "</strong>
@@ -222,6 +219,23 @@ pub fn BackupCard() -> impl IntoView {
                 </p>
             </form>
         </section>
+    }
+}
+
+/// Makes the backup: a download in a browser, a file the window writes on the desktop.
+/// Answers the toast to show.
+async fn make_backup(host: Host, target: String, secret: String) -> Result<String, Failure> {
+    match host {
+        Host::Browser => download_backup(&secret)
+            .await
+            .map(|(name, size)| format!("Backup downloaded: {name} ({})", human_size(size))),
+        Host::Desktop => save_in_window(&target, &secret).await.map(|saved| {
+            format!(
+                "Backup saved to {} ({})",
+                saved.path,
+                human_size(saved.bytes as f64)
+            )
+        }),
     }
 }
 

@@ -6,12 +6,11 @@
 
 use leptos::ev;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde::Deserialize;
 
 use crate::api;
 use crate::components::insecure_http::{insecure_http, InsecureHttpWarning, NOT_ACCEPTED};
-use crate::components::{ConfirmDialog, ErrorBanner, Loading};
+use crate::components::{failure, ConfirmDialog, ErrorBanner, Loaded};
 use crate::desktop::{self, Host};
 
 /// Where the server is, from `GET /v1/stats`.
@@ -32,14 +31,12 @@ pub fn ServerCard() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="server-title">
             <h2 class="card-title" id="server-title">"Server address"</h2>
-            {move || match facts.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(e)) => view! { <ErrorBanner error=Signal::derive(move || Some(e.message.clone())) /> }.into_any(),
-                Some(Ok(s)) => match desktop::host() {
+            <Loaded resource=facts let:s>
+                {match desktop::host() {
                     Host::Desktop => view! { <ServerForm facts=s.server /> }.into_any(),
                     Host::Browser => view! { <ServerReadOnly facts=s.server /> }.into_any(),
-                },
-            }}
+                }}
+            </Loaded>
         </section>
     }
 }
@@ -86,8 +83,6 @@ fn ServerForm(facts: ServerFacts) -> impl IntoView {
     let issuer = RwSignal::new(facts.issuer.clone());
     let original = (address0, port0, facts.issuer.clone());
     let submitted = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
     let confirm = RwSignal::new(false);
     // Ticked by hand to accept an http:// issuer on the network.
     let insecure_ok = RwSignal::new(false);
@@ -151,48 +146,24 @@ fn ServerForm(facts: ServerFacts) -> impl IntoView {
         }
         confirm.set(true);
     };
-    let apply = Callback::new(move |()| {
-        busy.set(true);
-        error.set(None);
-        let address = address.get_untracked().trim().to_owned();
-        let port: u16 = port.get_untracked().trim().parse().unwrap_or(0);
+    let restart = Action::new_local(|to: &Restart| restart_server(to.clone()));
+    let busy = restart.pending();
+    let apply = move |()| {
         let issuer = issuer
             .get_untracked()
             .trim()
             .trim_end_matches('/')
             .to_owned();
-        let allow_insecure_http = insecure_http(&issuer) && insecure_ok.get_untracked();
-        spawn_local(async move {
-            let result = async {
-                let token = api::access_token().await.map_err(|e| e.message)?;
-                desktop::apply_server_settings(&token, &address, port, &issuer, allow_insecure_http)
-                    .await
-            }
-            .await;
-            match result {
-                Ok(ctx) => {
-                    if let Some(problem) = ctx.error {
-                        busy.set(false);
-                        error.set(Some(problem));
-                    } else if let Some(url) = ctx.console_url {
-                        // The window follows the server; sign-in there is silent (SSO cookie).
-                        let url = format!("{}settings?signin=1", ensure_slash(&url));
-                        let _ = window().location().replace(&url);
-                    } else {
-                        busy.set(false);
-                        let _ = window().location().reload();
-                    }
-                }
-                Err(message) => {
-                    busy.set(false);
-                    error.set(Some(message));
-                }
-            }
+        restart.dispatch_local(Restart {
+            address: address.get_untracked().trim().to_owned(),
+            port: port.get_untracked().trim().parse().unwrap_or(0),
+            allow_insecure_http: insecure_http(&issuer) && insecure_ok.get_untracked(),
+            issuer,
         });
-    });
+    };
     view! {
         <form class="stack" on:submit=on_submit novalidate=true>
-            <ErrorBanner error=error />
+            <ErrorBanner error=failure(restart) />
             <div class="server-grid">
                 <div class="field">
                     <label for="srv-address">"Listen address"</label>
@@ -245,6 +216,44 @@ fn ServerForm(facts: ServerFacts) -> impl IntoView {
             />
         </form>
     }
+}
+
+/// Where the server is to listen next.
+#[derive(Clone)]
+struct Restart {
+    address: String,
+    port: u16,
+    issuer: String,
+    allow_insecure_http: bool,
+}
+
+/// `apply_server_settings`, then the window follows the server to its new address.
+async fn restart_server(to: Restart) -> Result<(), String> {
+    let token = api::access_token().await.map_err(|e| e.message)?;
+    let ctx = desktop::apply_server_settings(
+        &token,
+        &to.address,
+        to.port,
+        &to.issuer,
+        to.allow_insecure_http,
+    )
+    .await?;
+    if let Some(problem) = ctx.error {
+        return Err(problem);
+    }
+    match ctx.console_url {
+        Some(url) => {
+            // The window follows the server; sign-in there is silent (SSO cookie).
+            let url = format!("{}settings?signin=1", ensure_slash(&url));
+            let _ = window().location().replace(&url);
+            // Busy until the window has left for the new address.
+            std::future::pending::<()>().await;
+        }
+        None => {
+            let _ = window().location().reload();
+        }
+    }
+    Ok(())
 }
 
 fn ensure_slash(url: &str) -> String {
