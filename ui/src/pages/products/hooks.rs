@@ -1,0 +1,38 @@
+//! The pieces the product, user and business pages share to load and save the same way:
+//! a failed load's banner, acting on an `Action`'s results, and the busy flag
+//! `SaveDiscard` takes.
+
+use leptos::prelude::*;
+
+use crate::api::ApiError;
+use crate::components::ErrorBanner;
+
+/// What a `<Transition>` shows when its load failed: the API's message in the banner.
+pub(crate) fn load_failed(e: ApiError) -> AnyView {
+    let message = Some(e.message);
+    view! { <ErrorBanner error=Signal::derive(move || message.clone()) /> }.into_any()
+}
+
+/// Runs `apply` with each result of `action` as it arrives (untracked). The effect goes
+/// with the component that called this, so a save that ends after its page was left
+/// changes nothing there.
+pub(crate) fn on_result<I, O>(action: Action<I, O>, apply: impl Fn(O) + 'static)
+where
+    I: 'static,
+    O: Clone + 'static,
+{
+    let value = action.value();
+    Effect::new(move |_| {
+        if let Some(result) = value.get() {
+            untrack(|| apply(result));
+        }
+    });
+}
+
+/// `SaveDiscard` takes its busy flag as an `RwSignal<bool>`: this one follows `pending`
+/// (an action's).
+pub(crate) fn busy_flag(pending: Memo<bool>) -> RwSignal<bool> {
+    let busy = RwSignal::new(false);
+    Effect::new(move |_| busy.set(pending.get()));
+    busy
+}
