@@ -34,6 +34,21 @@ pub(crate) fn when(ts: i64) -> impl IntoView {
     }
 }
 
+/// Previous / Next under a table of `total` rows paged in the browser (`page` is the
+/// page shown); nothing when one page holds them all.
+pub(crate) fn pager(page: RwSignal<usize>, total: usize) -> impl IntoView {
+    (total > PAGE_SIZE).then(|| {
+        view! {
+            <Pager
+                has_prev=Signal::derive(move || page.get() > 0)
+                has_next=Signal::derive(move || (page.get() + 1) * PAGE_SIZE < total)
+                on_prev=Callback::new(move |()| page.update(|p| *p = p.saturating_sub(1)))
+                on_next=Callback::new(move |()| page.update(|p| *p += 1))
+            />
+        }
+    })
+}
+
 /// The business page's data, shared by its sections (all `Copy`).
 #[derive(Clone, Copy)]
 pub(crate) struct Org {
@@ -195,17 +210,7 @@ fn BusinessTable(items: Vec<Business>, counts: Memo<HashMap<String, usize>>) -> 
                 </tbody>
             </table>
         </div>
-        {(total > PAGE_SIZE)
-            .then(|| {
-                view! {
-                    <Pager
-                        has_prev=Signal::derive(move || page.get() > 0)
-                        has_next=Signal::derive(move || (page.get() + 1) * PAGE_SIZE < total)
-                        on_prev=Callback::new(move |()| page.update(|p| *p = p.saturating_sub(1)))
-                        on_next=Callback::new(move |()| page.update(|p| *p += 1))
-                    />
-                }
-            })}
+        {pager(page, total)}
     }
 }
 

@@ -10,9 +10,9 @@ use leptos::task::spawn_local;
 use serde_json::json;
 
 use super::model::{self, Membership, UserSummary};
-use super::{count_badge, when, Org, PAGE_SIZE};
+use super::{count_badge, pager, when, Org, PAGE_SIZE};
 use crate::api::{self, enc, ApiError};
-use crate::components::{toast, ConfirmDialog, ErrorBanner, Loading, Pager};
+use crate::components::{toast, ConfirmDialog, ErrorBanner, Loading};
 use crate::pages::products::hooks::{load_failed, on_result};
 
 #[component]
@@ -130,17 +130,7 @@ fn MembershipTable(
                 </tbody>
             </table>
         </div>
-        {(total > PAGE_SIZE)
-            .then(|| {
-                view! {
-                    <Pager
-                        has_prev=Signal::derive(move || page.get() > 0)
-                        has_next=Signal::derive(move || (page.get() + 1) * PAGE_SIZE < total)
-                        on_prev=Callback::new(move |()| page.update(|p| *p = p.saturating_sub(1)))
-                        on_next=Callback::new(move |()| page.update(|p| *p += 1))
-                    />
-                }
-            })}
+        {pager(page, total)}
     }
 }
 

@@ -5,14 +5,14 @@ use leptos::prelude::*;
 use serde_json::{json, Map, Value};
 
 use super::form::{banner_for, message_for, FieldError};
-use super::hooks::{busy_flag, load_failed, on_result};
+use super::hooks::{busy_flag, on_result, shown_cards};
 use super::server::ServerClientCard;
 use super::snippet::{Integration, Snippet};
 use super::uris::{local_error, split_items, UriListEditor};
 use super::{from_units, in_units, lifetime, Product};
 use crate::api::{self, ApiError};
 use crate::components::time::{local, relative};
-use crate::components::{toast, DeleteCard, ErrorBanner, Loading, SaveDiscard, Shown};
+use crate::components::{toast, DeleteCard, ErrorBanner, SaveDiscard, Shown};
 
 /// The product being shown, shared by the cards of the page.
 pub(crate) type Ctx = Shown<Product>;
@@ -25,10 +25,6 @@ pub(crate) async fn patch_product(ctx: Ctx, body: Value) -> Result<Product, ApiE
 #[component]
 pub fn ProductPage(id: String) -> impl IntoView {
     let ctx = Ctx::new("/v1/products", id);
-    let product = LocalResource::new(move || {
-        let path = ctx.path("");
-        async move { api::get::<Product>(&path).await }
-    });
     let issuer = LocalResource::new(super::issuer);
     let name = Memo::new(move |_| ctx.get(|p| p.name.clone()).unwrap_or_default());
     Effect::new(move |_| {
@@ -61,18 +57,7 @@ pub fn ProductPage(id: String) -> impl IntoView {
                     }}
                 </div>
             </header>
-            <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
-                    match product.await {
-                        Ok(p) => {
-                            // The cards edit this copy; each save puts the answer back.
-                            ctx.item.set(Some(p));
-                            view! { <ProductCards ctx=ctx issuer=issuer /> }.into_any()
-                        }
-                        Err(e) => load_failed(e),
-                    }
-                })}
-            </Transition>
+            {shown_cards(ctx, move || view! { <ProductCards ctx=ctx issuer=issuer /> })}
         </section>
     }
 }

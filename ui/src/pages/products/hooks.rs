@@ -1,11 +1,12 @@
 //! The pieces the product, user and business pages share to load and save the same way:
-//! a failed load's banner, acting on an `Action`'s results, and the busy flag
-//! `SaveDiscard` takes.
+//! a detail page's load, a failed load's banner, acting on an `Action`'s results, and
+//! the busy flag `SaveDiscard` takes.
 
 use leptos::prelude::*;
+use serde::de::DeserializeOwned;
 
-use crate::api::ApiError;
-use crate::components::ErrorBanner;
+use crate::api::{self, ApiError};
+use crate::components::{ErrorBanner, Loading, Shown};
 
 /// What a `<Transition>` shows when its load failed: the API's message in the banner.
 pub(crate) fn load_failed(e: ApiError) -> AnyView {
@@ -35,4 +36,37 @@ pub(crate) fn busy_flag(pending: Memo<bool>) -> RwSignal<bool> {
     let busy = RwSignal::new(false);
     Effect::new(move |_| busy.set(pending.get()));
     busy
+}
+
+/// The cards of a detail page once its item is in: `GET` of the item `shown` names,
+/// kept in `shown.item` (the cards edit it; each save puts the answer back). `Loading`
+/// until then, the API's message if it fails.
+pub(crate) fn shown_cards<T, V>(
+    shown: Shown<T>,
+    cards: impl Fn() -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let item = LocalResource::new(move || {
+        let path = shown.path("");
+        async move { api::get::<T>(&path).await }
+    });
+    view! {
+        <Transition fallback=|| view! { <Loading /> }>
+            {move || {
+                let cards = cards.clone();
+                Suspend::new(async move {
+                    match item.await {
+                        Ok(v) => {
+                            shown.item.set(Some(v));
+                            cards().into_any()
+                        }
+                        Err(e) => load_failed(e),
+                    }
+                })
+            }}
+        </Transition>
+    }
 }

@@ -9,11 +9,9 @@ use super::sessions::SessionsCard;
 use super::{email_error, form_banner, StatusBadge, User};
 use crate::api::{self, ApiError};
 use crate::components::time::{local, relative};
-use crate::components::{
-    toast, ConfirmDialog, DeleteCard, ErrorBanner, Loading, SaveDiscard, Shown,
-};
+use crate::components::{toast, ConfirmDialog, DeleteCard, ErrorBanner, SaveDiscard, Shown};
 use crate::pages::products::form::{banner_for, message_for, FieldError};
-use crate::pages::products::hooks::{busy_flag, load_failed, on_result};
+use crate::pages::products::hooks::{busy_flag, on_result, shown_cards};
 
 /// The user being shown, shared by the cards of the page.
 pub(crate) type Ctx = Shown<User>;
@@ -21,10 +19,6 @@ pub(crate) type Ctx = Shown<User>;
 #[component]
 pub fn UserPage(id: String) -> impl IntoView {
     let ctx = Ctx::new("/v1/users", id);
-    let user = LocalResource::new(move || {
-        let path = ctx.path("");
-        async move { api::get::<User>(&path).await }
-    });
     // Notified when an action ends sessions, so the sessions table reloads.
     let sessions_ended = Trigger::new();
     let title = Memo::new(move |_| ctx.get(User::display).unwrap_or_default());
@@ -63,18 +57,7 @@ pub fn UserPage(id: String) -> impl IntoView {
                     </div>
                 </Show>
             </header>
-            <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
-                    match user.await {
-                        Ok(u) => {
-                            // The cards edit this copy; each save puts the answer back.
-                            ctx.item.set(Some(u));
-                            view! { <UserCards ctx=ctx sessions_ended=sessions_ended /> }.into_any()
-                        }
-                        Err(e) => load_failed(e),
-                    }
-                })}
-            </Transition>
+            {shown_cards(ctx, move || view! { <UserCards ctx=ctx sessions_ended=sessions_ended /> })}
         </section>
     }
 }
