@@ -388,13 +388,14 @@ struct NewMembership {
 
 /// `POST /v1/memberships` for the user `new` names; the user, once added.
 async fn add_membership(org: Org, new: NewMembership) -> Result<UserSummary, ApiError> {
+    let business_id = org.id.get_value();
     let user = match new.picked {
         Some(u) => u,
         None => resolve_user(&new.typed).await?,
     };
     let body = json!({
         "user_id": user.id,
-        "business_id": org.id.get_value(),
+        "business_id": business_id,
         "branch_id": new.branch_id,
         "role_id": new.role_id,
     });
