@@ -292,9 +292,10 @@ pub fn BusinessPage(id: String) -> impl IntoView {
                     </p>
                 </div>
             </header>
+            // Read as it stands, not awaited: a rename reloads it (see `hooks::reloading`).
             <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
-                    match business.await {
+                {move || {
+                    business.get().map(|answer| match answer {
                         Ok(b) => view! { <BusinessBody business=b org=org reload=business /> }.into_any(),
                         Err(e) if e.status == 404 => load_failed(ApiError {
                             message: "This business does not exist (any more). Go back to the list of businesses."
@@ -302,8 +303,8 @@ pub fn BusinessPage(id: String) -> impl IntoView {
                             ..e
                         }),
                         Err(e) => load_failed(e),
-                    }
-                })}
+                    })
+                }}
             </Transition>
         </div>
     }

@@ -8,8 +8,8 @@ use serde_json::json;
 use super::model::Branch;
 use super::{count_badge, when, Org};
 use crate::api::{self, enc, ApiError};
-use crate::components::{toast, ConfirmDialog, Empty, ErrorBanner, Loading};
-use crate::pages::products::hooks::{load_failed, on_result};
+use crate::components::{toast, ConfirmDialog, Empty, ErrorBanner};
+use crate::pages::products::hooks::{on_result, reloading};
 
 #[component]
 pub fn BranchesSection(org: Org) -> impl IntoView {
@@ -45,21 +45,19 @@ pub fn BranchesSection(org: Org) -> impl IntoView {
                 <h2 class="card-title" id="org-branches-title">"Branches"</h2>
                 {count_badge(org.branches)}
             </div>
-            <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
-                    match org.branches.await {
-                        Ok(items) if items.is_empty() => view! {
-                            <Empty
-                                title="No branches yet"
-                                hint="Add the business's first branch below (a shop, an office, a site). Members get a role in one branch or in all of them."
-                            />
-                        }
-                        .into_any(),
-                        Ok(items) => view! { <BranchTable org=org items=items /> }.into_any(),
-                        Err(e) => load_failed(e),
+            {reloading(org.branches, move |items| {
+                if items.is_empty() {
+                    view! {
+                        <Empty
+                            title="No branches yet"
+                            hint="Add the business's first branch below (a shop, an office, a site). Members get a role in one branch or in all of them."
+                        />
                     }
-                })}
-            </Transition>
+                        .into_any()
+                } else {
+                    view! { <BranchTable org=org items=items /> }.into_any()
+                }
+            })}
             <form class="org-inline-form org-add" on:submit=add>
                 <div class="field">
                     <label for="org-branch-name">"Branch name"</label>

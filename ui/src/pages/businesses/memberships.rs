@@ -12,8 +12,8 @@ use serde_json::json;
 use super::model::{self, Membership, UserSummary};
 use super::{count_badge, pager, when, Org, PAGE_SIZE};
 use crate::api::{self, enc, ApiError};
-use crate::components::{toast, ConfirmDialog, ErrorBanner, Loading};
-use crate::pages::products::hooks::{load_failed, on_result};
+use crate::components::{toast, ConfirmDialog, ErrorBanner};
+use crate::pages::products::hooks::{on_result, reloading};
 
 #[component]
 pub fn MembershipsSection(org: Org) -> impl IntoView {
@@ -50,23 +50,19 @@ pub fn MembershipsSection(org: Org) -> impl IntoView {
     let page = RwSignal::new(0usize);
 
     let list = move || {
-        view! {
-            <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
-                    match org.memberships.await {
-                        // The add form is open right away; a short line says what it is for.
-                        Ok(items) if items.is_empty() => view! {
-                            <p class="hint org-first">
-                                "No members yet. Give a user a role in one branch or in all branches; their next sign-in carries this business and branch."
-                            </p>
-                        }
-                        .into_any(),
-                        Ok(items) => view! { <MembershipTable org=org items=items users=users page=page /> }.into_any(),
-                        Err(e) => load_failed(e),
-                    }
-                })}
-            </Transition>
-        }
+        reloading(org.memberships, move |items| {
+            if items.is_empty() {
+                // The add form is open right away; a short line says what it is for.
+                view! {
+                    <p class="hint org-first">
+                        "No members yet. Give a user a role in one branch or in all branches; their next sign-in carries this business and branch."
+                    </p>
+                }
+                .into_any()
+            } else {
+                view! { <MembershipTable org=org items=items users=users page=page /> }.into_any()
+            }
+        })
     };
 
     view! {

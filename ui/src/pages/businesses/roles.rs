@@ -9,7 +9,7 @@ use super::model::{self, DeclaredScope, Role};
 use super::{count_badge, Org};
 use crate::api::{self, enc, ApiError};
 use crate::components::{toast, ConfirmDialog, ErrorBanner, Loading};
-use crate::pages::products::hooks::{load_failed, on_result};
+use crate::pages::products::hooks::{load_failed, on_result, reloading};
 
 /// The scopes the products declare, as the role form offers them.
 type Declared = LocalResource<Result<Vec<DeclaredScope>, ApiError>>;
@@ -54,23 +54,19 @@ pub fn RolesSection(org: Org) -> impl IntoView {
         })
     };
     let list = move || {
-        view! {
-            <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
-                    match org.roles.await {
-                        // The create form is open right away; a short line says what it is for.
-                        Ok(items) if items.is_empty() => view! {
-                            <p class="hint org-first">
-                                "No roles yet. A role is a named set of scopes, like “clerk” with orders:read: name one, pick its scopes and create it, then give members that role."
-                            </p>
-                        }
-                        .into_any(),
-                        Ok(items) => view! { <RoleTable org=org items=items on_edit=on_edit /> }.into_any(),
-                        Err(e) => load_failed(e),
-                    }
-                })}
-            </Transition>
-        }
+        reloading(org.roles, move |items| {
+            if items.is_empty() {
+                // The create form is open right away; a short line says what it is for.
+                view! {
+                    <p class="hint org-first">
+                        "No roles yet. A role is a named set of scopes, like “clerk” with orders:read: name one, pick its scopes and create it, then give members that role."
+                    </p>
+                }
+                .into_any()
+            } else {
+                view! { <RoleTable org=org items=items on_edit=on_edit /> }.into_any()
+            }
+        })
     };
 
     view! {

@@ -70,3 +70,30 @@ where
         </Transition>
     }
 }
+
+/// A `<Transition>` over a resource that reloads (`refetch`, or a source of it changes):
+/// `Loading` for the first load, then `ok` of the answer (or the API's message), and on
+/// each reload the view on screen stays until the new one replaces it in one go.
+///
+/// Read as it stands rather than awaited in a `Suspend`: a `Suspend` drops the reactive
+/// values of the view it made as soon as a reload starts, while that view stays up until
+/// the answer is in; a tick or a click on it in between reads what is gone (a panic).
+pub(crate) fn reloading<T, V>(
+    resource: LocalResource<Result<T, ApiError>>,
+    ok: impl Fn(T) -> V + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Transition fallback=|| view! { <Loading /> }>
+            {move || {
+                resource.get().map(|answer| match answer {
+                    Ok(v) => ok(v).into_any(),
+                    Err(e) => load_failed(e),
+                })
+            }}
+        </Transition>
+    }
+}

@@ -1,6 +1,7 @@
 //! The users list: search (debounced, the API's `q`), a status filter, 50 per page with
 //! the API's cursor, the "Create user" form, and above them the throttled accounts.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -148,13 +149,15 @@ pub fn UsersPage() -> impl IntoView {
                     updating.get() && users.get().is_some_and(|r| r.is_ok())
                 })
             />
+            // Read as it stands, not awaited: see `hooks::reloading` (this one also says
+            // when a new list is on its way).
             <Transition fallback=|| view! { <Loading /> } set_pending=updating.write_only()>
-                {move || Suspend::new(async move {
-                    match users.await {
+                {move || {
+                    users.get().map(|answer| match answer {
                         Ok(page) => view! { <UsersTable listing=listing page=page updating=updating /> }.into_any(),
                         Err(e) => load_failed(e),
-                    }
-                })}
+                    })
+                }}
             </Transition>
         </section>
     }
@@ -206,12 +209,13 @@ fn SearchBar(listing: Listing, updating: Signal<bool>) -> impl IntoView {
 #[component]
 fn UsersTable(listing: Listing, page: UserList, updating: RwSignal<bool>) -> impl IntoView {
     let UserList { users, next_cursor } = page;
-    let users = StoredValue::new(users);
-    let rows = move || users.with_value(|list| listing.rows(list));
+    let users = Arc::new(users);
+    let rows = move || listing.rows(&users);
     let has_prev = move || !listing.previous.with(Vec::is_empty);
     let has_next = next_cursor.is_some();
     view! {
         {move || {
+            let rows = rows.clone();
             if rows().is_empty() {
                 let (title, hint) = if listing.filtered() {
                     (

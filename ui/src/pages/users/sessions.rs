@@ -1,14 +1,16 @@
 //! A user's SSO sessions (newest first): when they started, the device, and ending one
 //! or all of them (each also revokes the refresh tokens issued in it).
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use serde::Deserialize;
 
 use super::detail::Ctx;
 use crate::api;
 use crate::components::time::{local, relative};
-use crate::components::{toast, ConfirmDialog, Empty, ErrorBanner, Loading};
-use crate::pages::products::hooks::{load_failed, on_result};
+use crate::components::{toast, ConfirmDialog, Empty, ErrorBanner};
+use crate::pages::products::hooks::{on_result, reloading};
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub(crate) struct Session {
@@ -101,6 +103,10 @@ pub(crate) fn SessionsCard(ctx: Ctx, ended: Trigger) -> impl IntoView {
         error.set(None);
         end.dispatch((path, done));
     };
+    let on_end = Callback::new(move |id: String| {
+        chosen.set(Some(id));
+        one_open.set(true);
+    });
     let end_all = Callback::new(move |()| run(ctx.path("/sessions"), "All sessions ended"));
     let end_one = Callback::new(move |()| {
         if let Some(id) = chosen.get_untracked() {
@@ -145,21 +151,9 @@ pub(crate) fn SessionsCard(ctx: Ctx, ended: Trigger) -> impl IntoView {
                 "Single sign-on sessions of this user. Ending one signs them out there and revokes the refresh tokens issued in it."
             </p>
             <ErrorBanner error=error />
-            <Transition fallback=|| view! { <Loading /> }>
-                {move || Suspend::new(async move {
-                    match sessions.await {
-                        Ok(list) => {
-                            let on_end = Callback::new(move |id: String| {
-                                chosen.set(Some(id));
-                                one_open.set(true);
-                            });
-                            view! { <SessionsTable list=list show_ended=show_ended busy=busy on_end=on_end /> }
-                                .into_any()
-                        }
-                        Err(e) => load_failed(e),
-                    }
-                })}
-            </Transition>
+            {reloading(sessions, move |list| {
+                view! { <SessionsTable list=list show_ended=show_ended busy=busy on_end=on_end /> }
+            })}
             <ConfirmDialog
                 open=all_open
                 title="End all sessions?"
@@ -189,13 +183,12 @@ fn SessionsTable(
     on_end: Callback<String>,
 ) -> impl IntoView {
     let none_at_all = list.is_empty();
-    let list = StoredValue::new(list);
+    let list = Arc::new(list);
     let shown = move || {
-        let all = list.get_value();
         if show_ended.get() {
-            all
+            list.to_vec()
         } else {
-            all.into_iter().filter(|s| s.active).collect()
+            list.iter().filter(|s| s.active).cloned().collect()
         }
     };
     move || {
@@ -220,7 +213,7 @@ fn SessionsTable(
                         </tr>
                     </thead>
                     <tbody>
-                        <For each=shown key=|s| (s.id.clone(), s.active) let:s>
+                        <For each=shown.clone() key=|s| (s.id.clone(), s.active) let:s>
                             <SessionRow s=s busy=busy on_end=on_end />
                         </For>
                     </tbody>

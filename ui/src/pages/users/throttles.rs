@@ -98,10 +98,11 @@ pub fn ThrottlePanel() -> impl IntoView {
 
     view! {
         <ErrorBanner error=error />
-        // No fallback: nothing shows while nothing is paused.
+        // Nothing shows while nothing is paused (no fallback). Read as it stands, not
+        // awaited: see `hooks::reloading`.
         <Transition>
-            {move || Suspend::new(async move {
-                match throttles.await {
+            {move || {
+                throttles.get().map(|answer| match answer {
                     Ok(list) => {
                         view! { <ThrottleCard list=list now=now clearing=clearing clear=on_clear /> }
                             .into_any()
@@ -111,8 +112,8 @@ pub fn ThrottlePanel() -> impl IntoView {
                         view! { <ErrorBanner error=Signal::derive(move || Some(message.clone())) /> }
                             .into_any()
                     }
-                }
-            })}
+                })
+            }}
         </Transition>
     }
 }
@@ -125,18 +126,18 @@ fn ThrottleCard(
     clearing: Signal<Option<(String, String)>>,
     clear: Callback<Throttle>,
 ) -> impl IntoView {
-    let list = StoredValue::new(list);
     // A pause that has run out is over, whatever the last answer said.
     let live = move |scope_is_account: bool| {
         let now = now.get();
-        list.with_value(|list| {
-            list.iter()
-                .filter(|t| t.until > now && (t.scope == "account") == scope_is_account)
-                .cloned()
-                .collect::<Vec<_>>()
-        })
+        list.iter()
+            .filter(|t| t.until > now && (t.scope == "account") == scope_is_account)
+            .cloned()
+            .collect::<Vec<_>>()
     };
-    let accounts = Signal::derive(move || live(true));
+    let accounts = Signal::derive({
+        let live = live.clone();
+        move || live(true)
+    });
     let others = Signal::derive(move || live(false));
 
     view! {
