@@ -4,6 +4,7 @@
 
 mod detail;
 pub(crate) mod form;
+pub(crate) mod hooks;
 mod list;
 mod server;
 mod snippet;

@@ -14,6 +14,9 @@ pub use list::UsersPage;
 use leptos::prelude::*;
 use serde::Deserialize;
 
+use crate::api::ApiError;
+use crate::pages::products::form::{banner_for, message_for};
+
 /// `GET /v1/users/{id}` (and the writes that answer with the user).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub(crate) struct User {
@@ -66,4 +69,28 @@ pub(crate) fn StatusBadge(#[prop(into)] status: Signal<String>) -> impl IntoView
         "suspended" => view! { <span class="badge badge-warn">"Suspended"</span> }.into_any(),
         other => view! { <span class="badge badge-muted">{other.to_string()}</span> }.into_any(),
     }
+}
+
+/// The message under an email input: a taken address (409) belongs there too.
+pub(crate) fn email_error(error: RwSignal<Option<ApiError>>) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        let e = error.get()?;
+        if e.code == "conflict" {
+            return Some(e.message);
+        }
+        message_for(Some(&e), &["email"])
+    })
+}
+
+/// The form's banner: any error not shown under one of `fields` (nor under the email).
+pub(crate) fn form_banner(
+    error: RwSignal<Option<ApiError>>,
+    fields: &'static [&'static str],
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        error
+            .get()
+            .filter(|e| e.code != "conflict")
+            .and_then(|e| banner_for(Some(&e), fields))
+    })
 }

@@ -10,9 +10,10 @@ use leptos::task::spawn_local;
 use serde_json::json;
 
 use super::model::{self, Membership, UserSummary};
-use super::{when, Org, PAGE_SIZE};
+use super::{count_badge, pager, when, Org, PAGE_SIZE};
 use crate::api::{self, enc, ApiError};
-use crate::components::{toast, ConfirmDialog, ErrorBanner, Loading, Pager};
+use crate::components::{toast, ConfirmDialog, ErrorBanner};
+use crate::pages::products::hooks::{on_result, reloading};
 
 #[component]
 pub fn MembershipsSection(org: Org) -> impl IntoView {
@@ -49,72 +50,26 @@ pub fn MembershipsSection(org: Org) -> impl IntoView {
     let page = RwSignal::new(0usize);
 
     let list = move || {
-        match org.memberships.get() {
-        None => view! { <Loading /> }.into_any(),
-        Some(Err(e)) => view! { <ErrorBanner error=Signal::derive(move || Some(e.message.clone())) /> }
-            .into_any(),
-        // The add form is open right away; a short line says what it is for.
-        Some(Ok(items)) if items.is_empty() => view! {
-            <p class="hint org-first">
-                "No members yet. Give a user a role in one branch or in all branches; their next sign-in carries this business and branch."
-            </p>
-        }
-        .into_any(),
-        Some(Ok(items)) => {
-            let total = items.len();
-            view! {
-                <div class="table-wrap">
-                    <table class="table">
-                        <caption class="sr-only">"Memberships"</caption>
-                        <thead>
-                            <tr>
-                                <th scope="col">"User"</th>
-                                <th scope="col">"Branch"</th>
-                                <th scope="col">"Role"</th>
-                                <th scope="col">"Added"</th>
-                                <th scope="col" class="org-col-actions">
-                                    <span class="sr-only">"Actions"</span>
-                                </th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            <For
-                                each=move || {
-                                    let all = org.memberships.get().and_then(Result::ok).unwrap_or_default();
-                                    let start = page.get() * PAGE_SIZE;
-                                    all.into_iter().skip(start).take(PAGE_SIZE).collect::<Vec<_>>()
-                                }
-                                key=|m| m.id.clone()
-                                children=move |m| view! { <MembershipRow org=org membership=m users=users /> }
-                            />
-                        </tbody>
-                    </table>
-                </div>
-                {(total > PAGE_SIZE)
-                    .then(|| {
-                        view! {
-                            <Pager
-                                has_prev=Signal::derive(move || page.get() > 0)
-                                has_next=Signal::derive(move || (page.get() + 1) * PAGE_SIZE < total)
-                                on_prev=Callback::new(move |()| page.update(|p| *p = p.saturating_sub(1)))
-                                on_next=Callback::new(move |()| page.update(|p| *p += 1))
-                            />
-                        }
-                    })}
+        reloading(org.memberships, move |items| {
+            if items.is_empty() {
+                // The add form is open right away; a short line says what it is for.
+                view! {
+                    <p class="hint org-first">
+                        "No members yet. Give a user a role in one branch or in all branches; their next sign-in carries this business and branch."
+                    </p>
+                }
+                .into_any()
+            } else {
+                view! { <MembershipTable org=org items=items users=users page=page /> }.into_any()
             }
-            .into_any()
-        }
-    }
+        })
     };
 
     view! {
         <section class="card org-section" aria-labelledby="org-members-title">
             <div class="org-card-head">
                 <h2 class="card-title" id="org-members-title">"Memberships"</h2>
-                {move || match org.memberships.get() {
-                    Some(Ok(list)) => Some(view! { <span class="badge badge-muted">{list.len()}</span> }),
-                    _ => None,
-                }}
+                {count_badge(org.memberships)}
                 <span class="spacer"></span>
                 <Show when=move || !form_open.get()>
                     <button type="button" class="btn btn-primary" on:click=move |_| adding.set(true)>
@@ -132,6 +87,46 @@ pub fn MembershipsSection(org: Org) -> impl IntoView {
             </Show>
             {move || (!no_members.get()).then(list)}
         </section>
+    }
+}
+
+/// A page of the memberships, and the pager.
+#[component]
+fn MembershipTable(
+    org: Org,
+    items: Vec<Membership>,
+    users: RwSignal<HashMap<String, Option<UserSummary>>>,
+    page: RwSignal<usize>,
+) -> impl IntoView {
+    let total = items.len();
+    view! {
+        <div class="table-wrap">
+            <table class="table">
+                <caption class="sr-only">"Memberships"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"User"</th>
+                        <th scope="col">"Branch"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Added"</th>
+                        <th scope="col" class="org-col-actions">
+                            <span class="sr-only">"Actions"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For
+                        each=move || {
+                            let start = page.get() * PAGE_SIZE;
+                            items.iter().skip(start).take(PAGE_SIZE).cloned().collect::<Vec<_>>()
+                        }
+                        key=|m| m.id.clone()
+                        children=move |m| view! { <MembershipRow org=org membership=m users=users /> }
+                    />
+                </tbody>
+            </table>
+        </div>
+        {pager(page, total)}
     }
 }
 
@@ -165,19 +160,16 @@ fn MembershipRow(
             .find(|r| r.id == id)
             .map_or(id, |r| r.name)
     };
-    let remove = Callback::new(move |()| {
-        spawn_local(async move {
-            let path = format!("/v1/memberships/{}", enc(&m.with_value(|m| m.id.clone())));
-            match api::delete(&path).await {
-                Ok(()) => {
-                    toast::show("Membership removed");
-                    org.memberships.refetch();
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(e.message));
-                }
-            }
-        });
+    let remove = Action::new_local(move |_: &()| {
+        let path = format!("/v1/memberships/{}", enc(&m.with_value(|m| m.id.clone())));
+        async move { api::delete(&path).await }
+    });
+    on_result(remove, move |result| match result {
+        Ok(()) => {
+            toast::show("Membership removed");
+            org.memberships.refetch();
+        }
+        Err(e) => error.set(Some(e.message)),
     });
     // Built when opened, so its text names the user, role and branch as loaded by then.
     let dialog = move || {
@@ -199,7 +191,9 @@ fn MembershipRow(
                     message=message
                     confirm_label="Remove"
                     danger=true
-                    on_confirm=remove
+                    on_confirm=Callback::new(move |()| {
+                        remove.dispatch(());
+                    })
                 />
             }
         })
@@ -253,8 +247,19 @@ fn MembershipForm(org: Org, can_cancel: Signal<bool>, on_close: Callback<()>) ->
     let selected = RwSignal::new(None::<UserSummary>);
     let branch = RwSignal::new(String::new());
     let role = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    let add = Action::new_local(move |new: &NewMembership| add_membership(org, new.clone()));
+    let busy = add.pending();
+    on_result(add, move |result| match result {
+        Ok(user) => {
+            toast::show(format!("{} added", user.email));
+            query.set(String::new());
+            selected.set(None);
+            on_close.run(());
+            org.memberships.refetch();
+        }
+        Err(e) => error.set(Some(e.message)),
+    });
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -280,37 +285,12 @@ fn MembershipForm(org: Org, can_cancel: Signal<bool>, on_close: Callback<()>) ->
             ));
             return;
         }
-        busy.set(true);
         error.set(None);
-        spawn_local(async move {
-            let result = async {
-                let user = match picked {
-                    Some(u) => u,
-                    None => resolve_user(&typed).await?,
-                };
-                let body = json!({
-                    "user_id": user.id,
-                    "business_id": org.id.get_value(),
-                    "branch_id": branch_id,
-                    "role_id": role_id,
-                });
-                api::post::<_, Membership>("/v1/memberships", &body).await?;
-                Ok::<_, ApiError>(user)
-            }
-            .await;
-            let _ = busy.try_set(false);
-            match result {
-                Ok(user) => {
-                    toast::show(format!("{} added", user.email));
-                    let _ = query.try_set(String::new());
-                    let _ = selected.try_set(None);
-                    on_close.run(());
-                    org.memberships.refetch();
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(e.message));
-                }
-            }
+        add.dispatch(NewMembership {
+            picked,
+            typed,
+            branch_id,
+            role_id,
         });
     };
 
@@ -392,6 +372,33 @@ fn MembershipForm(org: Org, can_cancel: Signal<bool>, on_close: Callback<()>) ->
     }
 }
 
+/// What the membership form sends: the user picked from the list (else the one the typed
+/// text names), the branch (none: every branch) and the role.
+#[derive(Clone)]
+struct NewMembership {
+    picked: Option<UserSummary>,
+    typed: String,
+    branch_id: Option<String>,
+    role_id: String,
+}
+
+/// `POST /v1/memberships` for the user `new` names; the user, once added.
+async fn add_membership(org: Org, new: NewMembership) -> Result<UserSummary, ApiError> {
+    let business_id = org.id.get_value();
+    let user = match new.picked {
+        Some(u) => u,
+        None => resolve_user(&new.typed).await?,
+    };
+    let body = json!({
+        "user_id": user.id,
+        "business_id": business_id,
+        "branch_id": new.branch_id,
+        "role_id": new.role_id,
+    });
+    api::post::<_, Membership>("/v1/memberships", &body).await?;
+    Ok(user)
+}
+
 /// The user the typed text names: an exact e-mail match, else the only match.
 async fn resolve_user(typed: &str) -> Result<UserSummary, ApiError> {
     let found = model::search_users(typed, 10).await?;
@@ -420,49 +427,64 @@ fn UserPicker(query: RwSignal<String>, selected: RwSignal<Option<UserSummary>>) 
     let results = RwSignal::new(Vec::<UserSummary>::new());
     let open = RwSignal::new(false);
     let active = RwSignal::new(0usize);
-    let searching = RwSignal::new(false);
     let search_error = RwSignal::new(None::<String>);
-    let seq = StoredValue::new(0u32);
-
+    // The text searched for: what was typed, once typing pauses.
+    let term = RwSignal::new(String::new());
+    let found = LocalResource::new(move || {
+        let text = term.get();
+        async move {
+            if text.trim().is_empty() {
+                return None;
+            }
+            let answer = model::search_users(&text, 8).await;
+            Some((text, answer))
+        }
+    });
+    let searching = move || {
+        let t = term.get();
+        !t.trim().is_empty()
+            && found.with(|f| f.as_ref().and_then(Option::as_ref).map(|(text, _)| text) != Some(&t))
+    };
+    // An answer counts while its text is still what is typed.
+    Effect::new(move |_| {
+        let Some(Some((text, answer))) = found.get() else {
+            return;
+        };
+        untrack(|| {
+            if query.get_untracked() != text {
+                return;
+            }
+            match answer {
+                Ok(list) => {
+                    let exact = list
+                        .iter()
+                        .find(|u| u.email.eq_ignore_ascii_case(text.trim()))
+                        .cloned();
+                    search_error.set(None);
+                    active.set(0);
+                    results.set(list);
+                    open.set(true);
+                    if let Some(u) = exact {
+                        selected.set(Some(u));
+                    }
+                }
+                Err(e) => search_error.set(Some(e.message)),
+            }
+        });
+    });
     let search = move |text: String| {
-        seq.update_value(|n| *n = n.wrapping_add(1));
-        let mine = seq.get_value();
         if text.trim().is_empty() {
+            term.set(String::new());
             results.set(Vec::new());
             open.set(false);
             return;
         }
         set_timeout(
             move || {
-                if seq.try_get_value() != Some(mine) {
-                    return;
+                // Skip when typing went on: only the last keystroke's text is searched.
+                if query.try_get_untracked().as_deref() == Some(text.as_str()) {
+                    term.set(text);
                 }
-                let _ = searching.try_set(true);
-                spawn_local(async move {
-                    let answer = model::search_users(&text, 8).await;
-                    if seq.try_get_value() != Some(mine) {
-                        return;
-                    }
-                    let _ = searching.try_set(false);
-                    match answer {
-                        Ok(list) => {
-                            let exact = list
-                                .iter()
-                                .find(|u| u.email.eq_ignore_ascii_case(text.trim()))
-                                .cloned();
-                            let _ = search_error.try_set(None);
-                            let _ = active.try_set(0);
-                            let _ = results.try_set(list);
-                            let _ = open.try_set(true);
-                            if let Some(u) = exact {
-                                let _ = selected.try_set(Some(u));
-                            }
-                        }
-                        Err(e) => {
-                            let _ = search_error.try_set(Some(e.message));
-                        }
-                    }
-                });
             },
             Duration::from_millis(220),
         );
@@ -500,48 +522,6 @@ fn UserPicker(query: RwSignal<String>, selected: RwSignal<Option<UserSummary>>) 
         }
     };
 
-    let listbox = move || {
-        if !open.get() {
-            return None;
-        }
-        let list = results.get();
-        Some(if list.is_empty() {
-            view! { <p class="org-picker-empty muted">"No user matches. Create the user on the Users page first."</p> }
-                .into_any()
-        } else {
-            view! {
-                <ul class="org-picker" id="org-m-user-list" role="listbox" aria-label="Matching users">
-                    {list
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, u)| {
-                            let for_pick = u.clone();
-                            let suspended = u.status == "suspended";
-                            view! {
-                                <li
-                                    role="option"
-                                    id=format!("org-m-user-opt-{i}")
-                                    class="org-picker-option"
-                                    class:active=move || active.get() == i
-                                    aria-selected=move || (active.get() == i).to_string()
-                                    on:mousedown=move |ev| {
-                                        ev.prevent_default();
-                                        pick(for_pick.clone());
-                                    }
-                                >
-                                    <span>{u.email.clone()}</span>
-                                    {u.name.clone().filter(|n| !n.is_empty()).map(|n| view! { <span class="muted">{n}</span> })}
-                                    {suspended.then(|| view! { <span class="badge badge-warn">"suspended"</span> })}
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
-            }
-            .into_any()
-        })
-    };
-
     view! {
         <div class="field org-user-field">
             <label for="org-m-user">"User"</label>
@@ -575,15 +555,64 @@ fn UserPicker(query: RwSignal<String>, selected: RwSignal<Option<UserSummary>>) 
                     }
                 }
             />
-            {listbox}
+            {move || {
+                open.get()
+                    .then(|| view! { <Matches results=results active=active pick=Callback::new(pick) /> })
+            }}
             <p class="hint">
                 {move || match selected.get() {
                     Some(u) => format!("Selected: {}", u.email),
-                    None if searching.get() => "Searching…".to_owned(),
+                    None if searching() => "Searching…".to_owned(),
                     None => "Type part of an e-mail or name, then pick the user.".to_owned(),
                 }}
             </p>
             <ErrorBanner error=search_error />
         </div>
+    }
+}
+
+/// The listbox of matching users (or a line saying there is none).
+#[component]
+fn Matches(
+    results: RwSignal<Vec<UserSummary>>,
+    active: RwSignal<usize>,
+    pick: Callback<UserSummary>,
+) -> impl IntoView {
+    move || {
+        let list = results.get();
+        if list.is_empty() {
+            return view! { <p class="org-picker-empty muted">"No user matches. Create the user on the Users page first."</p> }
+                .into_any();
+        }
+        view! {
+            <ul class="org-picker" id="org-m-user-list" role="listbox" aria-label="Matching users">
+                {list
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, u)| {
+                        let for_pick = u.clone();
+                        let suspended = u.status == "suspended";
+                        view! {
+                            <li
+                                role="option"
+                                id=format!("org-m-user-opt-{i}")
+                                class="org-picker-option"
+                                class:active=move || active.get() == i
+                                aria-selected=move || (active.get() == i).to_string()
+                                on:mousedown=move |ev| {
+                                    ev.prevent_default();
+                                    pick.run(for_pick.clone());
+                                }
+                            >
+                                <span>{u.email.clone()}</span>
+                                {u.name.clone().filter(|n| !n.is_empty()).map(|n| view! { <span class="muted">{n}</span> })}
+                                {suspended.then(|| view! { <span class="badge badge-warn">"suspended"</span> })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
     }
 }

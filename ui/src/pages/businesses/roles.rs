@@ -3,13 +3,16 @@
 
 use leptos::ev::{KeyboardEvent, SubmitEvent};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde_json::json;
 
 use super::model::{self, DeclaredScope, Role};
-use super::Org;
+use super::{count_badge, Org};
 use crate::api::{self, enc, ApiError};
 use crate::components::{toast, ConfirmDialog, ErrorBanner, Loading};
+use crate::pages::products::hooks::{load_failed, on_result, reloading};
+
+/// The scopes the products declare, as the role form offers them.
+type Declared = LocalResource<Result<Vec<DeclaredScope>, ApiError>>;
 
 /// Which role form is open.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +34,7 @@ pub fn RolesSection(org: Org) -> impl IntoView {
     });
     let no_roles = Memo::new(move |_| matches!(org.roles.get(), Some(Ok(list)) if list.is_empty()));
     let close = Callback::new(move |()| chosen_mode.set(None));
+    let on_edit = Callback::new(move |r| chosen_mode.set(Some(Mode::Edit(r))));
 
     let form = move || {
         mode.get().map(|m| {
@@ -50,61 +54,26 @@ pub fn RolesSection(org: Org) -> impl IntoView {
         })
     };
     let list = move || {
-        match org.roles.get() {
-        None => view! { <Loading /> }.into_any(),
-        Some(Err(e)) => view! { <ErrorBanner error=Signal::derive(move || Some(e.message.clone())) /> }
-            .into_any(),
-        // The create form is open right away; a short line says what it is for.
-        Some(Ok(items)) if items.is_empty() => view! {
-            <p class="hint org-first">
-                "No roles yet. A role is a named set of scopes, like “clerk” with orders:read: name one, pick its scopes and create it, then give members that role."
-            </p>
-        }
-        .into_any(),
-        Some(Ok(_)) => view! {
-            <div class="table-wrap">
-                <table class="table">
-                    <caption class="sr-only">"Roles"</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Role"</th>
-                            <th scope="col">"Scopes"</th>
-                            <th scope="col" class="num">"Members"</th>
-                            <th scope="col" class="org-col-actions">
-                                <span class="sr-only">"Actions"</span>
-                            </th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        <For
-                            each=move || org.role_list()
-                            key=|r| (r.id.clone(), r.updated_at, r.name.clone(), r.scopes.clone())
-                            children=move |r| {
-                                view! {
-                                    <RoleRow
-                                        org=org
-                                        role=r
-                                        on_edit=Callback::new(move |r| chosen_mode.set(Some(Mode::Edit(r))))
-                                    />
-                                }
-                            }
-                        />
-                    </tbody>
-                </table>
-            </div>
-        }
-        .into_any(),
-    }
+        reloading(org.roles, move |items| {
+            if items.is_empty() {
+                // The create form is open right away; a short line says what it is for.
+                view! {
+                    <p class="hint org-first">
+                        "No roles yet. A role is a named set of scopes, like “clerk” with orders:read: name one, pick its scopes and create it, then give members that role."
+                    </p>
+                }
+                .into_any()
+            } else {
+                view! { <RoleTable org=org items=items on_edit=on_edit /> }.into_any()
+            }
+        })
     };
 
     view! {
         <section class="card org-section" aria-labelledby="org-roles-title">
             <div class="org-card-head">
                 <h2 class="card-title" id="org-roles-title">"Roles"</h2>
-                {move || match org.roles.get() {
-                    Some(Ok(list)) => Some(view! { <span class="badge badge-muted">{list.len()}</span> }),
-                    _ => None,
-                }}
+                {count_badge(org.roles)}
                 <span class="spacer"></span>
                 <Show when=move || mode.get().is_none()>
                     <button
@@ -124,6 +93,34 @@ pub fn RolesSection(org: Org) -> impl IntoView {
 }
 
 #[component]
+fn RoleTable(org: Org, items: Vec<Role>, on_edit: Callback<Role>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="table">
+                <caption class="sr-only">"Roles"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Scopes"</th>
+                        <th scope="col" class="num">"Members"</th>
+                        <th scope="col" class="org-col-actions">
+                            <span class="sr-only">"Actions"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For
+                        each=move || items.clone()
+                        key=|r| (r.id.clone(), r.updated_at, r.name.clone(), r.scopes.clone())
+                        children=move |r| view! { <RoleRow org=org role=r on_edit=on_edit /> }
+                    />
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
 fn RoleRow(org: Org, role: Role, on_edit: Callback<Role>) -> impl IntoView {
     let confirm = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -135,27 +132,19 @@ fn RoleRow(org: Org, role: Role, on_edit: Callback<Role>) -> impl IntoView {
             .and_then(Result::ok)
             .map(|list| list.iter().filter(|m| m.role_id == id.get_value()).count())
     };
-    let delete = Callback::new({
+    let delete = Action::new_local(move |_: &()| {
+        let path = org.path(&format!("/roles/{}", enc(&id.get_value())));
+        async move { api::delete(&path).await }
+    });
+    on_result(delete, {
         let name = name.clone();
-        move |()| {
-            let name = name.clone();
-            spawn_local(async move {
-                let path = format!(
-                    "/v1/businesses/{}/roles/{}",
-                    enc(&org.id.get_value()),
-                    enc(&id.get_value())
-                );
-                match api::delete(&path).await {
-                    Ok(()) => {
-                        toast::show(format!("Role “{name}” deleted"));
-                        org.roles.refetch();
-                        org.memberships.refetch();
-                    }
-                    Err(e) => {
-                        let _ = error.try_set(Some(e.message));
-                    }
-                }
-            });
+        move |result| match result {
+            Ok(()) => {
+                toast::show(format!("Role “{name}” deleted"));
+                org.roles.refetch();
+                org.memberships.refetch();
+            }
+            Err(e) => error.set(Some(e.message)),
         }
     });
     let delete_message = {
@@ -212,7 +201,9 @@ fn RoleRow(org: Org, role: Role, on_edit: Callback<Role>) -> impl IntoView {
                     message=delete_message
                     confirm_label="Delete"
                     danger=true
-                    on_confirm=delete
+                    on_confirm=Callback::new(move |()| {
+                        delete.dispatch(());
+                    })
                 />
             </td>
         </tr>
@@ -227,21 +218,32 @@ fn scope_tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Adds `scope` to `chosen` (`on`) or takes it out.
+fn toggle(chosen: RwSignal<Vec<String>>, scope: String, on: bool) {
+    chosen.update(|list| {
+        if on {
+            if !list.contains(&scope) {
+                list.push(scope);
+            }
+        } else {
+            list.retain(|s| *s != scope);
+        }
+    });
+}
+
 /// Create (role = None) or edit a role: name, scope checkboxes, other scopes.
 #[component]
 fn RoleForm(
     org: Org,
     role: Option<Role>,
-    declared: LocalResource<Result<Vec<DeclaredScope>, ApiError>>,
+    declared: Declared,
     can_cancel: bool,
     on_close: Callback<()>,
 ) -> impl IntoView {
-    let editing = role.clone();
-    let is_edit = editing.is_some();
+    let is_edit = role.is_some();
     let name = RwSignal::new(role.as_ref().map(|r| r.name.clone()).unwrap_or_default());
     let chosen = RwSignal::new(role.as_ref().map(|r| r.scopes.clone()).unwrap_or_default());
     let other = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let name_input = NodeRef::<leptos::html::Input>::new();
     // Opened by a click (not shown by itself because there are no roles yet): focus it.
@@ -253,46 +255,32 @@ fn RoleForm(
         });
     }
 
-    let declared_names = move || -> Vec<String> {
-        declared
-            .get()
-            .and_then(Result::ok)
-            .map(|list| list.into_iter().map(|d| d.scope).collect())
-            .unwrap_or_default()
-    };
-    let toggle = move |scope: String, on: bool| {
-        chosen.update(|list| {
-            if on {
-                if !list.contains(&scope) {
-                    list.push(scope);
-                }
+    let role_id = StoredValue::new(role.as_ref().map(|r| r.id.clone()));
+    let save = Action::new_local(move |(name, scopes): &(String, Vec<String>)| {
+        let base = org.path("/roles");
+        let body = json!({ "name": name, "scopes": scopes });
+        let id = role_id.get_value();
+        async move {
+            match id {
+                None => api::post::<_, Role>(&base, &body).await,
+                Some(id) => api::patch::<_, Role>(&format!("{base}/{}", enc(&id)), &body).await,
+            }
+        }
+    });
+    let busy = save.pending();
+    on_result(save, move |result| match result {
+        Ok(r) => {
+            toast::show(if is_edit {
+                format!("Role “{}” saved", r.name)
             } else {
-                list.retain(|s| *s != scope);
-            }
-        });
-    };
-    let add_other = move || {
-        let tokens = scope_tokens(&other.get_untracked());
-        if tokens.is_empty() {
-            return;
+                format!("Role “{}” created", r.name)
+            });
+            other.set(String::new());
+            on_close.run(());
+            org.roles.refetch();
         }
-        chosen.update(|list| {
-            for t in tokens {
-                if !list.contains(&t) {
-                    list.push(t);
-                }
-            }
-        });
-        other.set(String::new());
-    };
-    let other_keydown = move |ev: KeyboardEvent| {
-        if ev.key() == "Enter" {
-            ev.prevent_default();
-            add_other();
-        }
-    };
-
-    let role_id = StoredValue::new(editing.as_ref().map(|r| r.id.clone()));
+        Err(e) => error.set(Some(e.message)),
+    });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let value = name.get_untracked().trim().to_owned();
@@ -306,85 +294,11 @@ fn RoleForm(
                 scopes.push(t);
             }
         }
-        busy.set(true);
         error.set(None);
-        spawn_local(async move {
-            let base = format!("/v1/businesses/{}/roles", enc(&org.id.get_value()));
-            let body = json!({ "name": value, "scopes": scopes });
-            let result: Result<Role, ApiError> = match role_id.get_value() {
-                None => api::post(&base, &body).await,
-                Some(id) => api::patch(&format!("{base}/{}", enc(&id)), &body).await,
-            };
-            let _ = busy.try_set(false);
-            match result {
-                Ok(r) => {
-                    toast::show(if is_edit {
-                        format!("Role “{}” saved", r.name)
-                    } else {
-                        format!("Role “{}” created", r.name)
-                    });
-                    let _ = other.try_set(String::new());
-                    on_close.run(());
-                    org.roles.refetch();
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(e.message));
-                }
-            }
-        });
+        save.dispatch((value, scopes));
     };
 
-    let picker = move || {
-        match declared.get() {
-        None => view! { <Loading /> }.into_any(),
-        Some(Err(e)) => view! { <ErrorBanner error=Signal::derive(move || Some(e.message.clone())) /> }
-            .into_any(),
-        Some(Ok(list)) if list.is_empty() => view! {
-            <p class="muted org-note">
-                "No product declares scopes yet. Add scopes to a product first (Products → a product → Scopes); "
-                "a role can also be created without scopes and edited later."
-            </p>
-        }
-        .into_any(),
-        Some(Ok(list)) => view! {
-            <ul class="org-scope-grid">
-                {list
-                    .into_iter()
-                    .map(|d| {
-                        let scope = d.scope.clone();
-                        let checked_scope = d.scope.clone();
-                        let source = format!("Declared by {}", d.products.join(", "));
-                        view! {
-                            <li>
-                                <label class="check" title=source.clone()>
-                                    <input
-                                        type="checkbox"
-                                        prop:checked=move || chosen.with(|c| c.contains(&checked_scope))
-                                        on:change=move |ev| toggle(scope.clone(), event_target_checked(&ev))
-                                    />
-                                    <span class="mono">{d.scope.clone()}</span>
-                                </label>
-                                <span class="org-scope-src muted">{d.products.join(", ")}</span>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
-        }
-        .into_any(),
-    }
-    };
-    // Chosen scopes that no checkbox shows (typed in, or no longer declared).
-    let extra = move || {
-        let known = declared_names();
-        chosen
-            .get()
-            .into_iter()
-            .filter(|s| !known.contains(s))
-            .collect::<Vec<_>>()
-    };
-
-    let title = match &editing {
+    let title = match &role {
         Some(r) => format!("Edit role “{}”", r.name),
         None => "New role".to_owned(),
     };
@@ -411,57 +325,8 @@ fn RoleForm(
                 <p class="hint">
                     "What members with this role may get. A token carries the scopes its app asks for that the member's role grants."
                 </p>
-                {picker}
-                {move || {
-                    let extra = extra();
-                    (!extra.is_empty())
-                        .then(|| {
-                            view! {
-                                <ul class="org-chips" aria-label="Other chosen scopes">
-                                    {extra
-                                        .into_iter()
-                                        .map(|s| {
-                                            let remove = s.clone();
-                                            view! {
-                                                <li class="chip">
-                                                    <span class="mono">{s.clone()}</span>
-                                                    <button
-                                                        type="button"
-                                                        class="chip-x"
-                                                        aria-label=format!("Remove scope {s}")
-                                                        on:click=move |_| toggle(remove.clone(), false)
-                                                    >
-                                                        "×"
-                                                    </button>
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
-                            }
-                        })
-                }}
-                <div class="field org-other">
-                    <label for="org-role-other">"Other scope"</label>
-                    <div class="row">
-                        <input
-                            id="org-role-other"
-                            class="input mono"
-                            type="text"
-                            autocomplete="off"
-                            placeholder="e.g. reports:export"
-                            aria-describedby="org-role-other-hint"
-                            bind:value=other
-                            on:keydown=other_keydown
-                        />
-                        <button type="button" class="btn" on:click=move |_| add_other()>
-                            "Add scope"
-                        </button>
-                    </div>
-                    <p class="hint" id="org-role-other-hint">
-                        "A scope not in the list; some product must declare it."
-                    </p>
-                </div>
+                <ScopePicker declared=declared chosen=chosen />
+                <OtherScopes declared=declared chosen=chosen other=other />
             </fieldset>
             <ErrorBanner error=error />
             <div class="form-actions">
@@ -478,5 +343,146 @@ fn RoleForm(
                     })}
             </div>
         </form>
+    }
+}
+
+/// A checkbox for each scope some product declares, with the products declaring it.
+#[component]
+fn ScopePicker(declared: Declared, chosen: RwSignal<Vec<String>>) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                match declared.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="muted org-note">
+                            "No product declares scopes yet. Add scopes to a product first (Products → a product → Scopes); "
+                            "a role can also be created without scopes and edited later."
+                        </p>
+                    }
+                    .into_any(),
+                    Ok(list) => view! {
+                        <ul class="org-scope-grid">
+                            {list
+                                .into_iter()
+                                .map(|d| {
+                                    let scope = d.scope.clone();
+                                    let checked_scope = d.scope.clone();
+                                    let source = format!("Declared by {}", d.products.join(", "));
+                                    view! {
+                                        <li>
+                                            <label class="check" title=source.clone()>
+                                                <input
+                                                    type="checkbox"
+                                                    prop:checked=move || chosen.with(|c| c.contains(&checked_scope))
+                                                    on:change=move |ev| toggle(chosen, scope.clone(), event_target_checked(&ev))
+                                                />
+                                                <span class="mono">{d.scope.clone()}</span>
+                                            </label>
+                                            <span class="org-scope-src muted">{d.products.join(", ")}</span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                    .into_any(),
+                    Err(e) => load_failed(e),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The chosen scopes no checkbox shows (typed in, or no longer declared) as removable
+/// chips, and the "Other scope" input.
+#[component]
+fn OtherScopes(
+    declared: Declared,
+    chosen: RwSignal<Vec<String>>,
+    other: RwSignal<String>,
+) -> impl IntoView {
+    let extra = move || {
+        let known: Vec<String> = declared
+            .get()
+            .and_then(Result::ok)
+            .map(|list| list.into_iter().map(|d| d.scope).collect())
+            .unwrap_or_default();
+        chosen
+            .get()
+            .into_iter()
+            .filter(|s| !known.contains(s))
+            .collect::<Vec<_>>()
+    };
+    let add_other = move || {
+        let tokens = scope_tokens(&other.get_untracked());
+        if tokens.is_empty() {
+            return;
+        }
+        chosen.update(|list| {
+            for t in tokens {
+                if !list.contains(&t) {
+                    list.push(t);
+                }
+            }
+        });
+        other.set(String::new());
+    };
+    let other_keydown = move |ev: KeyboardEvent| {
+        if ev.key() == "Enter" {
+            ev.prevent_default();
+            add_other();
+        }
+    };
+    view! {
+        {move || {
+            let extra = extra();
+            (!extra.is_empty())
+                .then(|| {
+                    view! {
+                        <ul class="org-chips" aria-label="Other chosen scopes">
+                            {extra
+                                .into_iter()
+                                .map(|s| {
+                                    let remove = s.clone();
+                                    view! {
+                                        <li class="chip">
+                                            <span class="mono">{s.clone()}</span>
+                                            <button
+                                                type="button"
+                                                class="chip-x"
+                                                aria-label=format!("Remove scope {s}")
+                                                on:click=move |_| toggle(chosen, remove.clone(), false)
+                                            >
+                                                "×"
+                                            </button>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })
+        }}
+        <div class="field org-other">
+            <label for="org-role-other">"Other scope"</label>
+            <div class="row">
+                <input
+                    id="org-role-other"
+                    class="input mono"
+                    type="text"
+                    autocomplete="off"
+                    placeholder="e.g. reports:export"
+                    aria-describedby="org-role-other-hint"
+                    bind:value=other
+                    on:keydown=other_keydown
+                />
+                <button type="button" class="btn" on:click=move |_| add_other()>
+                    "Add scope"
+                </button>
+            </div>
+            <p class="hint" id="org-role-other-hint">
+                "A scope not in the list; some product must declare it."
+            </p>
+        </div>
     }
 }

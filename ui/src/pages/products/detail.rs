@@ -2,39 +2,30 @@
 //! server client (secret rotation), integration snippet, and delete.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde_json::{json, Map, Value};
 
 use super::form::{banner_for, message_for, FieldError};
+use super::hooks::{busy_flag, on_result, shown_cards};
 use super::server::ServerClientCard;
 use super::snippet::{Integration, Snippet};
 use super::uris::{local_error, split_items, UriListEditor};
 use super::{from_units, in_units, lifetime, Product};
 use crate::api::{self, ApiError};
 use crate::components::time::{local, relative};
-use crate::components::{toast, DeleteCard, ErrorBanner, Loading, SaveDiscard, Shown};
+use crate::components::{toast, DeleteCard, ErrorBanner, SaveDiscard, Shown};
 
 /// The product being shown, shared by the cards of the page.
 pub(crate) type Ctx = Shown<Product>;
 
+/// `PATCH /v1/products/{id}` with `body`: the product as saved.
+pub(crate) async fn patch_product(ctx: Ctx, body: Value) -> Result<Product, ApiError> {
+    api::patch::<_, Product>(&ctx.path(""), &body).await
+}
+
 #[component]
 pub fn ProductPage(id: String) -> impl IntoView {
     let ctx = Ctx::new("/v1/products", id);
-    let load_error = RwSignal::new(None::<String>);
-    let issuer = RwSignal::new(String::new());
-    spawn_local(async move {
-        let result = api::get::<Product>(&ctx.path("")).await;
-        match result {
-            Ok(p) => {
-                let _ = ctx.item.try_set(Some(p));
-            }
-            Err(e) => {
-                let _ = load_error.try_set(Some(e.message));
-            }
-        }
-        let i = super::issuer().await;
-        let _ = issuer.try_set(i);
-    });
+    let issuer = LocalResource::new(super::issuer);
     let name = Memo::new(move |_| ctx.get(|p| p.name.clone()).unwrap_or_default());
     Effect::new(move |_| {
         let n = name.get();
@@ -66,177 +57,244 @@ pub fn ProductPage(id: String) -> impl IntoView {
                     }}
                 </div>
             </header>
-            <ErrorBanner error=Signal::derive(move || load_error.get()) />
-            <Show
-                when=loaded
-                fallback=move || {
-                    view! { <Show when=move || load_error.get().is_none()><Loading /></Show> }
-                }
-            >
-                <div class="product-grid">
-                    <SettingsCard ctx=ctx />
-                    <RedirectsCard ctx=ctx />
-                    <ScopesCard ctx=ctx />
-                    <ServerClientCard ctx=ctx />
-                    <div class="card">
-                        <h2 class="card-title">"Integration"</h2>
-                        <p class="muted">
-                            "Discovery URL: "
-                            <span class="mono">{move || format!("{}/.well-known/openid-configuration", issuer.get())}</span>
-                        </p>
-                        <Snippet integration=Signal::derive(move || {
-                            ctx.item.get().map(|product| Integration {
-                                issuer: issuer.get(),
-                                product,
-                                secret: None,
-                            })
-                        }) />
-                    </div>
-                    <DeleteCard
-                        noun="product"
-                        explanation="Removes its sign-in client and server client and revokes every token they were issued. Apps using them stop working at once. This cannot be undone."
-                        name=name
-                        consequence=|n| format!("{n} will be deleted with its clients, and every token issued to them is revoked. People can no longer sign in to it and its services can no longer get tokens. This cannot be undone.")
-                        api_path=Signal::derive(move || ctx.path(""))
-                        back_to="/console/products"
-                    />
-                </div>
-            </Show>
+            {shown_cards(ctx, move || view! { <ProductCards ctx=ctx issuer=issuer /> })}
         </section>
     }
 }
 
-/// Name, audience and token lifetimes, saved together with one PATCH of what changed.
+/// The cards of the loaded product.
 #[component]
-fn SettingsCard(ctx: Ctx) -> impl IntoView {
-    let name = RwSignal::new(String::new());
-    let audience = RwSignal::new(String::new());
-    let access = RwSignal::new(String::new());
-    let refresh = RwSignal::new(String::new());
-    let family = RwSignal::new(String::new());
-    let reset = move || {
-        if let Some(p) = ctx.item.get_untracked() {
-            name.set(p.name.clone());
-            audience.set(p.audience.clone().unwrap_or_default());
-            access.set(in_units(p.access_token_ttl, 60));
-            refresh.set(in_units(p.refresh_token_ttl, 86_400));
-            family.set(in_units(p.refresh_family_ttl, 86_400));
-        }
-    };
-    reset();
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
+fn ProductCards(ctx: Ctx, issuer: LocalResource<String>) -> impl IntoView {
+    let issuer = Signal::derive(move || issuer.get().unwrap_or_default());
+    view! {
+        <div class="product-grid">
+            <SettingsCard ctx=ctx />
+            <RedirectsCard ctx=ctx />
+            <ScopesCard ctx=ctx />
+            <ServerClientCard ctx=ctx />
+            <div class="card">
+                <h2 class="card-title">"Integration"</h2>
+                <p class="muted">
+                    "Discovery URL: "
+                    <span class="mono">{move || format!("{}/.well-known/openid-configuration", issuer.get())}</span>
+                </p>
+                <Snippet integration=Signal::derive(move || {
+                    ctx.item.get().map(|product| Integration {
+                        issuer: issuer.get(),
+                        product,
+                        secret: None,
+                    })
+                }) />
+            </div>
+            <DeleteCard
+                noun="product"
+                explanation="Removes its sign-in client and server client and revokes every token they were issued. Apps using them stop working at once. This cannot be undone."
+                name=Signal::derive(move || ctx.get(|p| p.name.clone()).unwrap_or_default())
+                consequence=|n| format!("{n} will be deleted with its clients, and every token issued to them is revoked. People can no longer sign in to it and its services can no longer get tokens. This cannot be undone.")
+                api_path=Signal::derive(move || ctx.path(""))
+                back_to="/console/products"
+            />
+        </div>
+    }
+}
 
-    let changes = move || -> Result<Map<String, Value>, ApiError> {
+/// A token lifetime as the settings card edits it: typed in minutes or days, sent in
+/// seconds.
+struct Ttl {
+    /// The API field.
+    field: &'static str,
+    input_id: &'static str,
+    hint_id: &'static str,
+    error_id: &'static str,
+    label: &'static str,
+    /// Seconds per unit typed.
+    unit: i64,
+    min: &'static str,
+    max: &'static str,
+    step: &'static str,
+    inputmode: &'static str,
+    /// The seconds the API takes, and the message when the input is outside them.
+    range: (i64, i64),
+    refused: &'static str,
+    /// The hint after "Now {lifetime}. ".
+    hint: &'static str,
+}
+
+impl Ttl {
+    /// The product's lifetime this input edits.
+    fn of(&self, p: &Product) -> i64 {
+        match self.field {
+            "access_token_ttl" => p.access_token_ttl,
+            "refresh_token_ttl" => p.refresh_token_ttl,
+            _ => p.refresh_family_ttl,
+        }
+    }
+}
+
+static TTLS: [Ttl; 3] = [
+    Ttl {
+        field: "access_token_ttl",
+        input_id: "product-access-ttl",
+        hint_id: "product-access-ttl-hint",
+        error_id: "product-access-ttl-error",
+        label: "Access token lifetime (minutes)",
+        unit: 60,
+        min: "1",
+        max: "1440",
+        step: "1",
+        inputmode: "numeric",
+        range: (60, 86_400),
+        refused: "must be between 1 and 1440 minutes (24 h)",
+        hint: "1 to 1440 minutes; short is safer.",
+    },
+    Ttl {
+        field: "refresh_token_ttl",
+        input_id: "product-refresh-ttl",
+        hint_id: "product-refresh-ttl-hint",
+        error_id: "product-refresh-ttl-error",
+        label: "Refresh token lifetime (days)",
+        unit: 86_400,
+        min: "0.0035",
+        max: "365",
+        step: "any",
+        inputmode: "decimal",
+        range: (300, 365 * 86_400),
+        refused: "must be between 0.0035 days (5 minutes) and 365 days",
+        hint: "How long a sign-in may go unused before the user signs in again.",
+    },
+    Ttl {
+        field: "refresh_family_ttl",
+        input_id: "product-family-ttl",
+        hint_id: "product-family-ttl-hint",
+        error_id: "product-family-ttl-error",
+        label: "Longest sign-in (days)",
+        unit: 86_400,
+        min: "0.042",
+        max: "730",
+        step: "any",
+        inputmode: "decimal",
+        range: (3600, 730 * 86_400),
+        refused: "must be between 0.042 days (1 hour) and 730 days",
+        hint: "However often it is refreshed, a sign-in ends then.",
+    },
+];
+
+/// What the settings card's inputs hold (the lifetimes in the order of `TTLS`).
+#[derive(Clone, Copy)]
+struct SettingsForm {
+    ctx: Ctx,
+    name: RwSignal<String>,
+    audience: RwSignal<String>,
+    ttls: [RwSignal<String>; 3],
+}
+
+impl SettingsForm {
+    fn new(ctx: Ctx) -> Self {
+        let form = Self {
+            ctx,
+            name: RwSignal::new(String::new()),
+            audience: RwSignal::new(String::new()),
+            ttls: std::array::from_fn(|_| RwSignal::new(String::new())),
+        };
+        form.reset();
+        form
+    }
+
+    /// Back to the product as saved.
+    fn reset(self) {
+        if let Some(p) = self.ctx.item.get_untracked() {
+            self.name.set(p.name.clone());
+            self.audience.set(p.audience.clone().unwrap_or_default());
+            for (t, input) in TTLS.iter().zip(self.ttls) {
+                input.set(in_units(t.of(&p), t.unit));
+            }
+        }
+    }
+
+    /// The PATCH body: what differs from the product, or the first input refused.
+    fn changes(self) -> Result<Map<String, Value>, ApiError> {
         let mut body = Map::new();
-        let Some(p) = ctx.item.get_untracked() else {
+        let Some(p) = self.ctx.item.get_untracked() else {
             return Ok(body);
         };
-        let n = name.get_untracked().trim().to_string();
+        let n = self.name.get_untracked().trim().to_string();
         if n.is_empty() {
             return Err(local_error("name", "enter a name"));
         }
         if n != p.name {
             body.insert("name".into(), json!(n));
         }
-        let a = audience.get_untracked().trim().to_string();
+        let a = self.audience.get_untracked().trim().to_string();
         if a != p.audience.clone().unwrap_or_default() {
             body.insert(
                 "audience".into(),
                 if a.is_empty() { Value::Null } else { json!(a) },
             );
         }
-        let acc = from_units(&access.get_untracked(), 60)
-            .filter(|v| (60..=86_400).contains(v))
-            .ok_or_else(|| {
-                local_error(
-                    "access_token_ttl",
-                    "must be between 1 and 1440 minutes (24 h)",
-                )
-            })?;
-        // An input left as shown is no change, even when the display rounded it.
-        let shown = |secs: i64, unit: i64| from_units(&in_units(secs, unit), unit);
-        if acc != p.access_token_ttl && Some(acc) != shown(p.access_token_ttl, 60) {
-            body.insert("access_token_ttl".into(), json!(acc));
-        }
-        let re = from_units(&refresh.get_untracked(), 86_400)
-            .filter(|v| (300..=365 * 86_400).contains(v))
-            .ok_or_else(|| {
-                local_error(
-                    "refresh_token_ttl",
-                    "must be between 0.0035 days (5 minutes) and 365 days",
-                )
-            })?;
-        if re != p.refresh_token_ttl && Some(re) != shown(p.refresh_token_ttl, 86_400) {
-            body.insert("refresh_token_ttl".into(), json!(re));
-        }
-        let fam = from_units(&family.get_untracked(), 86_400)
-            .filter(|v| (3600..=730 * 86_400).contains(v))
-            .ok_or_else(|| {
-                local_error(
-                    "refresh_family_ttl",
-                    "must be between 0.042 days (1 hour) and 730 days",
-                )
-            })?;
-        if fam != p.refresh_family_ttl && Some(fam) != shown(p.refresh_family_ttl, 86_400) {
-            body.insert("refresh_family_ttl".into(), json!(fam));
+        for (t, input) in TTLS.iter().zip(self.ttls) {
+            let secs = from_units(&input.get_untracked(), t.unit)
+                .filter(|v| (t.range.0..=t.range.1).contains(v))
+                .ok_or_else(|| local_error(t.field, t.refused))?;
+            let now = t.of(&p);
+            // An input left as shown is no change, even when the display rounded it.
+            if secs != now && Some(secs) != from_units(&in_units(now, t.unit), t.unit) {
+                body.insert(t.field.into(), json!(secs));
+            }
         }
         Ok(body)
-    };
-    let dirty = move || {
-        ctx.item.track();
-        name.track();
-        audience.track();
-        access.track();
-        refresh.track();
-        family.track();
-        changes().map(|b| !b.is_empty()).unwrap_or(true)
-    };
-    let save = move || {
+    }
+
+    /// Whether there is something to save (an input the check refuses counts).
+    fn dirty(self) -> bool {
+        self.ctx.item.track();
+        self.name.track();
+        self.audience.track();
+        for input in self.ttls {
+            input.track();
+        }
+        self.changes().map(|b| !b.is_empty()).unwrap_or(true)
+    }
+}
+
+const FIELDS: &[&str] = &[
+    "name",
+    "audience",
+    "access_token_ttl",
+    "refresh_token_ttl",
+    "refresh_family_ttl",
+];
+
+/// Name, audience and token lifetimes, saved together with one PATCH of what changed.
+#[component]
+fn SettingsCard(ctx: Ctx) -> impl IntoView {
+    let form = SettingsForm::new(ctx);
+    let error = RwSignal::new(None::<ApiError>);
+    let save = Action::new_local(move |body: &Value| patch_product(ctx, body.clone()));
+    let busy = save.pending();
+    on_result(save, move |result| match result {
+        Ok(p) => {
+            ctx.item.set(Some(p));
+            form.reset();
+            toast::show("Settings saved");
+        }
+        Err(e) => error.set(Some(e)),
+    });
+    let submit = move || {
         if busy.get_untracked() {
             return;
         }
-        let body = match changes() {
-            Ok(b) if b.is_empty() => return,
-            Ok(b) => Value::Object(b),
-            Err(e) => {
-                error.set(Some(e));
-                return;
+        match form.changes() {
+            Ok(b) if b.is_empty() => {}
+            Ok(b) => {
+                error.set(None);
+                save.dispatch(Value::Object(b));
             }
-        };
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let result = api::patch::<_, Product>(&ctx.path(""), &body).await;
-            if busy.try_set(false).is_some() {
-                return;
-            }
-            match result {
-                Ok(p) => {
-                    ctx.item.set(Some(p));
-                    reset();
-                    toast::show("Settings saved");
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    };
-    const FIELDS: &[&str] = &[
-        "name",
-        "audience",
-        "access_token_ttl",
-        "refresh_token_ttl",
-        "refresh_family_ttl",
-    ];
-    let msg =
-        move |f: &'static str| Signal::derive(move || message_for(error.get().as_ref(), &[f]));
-    let invalid = move |f: &'static str| {
-        move || {
-            message_for(error.get().as_ref(), &[f])
-                .is_some()
-                .to_string()
+            Err(e) => error.set(Some(e)),
         }
     };
+    let msg =
+        move |f: &'static str| Signal::derive(move || message_for(error.get().as_ref(), &[f]));
+    let (name_msg, audience_msg) = (msg("name"), msg("audience"));
 
     view! {
         <form
@@ -245,7 +303,7 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
             aria-labelledby="settings-title"
             on:submit=move |ev| {
                 ev.prevent_default();
-                save();
+                submit();
             }
         >
             <h2 class="card-title" id="settings-title">"Settings"</h2>
@@ -259,11 +317,11 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
                         type="text"
                         maxlength="200"
                         aria-describedby="product-name-error"
-                        aria-invalid=invalid("name")
-                        prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev))
+                        aria-invalid=move || name_msg.get().is_some().to_string()
+                        prop:value=move || form.name.get()
+                        on:input=move |ev| form.name.set(event_target_value(&ev))
                     />
-                    <FieldError message=msg("name") id="product-name-error" />
+                    <FieldError message=name_msg id="product-name-error" />
                 </div>
                 <div class="field">
                     <label for="product-audience">"API audience"</label>
@@ -273,92 +331,64 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
                         type="text"
                         placeholder="orders-api"
                         aria-describedby="product-audience-hint product-audience-error"
-                        aria-invalid=invalid("audience")
-                        prop:value=move || audience.get()
-                        on:input=move |ev| audience.set(event_target_value(&ev))
+                        aria-invalid=move || audience_msg.get().is_some().to_string()
+                        prop:value=move || form.audience.get()
+                        on:input=move |ev| form.audience.set(event_target_value(&ev))
                     />
                     <p class="hint" id="product-audience-hint">
                         "The " <span class="mono">"aud"</span>
                         " of access tokens for this product's API. Optional; empty uses the client ID."
                     </p>
-                    <FieldError message=msg("audience") id="product-audience-error" />
+                    <FieldError message=audience_msg id="product-audience-error" />
                 </div>
-                <div class="field">
-                    <label for="product-access-ttl">"Access token lifetime (minutes)"</label>
-                    <input
-                        id="product-access-ttl"
-                        class="input"
-                        type="number"
-                        min="1"
-                        max="1440"
-                        step="1"
-                        inputmode="numeric"
-                        aria-describedby="product-access-ttl-hint product-access-ttl-error"
-                        aria-invalid=invalid("access_token_ttl")
-                        prop:value=move || access.get()
-                        on:input=move |ev| access.set(event_target_value(&ev))
-                    />
-                    <p class="hint" id="product-access-ttl-hint">
-                        {move || {
-                            ctx.get(|p| format!("Now {}. 1 to 1440 minutes; short is safer.", lifetime(p.access_token_ttl)))
-                        }}
-                    </p>
-                    <FieldError message=msg("access_token_ttl") id="product-access-ttl-error" />
-                </div>
-                <div class="field">
-                    <label for="product-refresh-ttl">"Refresh token lifetime (days)"</label>
-                    <input
-                        id="product-refresh-ttl"
-                        class="input"
-                        type="number"
-                        min="0.0035"
-                        max="365"
-                        step="any"
-                        inputmode="decimal"
-                        aria-describedby="product-refresh-ttl-hint product-refresh-ttl-error"
-                        aria-invalid=invalid("refresh_token_ttl")
-                        prop:value=move || refresh.get()
-                        on:input=move |ev| refresh.set(event_target_value(&ev))
-                    />
-                    <p class="hint" id="product-refresh-ttl-hint">
-                        {move || {
-                            ctx.get(|p| format!("Now {}. How long a sign-in may go unused before the user signs in again.", lifetime(p.refresh_token_ttl)))
-                        }}
-                    </p>
-                    <FieldError message=msg("refresh_token_ttl") id="product-refresh-ttl-error" />
-                </div>
-                <div class="field">
-                    <label for="product-family-ttl">"Longest sign-in (days)"</label>
-                    <input
-                        id="product-family-ttl"
-                        class="input"
-                        type="number"
-                        min="0.042"
-                        max="730"
-                        step="any"
-                        inputmode="decimal"
-                        aria-describedby="product-family-ttl-hint product-family-ttl-error"
-                        aria-invalid=invalid("refresh_family_ttl")
-                        prop:value=move || family.get()
-                        on:input=move |ev| family.set(event_target_value(&ev))
-                    />
-                    <p class="hint" id="product-family-ttl-hint">
-                        {move || {
-                            ctx.get(|p| format!("Now {}. However often it is refreshed, a sign-in ends then.", lifetime(p.refresh_family_ttl)))
-                        }}
-                    </p>
-                    <FieldError message=msg("refresh_family_ttl") id="product-family-ttl-error" />
-                </div>
+                {TTLS
+                    .iter()
+                    .zip(form.ttls)
+                    .map(|(ttl, input)| view! { <LifetimeField ctx=ctx ttl=ttl input=input error=error /> })
+                    .collect_view()}
             </div>
             <SaveDiscard
-                busy=busy
-                dirty=Signal::derive(dirty)
+                busy=busy_flag(busy)
+                dirty=Signal::derive(move || form.dirty())
                 on_discard=move |()| {
-                    reset();
+                    form.reset();
                     error.set(None);
                 }
             />
         </form>
+    }
+}
+
+/// One token lifetime: its number input, "Now …" with the saved value, its error line.
+#[component]
+fn LifetimeField(
+    ctx: Ctx,
+    ttl: &'static Ttl,
+    input: RwSignal<String>,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    let msg = Signal::derive(move || message_for(error.get().as_ref(), &[ttl.field]));
+    view! {
+        <div class="field">
+            <label for=ttl.input_id>{ttl.label}</label>
+            <input
+                id=ttl.input_id
+                class="input"
+                type="number"
+                min=ttl.min
+                max=ttl.max
+                step=ttl.step
+                inputmode=ttl.inputmode
+                aria-describedby=format!("{} {}", ttl.hint_id, ttl.error_id)
+                aria-invalid=move || msg.get().is_some().to_string()
+                prop:value=move || input.get()
+                on:input=move |ev| input.set(event_target_value(&ev))
+            />
+            <p class="hint" id=ttl.hint_id>
+                {move || ctx.get(|p| format!("Now {}. {}", lifetime(ttl.of(p)), ttl.hint))}
+            </p>
+            <FieldError message=msg id=ttl.error_id />
+        </div>
     }
 }
 
@@ -369,6 +399,16 @@ enum UriKind {
     Logout,
 }
 
+/// What the editor of one URI list says.
+struct UriTexts {
+    label: &'static str,
+    input_id: &'static str,
+    what: &'static str,
+    add_label: &'static str,
+    placeholder: &'static str,
+    hint: &'static str,
+}
+
 impl UriKind {
     fn api(self) -> &'static str {
         match self {
@@ -376,166 +416,216 @@ impl UriKind {
             UriKind::Logout => "/post-logout-redirect-uris",
         }
     }
+
+    fn of(self, p: &Product) -> Vec<String> {
+        match self {
+            UriKind::Login => p.redirect_uris(),
+            UriKind::Logout => p.post_logout_uris(),
+        }
+    }
+
+    fn remove(self, p: &mut Product, uri: &str) {
+        if let Some(w) = p.web_client.as_mut() {
+            match self {
+                UriKind::Login => w.redirect_uris.retain(|u| u != uri),
+                UriKind::Logout => w.post_logout_redirect_uris.retain(|u| u != uri),
+            }
+        }
+    }
+
+    fn texts(self) -> UriTexts {
+        match self {
+            UriKind::Login => UriTexts {
+                label: "New redirect URI",
+                input_id: "product-redirect-uri",
+                what: "redirect URI",
+                add_label: "Add redirect URI",
+                placeholder: "https://app.example/callback",
+                hint: "https:// URLs, or http://localhost / http://127.0.0.1 while developing.",
+            },
+            UriKind::Logout => UriTexts {
+                label: "New post-logout URI",
+                input_id: "product-logout-uri",
+                what: "post-logout URI",
+                add_label: "Add post-logout URI",
+                placeholder: "https://app.example/",
+                hint: "",
+            },
+        }
+    }
 }
 
-/// Adds the typed URIs one by one (`POST .../redirect-uris` each), stopping at the first
-/// the API refuses (its message shows under the input).
-fn add_uris(
-    ctx: Ctx,
+/// What adding the typed URIs came to: how many were added, the first one refused.
+#[derive(Clone)]
+struct Added {
+    items: Vec<String>,
+    added: usize,
+    refused: Option<(String, ApiError)>,
+}
+
+/// Adds `items` one by one (`POST .../redirect-uris` each; the page shows each at once),
+/// stopping at the first the API refuses.
+async fn add_uris(ctx: Ctx, kind: UriKind, items: Vec<String>) -> Added {
+    let path = ctx.path(kind.api());
+    let mut added = 0;
+    let mut refused = None;
+    for uri in &items {
+        let Some(existing) = ctx.item.try_with(|p| p.as_ref().map(|p| kind.of(p))) else {
+            break; // the page is gone
+        };
+        if existing.unwrap_or_default().contains(uri) {
+            continue;
+        }
+        match api::post::<_, Product>(&path, &json!({ "uri": uri })).await {
+            Ok(p) => {
+                let _ = ctx.item.try_set(Some(p));
+                added += 1;
+            }
+            Err(e) => {
+                refused = Some((uri.clone(), e));
+                break;
+            }
+        }
+    }
+    Added {
+        items,
+        added,
+        refused,
+    }
+}
+
+/// One of the web client's URI lists as its card edits it: what is typed, the error, and
+/// the actions that add and remove.
+#[derive(Clone, Copy)]
+struct UriList {
     kind: UriKind,
     input: RwSignal<String>,
     error: RwSignal<Option<ApiError>>,
-    busy: RwSignal<bool>,
-) {
-    if busy.get_untracked() {
-        return;
-    }
-    let items = match split_items(&input.get_untracked(), false) {
-        Ok(items) if items.is_empty() => {
-            error.set(Some(local_error("uri", "type a URI first")));
-            return;
-        }
-        Ok(items) => items,
-        Err(msg) => {
-            error.set(Some(local_error("uri", &msg)));
-            return;
-        }
-    };
-    busy.set(true);
-    error.set(None);
-    spawn_local(async move {
-        let mut added = 0;
-        let mut failed = None;
-        for uri in &items {
-            let existing = ctx
-                .get(|p| match kind {
-                    UriKind::Login => p.redirect_uris(),
-                    UriKind::Logout => p.post_logout_uris(),
-                })
-                .unwrap_or_default();
-            if existing.contains(uri) {
-                continue;
-            }
-            match api::post::<_, Product>(&ctx.path(kind.api()), &json!({ "uri": uri })).await {
-                Ok(p) => {
-                    let _ = ctx.item.try_set(Some(p));
-                    added += 1;
-                }
-                Err(e) => {
-                    failed = Some((uri.clone(), e));
-                    break;
-                }
-            }
-        }
-        if busy.try_set(false).is_some() {
-            return;
-        }
-        match failed {
+    add: Action<Vec<String>, Added>,
+    remove: Action<String, (String, Result<(), ApiError>)>,
+    busy: Memo<bool>,
+}
+
+impl UriList {
+    fn new(ctx: Ctx, kind: UriKind) -> Self {
+        let input = RwSignal::new(String::new());
+        let error = RwSignal::new(None::<ApiError>);
+        let add = Action::new_local(move |items: &Vec<String>| add_uris(ctx, kind, items.clone()));
+        let remove = Action::new_local(move |uri: &String| {
+            let uri = uri.clone();
+            let path = format!("{}?uri={}", ctx.path(kind.api()), api::enc(&uri));
+            async move { (uri, api::delete(&path).await) }
+        });
+        on_result(add, move |done: Added| match done.refused {
             Some((uri, e)) => {
                 // Keep what was refused (and anything after it) in the input to fix.
-                let rest: Vec<String> = items.iter().skip_while(|u| **u != uri).cloned().collect();
+                let rest: Vec<String> = done
+                    .items
+                    .iter()
+                    .skip_while(|u| **u != uri)
+                    .cloned()
+                    .collect();
                 input.set(rest.join(" "));
                 error.set(Some(e));
             }
             None => {
                 input.set(String::new());
-                if added > 0 {
-                    toast::show(if added == 1 {
+                if done.added > 0 {
+                    toast::show(if done.added == 1 {
                         "URI added".to_string()
                     } else {
-                        format!("{added} URIs added")
+                        format!("{} URIs added", done.added)
                     });
                 }
             }
-        }
-    });
-}
-
-fn remove_uri(
-    ctx: Ctx,
-    kind: UriKind,
-    uri: String,
-    error: RwSignal<Option<ApiError>>,
-    busy: RwSignal<bool>,
-) {
-    if busy.get_untracked() {
-        return;
-    }
-    busy.set(true);
-    error.set(None);
-    spawn_local(async move {
-        let path = format!("{}?uri={}", ctx.path(kind.api()), api::enc(&uri));
-        let result = api::delete(&path).await;
-        if busy.try_set(false).is_some() {
-            return;
-        }
-        match result {
+        });
+        on_result(remove, move |(uri, result)| match result {
             Ok(()) => {
                 ctx.item.update(|p| {
-                    if let Some(w) = p.as_mut().and_then(|p| p.web_client.as_mut()) {
-                        match kind {
-                            UriKind::Login => w.redirect_uris.retain(|u| *u != uri),
-                            UriKind::Logout => w.post_logout_redirect_uris.retain(|u| *u != uri),
-                        }
+                    if let Some(p) = p {
+                        kind.remove(p, &uri);
                     }
                 });
                 toast::show(format!("Removed {uri}"));
             }
             Err(e) => error.set(Some(e)),
+        });
+        let (adding, removing) = (add.pending(), remove.pending());
+        Self {
+            kind,
+            input,
+            error,
+            add,
+            remove,
+            busy: Memo::new(move |_| adding.get() || removing.get()),
         }
-    });
+    }
+
+    /// Adds the typed URIs, after a first local check.
+    fn add_typed(self) {
+        match split_items(&self.input.get_untracked(), false) {
+            Ok(items) if items.is_empty() => {
+                self.error.set(Some(local_error("uri", "type a URI first")));
+            }
+            Ok(items) => {
+                self.error.set(None);
+                self.add.dispatch(items);
+            }
+            Err(msg) => self.error.set(Some(local_error("uri", &msg))),
+        }
+    }
 }
 
 #[component]
 fn RedirectsCard(ctx: Ctx) -> impl IntoView {
-    let login_input = RwSignal::new(String::new());
-    let login_error = RwSignal::new(None::<ApiError>);
-    let logout_input = RwSignal::new(String::new());
-    let logout_error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
-    let login = Signal::derive(move || ctx.get(Product::redirect_uris).unwrap_or_default());
-    let logout = Signal::derive(move || ctx.get(Product::post_logout_uris).unwrap_or_default());
+    let login = UriList::new(ctx, UriKind::Login);
+    let logout = UriList::new(ctx, UriKind::Logout);
+    // One change at a time across both lists.
+    let busy = Signal::derive(move || login.busy.get() || logout.busy.get());
     view! {
         <div class="card">
             <h2 class="card-title">"Redirect URIs"</h2>
             <p class="muted">
                 "Where Tessera may send the browser back after sign-in; matched exactly. Removing one stops sign-in from that address at once."
             </p>
-            <ErrorBanner error=Signal::derive(move || banner_for(login_error.get().as_ref(), &["uri"])) />
-            <UriListEditor
-                items=login
-                input=login_input
-                error=login_error
-                field="uri"
-                label="New redirect URI"
-                input_id="product-redirect-uri"
-                what="redirect URI"
-                add_label="Add redirect URI"
-                placeholder="https://app.example/callback"
-                hint="https:// URLs, or http://localhost / http://127.0.0.1 while developing."
-                busy=busy
-                on_add=Callback::new(move |()| add_uris(ctx, UriKind::Login, login_input, login_error, busy))
-                on_remove=Callback::new(move |u| remove_uri(ctx, UriKind::Login, u, login_error, busy))
-            />
+            <WebClientUris ctx=ctx list=login busy=busy />
             <h3 class="subhead">"Post-logout redirect URIs"</h3>
             <p class="muted">"Where the browser may land after signing out of Tessera."</p>
-            <ErrorBanner error=Signal::derive(move || banner_for(logout_error.get().as_ref(), &["uri"])) />
-            <UriListEditor
-                items=logout
-                input=logout_input
-                error=logout_error
-                field="uri"
-                label="New post-logout URI"
-                input_id="product-logout-uri"
-                what="post-logout URI"
-                add_label="Add post-logout URI"
-                placeholder="https://app.example/"
-                hint=""
-                busy=busy
-                on_add=Callback::new(move |()| add_uris(ctx, UriKind::Logout, logout_input, logout_error, busy))
-                on_remove=Callback::new(move |u| remove_uri(ctx, UriKind::Logout, u, logout_error, busy))
-            />
+            <WebClientUris ctx=ctx list=logout busy=busy />
         </div>
+    }
+}
+
+/// The banner and the editor of one of the web client's URI lists.
+#[component]
+fn WebClientUris(ctx: Ctx, list: UriList, busy: Signal<bool>) -> impl IntoView {
+    let texts = list.kind.texts();
+    view! {
+        <ErrorBanner error=Signal::derive(move || banner_for(list.error.get().as_ref(), &["uri"])) />
+        <UriListEditor
+            items=Signal::derive(move || ctx.get(|p| list.kind.of(p)).unwrap_or_default())
+            input=list.input
+            error=list.error
+            field="uri"
+            label=texts.label
+            input_id=texts.input_id
+            what=texts.what
+            add_label=texts.add_label
+            placeholder=texts.placeholder
+            hint=texts.hint
+            busy=busy
+            on_add=Callback::new(move |()| {
+                if !busy.get_untracked() {
+                    list.add_typed();
+                }
+            })
+            on_remove=Callback::new(move |uri| {
+                if !busy.get_untracked() {
+                    list.error.set(None);
+                    list.remove.dispatch(uri);
+                }
+            })
+        />
     }
 }
 
@@ -544,27 +634,26 @@ fn RedirectsCard(ctx: Ctx) -> impl IntoView {
 fn ScopesCard(ctx: Ctx) -> impl IntoView {
     let input = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let scopes = Signal::derive(move || ctx.get(|p| p.scopes.clone()).unwrap_or_default());
-    let save = move |list: Vec<String>, done: &'static str| {
-        busy.set(true);
+    // What the change did ("added", "removed") comes back with the answer, for the toast.
+    let save = Action::new_local(move |(list, done): &(Vec<String>, &'static str)| {
+        let (body, done) = (json!({ "scopes": list }), *done);
+        async move { (done, patch_product(ctx, body).await) }
+    });
+    let busy = save.pending();
+    on_result(save, move |(done, result)| match result {
+        Ok(p) => {
+            ctx.item.set(Some(p));
+            if done == "added" {
+                input.set(String::new());
+            }
+            toast::show(format!("Scopes {done}"));
+        }
+        Err(e) => error.set(Some(e)),
+    });
+    let change = move |list: Vec<String>, done: &'static str| {
         error.set(None);
-        spawn_local(async move {
-            let result = api::patch::<_, Product>(&ctx.path(""), &json!({ "scopes": list })).await;
-            if busy.try_set(false).is_some() {
-                return;
-            }
-            match result {
-                Ok(p) => {
-                    ctx.item.set(Some(p));
-                    if done == "added" {
-                        input.set(String::new());
-                    }
-                    toast::show(format!("Scopes {done}"));
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        save.dispatch((list, done));
     };
     let add = move |()| {
         if busy.get_untracked() {
@@ -581,7 +670,7 @@ fn ScopesCard(ctx: Ctx) -> impl IntoView {
                         list.push(s);
                     }
                 }
-                save(list, "added");
+                change(list, "added");
             }
             Err(msg) => error.set(Some(local_error("scopes", &msg))),
         }
@@ -590,12 +679,12 @@ fn ScopesCard(ctx: Ctx) -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        let list: Vec<String> = scopes
+        let list = scopes
             .get_untracked()
             .into_iter()
             .filter(|x| *x != s)
             .collect();
-        save(list, "removed");
+        change(list, "removed");
     };
     view! {
         <div class="card">

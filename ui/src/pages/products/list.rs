@@ -3,11 +3,12 @@
 
 use leptos::prelude::*;
 
+use super::hooks::load_failed;
 use super::{Product, ProductList};
 use crate::api;
 use crate::app::navigate;
 use crate::components::time::{local, relative};
-use crate::components::{Empty, ErrorBanner, Loading, PageHeader, Pager};
+use crate::components::{Empty, Loading, PageHeader, Pager};
 
 const PAGE: usize = 50;
 
@@ -18,16 +19,64 @@ pub fn ProductsPage() -> impl IntoView {
             .await
             .map(|l| l.products)
     });
+    let has_any = move || {
+        products
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|p| !p.is_empty())
+    };
+
+    view! {
+        <section class="page products-page">
+            <PageHeader
+                title="Products"
+                subtitle="Apps that sign users in with Tessera, and their API clients.".to_string()
+            >
+                <Show when=has_any>
+                    <RegisterButton />
+                </Show>
+            </PageHeader>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match products.await {
+                        Ok(list) if list.is_empty() => {
+                            view! {
+                                <Empty
+                                    title="No products yet — register your first app"
+                                    hint="A product gets a client id for signing users in (code + PKCE) and, if it needs one, a server client for service-to-service calls."
+                                >
+                                    <RegisterButton />
+                                </Empty>
+                            }
+                                .into_any()
+                        }
+                        Ok(list) => view! { <ProductTable list=list /> }.into_any(),
+                        Err(e) => load_failed(e),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn RegisterButton() -> impl IntoView {
+    view! {
+        <button type="button" class="btn btn-primary" on:click=move |_| navigate("/console/products/new")>
+            "Register a product"
+        </button>
+    }
+}
+
+/// The filter, the table of the products matching it (a page of them) and the pager.
+#[component]
+fn ProductTable(list: Vec<Product>) -> impl IntoView {
+    let total = list.len();
     let filter = RwSignal::new(String::new());
     let page = RwSignal::new(0usize);
-
-    let loaded = move || products.get().and_then(Result::ok);
-    let has_any = move || loaded().is_some_and(|p| !p.is_empty());
     let matching = Memo::new(move |_| {
         let needle = filter.get().trim().to_lowercase();
-        loaded()
-            .unwrap_or_default()
-            .into_iter()
+        list.iter()
             .filter(|p| {
                 needle.is_empty()
                     || p.name.to_lowercase().contains(&needle)
@@ -37,6 +86,7 @@ pub fn ProductsPage() -> impl IntoView {
                         .is_some_and(|s| s.client_id.to_lowercase().contains(&needle))
                     || p.id.contains(&needle)
             })
+            .cloned()
             .collect::<Vec<Product>>()
     });
     let shown = move || {
@@ -44,119 +94,76 @@ pub fn ProductsPage() -> impl IntoView {
         let start = (page.get() * PAGE).min(all.len());
         all[start..(start + PAGE).min(all.len())].to_vec()
     };
-    let error = Signal::derive(move || products.get().and_then(|r| r.err()).map(|e| e.message));
-    let register = move |_| navigate("/console/products/new");
-
     view! {
-        <section class="page products-page">
-            <PageHeader
-                title="Products"
-                subtitle="Apps that sign users in with Tessera, and their API clients.".to_string()
-            >
-                <Show when=has_any>
-                    <button type="button" class="btn btn-primary" on:click=register>
-                        "Register a product"
-                    </button>
-                </Show>
-            </PageHeader>
-            <ErrorBanner error=error />
-            {move || match products.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(_)) => ().into_any(),
-                Some(Ok(list)) if list.is_empty() => {
-                    view! {
-
-                            <Empty
-                                title="No products yet — register your first app"
-                                hint="A product gets a client id for signing users in (code + PKCE) and, if it needs one, a server client for service-to-service calls."
-                            >
-                                <button type="button" class="btn btn-primary" on:click=register>
-                                    "Register a product"
-                                </button>
-                            </Empty>
+        <div class="toolbar">
+            <div class="field field-inline">
+                <label for="products-filter">"Filter products"</label>
+                <input
+                    id="products-filter"
+                    class="input"
+                    type="search"
+                    placeholder="Name or client id"
+                    autocomplete="off"
+                    prop:value=move || filter.get()
+                    on:input=move |ev| {
+                        filter.set(event_target_value(&ev));
+                        page.set(0);
                     }
-                        .into_any()
-                }
-                Some(Ok(list)) => {
-                    let total = list.len();
-                    view! {
-                        <div class="toolbar">
-                            <div class="field field-inline">
-                                <label for="products-filter">"Filter products"</label>
-                                <input
-                                    id="products-filter"
-                                    class="input"
-                                    type="search"
-                                    placeholder="Name or client id"
-                                    autocomplete="off"
-                                    prop:value=move || filter.get()
-                                    on:input=move |ev| {
-                                        filter.set(event_target_value(&ev));
-                                        page.set(0);
-                                    }
-                                />
-                            </div>
-                            <span class="spacer"></span>
-                            <span class="muted">
-                                {move || {
-                                    let n = matching.get().len();
-                                    if n == total {
-                                        format!("{total} product{}", if total == 1 { "" } else { "s" })
-                                    } else {
-                                        format!("{n} of {total}")
-                                    }
-                                }}
-                            </span>
-                        </div>
-                        <Show
-                            when=move || !matching.get().is_empty()
-                            fallback=move || {
-                                view! {
-
-                                        <Empty
-                                            title="No product matches"
-                                            hint=format!(
-                                                "Nothing is named or has a client id like “{}”. Clear the filter to see all products.",
-                                                filter.get().trim(),
-                                            )
-                                        />
-                                }
-                            }
-                        >
-                            <div class="table-wrap">
-                                <table class="table products-table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"Client ID"</th>
-                                            <th scope="col" class="num">"Redirect URIs"</th>
-                                            <th scope="col">"Server client"</th>
-                                            <th scope="col">"Created"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        <For each=shown key=|p| p.id.clone() let:p>
-                                            <ProductRow p=p />
-                                        </For>
-                                    </tbody>
-                                </table>
-                            </div>
-                            <Show when=move || { matching.get().len() > PAGE }>
-                                <Pager
-                                    has_prev=Signal::derive(move || page.get() > 0)
-                                    has_next=Signal::derive(move || {
-                                        (page.get() + 1) * PAGE < matching.get().len()
-                                    })
-                                    on_prev=Callback::new(move |()| page.update(|p| *p = p.saturating_sub(1)))
-                                    on_next=Callback::new(move |()| page.update(|p| *p += 1))
-                                />
-                            </Show>
-                        </Show>
+                />
+            </div>
+            <span class="spacer"></span>
+            <span class="muted">
+                {move || {
+                    let n = matching.get().len();
+                    if n == total {
+                        format!("{total} product{}", if total == 1 { "" } else { "s" })
+                    } else {
+                        format!("{n} of {total}")
                     }
-                        .into_any()
+                }}
+            </span>
+        </div>
+        <Show
+            when=move || !matching.get().is_empty()
+            fallback=move || {
+                view! {
+                    <Empty
+                        title="No product matches"
+                        hint=format!(
+                            "Nothing is named or has a client id like “{}”. Clear the filter to see all products.",
+                            filter.get().trim(),
+                        )
+                    />
                 }
-            }}
-        </section>
+            }
+        >
+            <div class="table-wrap">
+                <table class="table products-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"Client ID"</th>
+                            <th scope="col" class="num">"Redirect URIs"</th>
+                            <th scope="col">"Server client"</th>
+                            <th scope="col">"Created"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=shown key=|p| p.id.clone() let:p>
+                            <ProductRow p=p />
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+            <Show when=move || { matching.get().len() > PAGE }>
+                <Pager
+                    has_prev=Signal::derive(move || page.get() > 0)
+                    has_next=Signal::derive(move || (page.get() + 1) * PAGE < matching.get().len())
+                    on_prev=Callback::new(move |()| page.update(|p| *p = p.saturating_sub(1)))
+                    on_next=Callback::new(move |()| page.update(|p| *p += 1))
+                />
+            </Show>
+        </Show>
     }
 }
 

@@ -2,19 +2,48 @@
 //! scopes it is granted, and secret rotation. A new secret shows once, with a copy button.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde_json::json;
 
-use super::detail::Ctx;
+use super::detail::{patch_product, Ctx};
+use super::hooks::on_result;
 use super::wizard::SecretOnce;
-use super::{NewSecret, Product, ServerClient};
+use super::{NewSecret, ServerClient};
 use crate::api::{self, ApiError};
 use crate::components::{toast, ConfirmDialog, CopyButton, ErrorBanner};
+
+/// What the card asks of the server client.
+#[derive(Clone, Copy)]
+enum Change {
+    Add,
+    Rotate,
+    Remove,
+}
+
+/// What the API answered to a `Change`.
+#[derive(Clone)]
+enum Changed {
+    Added(ServerClient),
+    Rotated(NewSecret),
+    Removed,
+}
+
+async fn change(ctx: Ctx, change: Change) -> Result<Changed, ApiError> {
+    match change {
+        Change::Add => api::post::<_, ServerClient>(&ctx.path("/server-client"), &json!({}))
+            .await
+            .map(Changed::Added),
+        Change::Rotate => api::post::<_, NewSecret>(&ctx.path("/secret:rotate"), &json!({}))
+            .await
+            .map(Changed::Rotated),
+        Change::Remove => api::delete(&ctx.path("/server-client"))
+            .await
+            .map(|()| Changed::Removed),
+    }
+}
 
 #[component]
 pub(crate) fn ServerClientCard(ctx: Ctx) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     // The secret minted by the last add or rotation, shown until the page is left.
     let fresh_secret = RwSignal::new(None::<String>);
     let rotate_open = RwSignal::new(false);
@@ -22,51 +51,42 @@ pub(crate) fn ServerClientCard(ctx: Ctx) -> impl IntoView {
     let server = Memo::new(move |_| ctx.get(|p| p.server_client.clone()).flatten());
     let has_server = move || server.with(Option::is_some);
 
-    let run = move |what: &'static str| {
+    let act = Action::new_local(move |what: &Change| change(ctx, *what));
+    let busy = act.pending();
+    on_result(act, move |result| match result {
+        Ok(Changed::Added(s)) => {
+            fresh_secret.set(s.client_secret.clone());
+            ctx.item.update(|p| {
+                if let Some(p) = p {
+                    p.server_client = Some(ServerClient {
+                        client_secret: None,
+                        ..s
+                    });
+                }
+            });
+            toast::show("Server client added");
+        }
+        Ok(Changed::Rotated(s)) => {
+            fresh_secret.set(Some(s.client_secret));
+            toast::show("Secret rotated: the old one no longer works");
+        }
+        Ok(Changed::Removed) => {
+            fresh_secret.set(None);
+            ctx.item.update(|p| {
+                if let Some(p) = p {
+                    p.server_client = None;
+                }
+            });
+            toast::show("Server client removed");
+        }
+        Err(e) => error.set(Some(e)),
+    });
+    let run = move |what: Change| {
         if busy.get_untracked() {
             return;
         }
-        busy.set(true);
         error.set(None);
-        spawn_local(async move {
-            let outcome: Result<(), ApiError> = match what {
-                "add" => api::post::<_, ServerClient>(&ctx.path("/server-client"), &json!({}))
-                    .await
-                    .map(|s| {
-                        fresh_secret.set(s.client_secret.clone());
-                        ctx.item.update(|p| {
-                            if let Some(p) = p {
-                                p.server_client = Some(ServerClient {
-                                    client_secret: None,
-                                    ..s
-                                });
-                            }
-                        });
-                        toast::show("Server client added");
-                    }),
-                "rotate" => api::post::<_, NewSecret>(&ctx.path("/secret:rotate"), &json!({}))
-                    .await
-                    .map(|s| {
-                        fresh_secret.set(Some(s.client_secret));
-                        toast::show("Secret rotated: the old one no longer works");
-                    }),
-                _ => api::delete(&ctx.path("/server-client")).await.map(|()| {
-                    fresh_secret.set(None);
-                    ctx.item.update(|p| {
-                        if let Some(p) = p {
-                            p.server_client = None;
-                        }
-                    });
-                    toast::show("Server client removed");
-                }),
-            };
-            if busy.try_set(false).is_some() {
-                return;
-            }
-            if let Err(e) = outcome {
-                error.set(Some(e));
-            }
-        });
+        act.dispatch(what);
     };
 
     view! {
@@ -87,7 +107,7 @@ pub(crate) fn ServerClientCard(ctx: Ctx) -> impl IntoView {
                                 type="button"
                                 class="btn"
                                 disabled=move || busy.get()
-                                on:click=move |_| run("add")
+                                on:click=move |_| run(Change::Add)
                             >
                                 "Add server client"
                             </button>
@@ -138,7 +158,7 @@ pub(crate) fn ServerClientCard(ctx: Ctx) -> impl IntoView {
                 message="A new secret is created and shown once. The current secret stops working immediately: every service still using it fails to get tokens until it has the new one."
                 confirm_label="Rotate secret"
                 danger=true
-                on_confirm=Callback::new(move |()| run("rotate"))
+                on_confirm=Callback::new(move |()| run(Change::Rotate))
             />
             <ConfirmDialog
                 open=remove_open
@@ -146,7 +166,7 @@ pub(crate) fn ServerClientCard(ctx: Ctx) -> impl IntoView {
                 message="The server client is deleted and every token it was issued is revoked. Services using it stop working at once. You can add a new one later (with a new client ID)."
                 confirm_label="Remove server client"
                 danger=true
-                on_confirm=Callback::new(move |()| run("remove"))
+                on_confirm=Callback::new(move |()| run(Change::Remove))
             />
         </div>
     }
@@ -159,7 +179,6 @@ fn GrantedScopes(ctx: Ctx, server: Memo<Option<ServerClient>>) -> impl IntoView 
     let reset = move || chosen.set(server.get_untracked().map(|s| s.scopes).unwrap_or_default());
     reset();
     let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
     let product_scopes = Memo::new(move |_| ctx.get(|p| p.scopes.clone()).unwrap_or_default());
     // When the product's scopes change (a scope removed), the grant follows the server.
     Effect::new(move |_| {
@@ -173,25 +192,20 @@ fn GrantedScopes(ctx: Ctx, server: Memo<Option<ServerClient>>) -> impl IntoView 
         b.sort();
         a != b
     };
+    let save = Action::new_local(move |list: &Vec<String>| {
+        patch_product(ctx, json!({ "server_client_scopes": list }))
+    });
+    let busy = save.pending();
+    on_result(save, move |result| match result {
+        Ok(p) => {
+            ctx.item.set(Some(p));
+            toast::show("Server client scopes saved");
+        }
+        Err(e) => error.set(Some(e.message)),
+    });
     let save = move |_| {
-        busy.set(true);
         error.set(None);
-        let list = chosen.get_untracked();
-        spawn_local(async move {
-            let result =
-                api::patch::<_, Product>(&ctx.path(""), &json!({ "server_client_scopes": list }))
-                    .await;
-            if busy.try_set(false).is_some() {
-                return;
-            }
-            match result {
-                Ok(p) => {
-                    ctx.item.set(Some(p));
-                    toast::show("Server client scopes saved");
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        save.dispatch(chosen.get_untracked());
     };
     view! {
         <fieldset class="scope-picker">

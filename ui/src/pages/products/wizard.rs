@@ -4,18 +4,18 @@
 //! server secret once, with an integration snippet.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde::Serialize;
 
 use super::form::{field_of, under, FieldError};
+use super::hooks::on_result;
 use super::snippet::{focus_id, focus_step, Integration, Snippet};
-use super::uris::{add_items, UriListEditor};
+use super::uris::{add_items, local_error, UriListEditor};
 use super::Product;
 use crate::api::{self, ApiError};
 use crate::app::navigate;
-use crate::components::{CopyButton, ErrorBanner, PageHeader};
+use crate::components::{toast, CopyButton, ErrorBanner, PageHeader};
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct CreateBody {
     name: String,
     redirect_uris: Vec<String>,
@@ -36,24 +36,120 @@ fn step_of(field: &str) -> Option<u8> {
     }
 }
 
+/// The step on screen and everything typed so far (nothing is saved before step 3).
+#[derive(Clone, Copy)]
+struct Draft {
+    step: RwSignal<u8>,
+    name: RwSignal<String>,
+    uris: RwSignal<Vec<String>>,
+    uri_input: RwSignal<String>,
+    logout_uris: RwSignal<Vec<String>>,
+    logout_input: RwSignal<String>,
+    scopes: RwSignal<Vec<String>>,
+    scope_input: RwSignal<String>,
+    server: RwSignal<bool>,
+    error: RwSignal<Option<ApiError>>,
+}
+
+impl Draft {
+    fn new() -> Self {
+        Self {
+            step: RwSignal::new(1),
+            name: RwSignal::new(String::new()),
+            uris: RwSignal::new(Vec::new()),
+            uri_input: RwSignal::new(String::new()),
+            logout_uris: RwSignal::new(Vec::new()),
+            logout_input: RwSignal::new(String::new()),
+            scopes: RwSignal::new(Vec::new()),
+            scope_input: RwSignal::new(String::new()),
+            server: RwSignal::new(false),
+            error: RwSignal::new(None),
+        }
+    }
+
+    fn go(self, step: u8) {
+        self.error.set(None);
+        self.step.set(step);
+    }
+
+    fn next_from_name(self) {
+        if self.name.get_untracked().trim().is_empty() {
+            self.error
+                .set(Some(local_error("name", "enter a name for the product")));
+            focus_id("wizard-name");
+            return;
+        }
+        self.go(2);
+    }
+
+    fn next_from_uris(self) {
+        // Whatever is still typed in the inputs counts as added.
+        if !add_items(
+            self.uri_input,
+            self.uris,
+            self.error,
+            "redirect_uris",
+            false,
+        ) || !add_items(
+            self.logout_input,
+            self.logout_uris,
+            self.error,
+            "post_logout_redirect_uris",
+            false,
+        ) {
+            return;
+        }
+        self.go(3);
+    }
+
+    /// The `POST /v1/products` body, once what is still typed as a scope is added; `None`
+    /// (with the error shown) when it is refused.
+    fn body(self) -> Option<CreateBody> {
+        if !add_items(self.scope_input, self.scopes, self.error, "scopes", true) {
+            return None;
+        }
+        Some(CreateBody {
+            name: self.name.get_untracked().trim().to_string(),
+            redirect_uris: self.uris.get_untracked(),
+            post_logout_redirect_uris: self.logout_uris.get_untracked(),
+            scopes: self.scopes.get_untracked(),
+            server_client: self.server.get_untracked(),
+        })
+    }
+}
+
 #[component]
 pub fn NewProductPage() -> impl IntoView {
-    let step = RwSignal::new(1u8);
-    let name = RwSignal::new(String::new());
-    let uris = RwSignal::new(Vec::<String>::new());
-    let uri_input = RwSignal::new(String::new());
-    let logout_uris = RwSignal::new(Vec::<String>::new());
-    let logout_input = RwSignal::new(String::new());
-    let scopes = RwSignal::new(Vec::<String>::new());
-    let scope_input = RwSignal::new(String::new());
-    let server = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<ApiError>);
+    let draft = Draft::new();
+    let step = draft.step;
     let created = RwSignal::new(None::<Product>);
-    let issuer = RwSignal::new(String::new());
-    spawn_local(async move {
-        let i = super::issuer().await;
-        let _ = issuer.try_set(i);
+    let issuer = LocalResource::new(super::issuer);
+    let create = Action::new_local(|body: &CreateBody| {
+        let body = body.clone();
+        async move { api::post::<_, Product>("/v1/products", &body).await }
+    });
+    let busy = create.pending();
+    on_result(create, move |result| match result {
+        Ok(p) => {
+            toast::show(format!("{} is registered", p.name));
+            created.set(Some(p));
+            step.set(4);
+        }
+        Err(e) => {
+            if let Some(s) = field_of(&e).and_then(|(f, _)| step_of(&f)) {
+                step.set(s);
+            }
+            draft.error.set(Some(e));
+        }
+    });
+    let on_create = Callback::new(move |()| {
+        if busy.get_untracked() {
+            return;
+        }
+        if let Some(body) = draft.body() {
+            draft.error.set(None);
+            create.dispatch(body);
+        }
     });
 
     // Move focus to the new step's heading so keyboard and screen-reader users follow.
@@ -66,97 +162,8 @@ pub fn NewProductPage() -> impl IntoView {
         s
     });
 
-    let local_error = move |field: &str, msg: &str| {
-        error.set(Some(ApiError::new(
-            0,
-            "validation_failed",
-            format!("{field}: {msg}"),
-        )))
-    };
-    let next_from_name = move || {
-        if name.get_untracked().trim().is_empty() {
-            local_error("name", "enter a name for the product");
-            focus_id("wizard-name");
-            return;
-        }
-        error.set(None);
-        step.set(2);
-    };
-    let next_from_uris = move || {
-        // Whatever is still typed in the inputs counts as added.
-        if !add_items(uri_input, uris, error, "redirect_uris", false)
-            || !add_items(
-                logout_input,
-                logout_uris,
-                error,
-                "post_logout_redirect_uris",
-                false,
-            )
-        {
-            return;
-        }
-        error.set(None);
-        step.set(3);
-    };
-    let create = move || {
-        if busy.get_untracked() {
-            return;
-        }
-        if !add_items(scope_input, scopes, error, "scopes", true) {
-            return;
-        }
-        let body = CreateBody {
-            name: name.get_untracked().trim().to_string(),
-            redirect_uris: uris.get_untracked(),
-            post_logout_redirect_uris: logout_uris.get_untracked(),
-            scopes: scopes.get_untracked(),
-            server_client: server.get_untracked(),
-        };
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let result = api::post::<_, Product>("/v1/products", &body).await;
-            if busy.try_set(false).is_some() {
-                return; // the page is gone
-            }
-            match result {
-                Ok(p) => {
-                    crate::components::toast::show(format!("{} is registered", p.name));
-                    created.set(Some(p));
-                    step.set(4);
-                }
-                Err(e) => {
-                    if let Some(s) = field_of(&e).and_then(|(f, _)| step_of(&f)) {
-                        step.set(s);
-                    }
-                    error.set(Some(e));
-                }
-            }
-        });
-    };
-
-    let steps = move || {
-        STEPS
-            .iter()
-            .enumerate()
-            .map(|(i, label)| {
-                let n = i as u8 + 1;
-                view! {
-                    <li
-                        class:done=move || { step.get() > n }
-                        class:current=move || step.get() == n
-                        aria-current=move || (step.get() == n).then_some("step")
-                    >
-
-                        <span class="step-label">{*label}</span>
-                    </li>
-                }
-            })
-            .collect_view()
-    };
-
     let banner = Signal::derive(move || {
-        let e = error.get()?;
+        let e = draft.error.get()?;
         // Field errors of the step on screen show under their input.
         match field_of(&e) {
             Some((f, _)) if step_of(&f) == Some(step.get()) => None,
@@ -170,115 +177,158 @@ pub fn NewProductPage() -> impl IntoView {
                 title="Register a product"
                 subtitle="An app that signs users in with Tessera. Nothing is saved until you create it on step 3.".to_string()
             />
-            <ol class="steps" aria-label="Progress">{steps}</ol>
+            <ol class="steps" aria-label="Progress"><Progress step=step /></ol>
             <ErrorBanner error=banner />
             <div class="card wizard-card">
                 {move || match step.get() {
-                    1 => view! { <StepName name=name error=error on_next=Callback::new(move |()| next_from_name()) /> }.into_any(),
-                    2 => {
-                        view! {
-                            <h2 class="card-title" id="wizard-step-title" tabindex="-1">"Redirect URIs"</h2>
-                            <p class="muted">
-                                "Where Tessera may send the browser back after sign-in. Each must match exactly what your app sends: "
-                                <span class="mono">"https://"</span>
-                                " URLs, or "
-                                <span class="mono">"http://localhost"</span>
-                                " / "
-                                <span class="mono">"http://127.0.0.1"</span>
-                                " while developing. You can change them later."
-                            </p>
-                            <UriListEditor
-                                items=uris
-                                input=uri_input
-                                error=error
-                                field="redirect_uris"
-                                label="Redirect URI"
-                                input_id="wizard-redirect-uri"
-                                what="redirect URI"
-                                add_label="Add redirect URI"
-                                placeholder="https://app.example/callback"
-                                hint="Press Enter or “Add redirect URI” to add it to the list."
-                                on_add=Callback::new(move |()| { add_items(uri_input, uris, error, "redirect_uris", false); })
-                                on_remove=Callback::new(move |u: String| uris.update(|l| l.retain(|x| *x != u)))
-                            />
-                            <h3 class="subhead">"Post-logout redirect URIs " <span class="muted">"(optional)"</span></h3>
-                            <p class="muted">"Where the browser may land after signing out of Tessera."</p>
-                            <UriListEditor
-                                items=logout_uris
-                                input=logout_input
-                                error=error
-                                field="post_logout_redirect_uris"
-                                label="Post-logout URI"
-                                input_id="wizard-logout-uri"
-                                what="post-logout URI"
-                                add_label="Add post-logout URI"
-                                placeholder="https://app.example/"
-                                hint=""
-                                on_add=Callback::new(move |()| { add_items(logout_input, logout_uris, error, "post_logout_redirect_uris", false); })
-                                on_remove=Callback::new(move |u: String| logout_uris.update(|l| l.retain(|x| *x != u)))
-                            />
-                            <div class="wizard-actions">
-                                <button type="button" class="btn" on:click=move |_| { error.set(None); step.set(1); }>"Back"</button>
-                                <span class="spacer"></span>
-                                <button type="button" class="btn btn-primary" on:click=move |_| next_from_uris()>"Next"</button>
-                            </div>
-                        }
+                    1 => view! { <StepName name=draft.name error=draft.error on_next=Callback::new(move |()| draft.next_from_name()) /> }.into_any(),
+                    2 => view! { <StepUris draft=draft /> }.into_any(),
+                    3 => view! { <StepServer draft=draft busy=busy on_create=on_create /> }.into_any(),
+                    _ => {
+                        view! { <StepDone created=created issuer=Signal::derive(move || issuer.get().unwrap_or_default()) /> }
                             .into_any()
                     }
-                    3 => {
-                        view! {
-                            <h2 class="card-title" id="wizard-step-title" tabindex="-1">"Server client?"</h2>
-                            <div class="server-choice">
-                                <label class="check">
-                                    <input
-                                        type="checkbox"
-                                        aria-describedby="wizard-server-hint"
-                                        prop:checked=move || server.get()
-                                        on:change=move |ev| server.set(event_target_checked(&ev))
-                                    />
-                                    <span>"Create a server client"</span>
-                                </label>
-                                <p class="hint" id="wizard-server-hint">
-                                    "For service-to-service calls: your backend gets access tokens of its own with the "
-                                    <span class="mono">"client_credentials"</span>
-                                    " grant, without a user. It is a confidential client with a secret (shown once, on the next step). Skip it if only people sign in."
-                                </p>
-                            </div>
-                            <h3 class="subhead">"Scopes"</h3>
-                            <p class="muted">
-                                "What your product's API understands, for example "
-                                <span class="mono">"orders:read"</span>
-                                ". Roles in businesses grant them to people"
-                                {move || if server.get() { "; the server client is granted all of them." } else { "." }}
-                            </p>
-                            <UriListEditor
-                                items=scopes
-                                input=scope_input
-                                error=error
-                                field="scopes"
-                                label=Signal::derive(move || if server.get() { "Server client scopes" } else { "Product scopes" })
-                                input_id="wizard-scope"
-                                what="scope"
-                                add_label="Add scope"
-                                placeholder="orders:read"
-                                hint="Optional. Separate several with spaces; you can change them later."
-                                on_add=Callback::new(move |()| { add_items(scope_input, scopes, error, "scopes", true); })
-                                on_remove=Callback::new(move |s: String| scopes.update(|l| l.retain(|x| *x != s)))
-                            />
-                            <div class="wizard-actions">
-                                <button type="button" class="btn" disabled=move || busy.get() on:click=move |_| { error.set(None); step.set(2); }>"Back"</button>
-                                <span class="spacer"></span>
-                                <button type="button" class="btn btn-primary" disabled=move || busy.get() on:click=move |_| create()>
-                                    {move || if busy.get() { "Creating…" } else { "Create product" }}
-                                </button>
-                            </div>
-                        }
-                            .into_any()
-                    }
-                    _ => view! { <StepDone created=created issuer=issuer /> }.into_any(),
                 }}
             </div>
         </section>
+    }
+}
+
+/// The steps, the current one marked.
+#[component]
+fn Progress(step: RwSignal<u8>) -> impl IntoView {
+    STEPS
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let n = i as u8 + 1;
+            view! {
+                <li
+                    class:done=move || { step.get() > n }
+                    class:current=move || step.get() == n
+                    aria-current=move || (step.get() == n).then_some("step")
+                >
+                    <span class="step-label">{*label}</span>
+                </li>
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+fn StepUris(draft: Draft) -> impl IntoView {
+    let Draft {
+        uris,
+        uri_input,
+        logout_uris,
+        logout_input,
+        error,
+        ..
+    } = draft;
+    view! {
+        <h2 class="card-title" id="wizard-step-title" tabindex="-1">"Redirect URIs"</h2>
+        <p class="muted">
+            "Where Tessera may send the browser back after sign-in. Each must match exactly what your app sends: "
+            <span class="mono">"https://"</span>
+            " URLs, or "
+            <span class="mono">"http://localhost"</span>
+            " / "
+            <span class="mono">"http://127.0.0.1"</span>
+            " while developing. You can change them later."
+        </p>
+        <UriListEditor
+            items=uris
+            input=uri_input
+            error=error
+            field="redirect_uris"
+            label="Redirect URI"
+            input_id="wizard-redirect-uri"
+            what="redirect URI"
+            add_label="Add redirect URI"
+            placeholder="https://app.example/callback"
+            hint="Press Enter or “Add redirect URI” to add it to the list."
+            on_add=Callback::new(move |()| { add_items(uri_input, uris, error, "redirect_uris", false); })
+            on_remove=Callback::new(move |u: String| uris.update(|l| l.retain(|x| *x != u)))
+        />
+        <h3 class="subhead">"Post-logout redirect URIs " <span class="muted">"(optional)"</span></h3>
+        <p class="muted">"Where the browser may land after signing out of Tessera."</p>
+        <UriListEditor
+            items=logout_uris
+            input=logout_input
+            error=error
+            field="post_logout_redirect_uris"
+            label="Post-logout URI"
+            input_id="wizard-logout-uri"
+            what="post-logout URI"
+            add_label="Add post-logout URI"
+            placeholder="https://app.example/"
+            hint=""
+            on_add=Callback::new(move |()| { add_items(logout_input, logout_uris, error, "post_logout_redirect_uris", false); })
+            on_remove=Callback::new(move |u: String| logout_uris.update(|l| l.retain(|x| *x != u)))
+        />
+        <div class="wizard-actions">
+            <button type="button" class="btn" on:click=move |_| draft.go(1)>"Back"</button>
+            <span class="spacer"></span>
+            <button type="button" class="btn btn-primary" on:click=move |_| draft.next_from_uris()>"Next"</button>
+        </div>
+    }
+}
+
+#[component]
+fn StepServer(draft: Draft, busy: Memo<bool>, on_create: Callback<()>) -> impl IntoView {
+    let Draft {
+        server,
+        scopes,
+        scope_input,
+        error,
+        ..
+    } = draft;
+    view! {
+        <h2 class="card-title" id="wizard-step-title" tabindex="-1">"Server client?"</h2>
+        <div class="server-choice">
+            <label class="check">
+                <input
+                    type="checkbox"
+                    aria-describedby="wizard-server-hint"
+                    prop:checked=move || server.get()
+                    on:change=move |ev| server.set(event_target_checked(&ev))
+                />
+                <span>"Create a server client"</span>
+            </label>
+            <p class="hint" id="wizard-server-hint">
+                "For service-to-service calls: your backend gets access tokens of its own with the "
+                <span class="mono">"client_credentials"</span>
+                " grant, without a user. It is a confidential client with a secret (shown once, on the next step). Skip it if only people sign in."
+            </p>
+        </div>
+        <h3 class="subhead">"Scopes"</h3>
+        <p class="muted">
+            "What your product's API understands, for example "
+            <span class="mono">"orders:read"</span>
+            ". Roles in businesses grant them to people"
+            {move || if server.get() { "; the server client is granted all of them." } else { "." }}
+        </p>
+        <UriListEditor
+            items=scopes
+            input=scope_input
+            error=error
+            field="scopes"
+            label=Signal::derive(move || if server.get() { "Server client scopes" } else { "Product scopes" })
+            input_id="wizard-scope"
+            what="scope"
+            add_label="Add scope"
+            placeholder="orders:read"
+            hint="Optional. Separate several with spaces; you can change them later."
+            on_add=Callback::new(move |()| { add_items(scope_input, scopes, error, "scopes", true); })
+            on_remove=Callback::new(move |s: String| scopes.update(|l| l.retain(|x| *x != s)))
+        />
+        <div class="wizard-actions">
+            <button type="button" class="btn" disabled=move || busy.get() on:click=move |_| draft.go(2)>"Back"</button>
+            <span class="spacer"></span>
+            <button type="button" class="btn btn-primary" disabled=move || busy.get() on:click=move |_| on_create.run(())>
+                {move || if busy.get() { "Creating…" } else { "Create product" }}
+            </button>
+        </div>
     }
 }
 
@@ -331,7 +381,7 @@ fn StepName(
 }
 
 #[component]
-fn StepDone(created: RwSignal<Option<Product>>, issuer: RwSignal<String>) -> impl IntoView {
+fn StepDone(created: RwSignal<Option<Product>>, issuer: Signal<String>) -> impl IntoView {
     let Some(p) = created.get_untracked() else {
         return ().into_any();
     };

@@ -2,18 +2,16 @@
 //! memberships (read-only) and delete.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde_json::{json, Map, Value};
 
 use super::memberships::MembershipsCard;
 use super::sessions::SessionsCard;
-use super::{StatusBadge, User};
+use super::{email_error, form_banner, StatusBadge, User};
 use crate::api::{self, ApiError};
 use crate::components::time::{local, relative};
-use crate::components::{
-    toast, ConfirmDialog, DeleteCard, ErrorBanner, Loading, SaveDiscard, Shown,
-};
+use crate::components::{toast, ConfirmDialog, DeleteCard, ErrorBanner, SaveDiscard, Shown};
 use crate::pages::products::form::{banner_for, message_for, FieldError};
+use crate::pages::products::hooks::{busy_flag, on_result, shown_cards};
 
 /// The user being shown, shared by the cards of the page.
 pub(crate) type Ctx = Shown<User>;
@@ -21,19 +19,8 @@ pub(crate) type Ctx = Shown<User>;
 #[component]
 pub fn UserPage(id: String) -> impl IntoView {
     let ctx = Ctx::new("/v1/users", id);
-    let load_error = RwSignal::new(None::<String>);
-    // Bumped when an action ends sessions, so the sessions table reloads.
-    let sessions_version = RwSignal::new(0u32);
-    spawn_local(async move {
-        match api::get::<User>(&ctx.path("")).await {
-            Ok(u) => {
-                let _ = ctx.item.try_set(Some(u));
-            }
-            Err(e) => {
-                let _ = load_error.try_set(Some(e.message));
-            }
-        }
-    });
+    // Notified when an action ends sessions, so the sessions table reloads.
+    let sessions_ended = Trigger::new();
     let title = Memo::new(move |_| ctx.get(User::display).unwrap_or_default());
     Effect::new(move |_| {
         let t = title.get();
@@ -66,63 +53,62 @@ pub fn UserPage(id: String) -> impl IntoView {
                 </div>
                 <Show when=loaded>
                     <div class="page-actions">
-                        <SuspendButton ctx=ctx sessions_version=sessions_version />
+                        <SuspendButton ctx=ctx sessions_ended=sessions_ended />
                     </div>
                 </Show>
             </header>
-            <ErrorBanner error=Signal::derive(move || load_error.get()) />
-            <Show
-                when=loaded
-                fallback=move || view! { <Show when=move || load_error.get().is_none()><Loading /></Show> }
-            >
-                <div class="user-grid">
-                    <ProfileCard ctx=ctx />
-                    <PasswordCard ctx=ctx sessions_version=sessions_version />
-                    <SessionsCard ctx=ctx version=sessions_version />
-                    <MembershipsCard ctx=ctx />
-                    <DetailsCard ctx=ctx />
-                    <DeleteCard
-                        noun="user"
-                        explanation="Removes the account with its sessions and memberships; its tokens stop being accepted. This cannot be undone."
-                        name=Signal::derive(move || ctx.get(|u| u.email.clone()).unwrap_or_default())
-                        consequence=|email| format!("{email} is deleted with their sessions and memberships, and can no longer sign in. This cannot be undone.")
-                        api_path=Signal::derive(move || ctx.path(""))
-                        back_to="/console/users"
-                    />
-                </div>
-            </Show>
+            {shown_cards(ctx, move || view! { <UserCards ctx=ctx sessions_ended=sessions_ended /> })}
         </section>
+    }
+}
+
+/// The cards of the loaded user.
+#[component]
+fn UserCards(ctx: Ctx, sessions_ended: Trigger) -> impl IntoView {
+    view! {
+        <div class="user-grid">
+            <ProfileCard ctx=ctx />
+            <PasswordCard ctx=ctx sessions_ended=sessions_ended />
+            <SessionsCard ctx=ctx ended=sessions_ended />
+            <MembershipsCard ctx=ctx />
+            <DetailsCard ctx=ctx />
+            <DeleteCard
+                noun="user"
+                explanation="Removes the account with its sessions and memberships; its tokens stop being accepted. This cannot be undone."
+                name=Signal::derive(move || ctx.get(|u| u.email.clone()).unwrap_or_default())
+                consequence=|email| format!("{email} is deleted with their sessions and memberships, and can no longer sign in. This cannot be undone.")
+                api_path=Signal::derive(move || ctx.path(""))
+                back_to="/console/users"
+            />
+        </div>
     }
 }
 
 /// "Suspend" or "Unsuspend" with its confirmation.
 #[component]
-fn SuspendButton(ctx: Ctx, sessions_version: RwSignal<u32>) -> impl IntoView {
+fn SuspendButton(ctx: Ctx, sessions_ended: Trigger) -> impl IntoView {
     let open = RwSignal::new(false);
-    let busy = RwSignal::new(false);
     let suspended = Memo::new(move |_| ctx.get(User::suspended).unwrap_or(false));
+    let change = Action::new_local(move |unsuspend: &bool| {
+        let unsuspend = *unsuspend;
+        let path = ctx.path(if unsuspend { "/unsuspend" } else { "/suspend" });
+        async move { (unsuspend, api::post::<_, User>(&path, &json!({})).await) }
+    });
+    let busy = change.pending();
+    on_result(change, move |(unsuspend, result)| match result {
+        Ok(u) => {
+            toast::show(if unsuspend {
+                format!("{} can sign in again", u.email)
+            } else {
+                format!("{} is suspended", u.email)
+            });
+            ctx.item.set(Some(u));
+            sessions_ended.notify();
+        }
+        Err(e) => toast::show(format!("Could not change the status: {}", e.message)),
+    });
     let run = Callback::new(move |()| {
-        let unsuspend = suspended.get_untracked();
-        busy.set(true);
-        spawn_local(async move {
-            let path = ctx.path(if unsuspend { "/unsuspend" } else { "/suspend" });
-            let result = api::post::<_, User>(&path, &json!({})).await;
-            if busy.try_set(false).is_some() {
-                return;
-            }
-            match result {
-                Ok(u) => {
-                    toast::show(if unsuspend {
-                        format!("{} can sign in again", u.email)
-                    } else {
-                        format!("{} is suspended", u.email)
-                    });
-                    ctx.item.set(Some(u));
-                    sessions_version.update(|v| *v += 1);
-                }
-                Err(e) => toast::show(format!("Could not change the status: {}", e.message)),
-            }
-        });
+        change.dispatch(suspended.get_untracked());
     });
     view! {
         <button
@@ -188,7 +174,6 @@ fn ProfileCard(ctx: Ctx) -> impl IntoView {
     };
     reset();
     let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let changes = move || -> Map<String, Value> {
         let mut body = Map::new();
         let Some(u) = ctx.item.get_untracked() else {
@@ -219,35 +204,28 @@ fn ProfileCard(ctx: Ctx) -> impl IntoView {
         verified.track();
         !changes().is_empty()
     };
+    let save = Action::new_local(move |body: &Value| {
+        let (path, body) = (ctx.path(""), body.clone());
+        async move { api::patch::<_, User>(&path, &body).await }
+    });
+    let busy = save.pending();
+    on_result(save, move |result| match result {
+        Ok(u) => {
+            ctx.item.set(Some(u));
+            reset();
+            toast::show("Profile saved");
+        }
+        Err(e) => error.set(Some(e)),
+    });
     let save = move || {
         let body = changes();
         if body.is_empty() || busy.get_untracked() {
             return;
         }
-        busy.set(true);
         error.set(None);
-        spawn_local(async move {
-            let result = api::patch::<_, User>(&ctx.path(""), &Value::Object(body)).await;
-            if busy.try_set(false).is_some() {
-                return;
-            }
-            match result {
-                Ok(u) => {
-                    ctx.item.set(Some(u));
-                    reset();
-                    toast::show("Profile saved");
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        save.dispatch(Value::Object(body));
     };
-    let email_msg = Signal::derive(move || {
-        let e = error.get()?;
-        if e.code == "conflict" {
-            return Some(e.message);
-        }
-        message_for(Some(&e), &["email"])
-    });
+    let email_msg = email_error(error);
     let name_msg = Signal::derive(move || message_for(error.get().as_ref(), &["name"]));
     view! {
         <form
@@ -260,9 +238,7 @@ fn ProfileCard(ctx: Ctx) -> impl IntoView {
             }
         >
             <h2 class="card-title" id="profile-title">"Profile"</h2>
-            <ErrorBanner error=Signal::derive(move || {
-                error.get().filter(|e| e.code != "conflict").and_then(|e| banner_for(Some(&e), PROFILE_FIELDS))
-            }) />
+            <ErrorBanner error=form_banner(error, PROFILE_FIELDS) />
             <div class="field">
                 <label for="user-name">"Name"</label>
                 <input
@@ -303,7 +279,7 @@ fn ProfileCard(ctx: Ctx) -> impl IntoView {
                 <span>"Address verified"</span>
             </label>
             <SaveDiscard
-                busy=busy
+                busy=busy_flag(busy)
                 dirty=Signal::derive(dirty)
                 on_discard=move |()| {
                     reset();
@@ -315,10 +291,22 @@ fn ProfileCard(ctx: Ctx) -> impl IntoView {
 }
 
 #[component]
-fn PasswordCard(ctx: Ctx, sessions_version: RwSignal<u32>) -> impl IntoView {
+fn PasswordCard(ctx: Ctx, sessions_ended: Trigger) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
+    let set = Action::new_local(move |pw: &String| {
+        let (path, body) = (ctx.path("/password"), json!({ "password": pw }));
+        async move { api::post::<_, ()>(&path, &body).await }
+    });
+    let busy = set.pending();
+    on_result(set, move |result| match result {
+        Ok(()) => {
+            password.set(String::new());
+            sessions_ended.notify();
+            toast::show("Password set; the user was signed out everywhere");
+        }
+        Err(e) => error.set(Some(e)),
+    });
     let save = move || {
         if busy.get_untracked() {
             return;
@@ -332,23 +320,8 @@ fn PasswordCard(ctx: Ctx, sessions_version: RwSignal<u32>) -> impl IntoView {
             )));
             return;
         }
-        busy.set(true);
         error.set(None);
-        spawn_local(async move {
-            let result =
-                api::post::<_, ()>(&ctx.path("/password"), &json!({ "password": pw })).await;
-            if busy.try_set(false).is_some() {
-                return;
-            }
-            match result {
-                Ok(()) => {
-                    password.set(String::new());
-                    sessions_version.update(|v| *v += 1);
-                    toast::show("Password set; the user was signed out everywhere");
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        set.dispatch(pw);
     };
     let msg = Signal::derive(move || message_for(error.get().as_ref(), &["password"]));
     view! {

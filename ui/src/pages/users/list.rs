@@ -1,111 +1,138 @@
 //! The users list: search (debounced, the API's `q`), a status filter, 50 per page with
 //! the API's cursor, the "Create user" form, and above them the throttled accounts.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde::Serialize;
 
 use super::throttles::ThrottlePanel;
-use super::{StatusBadge, User, UserList};
+use super::{email_error, form_banner, StatusBadge, User, UserList};
 use crate::api::{self, ApiError};
 use crate::app::query_param;
 use crate::components::time::{local, relative};
 use crate::components::{toast, Empty, ErrorBanner, Loading, PageHeader, Pager};
-use crate::pages::products::form::{banner_for, message_for, FieldError};
+use crate::pages::products::form::{message_for, FieldError};
+use crate::pages::products::hooks::{load_failed, on_result};
 
 const LIMIT: usize = 50;
 const DEBOUNCE: Duration = Duration::from_millis(300);
 
-#[component]
-pub fn UsersPage() -> impl IntoView {
-    let initial_q = query_param("q").unwrap_or_default();
-    let typed = RwSignal::new(initial_q.clone());
-    let query = RwSignal::new(initial_q.trim().to_string());
-    let status = RwSignal::new(query_param("status").unwrap_or_default());
-    let cursor = RwSignal::new(None::<String>);
-    let previous = RwSignal::new(Vec::<Option<String>>::new());
-    let data = RwSignal::new(None::<UserList>);
-    let error = RwSignal::new(None::<String>);
-    let loading = RwSignal::new(true);
-    let generation = StoredValue::new(0u32);
-    let creating = RwSignal::new(false);
-    // The user created last: shown first on the list's first page (new users sort last,
-    // maybe pages away) until the search, filter or page changes.
-    let just_created = RwSignal::new(None::<User>);
+/// What the list shows: the search (as typed, and as searched), the status filter, the
+/// page (the API's cursor, and those of the pages before it).
+#[derive(Clone, Copy)]
+struct Listing {
+    typed: RwSignal<String>,
+    query: RwSignal<String>,
+    status: RwSignal<String>,
+    cursor: RwSignal<Option<String>>,
+    previous: RwSignal<Vec<Option<String>>>,
+    /// The user created last: shown first on the list's first page (new users sort last,
+    /// maybe pages away) until the search, filter or page changes.
+    just_created: RwSignal<Option<User>>,
+}
 
-    let load = move || {
-        let g = generation.get_value().wrapping_add(1);
-        generation.set_value(g);
+impl Listing {
+    /// As the page's URL says (`?q=&status=`).
+    fn from_url() -> Self {
+        let initial_q = query_param("q").unwrap_or_default();
+        Self {
+            query: RwSignal::new(initial_q.trim().to_string()),
+            typed: RwSignal::new(initial_q),
+            status: RwSignal::new(query_param("status").unwrap_or_default()),
+            cursor: RwSignal::new(None),
+            previous: RwSignal::new(Vec::new()),
+            just_created: RwSignal::new(None),
+        }
+    }
+
+    /// The API path of what is shown (tracked: the list reloads when it changes).
+    fn path(self) -> String {
         let mut path = format!("/v1/users?limit={LIMIT}");
-        let q = query.get_untracked();
+        let q = self.query.get();
         if !q.is_empty() {
             path.push_str(&format!("&q={}", api::enc(&q)));
         }
-        let st = status.get_untracked();
+        let st = self.status.get();
         if !st.is_empty() {
             path.push_str(&format!("&status={}", api::enc(&st)));
         }
-        if let Some(c) = cursor.get_untracked() {
+        if let Some(c) = self.cursor.get() {
             path.push_str(&format!("&cursor={}", api::enc(&c)));
         }
-        loading.set(true);
-        spawn_local(async move {
-            let result = api::get::<UserList>(&path).await;
-            // Only the newest request counts (typing fires several).
-            if generation.try_get_value() != Some(g) {
-                return;
-            }
-            loading.set(false);
-            match result {
-                Ok(list) => {
-                    error.set(None);
-                    data.set(Some(list));
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
-    };
-    Effect::new(move |_| {
-        query.track();
-        status.track();
-        cursor.track();
-        load();
-    });
-    let restart = move || {
-        just_created.set(None);
-        previous.set(Vec::new());
-        cursor.set(None);
-    };
-    let on_search = move |ev: leptos::ev::Event| {
-        let v = event_target_value(&ev);
-        typed.set(v.clone());
+        path
+    }
+
+    fn filtered(self) -> bool {
+        !self.query.get().is_empty() || !self.status.get().is_empty()
+    }
+
+    /// Back to the first page.
+    fn restart(self) {
+        self.just_created.set(None);
+        self.previous.set(Vec::new());
+        self.cursor.set(None);
+    }
+
+    /// Searches for what was typed once typing pauses.
+    fn search(self, v: String) {
+        self.typed.set(v.clone());
         set_timeout(
             move || {
                 // Skip when typing went on: only the last keystroke's value is searched.
-                if typed.try_get_untracked().as_deref() == Some(v.as_str()) {
+                if self.typed.try_get_untracked().as_deref() == Some(v.as_str()) {
                     let q = v.trim().to_string();
-                    if q != query.get_untracked() {
-                        restart();
-                        query.set(q);
+                    if q != self.query.get_untracked() {
+                        self.restart();
+                        self.query.set(q);
                     }
                 }
             },
             DEBOUNCE,
         );
-    };
+    }
 
-    let users = move || {
-        let mut list = data.get().map(|d| d.users).unwrap_or_default();
-        if let Some(u) = just_created.get() {
-            if previous.with(Vec::is_empty) && !list.iter().any(|x| x.id == u.id) {
-                list.insert(0, u);
+    /// Shows `u` on the unfiltered first page: reloaded with `reload` when already there.
+    fn show_created(self, u: User, reload: impl FnOnce()) {
+        let unfiltered = untrack(|| !self.filtered());
+        if unfiltered && self.cursor.get_untracked().is_none() {
+            reload();
+        } else {
+            self.typed.set(String::new());
+            self.query.set(String::new());
+            self.status.set(String::new());
+            self.restart();
+        }
+        self.just_created.set(Some(u));
+    }
+
+    /// The rows for `list`: the user created last first on the first page.
+    fn rows(self, list: &[User]) -> Vec<User> {
+        let mut rows = list.to_vec();
+        if let Some(u) = self.just_created.get() {
+            if self.previous.with(Vec::is_empty) && !rows.iter().any(|x| x.id == u.id) {
+                rows.insert(0, u);
             }
         }
-        list
-    };
-    let filtered = move || !query.get().is_empty() || !status.get().is_empty();
+        rows
+    }
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let listing = Listing::from_url();
+    let users = LocalResource::new(move || {
+        let path = listing.path();
+        async move { api::get::<UserList>(&path).await }
+    });
+    // True while a new search, filter or page loads (the table on screen stays till then).
+    let updating = RwSignal::new(false);
+    let creating = RwSignal::new(false);
+    let on_created = Callback::new(move |u: User| {
+        toast::show(format!("Created {}", u.email));
+        listing.show_created(u, move || users.refetch());
+    });
 
     view! {
         <section class="page users-page">
@@ -114,126 +141,140 @@ pub fn UsersPage() -> impl IntoView {
                     "Create user"
                 </button>
             </PageHeader>
-            <CreateUserDialog
-                open=creating
-                on_created=Callback::new(move |u: User| {
-                    toast::show(format!("Created {}", u.email));
-                    // Show the new user on the unfiltered first page.
-                    if query.get_untracked().is_empty() && status.get_untracked().is_empty()
-                        && cursor.get_untracked().is_none()
-                    {
-                        load();
-                    } else {
-                        typed.set(String::new());
-                        query.set(String::new());
-                        status.set(String::new());
-                        restart();
-                    }
-                    just_created.set(Some(u));
+            <CreateUserDialog open=creating on_created=on_created />
+            <ThrottlePanel />
+            <SearchBar
+                listing=listing
+                updating=Signal::derive(move || {
+                    updating.get() && users.get().is_some_and(|r| r.is_ok())
                 })
             />
-            <ThrottlePanel />
-            <div class="toolbar" role="search">
-                <div class="field field-inline">
-                    <label for="users-search">"Search users"</label>
-                    <input
-                        id="users-search"
-                        class="input"
-                        type="search"
-                        placeholder="Email or name"
-                        autocomplete="off"
-                        maxlength="200"
-                        prop:value=move || typed.get()
-                        on:input=on_search
-                    />
-                </div>
-                <div class="field field-inline">
-                    <label for="users-status">"Status"</label>
-                    <select
-                        id="users-status"
-                        class="select"
-                        prop:value=move || status.get()
-                        on:change=move |ev| {
-                            restart();
-                            status.set(event_target_value(&ev));
-                        }
-                    >
-                        <option value="">"All"</option>
-                        <option value="active">"Active"</option>
-                        <option value="suspended">"Suspended"</option>
-                    </select>
-                </div>
-                <span class="spacer"></span>
-                <Show when=move || loading.get() && data.with(Option::is_some)>
-                    <span class="muted" role="status">"Updating…"</span>
-                </Show>
-            </div>
-            <ErrorBanner error=Signal::derive(move || error.get()) />
-            {move || {
-                if data.with(Option::is_none) {
-                    return if error.get().is_none() { view! { <Loading /> }.into_any() } else { ().into_any() };
-                }
-                if users().is_empty() {
-                    let (title, hint) = if filtered() {
-                        (
-                            "No user matches",
-                            "Try another part of the email or name, or clear the search and status filter.".to_string(),
-                        )
-                    } else {
-                        (
-                            "No users yet",
-                            "Create the first user: they can then sign in to your products.".to_string(),
-                        )
-                    };
-                    return view! {
-
-                            <Empty title=title hint=hint />
-                    }
-                        .into_any();
-                }
-                view! {
-                    <div class="table-wrap">
-                        <table class="table users-table" aria-busy=move || loading.get().to_string()>
-                            <thead>
-                                <tr>
-                                    <th scope="col">"User"</th>
-                                    <th scope="col">"Status"</th>
-                                    <th scope="col">"Email verified"</th>
-                                    <th scope="col">"Created"</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                <For each=users key=|u| (u.id.clone(), u.updated_at, u.status.clone()) let:u>
-                                    <UserRow u=u />
-                                </For>
-                            </tbody>
-                        </table>
-                    </div>
-                }
-                    .into_any()
-            }}
-            <Show when=move || { !previous.get().is_empty() || data.get().is_some_and(|d| d.next_cursor.is_some()) }>
-                <Pager
-                    has_prev=Signal::derive(move || !previous.get().is_empty())
-                    has_next=Signal::derive(move || data.get().is_some_and(|d| d.next_cursor.is_some()))
-                    on_prev=Callback::new(move |()| {
-                        let mut stack = previous.get_untracked();
-                        if let Some(c) = stack.pop() {
-                            previous.set(stack);
-                            cursor.set(c);
-                            to_top();
-                        }
+            // Read as it stands, not awaited: see `hooks::reloading` (this one also says
+            // when a new list is on its way).
+            <Transition fallback=|| view! { <Loading /> } set_pending=updating.write_only()>
+                {move || {
+                    users.get().map(|answer| match answer {
+                        Ok(page) => view! { <UsersTable listing=listing page=page updating=updating /> }.into_any(),
+                        Err(e) => load_failed(e),
                     })
-                    on_next=Callback::new(move |()| {
-                        if let Some(next) = data.get_untracked().and_then(|d| d.next_cursor) {
-                            previous.update(|s| s.push(cursor.get_untracked()));
-                            cursor.set(Some(next));
-                            to_top();
-                        }
-                    })
-                />
-            </Show>
+                }}
+            </Transition>
         </section>
+    }
+}
+
+/// The search box, the status filter and "Updating…" while a new list loads.
+#[component]
+fn SearchBar(listing: Listing, updating: Signal<bool>) -> impl IntoView {
+    view! {
+        <div class="toolbar" role="search">
+            <div class="field field-inline">
+                <label for="users-search">"Search users"</label>
+                <input
+                    id="users-search"
+                    class="input"
+                    type="search"
+                    placeholder="Email or name"
+                    autocomplete="off"
+                    maxlength="200"
+                    prop:value=move || listing.typed.get()
+                    on:input=move |ev| listing.search(event_target_value(&ev))
+                />
+            </div>
+            <div class="field field-inline">
+                <label for="users-status">"Status"</label>
+                <select
+                    id="users-status"
+                    class="select"
+                    prop:value=move || listing.status.get()
+                    on:change=move |ev| {
+                        listing.restart();
+                        listing.status.set(event_target_value(&ev));
+                    }
+                >
+                    <option value="">"All"</option>
+                    <option value="active">"Active"</option>
+                    <option value="suspended">"Suspended"</option>
+                </select>
+            </div>
+            <span class="spacer"></span>
+            <Show when=move || updating.get()>
+                <span class="muted" role="status">"Updating…"</span>
+            </Show>
+        </div>
+    }
+}
+
+/// One page of users (or why there are none) and the pager.
+#[component]
+fn UsersTable(listing: Listing, page: UserList, updating: RwSignal<bool>) -> impl IntoView {
+    let UserList { users, next_cursor } = page;
+    let users = Arc::new(users);
+    let rows = move || listing.rows(&users);
+    let has_prev = move || !listing.previous.with(Vec::is_empty);
+    let has_next = next_cursor.is_some();
+    view! {
+        {move || {
+            let rows = rows.clone();
+            if rows().is_empty() {
+                let (title, hint) = if listing.filtered() {
+                    (
+                        "No user matches",
+                        "Try another part of the email or name, or clear the search and status filter.",
+                    )
+                } else {
+                    (
+                        "No users yet",
+                        "Create the first user: they can then sign in to your products.",
+                    )
+                };
+                return view! { <Empty title=title hint=hint /> }.into_any();
+            }
+            view! {
+                <div class="table-wrap">
+                    <table class="table users-table" aria-busy=move || updating.get().to_string()>
+                        <thead>
+                            <tr>
+                                <th scope="col">"User"</th>
+                                <th scope="col">"Status"</th>
+                                <th scope="col">"Email verified"</th>
+                                <th scope="col">"Created"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <For each=rows key=|u| (u.id.clone(), u.updated_at, u.status.clone()) let:u>
+                                <UserRow u=u />
+                            </For>
+                        </tbody>
+                    </table>
+                </div>
+            }
+                .into_any()
+        }}
+        <Show when=move || has_prev() || has_next>
+            <Pager
+                has_prev=Signal::derive(has_prev)
+                has_next=Signal::derive(move || has_next)
+                on_prev=Callback::new(move |()| {
+                    let mut stack = listing.previous.get_untracked();
+                    if let Some(c) = stack.pop() {
+                        listing.previous.set(stack);
+                        listing.cursor.set(c);
+                        to_top();
+                    }
+                })
+                on_next=Callback::new({
+                    let next_cursor = next_cursor.clone();
+                    move |()| {
+                        if let Some(next) = next_cursor.clone() {
+                            listing.previous.update(|s| s.push(listing.cursor.get_untracked()));
+                            listing.cursor.set(Some(next));
+                            to_top();
+                        }
+                    }
+                })
+            />
+        </Show>
     }
 }
 
@@ -267,7 +308,7 @@ fn UserRow(u: User) -> impl IntoView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct CreateBody {
     email: String,
     password: String,
@@ -286,7 +327,18 @@ fn CreateUserDialog(open: RwSignal<bool>, on_created: Callback<User>) -> impl In
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
+    let create = Action::new_local(|body: &CreateBody| {
+        let body = body.clone();
+        async move { api::post::<_, User>("/v1/users", &body).await }
+    });
+    let busy = create.pending();
+    on_result(create, move |result| match result {
+        Ok(u) => {
+            open.set(false);
+            on_created.run(u);
+        }
+        Err(e) => error.set(Some(e)),
+    });
     Effect::new(move |_| {
         let want = open.get();
         let Some(el) = dialog.get() else { return };
@@ -323,43 +375,13 @@ fn CreateUserDialog(open: RwSignal<bool>, on_created: Callback<User>) -> impl In
             return;
         }
         let n = name.get_untracked().trim().to_string();
-        let body = CreateBody {
+        error.set(None);
+        create.dispatch(CreateBody {
             email: e,
             password: pw,
             name: (!n.is_empty()).then_some(n),
-        };
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            let result = api::post::<_, User>("/v1/users", &body).await;
-            if busy.try_set(false).is_some() {
-                return;
-            }
-            match result {
-                Ok(u) => {
-                    open.set(false);
-                    on_created.run(u);
-                }
-                Err(e) => error.set(Some(e)),
-            }
         });
     };
-    // A taken email (409) belongs under the email input.
-    let email_msg = Signal::derive(move || {
-        let e = error.get()?;
-        if e.code == "conflict" {
-            return Some(e.message);
-        }
-        message_for(Some(&e), &["email"])
-    });
-    let banner = Signal::derive(move || {
-        error
-            .get()
-            .filter(|e| e.code != "conflict")
-            .and_then(|e| banner_for(Some(&e), FIELDS))
-    });
-    let msg =
-        move |f: &'static str| Signal::derive(move || message_for(error.get().as_ref(), &[f]));
 
     view! {
         <dialog
@@ -377,55 +399,8 @@ fn CreateUserDialog(open: RwSignal<bool>, on_created: Callback<User>) -> impl In
             }
         >
             <h2 class="dialog-title" id="create-user-title">"Create user"</h2>
-            <ErrorBanner error=banner />
-            <div class="stack">
-                <div class="field">
-                    <label for="new-user-email">"Email"</label>
-                    <input
-                        id="new-user-email"
-                        class="input"
-                        type="email"
-                        autocomplete="off"
-                        required
-                        aria-describedby="new-user-email-error"
-                        aria-invalid=move || email_msg.get().is_some().to_string()
-                        prop:value=move || email.get()
-                        on:input=move |ev| email.set(event_target_value(&ev))
-                    />
-                    <FieldError message=email_msg id="new-user-email-error" />
-                </div>
-                <div class="field">
-                    <label for="new-user-name">"Name"</label>
-                    <input
-                        id="new-user-name"
-                        class="input"
-                        type="text"
-                        autocomplete="off"
-                        placeholder="Optional"
-                        aria-describedby="new-user-name-error"
-                        prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev))
-                    />
-                    <FieldError message=msg("name") id="new-user-name-error" />
-                </div>
-                <div class="field">
-                    <label for="new-user-password">"Password"</label>
-                    <input
-                        id="new-user-password"
-                        class="input"
-                        type="password"
-                        autocomplete="new-password"
-                        required
-                        minlength="8"
-                        aria-describedby="new-user-password-hint new-user-password-error"
-                        aria-invalid=move || msg("password").get().is_some().to_string()
-                        prop:value=move || password.get()
-                        on:input=move |ev| password.set(event_target_value(&ev))
-                    />
-                    <p class="hint" id="new-user-password-hint">"At least 8 characters."</p>
-                    <FieldError message=msg("password") id="new-user-password-error" />
-                </div>
-            </div>
+            <ErrorBanner error=form_banner(error, FIELDS) />
+            <NewUserFields email=email name=name password=password error=error />
             <div class="dialog-actions">
                 <button type="button" class="btn btn-ghost" on:click=move |_| open.set(false)>
                     "Cancel"
@@ -436,5 +411,69 @@ fn CreateUserDialog(open: RwSignal<bool>, on_created: Callback<User>) -> impl In
             </div>
         </form>
         </dialog>
+    }
+}
+
+/// The new user's email, name and password inputs, each with its error line.
+#[component]
+fn NewUserFields(
+    email: RwSignal<String>,
+    name: RwSignal<String>,
+    password: RwSignal<String>,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    let email_msg = email_error(error);
+    let msg =
+        move |f: &'static str| Signal::derive(move || message_for(error.get().as_ref(), &[f]));
+    let password_msg = msg("password");
+    view! {
+        <div class="stack">
+            <div class="field">
+                <label for="new-user-email">"Email"</label>
+                <input
+                    id="new-user-email"
+                    class="input"
+                    type="email"
+                    autocomplete="off"
+                    required
+                    aria-describedby="new-user-email-error"
+                    aria-invalid=move || email_msg.get().is_some().to_string()
+                    prop:value=move || email.get()
+                    on:input=move |ev| email.set(event_target_value(&ev))
+                />
+                <FieldError message=email_msg id="new-user-email-error" />
+            </div>
+            <div class="field">
+                <label for="new-user-name">"Name"</label>
+                <input
+                    id="new-user-name"
+                    class="input"
+                    type="text"
+                    autocomplete="off"
+                    placeholder="Optional"
+                    aria-describedby="new-user-name-error"
+                    prop:value=move || name.get()
+                    on:input=move |ev| name.set(event_target_value(&ev))
+                />
+                <FieldError message=msg("name") id="new-user-name-error" />
+            </div>
+            <div class="field">
+                <label for="new-user-password">"Password"</label>
+                <input
+                    id="new-user-password"
+                    class="input"
+                    type="password"
+                    autocomplete="new-password"
+                    required
+                    minlength="8"
+                    aria-describedby="new-user-password-hint new-user-password-error"
+                    aria-invalid=move || password_msg.get().is_some().to_string()
+                    prop:value=move || password.get()
+                    on:input=move |ev| password.set(event_target_value(&ev))
+                />
+                <p class="hint" id="new-user-password-hint">"At least 8 characters."</p>
+                <FieldError message=password_msg id="new-user-password-error" />
+            </div>
+        </div>
     }
 }

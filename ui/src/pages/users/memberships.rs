@@ -9,7 +9,8 @@ use serde::Deserialize;
 use super::detail::Ctx;
 use crate::api;
 use crate::components::time::{local, relative};
-use crate::components::{Empty, ErrorBanner, Loading};
+use crate::components::{Empty, Loading};
+use crate::pages::products::hooks::load_failed;
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 struct Membership {
@@ -108,53 +109,57 @@ pub(crate) fn MembershipsCard(ctx: Ctx) -> impl IntoView {
         <div class="card">
             <h2 class="card-title">"Memberships"</h2>
             <p class="muted">"Roles this user holds in businesses. Change them on the business's page."</p>
-            <ErrorBanner error=Signal::derive(move || rows.get().and_then(|r| r.err()).map(|e| e.message)) />
-            {move || match rows.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(_)) => ().into_any(),
-                Some(Ok(list)) if list.is_empty() => {
-                    view! {
-                        <Empty
-                            title="No memberships"
-                            hint="Give this user a role in a business from Businesses → the business → Memberships."
-                        />
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match rows.await {
+                        Ok(list) if list.is_empty() => {
+                            view! {
+                                <Empty
+                                    title="No memberships"
+                                    hint="Give this user a role in a business from Businesses → the business → Memberships."
+                                />
+                            }
+                                .into_any()
+                        }
+                        Ok(list) => view! { <MembershipTable list=list /> }.into_any(),
+                        Err(e) => load_failed(e),
                     }
-                        .into_any()
-                }
-                Some(Ok(list)) => {
-                    view! {
-                        <div class="table-wrap">
-                            <table class="table">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"Business"</th>
-                                        <th scope="col">"Branch"</th>
-                                        <th scope="col">"Role"</th>
-                                        <th scope="col">"Since"</th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    {list
-                                        .into_iter()
-                                        .map(|r| {
-                                            let href = format!("/console/businesses/{}", api::enc(&r.business_id));
-                                            view! {
-                                                <tr data-id=r.id>
-                                                    <td><a href=href>{r.business}</a></td>
-                                                    <td>{r.branch}</td>
-                                                    <td>{r.role}</td>
-                                                    <td title=local(r.created_at)>{relative(r.created_at)}</td>
-                                                </tr>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
-                    }
-                        .into_any()
-                }
-            }}
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn MembershipTable(list: Vec<Row>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Business"</th>
+                        <th scope="col">"Branch"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Since"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list
+                        .into_iter()
+                        .map(|r| {
+                            let href = format!("/console/businesses/{}", api::enc(&r.business_id));
+                            view! {
+                                <tr data-id=r.id>
+                                    <td><a href=href>{r.business}</a></td>
+                                    <td>{r.branch}</td>
+                                    <td>{r.role}</td>
+                                    <td title=local(r.created_at)>{relative(r.created_at)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
         </div>
     }
 }

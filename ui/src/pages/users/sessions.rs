@@ -1,14 +1,16 @@
 //! A user's SSO sessions (newest first): when they started, the device, and ending one
 //! or all of them (each also revokes the refresh tokens issued in it).
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde::Deserialize;
 
 use super::detail::Ctx;
 use crate::api;
 use crate::components::time::{local, relative};
-use crate::components::{toast, ConfirmDialog, Empty, ErrorBanner, Loading};
+use crate::components::{toast, ConfirmDialog, Empty, ErrorBanner};
+use crate::pages::products::hooks::{on_result, reloading};
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub(crate) struct Session {
@@ -73,55 +75,53 @@ pub(crate) fn device(ua: &str) -> String {
 }
 
 #[component]
-pub(crate) fn SessionsCard(ctx: Ctx, version: RwSignal<u32>) -> impl IntoView {
+pub(crate) fn SessionsCard(ctx: Ctx, ended: Trigger) -> impl IntoView {
     let sessions = LocalResource::new(move || {
-        version.track();
+        ended.track();
         let path = ctx.path("/sessions");
         async move { api::get::<SessionList>(&path).await.map(|l| l.sessions) }
     });
     let show_ended = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
     let all_open = RwSignal::new(false);
     let one_open = RwSignal::new(false);
     let chosen = RwSignal::new(None::<String>);
-
-    let list = move || sessions.get().and_then(Result::ok).unwrap_or_default();
-    let active_count = move || list().iter().filter(|s| s.active).count();
-    let shown = move || {
-        let all = list();
-        if show_ended.get() {
-            all
-        } else {
-            all.into_iter().filter(|s| s.active).collect()
+    // Ending one session or all: the path, and the toast for when it is done.
+    let end = Action::new_local(move |(path, done): &(String, &'static str)| {
+        let (path, done) = (path.clone(), *done);
+        async move { api::delete(&path).await.map(|()| done) }
+    });
+    let busy = end.pending();
+    let error = RwSignal::new(None::<String>);
+    on_result(end, move |result| match result {
+        Ok(done) => {
+            toast::show(done);
+            sessions.refetch();
         }
-    };
-    let end = move |path: String, done: &'static str| {
-        busy.set(true);
+        Err(e) => error.set(Some(e.message)),
+    });
+    let run = move |path: String, done: &'static str| {
         error.set(None);
-        spawn_local(async move {
-            let result = api::delete(&path).await;
-            if busy.try_set(false).is_some() {
-                return;
-            }
-            match result {
-                Ok(()) => {
-                    toast::show(done);
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => error.set(Some(e.message)),
-            }
-        });
+        end.dispatch((path, done));
     };
-    let end_all = Callback::new(move |()| end(ctx.path("/sessions"), "All sessions ended"));
+    let on_end = Callback::new(move |id: String| {
+        chosen.set(Some(id));
+        one_open.set(true);
+    });
+    let end_all = Callback::new(move |()| run(ctx.path("/sessions"), "All sessions ended"));
     let end_one = Callback::new(move |()| {
         if let Some(id) = chosen.get_untracked() {
-            end(
+            run(
                 ctx.path(&format!("/sessions/{}", api::enc(&id))),
                 "Session ended",
             );
         }
     });
+    let active_count = move || {
+        sessions
+            .get()
+            .and_then(Result::ok)
+            .map_or(0, |list| list.iter().filter(|s| s.active).count())
+    };
 
     view! {
         <div class="card sessions-card">
@@ -150,87 +150,10 @@ pub(crate) fn SessionsCard(ctx: Ctx, version: RwSignal<u32>) -> impl IntoView {
             <p class="muted">
                 "Single sign-on sessions of this user. Ending one signs them out there and revokes the refresh tokens issued in it."
             </p>
-            <ErrorBanner error=Signal::derive(move || {
-                error.get().or_else(|| sessions.get().and_then(|r| r.err()).map(|e| e.message))
-            }) />
-            {move || match sessions.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(_)) => ().into_any(),
-                Some(Ok(_)) if shown().is_empty() => {
-                    let hint = if list().is_empty() {
-                        "Sessions appear here when the user signs in to one of your products."
-                    } else {
-                        "No session is active. Tick “Show ended sessions” to see past ones."
-                    };
-                    view! { <Empty title="No active sessions" hint=hint /> }.into_any()
-                }
-                Some(Ok(_)) => {
-                    view! {
-                        <div class="table-wrap">
-                            <table class="table sessions-table">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"Started"</th>
-                                        <th scope="col">"Device"</th>
-                                        <th scope="col">"IP address"</th>
-                                        <th scope="col">"Status"</th>
-                                        <th scope="col"><span class="sr-only">"Actions"</span></th>
-                                    </tr>
-                                </thead>
-                                <tbody>
-                                    <For each=shown key=|s| (s.id.clone(), s.active) let:s>
-                                        {
-                                            let ua = s.user_agent.clone().unwrap_or_default();
-                                            let id = s.id.clone();
-                                            let label = format!("End session started {}", local(s.created_at));
-                                            let status = if s.active {
-                                                view! {
-                                                    <span class="badge badge-ok">"Active"</span>
-                                                    <span class="muted small">{format!(" expires {}", relative(s.expires_at))}</span>
-                                                }
-                                                    .into_any()
-                                            } else {
-                                                let ended = s.ended_at.map_or_else(
-                                                    || format!("expired {}", relative(s.expires_at)),
-                                                    |t| format!("ended {}", relative(t)),
-                                                );
-                                                view! { <span class="badge badge-muted">"Ended"</span> <span class="muted small">{format!(" {ended}")}</span> }
-                                                    .into_any()
-                                            };
-                                            view! {
-                                                <tr>
-                                                    <td title=local(s.created_at)>{relative(s.created_at)}</td>
-                                                    <td title=ua.clone()>{device(&ua)}</td>
-                                                    <td class="mono">{s.ip.clone().unwrap_or_else(|| "—".into())}</td>
-                                                    <td>{status}</td>
-                                                    <td class="num">
-                                                        {s.active.then(|| view! {
-                                                            <button
-                                                                type="button"
-                                                                class="btn btn-small btn-ghost"
-                                                                aria-label=label.clone()
-                                                                title=label.clone()
-                                                                disabled=move || busy.get()
-                                                                on:click=move |_| {
-                                                                    chosen.set(Some(id.clone()));
-                                                                    one_open.set(true);
-                                                                }
-                                                            >
-                                                                "End"
-                                                            </button>
-                                                        })}
-                                                    </td>
-                                                </tr>
-                                            }
-                                        }
-                                    </For>
-                                </tbody>
-                            </table>
-                        </div>
-                    }
-                        .into_any()
-                }
-            }}
+            <ErrorBanner error=error />
+            {reloading(sessions, move |list| {
+                view! { <SessionsTable list=list show_ended=show_ended busy=busy on_end=on_end /> }
+            })}
             <ConfirmDialog
                 open=all_open
                 title="End all sessions?"
@@ -248,5 +171,98 @@ pub(crate) fn SessionsCard(ctx: Ctx, version: RwSignal<u32>) -> impl IntoView {
                 on_confirm=end_one
             />
         </div>
+    }
+}
+
+/// The sessions (only the active ones unless `show_ended`), or why there are none.
+#[component]
+fn SessionsTable(
+    list: Vec<Session>,
+    show_ended: RwSignal<bool>,
+    busy: Memo<bool>,
+    on_end: Callback<String>,
+) -> impl IntoView {
+    let none_at_all = list.is_empty();
+    let list = Arc::new(list);
+    let shown = move || {
+        if show_ended.get() {
+            list.to_vec()
+        } else {
+            list.iter().filter(|s| s.active).cloned().collect()
+        }
+    };
+    move || {
+        if shown().is_empty() {
+            let hint = if none_at_all {
+                "Sessions appear here when the user signs in to one of your products."
+            } else {
+                "No session is active. Tick “Show ended sessions” to see past ones."
+            };
+            return view! { <Empty title="No active sessions" hint=hint /> }.into_any();
+        }
+        view! {
+            <div class="table-wrap">
+                <table class="table sessions-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Started"</th>
+                            <th scope="col">"Device"</th>
+                            <th scope="col">"IP address"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=shown.clone() key=|s| (s.id.clone(), s.active) let:s>
+                            <SessionRow s=s busy=busy on_end=on_end />
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn SessionRow(s: Session, busy: Memo<bool>, on_end: Callback<String>) -> impl IntoView {
+    let ua = s.user_agent.clone().unwrap_or_default();
+    let id = s.id.clone();
+    let label = format!("End session started {}", local(s.created_at));
+    let status = if s.active {
+        view! {
+            <span class="badge badge-ok">"Active"</span>
+            <span class="muted small">{format!(" expires {}", relative(s.expires_at))}</span>
+        }
+        .into_any()
+    } else {
+        let ended = s.ended_at.map_or_else(
+            || format!("expired {}", relative(s.expires_at)),
+            |t| format!("ended {}", relative(t)),
+        );
+        view! { <span class="badge badge-muted">"Ended"</span> <span class="muted small">{format!(" {ended}")}</span> }
+            .into_any()
+    };
+    view! {
+        <tr>
+            <td title=local(s.created_at)>{relative(s.created_at)}</td>
+            <td title=ua.clone()>{device(&ua)}</td>
+            <td class="mono">{s.ip.clone().unwrap_or_else(|| "—".into())}</td>
+            <td>{status}</td>
+            <td class="num">
+                {s.active.then(|| view! {
+                    <button
+                        type="button"
+                        class="btn btn-small btn-ghost"
+                        aria-label=label.clone()
+                        title=label.clone()
+                        disabled=move || busy.get()
+                        on:click=move |_| on_end.run(id.clone())
+                    >
+                        "End"
+                    </button>
+                })}
+            </td>
+        </tr>
     }
 }

@@ -6,12 +6,12 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use serde::Deserialize;
 
 use crate::api;
 use crate::components::time::{self, local, local_near, relative};
 use crate::components::{toast, ErrorBanner};
+use crate::pages::products::hooks::on_result;
 
 /// New pauses appear within this long without a reload; times tick every few seconds.
 const REFETCH_EVERY: Duration = Duration::from_secs(30);
@@ -54,113 +54,158 @@ struct ThrottleList {
 
 #[component]
 pub fn ThrottlePanel() -> impl IntoView {
-    let list = RwSignal::new(Vec::<Throttle>::new());
-    let error = RwSignal::new(None::<String>);
     let now = RwSignal::new(time::now());
-    let load = move || {
-        spawn_local(async move {
-            let result = api::get::<ThrottleList>("/v1/throttles").await;
-            // The page may have been left meanwhile.
-            match result {
-                Ok(l) => {
-                    let _ = list.try_set(l.throttles);
-                    let _ = error.try_set(None);
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(format!(
-                        "Could not read the throttled sign-ins: {}",
-                        e.message
-                    )));
-                }
-            }
-            let _ = now.try_set(time::now());
-        });
-    };
-    load();
-    if let Ok(handle) = set_interval_with_handle(load, REFETCH_EVERY) {
+    // Why the last "Clear" failed, until the next answer of the list.
+    let error = RwSignal::new(None::<String>);
+    let throttles = LocalResource::new(move || async move {
+        let result = api::get::<ThrottleList>("/v1/throttles").await;
+        // The page may have been left meanwhile.
+        if result.is_ok() {
+            let _ = error.try_set(None);
+        }
+        let _ = now.try_set(time::now());
+        result.map(|l| l.throttles)
+    });
+    if let Ok(handle) = set_interval_with_handle(move || throttles.refetch(), REFETCH_EVERY) {
         on_cleanup(move || handle.clear());
     }
     if let Ok(handle) = set_interval_with_handle(move || now.set(time::now()), TICK_EVERY) {
         on_cleanup(move || handle.clear());
     }
-    let clear = Callback::new(move |t: Throttle| {
+    let clear = Action::new_local(move |t: &Throttle| {
+        let t = t.clone();
         let path = format!("/v1/throttles/{}/{}", api::enc(&t.scope), api::enc(&t.key));
-        spawn_local(async move {
-            match api::delete(&path).await {
-                Ok(()) => {
-                    toast::show(format!("Cleared the pause on {}", t.label()));
-                    let _ = list.try_update(|l| l.retain(|x| x.id() != t.id()));
-                    load();
-                }
-                Err(e) => {
-                    let _ = error.try_set(Some(format!("Could not clear it: {}", e.message)));
-                }
-            }
-        });
+        async move { (t.clone(), api::delete(&path).await) }
     });
-    // A pause that has run out is over, whatever the last answer said.
-    let live = move |scope_is_account: bool| {
-        let now = now.get();
-        list.get()
-            .into_iter()
-            .filter(|t| t.until > now && (t.scope == "account") == scope_is_account)
-            .collect::<Vec<_>>()
-    };
-    let accounts = move || live(true);
-    let others = move || live(false);
+    on_result(clear, move |(t, result)| match result {
+        Ok(()) => {
+            toast::show(format!("Cleared the pause on {}", t.label()));
+            // Gone at once; the reload confirms it.
+            throttles.update(|list| {
+                if let Some(Ok(list)) = list {
+                    list.retain(|x| x.id() != t.id());
+                }
+            });
+            throttles.refetch();
+        }
+        Err(e) => error.set(Some(format!("Could not clear it: {}", e.message))),
+    });
+    let clearing = clear.input();
+    let clearing = Signal::derive(move || clearing.with(|t| t.as_ref().map(Throttle::id)));
+    let on_clear = Callback::new(move |t: Throttle| {
+        clear.dispatch(t);
+    });
 
     view! {
         <ErrorBanner error=error />
-        <Show when=move || !accounts().is_empty() || !others().is_empty()>
+        // Nothing shows while nothing is paused (no fallback). Read as it stands, not
+        // awaited: see `hooks::reloading`.
+        <Transition>
+            {move || {
+                throttles.get().map(|answer| match answer {
+                    Ok(list) => {
+                        view! { <ThrottleCard list=list now=now clearing=clearing clear=on_clear /> }
+                            .into_any()
+                    }
+                    Err(e) => {
+                        let message = format!("Could not read the throttled sign-ins: {}", e.message);
+                        view! { <ErrorBanner error=Signal::derive(move || Some(message.clone())) /> }
+                            .into_any()
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+/// The paused accounts, then the paused addresses and clients; nothing when none is.
+#[component]
+fn ThrottleCard(
+    list: Vec<Throttle>,
+    now: RwSignal<i64>,
+    clearing: Signal<Option<(String, String)>>,
+    clear: Callback<Throttle>,
+) -> impl IntoView {
+    // A pause that has run out is over, whatever the last answer said.
+    let live = move |scope_is_account: bool| {
+        let now = now.get();
+        list.iter()
+            .filter(|t| t.until > now && (t.scope == "account") == scope_is_account)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let accounts = Signal::derive({
+        let live = live.clone();
+        move || live(true)
+    });
+    let others = Signal::derive(move || live(false));
+
+    view! {
+        <Show when=move || !accounts.get().is_empty() || !others.get().is_empty()>
             <section class="card throttle-card" aria-labelledby="throttle-title">
                 <h2 class="card-title" id="throttle-title">
-                    {move || if accounts().is_empty() { "Throttled sign-ins" } else { "Throttled accounts" }}
+                    {move || if accounts.get().is_empty() { "Throttled sign-ins" } else { "Throttled accounts" }}
                 </h2>
                 <p class="muted throttle-lede">
                     "Too many wrong passwords: sign-in is paused until the time shown, even with the right password. "
                     "A pause ends by itself; clear one when you know the person and they should try again now."
                 </p>
-                <Show when=move || !accounts().is_empty()>
-                    <div class="table-wrap">
-                        <table class="table throttle-table" aria-labelledby="throttle-title">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Account"</th>
-                                    <th scope="col">"Wrong passwords"</th>
-                                    <th scope="col">"Paused until"</th>
-                                    <th scope="col"><span class="sr-only">"Action"</span></th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                <For each=accounts key=|t| (t.id(), t.until, t.failures) let:t>
-                                    <ThrottleRow t=t now=now clear=clear />
-                                </For>
-                            </tbody>
-                        </table>
-                    </div>
+                <Show when=move || !accounts.get().is_empty()>
+                    <ThrottleTable
+                        labelled_by="throttle-title"
+                        who="Account"
+                        failures="Wrong passwords"
+                        rows=accounts
+                        now=now
+                        clearing=clearing
+                        clear=clear
+                    />
                 </Show>
-                <Show when=move || !others().is_empty()>
+                <Show when=move || !others.get().is_empty()>
                     <h3 class="throttle-subtitle" id="throttle-others">"Addresses and clients"</h3>
-                    <div class="table-wrap">
-                        <table class="table throttle-table" aria-labelledby="throttle-others">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"IP address or client"</th>
-                                    <th scope="col">"Failures"</th>
-                                    <th scope="col">"Paused until"</th>
-                                    <th scope="col"><span class="sr-only">"Action"</span></th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                <For each=others key=|t| (t.id(), t.until, t.failures) let:t>
-                                    <OtherRow t=t now=now clear=clear />
-                                </For>
-                            </tbody>
-                        </table>
-                    </div>
+                    <ThrottleTable
+                        labelled_by="throttle-others"
+                        who="IP address or client"
+                        failures="Failures"
+                        rows=others
+                        now=now
+                        clearing=clearing
+                        clear=clear
+                    />
                 </Show>
             </section>
         </Show>
+    }
+}
+
+#[component]
+fn ThrottleTable(
+    labelled_by: &'static str,
+    who: &'static str,
+    failures: &'static str,
+    rows: Signal<Vec<Throttle>>,
+    now: RwSignal<i64>,
+    clearing: Signal<Option<(String, String)>>,
+    clear: Callback<Throttle>,
+) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="table throttle-table" aria-labelledby=labelled_by>
+                <thead>
+                    <tr>
+                        <th scope="col">{who}</th>
+                        <th scope="col">{failures}</th>
+                        <th scope="col">"Paused until"</th>
+                        <th scope="col"><span class="sr-only">"Action"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=move || rows.get() key=|t| (t.id(), t.until, t.failures) let:t>
+                        <ThrottleRow t=t now=now clearing=clearing clear=clear />
+                    </For>
+                </tbody>
+            </table>
+        </div>
     }
 }
 
@@ -176,56 +221,49 @@ fn Until(until: i64, now: RwSignal<i64>) -> impl IntoView {
     }
 }
 
+/// An account (its email), or an IP address or a client (what kind, the key), with the
+/// failures in words, the release time and "Clear".
 #[component]
-fn ClearButton(t: Throttle, clear: Callback<Throttle>) -> impl IntoView {
-    let busy = RwSignal::new(false);
-    let label = format!("Clear the pause on {}", t.label());
-    view! {
-        <button
-            type="button"
-            class="btn btn-small"
-            aria-label=label
-            disabled=move || busy.get()
-            on:click=move |_| {
-                busy.set(true);
-                clear.run(t.clone());
-            }
-        >
-            "Clear"
-        </button>
-    }
-}
-
-#[component]
-fn ThrottleRow(t: Throttle, now: RwSignal<i64>, clear: Callback<Throttle>) -> impl IntoView {
-    view! {
-        <tr data-throttle-key=t.key.clone()>
-            <td class="throttle-who">{t.label()}</td>
-            <td>{t.failures}</td>
-            <td class="throttle-when"><Until until=t.until now=now /></td>
-            <td class="throttle-action"><ClearButton t=t.clone() clear=clear /></td>
-        </tr>
-    }
-}
-
-/// An IP address or a client: what kind, the key, the failures in words.
-#[component]
-fn OtherRow(t: Throttle, now: RwSignal<i64>, clear: Callback<Throttle>) -> impl IntoView {
-    let (kind, what) = match t.scope.as_str() {
-        "ip" => ("IP address", "failed sign-ins"),
-        "client" => ("Client", "wrong client secrets"),
-        _ => ("Other", "failures"),
-    };
-    view! {
-        <tr data-throttle-key=t.key.clone()>
-            <td class="throttle-who">
+fn ThrottleRow(
+    t: Throttle,
+    now: RwSignal<i64>,
+    clearing: Signal<Option<(String, String)>>,
+    clear: Callback<Throttle>,
+) -> impl IntoView {
+    let (who, failures) = match t.scope.as_str() {
+        "account" => (view! { {t.label()} }.into_any(), t.failures.to_string()),
+        scope => {
+            let (kind, what) = match scope {
+                "ip" => ("IP address", "failed sign-ins"),
+                "client" => ("Client", "wrong client secrets"),
+                _ => ("Other", "failures"),
+            };
+            let who = view! {
                 <span class="badge badge-muted">{kind}</span>
                 " "
                 <span class="mono">{t.label()}</span>
+            };
+            (who.into_any(), format!("{} {what}", t.failures))
+        }
+    };
+    let label = format!("Clear the pause on {}", t.label());
+    let (id, key, until) = (t.id(), t.key.clone(), t.until);
+    view! {
+        <tr data-throttle-key=key>
+            <td class="throttle-who">{who}</td>
+            <td>{failures}</td>
+            <td class="throttle-when"><Until until=until now=now /></td>
+            <td class="throttle-action">
+                <button
+                    type="button"
+                    class="btn btn-small"
+                    aria-label=label
+                    disabled=move || clearing.with(|c| c.as_ref() == Some(&id))
+                    on:click=move |_| clear.run(t.clone())
+                >
+                    "Clear"
+                </button>
             </td>
-            <td>{format!("{} {what}", t.failures)}</td>
-            <td class="throttle-when"><Until until=t.until now=now /></td>
-            <td class="throttle-action"><ClearButton t=t.clone() clear=clear /></td>
         </tr>
     }
 }
