@@ -16,9 +16,9 @@ use serde_json::json;
 use crate::api::{self, enc, ApiError};
 use crate::app::navigate;
 use crate::components::{
-    time, toast, ConfirmDialog, Empty, ErrorBanner, Loading, PageHeader, Pager,
+    on_done, time, toast, ConfirmDialog, Empty, ErrorBanner, Loading, PageHeader, Pager,
 };
-use crate::pages::products::hooks::{load_failed, on_result};
+use crate::pages::products::hooks::load_failed;
 use model::{Branch, Business, Membership, Role};
 
 /// Rows per page in the client-side paged tables.
@@ -224,7 +224,7 @@ fn CreateBusinessForm() -> impl IntoView {
         async move { api::post::<_, Business>("/v1/businesses", &body).await }
     });
     let busy = create.pending();
-    on_result(create, move |result| match result {
+    on_done(create, move |result| match result {
         Ok(b) => {
             toast::show(format!("Business “{}” created", b.name));
             navigate(&format!("/console/businesses/{}", enc(&b.id)));
@@ -324,7 +324,7 @@ fn BusinessBody(
         let path = org.path("");
         async move { api::delete(&path).await }
     });
-    on_result(delete, move |result| match result {
+    on_done(delete, move |result| match result {
         Ok(()) => {
             toast::show("Business deleted");
             navigate("/console/businesses");
@@ -339,7 +339,7 @@ fn BusinessBody(
         let (path, body) = (org.path(""), json!({ "name": name }));
         async move { api::patch::<_, Business>(&path, &body).await }
     });
-    on_result(rename, move |result| match result {
+    on_done(rename, move |result| match result {
         Ok(b) => {
             toast::show(format!("Renamed to “{}”", b.name));
             renaming.set(false);

@@ -8,8 +8,8 @@ use serde_json::json;
 use super::model::Branch;
 use super::{count_badge, when, Org};
 use crate::api::{self, enc, ApiError};
-use crate::components::{toast, ConfirmDialog, Empty, ErrorBanner};
-use crate::pages::products::hooks::{on_result, reloading};
+use crate::components::{on_done, toast, ConfirmDialog, Empty, ErrorBanner};
+use crate::pages::products::hooks::reloading;
 
 #[component]
 pub fn BranchesSection(org: Org) -> impl IntoView {
@@ -20,7 +20,7 @@ pub fn BranchesSection(org: Org) -> impl IntoView {
         async move { api::post::<_, Branch>(&path, &body).await }
     });
     let busy = create.pending();
-    on_result(create, move |result| match result {
+    on_done(create, move |result| match result {
         Ok(b) => {
             toast::show(format!("Branch “{}” added", b.name));
             name.set(String::new());
@@ -117,7 +117,7 @@ fn BranchRow(org: Org, branch: Branch) -> impl IntoView {
         let body = json!({ "name": name });
         async move { api::patch::<_, Branch>(&path.get_value(), &body).await }
     });
-    on_result(rename, move |result| match result {
+    on_done(rename, move |result| match result {
         Ok(b) => {
             toast::show(format!("Branch renamed to “{}”", b.name));
             org.branches.refetch();
@@ -128,7 +128,7 @@ fn BranchRow(org: Org, branch: Branch) -> impl IntoView {
         let path = path.get_value();
         async move { api::delete(&path).await }
     });
-    on_result(delete, move |result| match result {
+    on_done(delete, move |result| match result {
         Ok(()) => {
             toast::show(format!("Branch “{}” deleted", original.get_value()));
             org.branches.refetch();

@@ -12,8 +12,8 @@ use serde_json::json;
 use super::model::{self, Membership, UserSummary};
 use super::{count_badge, pager, when, Org, PAGE_SIZE};
 use crate::api::{self, enc, ApiError};
-use crate::components::{toast, ConfirmDialog, ErrorBanner};
-use crate::pages::products::hooks::{on_result, reloading};
+use crate::components::{on_done, toast, ConfirmDialog, ErrorBanner};
+use crate::pages::products::hooks::reloading;
 
 #[component]
 pub fn MembershipsSection(org: Org) -> impl IntoView {
@@ -164,7 +164,7 @@ fn MembershipRow(
         let path = format!("/v1/memberships/{}", enc(&m.with_value(|m| m.id.clone())));
         async move { api::delete(&path).await }
     });
-    on_result(remove, move |result| match result {
+    on_done(remove, move |result| match result {
         Ok(()) => {
             toast::show("Membership removed");
             org.memberships.refetch();
@@ -250,7 +250,7 @@ fn MembershipForm(org: Org, can_cancel: Signal<bool>, on_close: Callback<()>) ->
     let error = RwSignal::new(None::<String>);
     let add = Action::new_local(move |new: &NewMembership| add_membership(org, new.clone()));
     let busy = add.pending();
-    on_result(add, move |result| match result {
+    on_done(add, move |result| match result {
         Ok(user) => {
             toast::show(format!("{} added", user.email));
             query.set(String::new());

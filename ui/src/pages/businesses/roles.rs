@@ -8,8 +8,8 @@ use serde_json::json;
 use super::model::{self, DeclaredScope, Role};
 use super::{count_badge, Org};
 use crate::api::{self, enc, ApiError};
-use crate::components::{toast, ConfirmDialog, ErrorBanner, Loading};
-use crate::pages::products::hooks::{load_failed, on_result, reloading};
+use crate::components::{on_done, toast, ConfirmDialog, ErrorBanner, Loading};
+use crate::pages::products::hooks::{load_failed, reloading};
 
 /// The scopes the products declare, as the role form offers them.
 type Declared = LocalResource<Result<Vec<DeclaredScope>, ApiError>>;
@@ -136,7 +136,7 @@ fn RoleRow(org: Org, role: Role, on_edit: Callback<Role>) -> impl IntoView {
         let path = org.path(&format!("/roles/{}", enc(&id.get_value())));
         async move { api::delete(&path).await }
     });
-    on_result(delete, {
+    on_done(delete, {
         let name = name.clone();
         move |result| match result {
             Ok(()) => {
@@ -268,7 +268,7 @@ fn RoleForm(
         }
     });
     let busy = save.pending();
-    on_result(save, move |result| match result {
+    on_done(save, move |result| match result {
         Ok(r) => {
             toast::show(if is_edit {
                 format!("Role “{}” saved", r.name)

@@ -5,14 +5,14 @@ use leptos::prelude::*;
 use serde_json::{json, Map, Value};
 
 use super::form::{banner_for, message_for, FieldError};
-use super::hooks::{busy_flag, on_result, shown_cards};
+use super::hooks::shown_cards;
 use super::server::ServerClientCard;
 use super::snippet::{Integration, Snippet};
 use super::uris::{local_error, split_items, UriListEditor};
 use super::{from_units, in_units, lifetime, Product};
 use crate::api::{self, ApiError};
 use crate::components::time::{local, relative};
-use crate::components::{toast, DeleteCard, ErrorBanner, SaveDiscard, Shown};
+use crate::components::{on_done, toast, DeleteCard, ErrorBanner, SaveDiscard, Shown};
 
 /// The product being shown, shared by the cards of the page.
 pub(crate) type Ctx = Shown<Product>;
@@ -271,7 +271,7 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let save = Action::new_local(move |body: &Value| patch_product(ctx, body.clone()));
     let busy = save.pending();
-    on_result(save, move |result| match result {
+    on_done(save, move |result| match result {
         Ok(p) => {
             ctx.item.set(Some(p));
             form.reset();
@@ -348,7 +348,7 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
                     .collect_view()}
             </div>
             <SaveDiscard
-                busy=busy_flag(busy)
+                busy=busy
                 dirty=Signal::derive(move || form.dirty())
                 on_discard=move |()| {
                     form.reset();
@@ -516,7 +516,7 @@ impl UriList {
             let path = format!("{}?uri={}", ctx.path(kind.api()), api::enc(&uri));
             async move { (uri, api::delete(&path).await) }
         });
-        on_result(add, move |done: Added| match done.refused {
+        on_done(add, move |done: Added| match done.refused {
             Some((uri, e)) => {
                 // Keep what was refused (and anything after it) in the input to fix.
                 let rest: Vec<String> = done
@@ -539,7 +539,7 @@ impl UriList {
                 }
             }
         });
-        on_result(remove, move |(uri, result)| match result {
+        on_done(remove, move |(uri, result)| match result {
             Ok(()) => {
                 ctx.item.update(|p| {
                     if let Some(p) = p {
@@ -641,7 +641,7 @@ fn ScopesCard(ctx: Ctx) -> impl IntoView {
         async move { (done, patch_product(ctx, body).await) }
     });
     let busy = save.pending();
-    on_result(save, move |(done, result)| match result {
+    on_done(save, move |(done, result)| match result {
         Ok(p) => {
             ctx.item.set(Some(p));
             if done == "added" {

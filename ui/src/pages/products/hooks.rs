@@ -1,41 +1,18 @@
 //! The pieces the product, user and business pages share to load and save the same way:
-//! a detail page's load, a failed load's banner, acting on an `Action`'s results, and
-//! the busy flag `SaveDiscard` takes.
+//! a detail page's load, a reloading list, a failed load's banner (saves use
+//! `components::on_done` / `failure` like every page).
 
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 
 use crate::api::{self, ApiError};
-use crate::components::{ErrorBanner, Loading, Shown};
+use crate::components::loaded::LoadedProps;
+use crate::components::{ErrorBanner, Loaded, Loading, Shown};
 
 /// What a `<Transition>` shows when its load failed: the API's message in the banner.
 pub(crate) fn load_failed(e: ApiError) -> AnyView {
     let message = Some(e.message);
     view! { <ErrorBanner error=Signal::derive(move || message.clone()) /> }.into_any()
-}
-
-/// Runs `apply` with each result of `action` as it arrives (untracked). The effect goes
-/// with the component that called this, so a save that ends after its page was left
-/// changes nothing there.
-pub(crate) fn on_result<I, O>(action: Action<I, O>, apply: impl Fn(O) + 'static)
-where
-    I: 'static,
-    O: Clone + 'static,
-{
-    let value = action.value();
-    Effect::new(move |_| {
-        if let Some(result) = value.get() {
-            untrack(|| apply(result));
-        }
-    });
-}
-
-/// `SaveDiscard` takes its busy flag as an `RwSignal<bool>`: this one follows `pending`
-/// (an action's).
-pub(crate) fn busy_flag(pending: Memo<bool>) -> RwSignal<bool> {
-    let busy = RwSignal::new(false);
-    Effect::new(move |_| busy.set(pending.get()));
-    busy
 }
 
 /// The cards of a detail page once its item is in: `GET` of the item `shown` names,
@@ -71,13 +48,11 @@ where
     }
 }
 
-/// A `<Transition>` over a resource that reloads (`refetch`, or a source of it changes):
-/// `Loading` for the first load, then `ok` of the answer (or the API's message), and on
-/// each reload the view on screen stays until the new one replaces it in one go.
-///
-/// Read as it stands rather than awaited in a `Suspend`: a `Suspend` drops the reactive
-/// values of the view it made as soon as a reload starts, while that view stays up until
-/// the answer is in; a tick or a click on it in between reads what is gone (a panic).
+/// [`Loaded`] over a resource that reloads (`refetch`, or a source of it changes): the view
+/// on screen stays until the new one replaces it in one go. Read as it stands, never
+/// awaited in a `Suspend`: a `Suspend` drops the reactive values of the view it made as
+/// soon as a reload starts, while that view stays up until the answer is in; a tick or a
+/// click on it in between reads what is gone (a panic).
 pub(crate) fn reloading<T, V>(
     resource: LocalResource<Result<T, ApiError>>,
     ok: impl Fn(T) -> V + Send + Sync + 'static,
@@ -86,14 +61,8 @@ where
     T: Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    view! {
-        <Transition fallback=|| view! { <Loading /> }>
-            {move || {
-                resource.get().map(|answer| match answer {
-                    Ok(v) => ok(v).into_any(),
-                    Err(e) => load_failed(e),
-                })
-            }}
-        </Transition>
-    }
+    Loaded(LoadedProps {
+        resource,
+        children: ok,
+    })
 }

@@ -5,11 +5,10 @@ use leptos::prelude::*;
 use serde_json::json;
 
 use super::detail::{patch_product, Ctx};
-use super::hooks::on_result;
 use super::wizard::SecretOnce;
 use super::{NewSecret, ServerClient};
 use crate::api::{self, ApiError};
-use crate::components::{toast, ConfirmDialog, CopyButton, ErrorBanner};
+use crate::components::{on_done, toast, ConfirmDialog, CopyButton, ErrorBanner};
 
 /// What the card asks of the server client.
 #[derive(Clone, Copy)]
@@ -53,7 +52,7 @@ pub(crate) fn ServerClientCard(ctx: Ctx) -> impl IntoView {
 
     let act = Action::new_local(move |what: &Change| change(ctx, *what));
     let busy = act.pending();
-    on_result(act, move |result| match result {
+    on_done(act, move |result| match result {
         Ok(Changed::Added(s)) => {
             fresh_secret.set(s.client_secret.clone());
             ctx.item.update(|p| {
@@ -196,7 +195,7 @@ fn GrantedScopes(ctx: Ctx, server: Memo<Option<ServerClient>>) -> impl IntoView 
         patch_product(ctx, json!({ "server_client_scopes": list }))
     });
     let busy = save.pending();
-    on_result(save, move |result| match result {
+    on_done(save, move |result| match result {
         Ok(p) => {
             ctx.item.set(Some(p));
             toast::show("Server client scopes saved");

@@ -7,13 +7,12 @@ use leptos::prelude::*;
 use serde::Serialize;
 
 use super::form::{field_of, under, FieldError};
-use super::hooks::on_result;
 use super::snippet::{focus_id, focus_step, Integration, Snippet};
 use super::uris::{add_items, local_error, UriListEditor};
 use super::Product;
 use crate::api::{self, ApiError};
 use crate::app::navigate;
-use crate::components::{toast, CopyButton, ErrorBanner, PageHeader};
+use crate::components::{on_done, toast, CopyButton, ErrorBanner, PageHeader};
 
 #[derive(Clone, Serialize)]
 struct CreateBody {
@@ -129,7 +128,7 @@ pub fn NewProductPage() -> impl IntoView {
         async move { api::post::<_, Product>("/v1/products", &body).await }
     });
     let busy = create.pending();
-    on_result(create, move |result| match result {
+    on_done(create, move |result| match result {
         Ok(p) => {
             toast::show(format!("{} is registered", p.name));
             created.set(Some(p));

@@ -9,9 +9,11 @@ use super::sessions::SessionsCard;
 use super::{email_error, form_banner, StatusBadge, User};
 use crate::api::{self, ApiError};
 use crate::components::time::{local, relative};
-use crate::components::{toast, ConfirmDialog, DeleteCard, ErrorBanner, SaveDiscard, Shown};
+use crate::components::{
+    on_done, toast, ConfirmDialog, DeleteCard, ErrorBanner, SaveDiscard, Shown,
+};
 use crate::pages::products::form::{banner_for, message_for, FieldError};
-use crate::pages::products::hooks::{busy_flag, on_result, shown_cards};
+use crate::pages::products::hooks::shown_cards;
 
 /// The user being shown, shared by the cards of the page.
 pub(crate) type Ctx = Shown<User>;
@@ -95,7 +97,7 @@ fn SuspendButton(ctx: Ctx, sessions_ended: Trigger) -> impl IntoView {
         async move { (unsuspend, api::post::<_, User>(&path, &json!({})).await) }
     });
     let busy = change.pending();
-    on_result(change, move |(unsuspend, result)| match result {
+    on_done(change, move |(unsuspend, result)| match result {
         Ok(u) => {
             toast::show(if unsuspend {
                 format!("{} can sign in again", u.email)
@@ -209,7 +211,7 @@ fn ProfileCard(ctx: Ctx) -> impl IntoView {
         async move { api::patch::<_, User>(&path, &body).await }
     });
     let busy = save.pending();
-    on_result(save, move |result| match result {
+    on_done(save, move |result| match result {
         Ok(u) => {
             ctx.item.set(Some(u));
             reset();
@@ -279,7 +281,7 @@ fn ProfileCard(ctx: Ctx) -> impl IntoView {
                 <span>"Address verified"</span>
             </label>
             <SaveDiscard
-                busy=busy_flag(busy)
+                busy=busy
                 dirty=Signal::derive(dirty)
                 on_discard=move |()| {
                     reset();
@@ -299,7 +301,7 @@ fn PasswordCard(ctx: Ctx, sessions_ended: Trigger) -> impl IntoView {
         async move { api::post::<_, ()>(&path, &body).await }
     });
     let busy = set.pending();
-    on_result(set, move |result| match result {
+    on_done(set, move |result| match result {
         Ok(()) => {
             password.set(String::new());
             sessions_ended.notify();

@@ -12,9 +12,9 @@ use super::{email_error, form_banner, StatusBadge, User, UserList};
 use crate::api::{self, ApiError};
 use crate::app::query_param;
 use crate::components::time::{local, relative};
-use crate::components::{toast, Empty, ErrorBanner, Loading, PageHeader, Pager};
+use crate::components::{on_done, toast, Empty, ErrorBanner, Loading, PageHeader, Pager};
 use crate::pages::products::form::{message_for, FieldError};
-use crate::pages::products::hooks::{load_failed, on_result};
+use crate::pages::products::hooks::load_failed;
 
 const LIMIT: usize = 50;
 const DEBOUNCE: Duration = Duration::from_millis(300);
@@ -332,7 +332,7 @@ fn CreateUserDialog(open: RwSignal<bool>, on_created: Callback<User>) -> impl In
         async move { api::post::<_, User>("/v1/users", &body).await }
     });
     let busy = create.pending();
-    on_result(create, move |result| match result {
+    on_done(create, move |result| match result {
         Ok(u) => {
             open.set(false);
             on_created.run(u);

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::detail::Ctx;
 use crate::api;
 use crate::components::time::{local, relative};
-use crate::components::{toast, ConfirmDialog, Empty, ErrorBanner};
-use crate::pages::products::hooks::{on_result, reloading};
+use crate::components::{on_done, toast, ConfirmDialog, Empty, ErrorBanner};
+use crate::pages::products::hooks::reloading;
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub(crate) struct Session {
@@ -92,7 +92,7 @@ pub(crate) fn SessionsCard(ctx: Ctx, ended: Trigger) -> impl IntoView {
     });
     let busy = end.pending();
     let error = RwSignal::new(None::<String>);
-    on_result(end, move |result| match result {
+    on_done(end, move |result| match result {
         Ok(done) => {
             toast::show(done);
             sessions.refetch();

@@ -10,8 +10,7 @@ use serde::Deserialize;
 
 use crate::api;
 use crate::components::time::{self, local, local_near, relative};
-use crate::components::{toast, ErrorBanner};
-use crate::pages::products::hooks::on_result;
+use crate::components::{on_done, toast, ErrorBanner};
 
 /// New pauses appear within this long without a reload; times tick every few seconds.
 const REFETCH_EVERY: Duration = Duration::from_secs(30);
@@ -77,7 +76,7 @@ pub fn ThrottlePanel() -> impl IntoView {
         let path = format!("/v1/throttles/{}/{}", api::enc(&t.scope), api::enc(&t.key));
         async move { (t.clone(), api::delete(&path).await) }
     });
-    on_result(clear, move |(t, result)| match result {
+    on_done(clear, move |(t, result)| match result {
         Ok(()) => {
             toast::show(format!("Cleared the pause on {}", t.label()));
             // Gone at once; the reload confirms it.
