@@ -5,6 +5,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use tessera_proto::error::ErrorEnvelope;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -174,21 +175,11 @@ pub async fn response_text(response: &web_sys::Response) -> Result<String, ApiEr
         .unwrap_or_default())
 }
 
-/// `{"error": {"code", "message"}}` → ApiError; anything else → a message with the status.
+/// The `/v1` error envelope (`tessera_proto::error`) → ApiError; anything else → a message
+/// with the status.
 pub fn error_from(status: u16, text: &str) -> ApiError {
-    #[derive(Deserialize)]
-    struct Envelope {
-        error: Inner,
-    }
-    #[derive(Deserialize)]
-    struct Inner {
-        #[serde(default)]
-        code: String,
-        #[serde(default)]
-        message: String,
-    }
-    match serde_json::from_str::<Envelope>(text) {
-        Ok(Envelope { error }) if !error.message.is_empty() => ApiError {
+    match serde_json::from_str::<ErrorEnvelope>(text) {
+        Ok(ErrorEnvelope { error }) if !error.message.is_empty() => ApiError {
             status,
             code: error.code,
             message: error.message,

@@ -22,7 +22,7 @@ use crate::components::{ErrorBanner, Loading, PageHeader};
 use detail::EventDetail;
 use feed::{use_audit_feed, AuditFeed};
 use filters::{use_audit_filters, FilterBar};
-pub use model::{recall, remember, type_label, AuditEvent, Filters};
+pub use model::{recall, remember, type_label, AuditEvent, EventExt, Filters};
 use stream::LiveState;
 use table::EventList;
 
@@ -129,10 +129,15 @@ fn LoadOlder(feed: AuditFeed, filters: RwSignal<Filters>) -> impl IntoView {
 /// The detail panel of the selected event; closing it returns focus to its row.
 #[component]
 fn Details(feed: AuditFeed, selected: RwSignal<Option<String>>) -> impl IntoView {
-    let event = Memo::new(move |_| {
-        let id = selected.get()?;
-        feed.events().into_iter().find(|e| e.id == id)
-    });
+    // Events never change once written: the same id is the same event, so new events
+    // arriving in the feed leave the open panel alone.
+    let event = Memo::new_with_compare(
+        move |_| {
+            let id = selected.get()?;
+            feed.events().into_iter().find(|e| e.id == id)
+        },
+        |old, new| id_of(old) != id_of(new),
+    );
     let close = Callback::new(move |()| {
         let opener = document()
             .query_selector("tr.audit-selected .audit-open")
@@ -148,6 +153,11 @@ fn Details(feed: AuditFeed, selected: RwSignal<Option<String>>) -> impl IntoView
             .get()
             .map(|event| view! { <EventDetail event=event on_close=close /> })
     }
+}
+
+/// The id of a selected event, if any.
+fn id_of(event: Option<&Option<AuditEvent>>) -> Option<&str> {
+    event?.as_ref().map(|e| e.id.as_str())
 }
 
 /// Opens the inspector on the claims `event` recorded.

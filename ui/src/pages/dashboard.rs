@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use serde::Deserialize;
+use tessera_proto::audit::AuditEvent;
+use tessera_proto::stats::{HourCount, Stats};
 
 use crate::api;
 use crate::components::{time, CopyButton, Empty, ErrorBanner, Loading, PageHeader};
@@ -13,72 +14,17 @@ use crate::pages::audit::type_label;
 
 const REFRESH_EVERY: Duration = Duration::from_secs(15);
 
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-struct Stats {
-    server: ServerFacts,
-    #[serde(default)]
-    counts: Counts,
-    #[serde(default)]
-    tokens_per_hour: Vec<Bucket>,
-    #[serde(default)]
-    recent_events: Vec<Event>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-struct ServerFacts {
-    issuer: String,
-    listen: String,
-    #[serde(default)]
-    version: String,
-    #[serde(default)]
-    uptime_seconds: i64,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-struct Counts {
-    #[serde(default)]
-    products: u64,
-    #[serde(default)]
-    users: u64,
-    #[serde(default)]
-    businesses: u64,
-    #[serde(default)]
-    signing_keys: u64,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-struct Bucket {
-    hour_start: i64,
-    count: u64,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-struct Event {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    outcome: Option<String>,
-    #[serde(default)]
-    actor: Option<String>,
-    #[serde(default)]
-    subject: Option<String>,
-    #[serde(default)]
-    client_id: Option<String>,
-    #[serde(default)]
-    at_ms: i64,
-}
-
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let stats = LocalResource::new(|| api::get::<Stats>("/v1/stats"));
     if let Ok(handle) = set_interval_with_handle(move || stats.refetch(), REFRESH_EVERY) {
         on_cleanup(move || handle.clear());
     }
-    // The last figures that came back, and when: kept while a refresh fails.
-    let shown = Memo::new(
-        move |last: Option<&Option<(Stats, i64)>>| match stats.get() {
-            Some(Ok(fresh)) => Some((fresh, time::now())),
-            _ => last.cloned().flatten(),
+    // The last figures that came back, and when: kept (unchanged) while a refresh fails.
+    let shown = Memo::new_owning(
+        move |last: Option<Option<(Stats, i64)>>| match stats.get() {
+            Some(Ok(fresh)) => (Some((fresh, time::now())), true),
+            _ => (last.flatten(), false),
         },
     );
     let error = move || stats.get().and_then(Result::err);
@@ -125,7 +71,7 @@ fn UpBadge(up: Signal<Option<bool>>) -> impl IntoView {
 #[component]
 fn Overview(stats: Stats, updated_at: Option<i64>, up: Signal<Option<bool>>) -> impl IntoView {
     let today = tokens_today(&stats.tokens_per_hour);
-    let last_day: u64 = stats.tokens_per_hour.iter().map(|b| b.count).sum();
+    let last_day: i64 = stats.tokens_per_hour.iter().map(|b| b.count).sum();
     let port = api::port_of(&stats.server.listen).map_or_else(|| "—".to_owned(), |p| p.to_string());
     let issuer = stats.server.issuer.clone();
     let keys_text = match stats.counts.signing_keys {
@@ -203,7 +149,7 @@ fn Overview(stats: Stats, updated_at: Option<i64>, up: Signal<Option<bool>>) -> 
 }
 
 /// Sum of the buckets whose hour starts in the local "today".
-fn tokens_today(buckets: &[Bucket]) -> u64 {
+fn tokens_today(buckets: &[HourCount]) -> i64 {
     let midnight = js_sys::Date::new_0();
     midnight.set_hours(0);
     midnight.set_minutes(0);
@@ -224,7 +170,7 @@ fn local_hour(ts: i64) -> u32 {
 /// Bars for each hour (oldest first, the last one is the current hour), a label every
 /// six hours, two grid lines. Each bar has a `<title>` with its hour and count.
 #[component]
-fn TokenChart(buckets: Vec<Bucket>) -> impl IntoView {
+fn TokenChart(buckets: Vec<HourCount>) -> impl IntoView {
     const W: f64 = 700.0;
     const H: f64 = 190.0;
     const LEFT: f64 = 28.0;
@@ -237,7 +183,7 @@ fn TokenChart(buckets: Vec<Bucket>) -> impl IntoView {
     let plot_h = H - BOTTOM - TOP;
     let slot = (W - LEFT) / n;
     let bar_w = (slot * 0.7).max(2.0);
-    let total: u64 = buckets.iter().map(|b| b.count).sum();
+    let total: i64 = buckets.iter().map(|b| b.count).sum();
     let busiest = buckets
         .iter()
         .filter(|b| b.count > 0)
@@ -299,7 +245,7 @@ fn TokenChart(buckets: Vec<Bucket>) -> impl IntoView {
         })
         .collect_view();
     let half = scale as f64 / 2.0;
-    let half_label = if scale.is_multiple_of(2) {
+    let half_label = if scale % 2 == 0 {
         (scale / 2).to_string()
     } else {
         format!("{half:.1}")
@@ -325,7 +271,7 @@ fn TokenChart(buckets: Vec<Bucket>) -> impl IntoView {
     }
 }
 
-fn nice_ceiling(value: u64) -> u64 {
+fn nice_ceiling(value: i64) -> i64 {
     let mut step = 1;
     loop {
         for m in [1, 2, 5] {
@@ -338,7 +284,7 @@ fn nice_ceiling(value: u64) -> u64 {
 }
 
 #[component]
-fn RecentEvents(events: Vec<Event>) -> impl IntoView {
+fn RecentEvents(events: Vec<AuditEvent>) -> impl IntoView {
     if events.is_empty() {
         return view! {
             <Empty
@@ -370,12 +316,9 @@ fn RecentEvents(events: Vec<Event>) -> impl IntoView {
                 Some(c) if e.actor.as_deref() != Some(c) => format!("{who} · via {c}"),
                 _ => who,
             };
-            let failed = e
-                .outcome
-                .as_deref()
-                .is_some_and(|o| o != "success" && o != "ok");
+            let failed = e.outcome != "success" && e.outcome != "ok";
             let outcome = failed.then(|| {
-                view! { <span class="badge badge-bad">{e.outcome.clone().unwrap_or_default()}</span> }
+                view! { <span class="badge badge-bad">{e.outcome.clone()}</span> }
             });
             view! {
                 <li>

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::components::time;
 use crate::components::{Empty, ErrorBanner, Loading, PageHeader};
-use crate::pages::audit::{type_label, AuditEvent};
+use crate::pages::audit::{type_label, AuditEvent, EventExt};
 use analysis::Analysis;
 use inputs::Inputs;
 use state::{use_inspection, Inspection};

@@ -5,27 +5,13 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use serde::Deserialize;
 use serde_json::json;
+use tessera_proto::keys::{DeletedKeys, Key, KeyList};
 
 use crate::api::{self, enc, ApiError};
 use crate::components::{
     on_done, time, toast, ConfirmDialog, CopyButton, Empty, ErrorBanner, Loaded, PageHeader,
 };
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Key {
-    kid: String,
-    #[serde(default)]
-    alg: String,
-    status: String,
-    #[serde(default)]
-    created_at: i64,
-    #[serde(default)]
-    retired_at: Option<i64>,
-    #[serde(default)]
-    expires_at: Option<i64>,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -37,15 +23,14 @@ enum Phase {
     Retired,
 }
 
-impl Key {
-    fn phase(&self, now: i64) -> Phase {
-        if self.status == "active" {
-            Phase::Active
-        } else if self.expires_at.is_some_and(|e| now < e) {
-            Phase::Retiring
-        } else {
-            Phase::Retired
-        }
+/// Where `key` is in its life at `now`.
+fn phase_of(key: &Key, now: i64) -> Phase {
+    if key.status == "active" {
+        Phase::Active
+    } else if key.expires_at.is_some_and(|e| now < e) {
+        Phase::Retiring
+    } else {
+        Phase::Retired
     }
 }
 
@@ -61,11 +46,7 @@ fn short_kid(kid: &str) -> String {
 }
 
 async fn load_keys() -> Result<Vec<Key>, ApiError> {
-    #[derive(Deserialize)]
-    struct List {
-        keys: Vec<Key>,
-    }
-    Ok(api::get::<List>("/v1/keys").await?.keys)
+    Ok(api::get::<KeyList>("/v1/keys").await?.keys)
 }
 
 /// The JWKS as clients see it: `jwks_uri` from discovery, fetched without a token.
@@ -223,19 +204,9 @@ fn Purge(
     let open = RwSignal::new(false);
     let purge = Action::new_local(|_: &()| {
         // `{"deleted": ["kid", ...]}` (the kids removed).
-        #[derive(Clone, Deserialize)]
-        struct Deleted {
-            deleted: serde_json::Value,
-        }
         async {
-            let d: Deleted = api::post("/v1/keys:delete-expired", &json!({})).await?;
-            Ok::<_, ApiError>(
-                d.deleted
-                    .as_array()
-                    .map(Vec::len)
-                    .or_else(|| d.deleted.as_u64().map(|n| n as usize))
-                    .unwrap_or(0),
-            )
+            let d: DeletedKeys = api::post("/v1/keys:delete-expired", &json!({})).await?;
+            Ok::<_, ApiError>(d.deleted.len())
         }
     });
     on_done(purge, move |answer| match answer {
@@ -252,7 +223,9 @@ fn Purge(
     let expired = move || {
         let t = now.get();
         keys.get().and_then(Result::ok).map_or(0, |list| {
-            list.iter().filter(|k| k.phase(t) == Phase::Retired).count()
+            list.iter()
+                .filter(|k| phase_of(k, t) == Phase::Retired)
+                .count()
         })
     };
     view! {
@@ -338,7 +311,7 @@ fn KeyRow(
 ) -> impl IntoView {
     let confirm = RwSignal::new(false);
     let k = StoredValue::new(key.clone());
-    let phase = move || k.with_value(|k| k.phase(now.get()));
+    let phase = move || k.with_value(|k| phase_of(k, now.get()));
     let short = short_kid(&key.kid);
     let retire = Action::new_local(move |_: &()| {
         let path = format!("/v1/keys/{}:retire", enc(&k.with_value(|k| k.kid.clone())));

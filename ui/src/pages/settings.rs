@@ -9,37 +9,20 @@ mod server;
 
 use leptos::ev;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+use tessera_proto::settings::{Settings, SettingsPatch};
 
 use crate::api::{self, ApiError};
 use crate::components::{failure, on_done, toast, ErrorBanner, Loaded, PageHeader};
 use backup::BackupCard;
-use protection::{ProtectionCard, ThrottlePolicy};
+use protection::ProtectionCard;
 use server::ServerCard;
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Settings {
-    key_rotation_days: i64,
-    audit_retention_days: i64,
-    /// Fixed by the server (absent from older servers).
-    #[serde(default)]
-    throttle: Option<ThrottlePolicy>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-struct SettingsPatch {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key_rotation_days: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    audit_retention_days: Option<i64>,
-}
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let loaded = LocalResource::new(|| api::get::<Settings>("/v1/settings"));
     // From the first load only: a PATCH answer need not repeat the fixed policy.
     let throttle = Signal::derive(move || match loaded.get() {
-        Some(Ok(s)) => s.throttle,
+        Some(Ok(s)) => Some(s.throttle),
         _ => None,
     });
     view! {
@@ -133,7 +116,7 @@ fn PolicyForm(saved: Settings) -> impl IntoView {
             key_rotation_days: (r != c.key_rotation_days).then_some(r),
             audit_retention_days: (a != c.audit_retention_days).then_some(a),
         };
-        if patch != SettingsPatch::default() {
+        if patch.key_rotation_days.is_some() || patch.audit_retention_days.is_some() {
             save.dispatch_local(patch);
         }
     };

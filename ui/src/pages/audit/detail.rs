@@ -7,7 +7,7 @@ use leptos::html;
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 
-use super::model::{type_label, AuditEvent};
+use super::model::{type_label, AuditEvent, EventExt};
 use crate::components::time;
 
 /// Claims and detail fields that hold Unix-second times.

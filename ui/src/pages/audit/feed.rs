@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use leptos::prelude::*;
 
-use super::model::{AuditEvent, EventPage, Filters};
+use super::model::{AuditEvent, AuditPage, EventExt, Filters};
 use super::stream::{self, LiveState};
 use crate::api::{self, ApiError};
 use crate::components::on_done;
@@ -18,13 +18,13 @@ const PAGE: u32 = 50;
 #[derive(Clone, Copy)]
 pub struct AuditFeed {
     /// The newest page for the applied filters.
-    pub first: LocalResource<Result<EventPage, ApiError>>,
+    pub first: LocalResource<Result<AuditPage, ApiError>>,
     /// Events that arrived live (newest first), listed above the first page.
     live: RwSignal<Vec<AuditEvent>>,
     /// Pages loaded with "Load older", listed below it.
     older: RwSignal<Vec<AuditEvent>>,
     pub next_cursor: RwSignal<Option<String>>,
-    pub load_older: Action<(String, String), (String, Result<EventPage, ApiError>)>,
+    pub load_older: Action<(String, String), (String, Result<AuditPage, ApiError>)>,
     pub paused: RwSignal<bool>,
     /// Live events that arrived while paused.
     pub buffered: RwSignal<Vec<AuditEvent>>,
@@ -123,7 +123,7 @@ impl AuditFeed {
 pub fn use_audit_feed(applied: RwSignal<Filters>) -> AuditFeed {
     let first = LocalResource::new(move || {
         let query = applied.with(Filters::query);
-        async move { api::get::<EventPage>(&format!("/v1/audit-events?limit={PAGE}{query}")).await }
+        async move { api::get::<AuditPage>(&format!("/v1/audit-events?limit={PAGE}{query}")).await }
     });
     let load_older = Action::new_local(|(cursor, query): &(String, String)| {
         let url = format!(
@@ -131,7 +131,7 @@ pub fn use_audit_feed(applied: RwSignal<Filters>) -> AuditFeed {
             api::enc(cursor)
         );
         let query = query.clone();
-        async move { (query, api::get::<EventPage>(&url).await) }
+        async move { (query, api::get::<AuditPage>(&url).await) }
     });
     let feed = AuditFeed {
         first,

@@ -1,78 +1,49 @@
-//! The audit event as `/v1/audit-events` and its stream send it, the known event types
-//! with their plain names, the filters and how they become a query string, and a small
-//! cache the inspector reads when an event is opened from the feed.
+//! The audit event of `/v1/audit-events` and its stream (`tessera_proto::audit`) and what
+//! the console reads off it, the known event types with their plain names, the filters and
+//! how they become a query string, and a small cache the inspector reads when an event is
+//! opened from the feed.
 
 use std::cell::RefCell;
 
-use serde::Deserialize;
 use serde_json::Value;
+pub use tessera_proto::audit::{AuditEvent, AuditPage};
 
 use crate::api;
 
-/// One audit event (`id` is a decimal string; `at_ms` Unix milliseconds).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct AuditEvent {
-    pub id: String,
-    #[serde(default)]
-    pub at: Option<String>,
-    #[serde(default)]
-    pub at_ms: i64,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default)]
-    pub outcome: String,
-    #[serde(default)]
-    pub actor: Option<String>,
-    #[serde(default)]
-    pub subject: Option<String>,
-    #[serde(default)]
-    pub client_id: Option<String>,
-    #[serde(default)]
-    pub org: Option<String>,
-    #[serde(default)]
-    pub branch: Option<String>,
-    #[serde(default)]
-    pub jti: Option<String>,
-    #[serde(default)]
-    pub ip: Option<String>,
-    #[serde(default)]
-    pub user_agent: Option<String>,
-    #[serde(default)]
-    pub detail: Option<Value>,
+/// What the console reads off an audit event (`id` is a decimal string; `at_ms` Unix
+/// milliseconds).
+pub trait EventExt {
+    /// Unix seconds.
+    fn at_secs(&self) -> i64;
+    /// The numeric id (events are numbered in commit order).
+    fn num(&self) -> i64;
+    fn ok(&self) -> bool;
+    /// The claims the event recorded for an issued token, if any.
+    fn recorded_claims(&self) -> Option<&serde_json::Map<String, Value>>;
+    /// The JWS header the event recorded for an issued token, if any.
+    fn recorded_header(&self) -> Option<&serde_json::Map<String, Value>>;
 }
 
-impl AuditEvent {
-    /// Unix seconds.
-    pub fn at_secs(&self) -> i64 {
+impl EventExt for AuditEvent {
+    fn at_secs(&self) -> i64 {
         self.at_ms.div_euclid(1000)
     }
 
-    /// The numeric id (events are numbered in commit order).
-    pub fn num(&self) -> i64 {
+    fn num(&self) -> i64 {
         self.id.parse().unwrap_or(0)
     }
 
-    pub fn ok(&self) -> bool {
+    fn ok(&self) -> bool {
         self.outcome != "failure"
     }
 
-    /// The claims the event recorded for an issued token, if any.
-    pub fn recorded_claims(&self) -> Option<&serde_json::Map<String, Value>> {
+    fn recorded_claims(&self) -> Option<&serde_json::Map<String, Value>> {
         self.detail.as_ref()?.get("claims")?.as_object()
     }
 
-    /// The JWS header the event recorded for an issued token, if any.
-    pub fn recorded_header(&self) -> Option<&serde_json::Map<String, Value>> {
+    fn recorded_header(&self) -> Option<&serde_json::Map<String, Value>> {
         self.detail.as_ref()?.get("header")?.as_object()
     }
-}
-
-/// A page of `GET /v1/audit-events`.
-#[derive(Clone, Debug, Deserialize)]
-pub struct EventPage {
-    pub events: Vec<AuditEvent>,
-    #[serde(default)]
-    pub next_cursor: Option<String>,
 }
 
 /// Every event type the server writes, with the name people read.

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::feed::AuditFeed;
 use super::filters::AuditFilters;
-use super::model::{type_label, AuditEvent, Filters};
+use super::model::{type_label, AuditEvent, EventExt, Filters};
 use crate::components::{time, Empty};
 
 /// The events of the feed, or an empty state (nothing when the first page failed: the

@@ -12,7 +12,7 @@ use super::jwt::{self, Decoded};
 use super::verify;
 use crate::app::query_param;
 use crate::components::time;
-use crate::pages::audit::{self, stream, AuditEvent};
+use crate::pages::audit::{self, stream, AuditEvent, EventExt};
 
 /// The signature check's answer.
 #[derive(Clone, Debug, PartialEq)]

@@ -2,26 +2,13 @@
 //! words (`throttle` of `GET /v1/settings`). Read-only: the server fixes these.
 
 use leptos::prelude::*;
-use serde::Deserialize;
-
-/// `GET /v1/settings` → `throttle`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct ThrottlePolicy {
-    pub account_failures: u32,
-    pub account_window_secs: u64,
-    pub ip_failures: u32,
-    pub ip_window_secs: u64,
-    pub client_failures: u32,
-    pub client_window_secs: u64,
-    pub max_backoff_secs: u64,
-    pub hash_concurrency: u32,
-}
+use tessera_proto::settings::ThrottlePolicy;
 
 /// "1 minute", "15 minutes", "1 hour", "90 seconds".
-fn span(secs: u64) -> String {
-    let (n, unit) = if secs >= 3600 && secs.is_multiple_of(3600) {
+fn span(secs: i64) -> String {
+    let (n, unit) = if secs >= 3600 && secs % 3600 == 0 {
         (secs / 3600, "hour")
-    } else if secs >= 60 && secs.is_multiple_of(60) {
+    } else if secs >= 60 && secs % 60 == 0 {
         (secs / 60, "minute")
     } else {
         (secs, "second")
@@ -30,7 +17,7 @@ fn span(secs: u64) -> String {
 }
 
 /// "1 wrong password", "5 wrong passwords".
-fn counted(n: u64, noun: &str) -> String {
+fn counted(n: i64, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {
@@ -47,22 +34,22 @@ pub fn ProtectionCard(#[prop(into)] policy: Signal<Option<ThrottlePolicy>>) -> i
             let cap = span(p.max_backoff_secs);
             let account = format!(
                 "{} within {} → sign-in to that account pauses, growing with each further failure to at most {cap}.",
-                counted(u64::from(p.account_failures), "wrong password"),
+                counted(p.account_failures, "wrong password"),
                 span(p.account_window_secs),
             );
             let ip = format!(
                 "{} within {} → sign-in from that address pauses the same way.",
-                counted(u64::from(p.ip_failures), "failed sign-in"),
+                counted(p.ip_failures, "failed sign-in"),
                 span(p.ip_window_secs),
             );
             let client = format!(
                 "{} within {} → the token endpoint refuses that client the same way.",
-                counted(u64::from(p.client_failures), "wrong client secret"),
+                counted(p.client_failures, "wrong client secret"),
                 span(p.client_window_secs),
             );
             let hashing = format!(
                 "At most {} at once; further sign-ins wait briefly, then are asked to retry (HTTP 503), so a flood of guesses cannot exhaust the server's memory.",
-                counted(u64::from(p.hash_concurrency), "password check"),
+                counted(i64::try_from(p.hash_concurrency).unwrap_or(i64::MAX), "password check"),
             );
             view! {
                 <section class="card stack" aria-labelledby="protection-title">
