@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One audit event (also the `data` of an `audit` server-sent event).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEvent {
     /// The event id (a decimal number, ascending in commit order).
@@ -38,7 +38,7 @@ pub struct AuditEvent {
 }
 
 /// A page of audit events, newest first.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditPage {
     /// The events of this page.

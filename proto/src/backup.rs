@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What to encrypt the backup with.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BackupRequest {
@@ -17,7 +17,7 @@ pub struct BackupRequest {
 }
 
 /// The downloaded backup (binary, the age format).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(value_type = String, format = Binary))]
 pub struct Archive(pub Vec<u8>);

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The error envelope every `/v1` failure uses.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorEnvelope {
     /// What went wrong.
@@ -11,7 +11,7 @@ pub struct ErrorEnvelope {
 }
 
 /// One `/v1` error.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// Machine-readable code, e.g. `not_found`, `validation_failed`.

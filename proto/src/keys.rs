@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A signing key.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Key {
     /// The key id (RFC 7638 thumbprint).
@@ -25,7 +25,7 @@ pub struct Key {
 }
 
 /// All signing keys.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyList {
     /// The keys.
@@ -33,7 +33,7 @@ pub struct KeyList {
 }
 
 /// The answer of `POST /v1/keys:delete-expired`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeletedKeys {
     /// The ids of the deleted keys.

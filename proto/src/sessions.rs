@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One SSO session of a user.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     /// The session id.
@@ -25,7 +25,7 @@ pub struct Session {
 }
 
 /// A user's sessions, newest first (at most 500).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionList {
     /// The sessions.

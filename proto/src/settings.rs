@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The answer of `GET` and `PATCH /v1/settings`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Settings {
     /// Rotate the signing key when the active one is older; 0 = never.
@@ -15,7 +15,7 @@ pub struct Settings {
 }
 
 /// The sign-in throttle policy and hashing bound in force (fixed; not stored).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ThrottlePolicy {
     /// Password failures per account that trip a throttle.
@@ -37,7 +37,7 @@ pub struct ThrottlePolicy {
 }
 
 /// `PATCH /v1/settings`: any subset of the fields.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {

@@ -4,7 +4,7 @@ use crate::audit::AuditEvent;
 use serde::{Deserialize, Serialize};
 
 /// Server facts, counts, tokens issued per hour and the newest audit events.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stats {
     /// Facts about the running server.
@@ -19,7 +19,7 @@ pub struct Stats {
 }
 
 /// Facts about the running server.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServerFacts {
     /// The issuer URL.
@@ -35,7 +35,7 @@ pub struct ServerFacts {
 }
 
 /// Row counts.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counts {
     /// Products.
@@ -49,7 +49,7 @@ pub struct Counts {
 }
 
 /// Events in one hour.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HourCount {
     /// The hour's start, unix seconds.

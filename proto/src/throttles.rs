@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A throttled key.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Throttle {
     /// `account`, `ip` or `client`.
@@ -23,7 +23,7 @@ pub struct Throttle {
 }
 
 /// Keys throttled now, the most recently throttled first.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ThrottleList {
     /// The throttled keys.

@@ -12,53 +12,31 @@ pub use detail::UserPage;
 pub use list::UsersPage;
 
 use leptos::prelude::*;
-use serde::Deserialize;
 
 use crate::api::ApiError;
 use crate::pages::products::form::{banner_for, message_for};
 
-/// `GET /v1/users/{id}` (and the writes that answer with the user).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub(crate) struct User {
-    pub id: String,
-    pub email: String,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub given_name: Option<String>,
-    #[serde(default)]
-    pub family_name: Option<String>,
-    #[serde(default)]
-    pub locale: Option<String>,
-    #[serde(default)]
-    pub email_verified: bool,
-    pub status: String,
-    #[serde(default)]
-    pub is_superadmin: bool,
-    pub created_at: i64,
-    #[serde(default)]
-    pub updated_at: i64,
+/// `GET /v1/users/{id}` (and the writes that answer with the user), and
+/// `GET /v1/users?q=&status=&limit=&cursor=`.
+pub(crate) use tessera_proto::users::{User, UserPage as UserList};
+
+/// What the console reads off a user.
+pub(crate) trait UserExt {
+    fn suspended(&self) -> bool;
+    /// The name when there is one, else the email.
+    fn display(&self) -> String;
 }
 
-impl User {
-    pub fn suspended(&self) -> bool {
+impl UserExt for User {
+    fn suspended(&self) -> bool {
         self.status == "suspended"
     }
-    /// The name when there is one, else the email.
-    pub fn display(&self) -> String {
+    fn display(&self) -> String {
         self.name
             .clone()
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| self.email.clone())
     }
-}
-
-/// `GET /v1/users?q=&status=&limit=&cursor=`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub(crate) struct UserList {
-    pub users: Vec<User>,
-    #[serde(default)]
-    pub next_cursor: Option<String>,
 }
 
 /// The status as a badge: Active (green) or Suspended (amber).

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::memberships::MembershipsCard;
 use super::sessions::SessionsCard;
-use super::{email_error, form_banner, StatusBadge, User};
+use super::{email_error, form_banner, StatusBadge, User, UserExt};
 use crate::api::{self, ApiError};
 use crate::components::time::{local, relative};
 use crate::components::{
@@ -23,7 +23,7 @@ pub fn UserPage(id: String) -> impl IntoView {
     let ctx = Ctx::new("/v1/users", id);
     // Notified when an action ends sessions, so the sessions table reloads.
     let sessions_ended = Trigger::new();
-    let title = Memo::new(move |_| ctx.get(User::display).unwrap_or_default());
+    let title = Memo::new(move |_| ctx.get(UserExt::display).unwrap_or_default());
     Effect::new(move |_| {
         let t = title.get();
         if !t.is_empty() {
@@ -90,7 +90,7 @@ fn UserCards(ctx: Ctx, sessions_ended: Trigger) -> impl IntoView {
 #[component]
 fn SuspendButton(ctx: Ctx, sessions_ended: Trigger) -> impl IntoView {
     let open = RwSignal::new(false);
-    let suspended = Memo::new(move |_| ctx.get(User::suspended).unwrap_or(false));
+    let suspended = Memo::new(move |_| ctx.get(UserExt::suspended).unwrap_or(false));
     let change = Action::new_local(move |unsuspend: &bool| {
         let unsuspend = *unsuspend;
         let path = ctx.path(if unsuspend { "/unsuspend" } else { "/suspend" });

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use serde::Deserialize;
 
 use super::detail::Ctx;
 use crate::api;
@@ -12,27 +11,7 @@ use crate::components::time::{local, relative};
 use crate::components::{on_done, toast, ConfirmDialog, Empty, ErrorBanner};
 use crate::pages::products::hooks::reloading;
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub(crate) struct Session {
-    pub id: String,
-    pub created_at: i64,
-    #[serde(default)]
-    pub auth_time: Option<i64>,
-    pub expires_at: i64,
-    #[serde(default)]
-    pub ended_at: Option<i64>,
-    #[serde(default)]
-    pub ip: Option<String>,
-    #[serde(default)]
-    pub user_agent: Option<String>,
-    #[serde(default)]
-    pub active: bool,
-}
-
-#[derive(Deserialize)]
-struct SessionList {
-    sessions: Vec<Session>,
-}
+pub(crate) use tessera_proto::sessions::{Session, SessionList};
 
 /// "Firefox on Linux" from a user agent string; the raw string stays in a tooltip.
 pub(crate) fn device(ua: &str) -> String {

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use serde::Deserialize;
 
 use crate::api;
 use crate::components::time::{self, local, local_near, relative};
@@ -16,21 +15,15 @@ use crate::components::{on_done, toast, ErrorBanner};
 const REFETCH_EVERY: Duration = Duration::from_secs(30);
 const TICK_EVERY: Duration = Duration::from_secs(5);
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Throttle {
-    /// "account", "ip" or "client".
-    scope: String,
-    key: String,
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    client_id: Option<String>,
-    failures: u32,
-    /// Unix seconds.
-    until: i64,
+use tessera_proto::throttles::{Throttle, ThrottleList};
+
+/// What the console reads off a throttled key.
+trait ThrottleExt {
+    fn label(&self) -> String;
+    fn id(&self) -> (String, String);
 }
 
-impl Throttle {
+impl ThrottleExt for Throttle {
     /// What a person recognises: the email, the client id, the address.
     fn label(&self) -> String {
         match self.scope.as_str() {
@@ -44,11 +37,6 @@ impl Throttle {
     fn id(&self) -> (String, String) {
         (self.scope.clone(), self.key.clone())
     }
-}
-
-#[derive(Deserialize)]
-struct ThrottleList {
-    throttles: Vec<Throttle>,
 }
 
 #[component]
