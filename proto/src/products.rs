@@ -1,1 +1,182 @@
-//! `/v1/products`: products, their clients and redirect URIs.
+//! `/v1/products`: a product with its public web client and optional confidential server
+//! client, the create and update bodies, and the answers that show a server secret once.
+
+use serde::{Deserialize, Serialize};
+
+/// A product as the admin API shows it (a server secret only in the answer that mints it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Product {
+    /// The product id (a UUID v7: ordered by creation).
+    pub id: String,
+    /// The product's name, also the name of its clients.
+    pub name: String,
+    /// The scopes the product declares (each belongs to this product only).
+    pub scopes: Vec<String>,
+    /// The `aud` of the product's access tokens, or null.
+    pub audience: Option<String>,
+    /// Access-token lifetime in seconds.
+    pub access_token_ttl: i64,
+    /// Refresh-token lifetime in seconds.
+    pub refresh_token_ttl: i64,
+    /// How long one sign-in may be kept alive by refreshing, in seconds.
+    pub refresh_family_ttl: i64,
+    /// The public web client (authorization code + PKCE), or null.
+    pub web_client: Option<WebClient>,
+    /// The confidential server client (client credentials), or null.
+    pub server_client: Option<ServerClient>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub updated_at: i64,
+}
+
+/// A product's public web client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebClient {
+    /// The OAuth client id (`web_...`).
+    pub client_id: String,
+    /// Always `none`: a public client, PKCE instead of a secret.
+    pub token_endpoint_auth_method: String,
+    /// The registered redirect URIs (matched exactly).
+    pub redirect_uris: Vec<String>,
+    /// The registered post-logout redirect URIs (matched exactly).
+    pub post_logout_redirect_uris: Vec<String>,
+}
+
+/// A product's confidential server client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServerClient {
+    /// The OAuth client id (`srv_...`).
+    pub client_id: String,
+    /// The client secret, shown once: only in the answer that mints it (product creation
+    /// with a server client, or adding one), absent everywhere else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// Always `client_secret_basic`.
+    pub token_endpoint_auth_method: String,
+    /// The product scopes the server client is granted.
+    pub scopes: Vec<String>,
+}
+
+/// All products.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductList {
+    /// The products.
+    pub products: Vec<Product>,
+}
+
+/// The answer of `POST /v1/products/{id}/secret:rotate`: the new secret, shown once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RotatedSecret {
+    /// The server client's id.
+    pub client_id: String,
+    /// The new client secret (the old one stops working at once).
+    pub client_secret: String,
+}
+
+/// `POST /v1/products`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateProduct {
+    /// The product's name (at most 200 characters).
+    pub name: String,
+    /// Redirect URIs of the web client (at most 50).
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// Post-logout redirect URIs of the web client (at most 50).
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Scopes the product declares (at most 100; not an OIDC or Tessera scope, not declared
+    /// by another product).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Whether to mint a confidential server client too (its secret is in the answer).
+    #[serde(default)]
+    pub server_client: bool,
+    /// The `aud` of the product's access tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// Access-token lifetime, 60 to 86400 seconds (default 600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_ttl: Option<i64>,
+    /// Refresh-token lifetime, 300 seconds to 365 days (default 30 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_ttl: Option<i64>,
+    /// How long one sign-in may be kept alive by refreshing (seconds, 1 hour to 2 years,
+    /// default 90 days): rotation never extends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_family_ttl: Option<i64>,
+}
+
+/// `PATCH /v1/products/{id}`: absent fields stay; only `audience` may be null (clears it).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProduct {
+    /// A new name (also of the product's clients); not null.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<Option<String>>,
+    /// The declared scopes, replaced as a whole (the server client keeps only those still
+    /// declared); not null.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub scopes: Option<Option<Vec<String>>>,
+    /// The `aud` of the product's access tokens; null clears it.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub audience: Option<Option<String>>,
+    /// Access-token lifetime, 60 to 86400 seconds; not null.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub access_token_ttl: Option<Option<i64>>,
+    /// Refresh-token lifetime, 300 seconds to 365 days; not null.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub refresh_token_ttl: Option<Option<i64>>,
+    /// Refresh-family lifetime, 1 hour to 2 years, for sign-ins that start from now on;
+    /// not null.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub refresh_family_ttl: Option<Option<i64>>,
+    /// The scopes granted to the server client (each one of the product's); not null.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub server_client_scopes: Option<Option<Vec<String>>>,
+}
+
+/// `POST /v1/products/{id}/redirect-uris` and `.../post-logout-redirect-uris`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AddUri {
+    /// The URI to register (RFC 9700 rules: https, or http on a loopback host, no fragment).
+    pub uri: String,
+}

@@ -1,10 +1,9 @@
-//! Request-input helpers shared by the resources: nullable JSON fields (`nullable` lives
-//! in `tessera-proto`, with the patch types) and strict query strings (unknown or
-//! repeated parameters are refused with a 422).
+//! Request-input helpers shared by the resources: nullable JSON fields (read by
+//! `tessera_proto::nullable`, with the patch types; `not_null` here) and strict query
+//! strings (unknown or repeated parameters are refused with a 422).
 
 use crate::error::ApiError;
 use std::collections::HashMap;
-pub use tessera_proto::nullable;
 
 /// A field that may be absent but not `null`.
 pub fn not_null<T>(field: &str, v: Option<Option<T>>) -> Result<Option<T>, ApiError> {

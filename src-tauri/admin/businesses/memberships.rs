@@ -12,24 +12,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
-use utoipa_axum::{router::OpenApiRouter, routes};
-
-pub(super) fn routes() -> OpenApiRouter<Shared> {
-    OpenApiRouter::new()
-        .routes(routes!(list, create))
-        .routes(routes!(show, remove))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateMembership {
-    user_id: String,
-    business_id: String,
-    #[serde(default)]
-    branch_id: Option<String>,
-    role_id: String,
-}
+use serde_json::json;
+use tessera_proto::businesses::{CreateMembership, Membership, MembershipList};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,11 +24,16 @@ struct Filter {
     business_id: Option<String>,
 }
 
-fn membership_json(m: &MembershipRow) -> Value {
-    json!({
-        "id": m.id, "user_id": m.user_id, "business_id": m.business_id,
-        "branch_id": m.branch_id, "role_id": m.role_id, "created_at": m.created_at,
-    })
+/// The wire shape of a membership.
+fn membership(m: &MembershipRow) -> Membership {
+    Membership {
+        id: m.id.clone(),
+        user_id: m.user_id.clone(),
+        business_id: m.business_id.clone(),
+        branch_id: m.branch_id.clone(),
+        role_id: m.role_id.clone(),
+        created_at: m.created_at,
+    }
 }
 
 /// Checks that every id in the body resolves and that branch and role belong to the business.
@@ -83,14 +72,14 @@ async fn check_refs(s: &Shared, b: &CreateMembership) -> Result<(), ApiError> {
     post, path = "/memberships", tag = "memberships",
     operation_id = "memberships_create",
     request_body = CreateMembership,
-    responses((status = 201, description = "The created membership", body = serde_json::Value))
+    responses((status = 201, description = "The created membership", body = Membership))
 )]
-async fn create(
+pub async fn create(
     State(s): State<Shared>,
     admin: Admin,
     meta: RequestMeta,
     ApiJson(body): ApiJson<CreateMembership>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Membership>), ApiError> {
     check_refs(&s, &body).await?;
     let row = MembershipRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -113,20 +102,20 @@ async fn create(
     }
     event.write(&mut tx).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(membership_json(&row))))
+    Ok((StatusCode::CREATED, Json(membership(&row))))
 }
 
 #[utoipa::path(
     get, path = "/memberships", tag = "memberships",
     operation_id = "memberships_list",
     params(("user_id" = Option<String>, Query, description = "Only this user's memberships"), ("business_id" = Option<String>, Query, description = "Only this business's memberships")),
-    responses((status = 200, description = "Memberships", body = serde_json::Value))
+    responses((status = 200, description = "Memberships", body = MembershipList))
 )]
-async fn list(
+pub async fn list(
     State(s): State<Shared>,
     _admin: Admin,
     RawQuery(q): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MembershipList>, ApiError> {
     let f: Filter = serde_urlencoded::from_str(q.as_deref().unwrap_or("")).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -140,25 +129,26 @@ async fn list(
         f.business_id.as_deref().filter(|v| !v.is_empty()),
     )
     .await?;
-    let items: Vec<Value> = all.iter().map(membership_json).collect();
-    Ok(Json(json!({ "memberships": items })))
+    Ok(Json(MembershipList {
+        memberships: all.iter().map(membership).collect(),
+    }))
 }
 
 #[utoipa::path(
     get, path = "/memberships/{id}", tag = "memberships",
     operation_id = "memberships_show",
     params(("id" = String, Path, description = "The resource id")),
-    responses((status = 200, description = "The membership", body = serde_json::Value))
+    responses((status = 200, description = "The membership", body = Membership))
 )]
-async fn show(
+pub async fn show(
     State(s): State<Shared>,
     _admin: Admin,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Membership>, ApiError> {
     let m = orgs::find_membership(&s.db.read, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("membership"))?;
-    Ok(Json(membership_json(&m)))
+    Ok(Json(membership(&m)))
 }
 
 #[utoipa::path(
@@ -167,7 +157,7 @@ async fn show(
     params(("id" = String, Path, description = "The resource id")),
     responses((status = 204, description = "The membership is deleted"))
 )]
-async fn remove(
+pub async fn remove(
     State(s): State<Shared>,
     admin: Admin,
     meta: RequestMeta,

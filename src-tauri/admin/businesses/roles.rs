@@ -10,38 +10,19 @@ use crate::store::{now, to_json_list};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
-use utoipa_axum::{router::OpenApiRouter, routes};
+use serde_json::json;
+use tessera_proto::businesses::{CreateRole, Role, RoleList, UpdateRole};
 
-pub(super) fn routes() -> OpenApiRouter<Shared> {
-    OpenApiRouter::new()
-        .routes(routes!(list, create))
-        .routes(routes!(show, update, remove))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateRole {
-    name: String,
-    #[serde(default)]
-    scopes: Vec<String>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateRole {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    scopes: Option<Vec<String>>,
-}
-
-fn role_json(r: &RoleRow) -> Value {
-    json!({
-        "id": r.id, "business_id": r.business_id, "name": r.name, "scopes": r.scope_list(),
-        "created_at": r.created_at, "updated_at": r.updated_at,
-    })
+/// The wire shape of a role.
+fn role(r: &RoleRow) -> Role {
+    Role {
+        id: r.id.clone(),
+        business_id: r.business_id.clone(),
+        name: r.name.clone(),
+        scopes: r.scope_list(),
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    }
 }
 
 /// Scopes must be valid tokens that some product declares; duplicates are dropped.
@@ -78,15 +59,15 @@ const DUPLICATE: &str = "this business already has a role with that name";
     operation_id = "roles_create",
     params(("id" = String, Path, description = "The resource id")),
     request_body = CreateRole,
-    responses((status = 201, description = "The created role", body = serde_json::Value))
+    responses((status = 201, description = "The created role", body = Role))
 )]
-async fn create(
+pub async fn create(
     State(s): State<Shared>,
     admin: Admin,
     meta: RequestMeta,
     Path(business_id): Path<String>,
     ApiJson(body): ApiJson<CreateRole>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Role>), ApiError> {
     business_or_404(&s, &business_id).await?;
     let name = clean_name("name", &body.name)?;
     let scopes = check_scopes(&s, &body.scopes).await?;
@@ -110,7 +91,7 @@ async fn create(
         .write(&mut tx)
         .await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(role_json(&row))))
+    Ok((StatusCode::CREATED, Json(role(&row))))
 }
 
 async fn find(s: &Shared, business_id: &str, id: &str) -> Result<RoleRow, ApiError> {
@@ -124,31 +105,32 @@ async fn find(s: &Shared, business_id: &str, id: &str) -> Result<RoleRow, ApiErr
     get, path = "/businesses/{id}/roles", tag = "businesses",
     operation_id = "roles_list",
     params(("id" = String, Path, description = "The resource id")),
-    responses((status = 200, description = "The business's roles", body = serde_json::Value))
+    responses((status = 200, description = "The business's roles", body = RoleList))
 )]
-async fn list(
+pub async fn list(
     State(s): State<Shared>,
     _admin: Admin,
     Path(business_id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RoleList>, ApiError> {
     business_or_404(&s, &business_id).await?;
     let all = orgs::list_roles(&s.db.read, &business_id).await?;
-    let items: Vec<Value> = all.iter().map(role_json).collect();
-    Ok(Json(json!({ "roles": items })))
+    Ok(Json(RoleList {
+        roles: all.iter().map(role).collect(),
+    }))
 }
 
 #[utoipa::path(
     get, path = "/businesses/{id}/roles/{role_id}", tag = "businesses",
     operation_id = "roles_show",
     params(("id" = String, Path, description = "The resource id"), ("role_id" = String, Path, description = "The role id")),
-    responses((status = 200, description = "The role", body = serde_json::Value))
+    responses((status = 200, description = "The role", body = Role))
 )]
-async fn show(
+pub async fn show(
     State(s): State<Shared>,
     _admin: Admin,
     Path((business_id, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(role_json(&find(&s, &business_id, &id).await?)))
+) -> Result<Json<Role>, ApiError> {
+    Ok(Json(role(&find(&s, &business_id, &id).await?)))
 }
 
 #[utoipa::path(
@@ -156,15 +138,15 @@ async fn show(
     operation_id = "roles_update",
     params(("id" = String, Path, description = "The resource id"), ("role_id" = String, Path, description = "The role id")),
     request_body = UpdateRole,
-    responses((status = 200, description = "The updated role", body = serde_json::Value))
+    responses((status = 200, description = "The updated role", body = Role))
 )]
-async fn update(
+pub async fn update(
     State(s): State<Shared>,
     admin: Admin,
     meta: RequestMeta,
     Path((business_id, id)): Path<(String, String)>,
     ApiJson(body): ApiJson<UpdateRole>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Role>, ApiError> {
     let current = find(&s, &business_id, &id).await?;
     let name = match &body.name {
         Some(n) => clean_name("name", n)?,
@@ -186,7 +168,7 @@ async fn update(
         .write(&mut tx)
         .await?;
     tx.commit().await?;
-    Ok(Json(role_json(&row)))
+    Ok(Json(role(&row)))
 }
 
 #[utoipa::path(
@@ -195,7 +177,7 @@ async fn update(
     params(("id" = String, Path, description = "The resource id"), ("role_id" = String, Path, description = "The role id")),
     responses((status = 204, description = "The role is deleted"))
 )]
-async fn remove(
+pub async fn remove(
     State(s): State<Shared>,
     admin: Admin,
     meta: RequestMeta,

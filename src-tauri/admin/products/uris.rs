@@ -1,7 +1,7 @@
 //! A product's redirect URIs and post-logout redirect URIs, added and removed one at a
 //! time (RFC 9700 rules in `domain::redirect`; matched exactly at use).
 
-use super::product_json;
+use super::{product, require_product};
 use crate::admin::input::query_params;
 use crate::admin::{Admin, ApiJson};
 use crate::audit::Event;
@@ -9,29 +9,33 @@ use crate::domain::{redirect, RequestMeta};
 use crate::error::ApiError;
 use crate::state::Shared;
 use crate::store::clients::{self, edit};
-use crate::store::now;
+use crate::store::{now, Tx};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
+use tessera_proto::products::{AddUri, Product};
 
 pub const URI_ADDED: &str = "admin.redirect_uri.added";
 pub const URI_REMOVED: &str = "admin.redirect_uri.removed";
 /// The most URIs of one kind a client may hold (as at product creation).
 const MAX_URIS: i64 = 50;
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AddUri {
-    uri: String,
-}
-
 /// `login` or `post_logout`, and how the API names that list.
 #[derive(Clone, Copy)]
 struct Kind(&'static str, &'static str);
 const LOGIN: Kind = Kind("login", "redirect_uris");
 const LOGOUT: Kind = Kind("post_logout", "post_logout_redirect_uris");
+
+/// The id of the product's web client; 404 for a missing product or client.
+async fn web_client(tx: &mut Tx, id: &str) -> Result<String, ApiError> {
+    edit::find_product_tx(tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+    edit::product_client_id(tx, id, "web")
+        .await?
+        .ok_or_else(|| ApiError::not_found("web client"))
+}
 
 async fn add(
     s: Shared,
@@ -40,16 +44,11 @@ async fn add(
     id: String,
     kind: Kind,
     uri: String,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Product>), ApiError> {
     redirect::validate_registration(&uri)
         .map_err(|why| ApiError::invalid_field("uri", format!("{uri:?} {why}")))?;
     let mut tx = s.db.begin().await?;
-    edit::find_product_tx(&mut tx, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("product"))?;
-    let web = edit::product_client_id(&mut tx, &id, "web")
-        .await?
-        .ok_or_else(|| ApiError::not_found("web client"))?;
+    let web = web_client(&mut tx, &id).await?;
     if edit::count_redirect_uris(&mut tx, &web, kind.0).await? >= MAX_URIS {
         return Err(ApiError::invalid_field(
             "uri",
@@ -68,13 +67,8 @@ async fn add(
         .await?;
     tx.commit().await?;
     s.clients.clear();
-    let p = clients::find_product(&s.db.read, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("product"))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(product_json(&s.db.read, &p).await?),
-    ))
+    let p = require_product(&s, &id).await?;
+    Ok((StatusCode::CREATED, Json(product(&s.db.read, &p).await?)))
 }
 
 async fn remove(
@@ -90,12 +84,7 @@ async fn remove(
         .get("uri")
         .ok_or_else(|| ApiError::invalid_field("uri", "the query parameter is required"))?;
     let mut tx = s.db.begin().await?;
-    edit::find_product_tx(&mut tx, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("product"))?;
-    let web = edit::product_client_id(&mut tx, &id, "web")
-        .await?
-        .ok_or_else(|| ApiError::not_found("web client"))?;
+    let web = web_client(&mut tx, &id).await?;
     if !edit::delete_redirect_uri(&mut tx, &web, kind.0, uri).await? {
         return Err(ApiError::not_found("registered URI"));
     }
@@ -118,7 +107,7 @@ async fn remove(
     operation_id = "products_add_redirect_uri",
     params(("id" = String, Path, description = "The resource id")),
     request_body = AddUri,
-    responses((status = 201, description = "The product's redirect URIs", body = serde_json::Value))
+    responses((status = 201, description = "The product, with the URI added", body = Product))
 )]
 pub async fn add_redirect_uri(
     State(s): State<Shared>,
@@ -126,7 +115,7 @@ pub async fn add_redirect_uri(
     meta: RequestMeta,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AddUri>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Product>), ApiError> {
     add(s, admin, meta, id, LOGIN, body.uri).await
 }
 
@@ -151,7 +140,7 @@ pub async fn remove_redirect_uri(
     operation_id = "products_add_logout_uri",
     params(("id" = String, Path, description = "The resource id")),
     request_body = AddUri,
-    responses((status = 201, description = "The product's post-logout redirect URIs", body = serde_json::Value))
+    responses((status = 201, description = "The product, with the URI added", body = Product))
 )]
 pub async fn add_logout_uri(
     State(s): State<Shared>,
@@ -159,7 +148,7 @@ pub async fn add_logout_uri(
     meta: RequestMeta,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AddUri>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Product>), ApiError> {
     add(s, admin, meta, id, LOGOUT, body.uri).await
 }
 

@@ -1,0 +1,153 @@
+//! Registering a product: its public web client always, a confidential server client on
+//! request (its secret is in the answer, once).
+
+use super::rules::{check_scopes, check_scopes_unique, check_ttl, check_uris, dedup};
+use super::rules::{FAMILY_TTL_MAX, FAMILY_TTL_MIN};
+use super::server_client::insert_server_client;
+use crate::admin::{clean_name, Admin, ApiJson};
+use crate::audit::{kind, Event};
+use crate::crypto::random_token;
+use crate::domain::RequestMeta;
+use crate::error::ApiError;
+use crate::state::Shared;
+use crate::store::clients::{self, ClientKind, NewClient, NewProduct};
+use crate::store::{now, to_json_list, Tx};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::json;
+use tessera_proto::products::{CreateProduct, Product};
+
+/// A create body's settings, checked (everything that needs no stored state).
+struct Settings {
+    name: String,
+    /// Without repeats.
+    scopes: Vec<String>,
+    audience: Option<String>,
+    access_ttl: i64,
+    refresh_ttl: i64,
+    family_ttl: i64,
+}
+
+/// Checks the body field by field, in the order its errors are reported.
+fn settings(body: &CreateProduct) -> Result<Settings, ApiError> {
+    let name = clean_name("name", &body.name)?;
+    check_uris("redirect_uris", &body.redirect_uris)?;
+    check_uris("post_logout_redirect_uris", &body.post_logout_redirect_uris)?;
+    check_scopes(&body.scopes)?;
+    let audience = body
+        .audience
+        .as_deref()
+        .map(|a| clean_name("audience", a))
+        .transpose()?;
+    let access_ttl = check_ttl("access_token_ttl", body.access_token_ttl, 600, 60, 86_400)?;
+    let refresh_ttl = check_ttl(
+        "refresh_token_ttl",
+        body.refresh_token_ttl,
+        30 * 86_400,
+        300,
+        365 * 86_400,
+    )?;
+    let family_ttl = check_ttl(
+        "refresh_family_ttl",
+        body.refresh_family_ttl,
+        clients::DEFAULT_REFRESH_FAMILY_TTL,
+        FAMILY_TTL_MIN,
+        FAMILY_TTL_MAX,
+    )?;
+    Ok(Settings {
+        name,
+        scopes: dedup(&body.scopes),
+        audience,
+        access_ttl,
+        refresh_ttl,
+        family_ttl,
+    })
+}
+
+/// Inserts the product, its web client with the body's URIs and, when the body asks for
+/// one, its server client (granted all the product's scopes): returns that client's id
+/// and secret.
+async fn insert(
+    tx: &mut Tx,
+    (id, web_id): (&str, &str),
+    set: &Settings,
+    body: &CreateProduct,
+    now: i64,
+) -> Result<Option<(String, String)>, ApiError> {
+    let scopes_json = to_json_list(&set.scopes);
+    let product = NewProduct {
+        id,
+        name: &set.name,
+        scopes_json: &scopes_json,
+        audience: set.audience.as_deref(),
+        access_token_ttl: set.access_ttl,
+        refresh_token_ttl: set.refresh_ttl,
+        refresh_family_ttl: set.family_ttl,
+        now,
+    };
+    clients::insert_product(tx, &product).await?;
+    let web = NewClient {
+        client_id: web_id,
+        product_id: Some(id),
+        kind: ClientKind::Web,
+        name: &set.name,
+        secret_hash: None,
+        scopes_json: "[]",
+        now,
+    };
+    clients::insert_client(tx, &web).await?;
+    for uri in &body.redirect_uris {
+        clients::insert_redirect_uri(tx, web_id, "login", uri).await?;
+    }
+    for uri in &body.post_logout_redirect_uris {
+        clients::insert_redirect_uri(tx, web_id, "post_logout", uri).await?;
+    }
+    if !body.server_client {
+        return Ok(None);
+    }
+    Ok(Some(
+        insert_server_client(tx, id, &set.name, &scopes_json, now).await?,
+    ))
+}
+
+#[utoipa::path(
+    post, path = "/products", tag = "products",
+    operation_id = "products_create",
+    request_body = CreateProduct,
+    responses((status = 201, description = "The created product (with a server secret, shown once)", body = Product),
+              (status = 409, description = "Another product already declares one of the scopes"))
+)]
+pub async fn create(
+    State(s): State<Shared>,
+    admin: Admin,
+    meta: RequestMeta,
+    ApiJson(body): ApiJson<CreateProduct>,
+) -> Result<(StatusCode, Json<Product>), ApiError> {
+    let set = settings(&body)?;
+    let now = now();
+    let id = uuid::Uuid::now_v7().to_string();
+    let web_id = format!("web_{}", random_token(16));
+
+    let mut tx = s.db.begin().await?;
+    check_scopes_unique(&mut tx, &set.scopes, None).await?;
+    let server = insert(&mut tx, (&id, &web_id), &set, &body, now).await?;
+    Event::success(kind::PRODUCT_CREATED)
+        .meta(&meta)
+        .actor(admin.actor())
+        .subject(&id)
+        .client(&web_id)
+        .detail(json!({"name": set.name, "server_client": server.is_some()}))
+        .write(&mut tx)
+        .await?;
+    tx.commit().await?;
+
+    let row = clients::find_product(&s.db.read, &id)
+        .await?
+        .ok_or_else(ApiError::internal)?;
+    let mut out = super::product(&s.db.read, &row).await?;
+    if let (Some(client), Some((_, secret))) = (out.server_client.as_mut(), server) {
+        client.client_secret = Some(secret);
+    }
+    Ok((StatusCode::CREATED, Json(out)))
+}
