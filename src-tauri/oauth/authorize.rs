@@ -20,7 +20,7 @@ use crate::state::{AppState, Shared};
 use crate::store::clients::{self, Client, ClientPolicy};
 use crate::store::sessions::{self, InteractionRow};
 use crate::store::tokens::{self, CodeRow};
-use crate::store::{now, orgs, users};
+use crate::store::{businesses, now, users};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -218,7 +218,7 @@ async fn choose_branch(
     if policy.branchless {
         return Ok(Choice::NoBranch);
     }
-    let grants = orgs::user_branch_grants(&s.db.read, user_id).await?;
+    let grants = businesses::user_branch_grants(&s.db.read, user_id).await?;
     Ok(branch::choose(&grants, req.branch.as_deref()))
 }
 

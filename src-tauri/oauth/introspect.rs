@@ -9,7 +9,7 @@ use crate::domain::{branch, scope, RequestMeta};
 use crate::error::OAuthError;
 use crate::state::{AppState, Shared};
 use crate::store::clients::{find_client, Client};
-use crate::store::{now, orgs, tokens, users};
+use crate::store::{businesses, now, tokens, users};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -74,7 +74,7 @@ async fn run(
         return Ok(inactive);
     }
     // What the refresh token would be granted now: requested ∩ the branch's role scopes.
-    let grants = orgs::user_branch_grants(&s.db.read, &r.user_id).await?;
+    let grants = businesses::user_branch_grants(&s.db.read, &r.user_id).await?;
     let ctx = r
         .branch
         .as_deref()

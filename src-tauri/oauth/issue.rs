@@ -9,8 +9,8 @@ use crate::error::OAuthError;
 use crate::keys::TokenType;
 use crate::oauth::console;
 use crate::state::AppState;
+use crate::store::businesses;
 use crate::store::clients::{AudienceRule, Client};
-use crate::store::orgs;
 use crate::store::users::UserRow;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -197,5 +197,5 @@ pub fn tag_branch(event: Event, ctx: Option<&BranchContext>) -> Event {
 
 /// The roles `user_id` holds per branch, read fresh at every issuance.
 pub async fn user_grants(state: &AppState, user_id: &str) -> Result<Vec<Grant>, OAuthError> {
-    Ok(orgs::user_branch_grants(&state.db.read, user_id).await?)
+    Ok(businesses::user_branch_grants(&state.db.read, user_id).await?)
 }

@@ -6,7 +6,7 @@ use crate::domain::claims::{ReleasedClaims, UserClaims};
 use crate::domain::{branch, scope};
 use crate::error::OAuthError;
 use crate::state::Shared;
-use crate::store::{orgs, users};
+use crate::store::{businesses, users};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -50,7 +50,7 @@ pub async fn userinfo(State(s): State<Shared>, headers: HeaderMap) -> Response {
     if let (Some(org), Some(branch_id)) = (&claims.org, &claims.branch) {
         body["org"] = json!(org);
         body["branch"] = json!(branch_id);
-        let grants = match orgs::user_branch_grants(&s.db.read, &user.id).await {
+        let grants = match businesses::user_branch_grants(&s.db.read, &user.id).await {
             Ok(g) => g,
             Err(e) => return OAuthError::from(e).into_response(),
         };

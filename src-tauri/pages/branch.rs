@@ -11,7 +11,7 @@ use crate::oauth::params::{Form, Params};
 use crate::oauth::{cookie, session_cookie};
 use crate::state::Shared;
 use crate::store::sessions::{self, InteractionRow, SessionRow};
-use crate::store::{now, orgs, users};
+use crate::store::{businesses, now, users};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -39,7 +39,7 @@ async fn context(
     if !active {
         return Ok(None);
     }
-    let grants = orgs::user_branch_grants(&s.db.read, &session.user_id).await?;
+    let grants = businesses::user_branch_grants(&s.db.read, &session.user_id).await?;
     Ok(Some((row, session, grants)))
 }
 

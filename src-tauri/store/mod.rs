@@ -2,11 +2,11 @@
 //! writes are serialized in-process (SQLite has one writer anyway) and never dead-lock.
 
 pub mod audit;
+pub mod businesses;
 pub mod clients;
 pub mod idempotency;
 pub mod keys;
 pub mod offline;
-pub mod orgs;
 pub mod sessions;
 pub mod settings;
 pub mod stats;

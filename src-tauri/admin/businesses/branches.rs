@@ -6,8 +6,8 @@ use crate::admin::{clean_name, Admin, ApiJson};
 use crate::domain::RequestMeta;
 use crate::error::ApiError;
 use crate::state::Shared;
+use crate::store::businesses::{self, BranchRow};
 use crate::store::now;
-use crate::store::orgs::{self, BranchRow};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -52,7 +52,7 @@ pub async fn create(
         updated_at: now,
     };
     let mut tx = s.db.begin().await?;
-    orgs::insert_branch(&mut tx, &row)
+    businesses::insert_branch(&mut tx, &row)
         .await
         .map_err(|e| unique_or(e, DUPLICATE))?;
     admin_event("admin.branch.created", &admin, &meta)
@@ -78,7 +78,7 @@ pub async fn list(
     Path(business_id): Path<String>,
 ) -> Result<Json<BranchList>, ApiError> {
     business_or_404(&s, &business_id).await?;
-    let all = orgs::list_branches(&s.db.read, &business_id).await?;
+    let all = businesses::list_branches(&s.db.read, &business_id).await?;
     Ok(Json(BranchList {
         branches: all.iter().map(branch).collect(),
     }))
@@ -95,7 +95,7 @@ pub async fn show(
     _admin: Admin,
     Path((business_id, id)): Path<(String, String)>,
 ) -> Result<Json<Branch>, ApiError> {
-    let b = orgs::find_branch(&s.db.read, &id)
+    let b = businesses::find_branch(&s.db.read, &id)
         .await?
         .filter(|b| b.business_id == business_id)
         .ok_or_else(|| ApiError::not_found("branch"))?;
@@ -118,7 +118,7 @@ pub async fn update(
 ) -> Result<Json<Branch>, ApiError> {
     let name = clean_name("name", &body.name)?;
     let mut tx = s.db.begin().await?;
-    let b = orgs::rename_branch(&mut tx, &business_id, &id, &name, now())
+    let b = businesses::rename_branch(&mut tx, &business_id, &id, &name, now())
         .await
         .map_err(|e| unique_or(e, DUPLICATE))?
         .ok_or_else(|| ApiError::not_found("branch"))?;
@@ -146,7 +146,7 @@ pub async fn remove(
     Path((business_id, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let mut tx = s.db.begin().await?;
-    if !orgs::delete_branch(&mut tx, &business_id, &id).await? {
+    if !businesses::delete_branch(&mut tx, &business_id, &id).await? {
         return Err(ApiError::not_found("branch"));
     }
     admin_event("admin.branch.deleted", &admin, &meta)

@@ -6,7 +6,7 @@ use crate::admin::{Admin, ApiJson};
 use crate::domain::RequestMeta;
 use crate::error::ApiError;
 use crate::state::Shared;
-use crate::store::orgs::{self, MembershipRow};
+use crate::store::businesses::{self, MembershipRow};
 use crate::store::{now, users};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -42,11 +42,14 @@ async fn check_refs(s: &Shared, b: &CreateMembership) -> Result<(), ApiError> {
     if users::find_user(db, &b.user_id).await?.is_none() {
         return Err(ApiError::invalid_field("user_id", "no such user"));
     }
-    if orgs::find_business(db, &b.business_id).await?.is_none() {
+    if businesses::find_business(db, &b.business_id)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::invalid_field("business_id", "no such business"));
     }
     if let Some(branch) = &b.branch_id {
-        let ok = orgs::find_branch(db, branch)
+        let ok = businesses::find_branch(db, branch)
             .await?
             .is_some_and(|x| x.business_id == b.business_id);
         if !ok {
@@ -56,7 +59,7 @@ async fn check_refs(s: &Shared, b: &CreateMembership) -> Result<(), ApiError> {
             ));
         }
     }
-    let ok = orgs::find_role(db, &b.role_id)
+    let ok = businesses::find_role(db, &b.role_id)
         .await?
         .is_some_and(|r| r.business_id == b.business_id);
     if !ok {
@@ -90,7 +93,7 @@ pub async fn create(
         created_at: now(),
     };
     let mut tx = s.db.begin().await?;
-    orgs::insert_membership(&mut tx, &row)
+    businesses::insert_membership(&mut tx, &row)
         .await
         .map_err(|e| unique_or(e, "the user already holds this role there"))?;
     let mut event = admin_event("admin.membership.created", &admin, &meta)
@@ -123,7 +126,7 @@ pub async fn list(
             format!("bad query: {e}"),
         )
     })?;
-    let all = orgs::list_memberships(
+    let all = businesses::list_memberships(
         &s.db.read,
         f.user_id.as_deref().filter(|v| !v.is_empty()),
         f.business_id.as_deref().filter(|v| !v.is_empty()),
@@ -145,7 +148,7 @@ pub async fn show(
     _admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<Membership>, ApiError> {
-    let m = orgs::find_membership(&s.db.read, &id)
+    let m = businesses::find_membership(&s.db.read, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("membership"))?;
     Ok(Json(membership(&m)))
@@ -164,7 +167,7 @@ pub async fn remove(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let mut tx = s.db.begin().await?;
-    let m = orgs::delete_membership(&mut tx, &id)
+    let m = businesses::delete_membership(&mut tx, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("membership"))?;
     let mut event = admin_event("admin.membership.deleted", &admin, &meta)

@@ -11,8 +11,8 @@ use crate::audit::Event;
 use crate::domain::RequestMeta;
 use crate::error::{ApiError, StoreError};
 use crate::state::Shared;
+use crate::store::businesses::{self, BusinessRow};
 use crate::store::now;
-use crate::store::orgs::{self, BusinessRow};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -44,7 +44,7 @@ fn business(b: &BusinessRow) -> Business {
 
 /// The business or 404.
 pub(super) async fn business_or_404(s: &Shared, id: &str) -> Result<BusinessRow, ApiError> {
-    orgs::find_business(&s.db.read, id)
+    businesses::find_business(&s.db.read, id)
         .await?
         .ok_or_else(|| ApiError::not_found("business"))
 }
@@ -79,7 +79,7 @@ pub async fn create(
     let id = uuid::Uuid::now_v7().to_string();
     let now = now();
     let mut tx = s.db.begin().await?;
-    orgs::insert_business(&mut tx, &id, &name, now).await?;
+    businesses::insert_business(&mut tx, &id, &name, now).await?;
     admin_event("admin.business.created", &admin, &meta)
         .subject(&id)
         .org(&id)
@@ -97,7 +97,7 @@ pub async fn create(
     responses((status = 200, description = "All businesses", body = BusinessList))
 )]
 pub async fn list(State(s): State<Shared>, _admin: Admin) -> Result<Json<BusinessList>, ApiError> {
-    let all = orgs::list_businesses(&s.db.read).await?;
+    let all = businesses::list_businesses(&s.db.read).await?;
     Ok(Json(BusinessList {
         businesses: all.iter().map(business).collect(),
     }))
@@ -133,7 +133,7 @@ pub async fn update(
 ) -> Result<Json<Business>, ApiError> {
     let name = clean_name("name", &body.name)?;
     let mut tx = s.db.begin().await?;
-    let b = orgs::rename_business(&mut tx, &id, &name, now())
+    let b = businesses::rename_business(&mut tx, &id, &name, now())
         .await?
         .ok_or_else(|| ApiError::not_found("business"))?;
     admin_event("admin.business.updated", &admin, &meta)
@@ -159,7 +159,7 @@ pub async fn remove(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let mut tx = s.db.begin().await?;
-    if !orgs::delete_business(&mut tx, &id).await? {
+    if !businesses::delete_business(&mut tx, &id).await? {
         return Err(ApiError::not_found("business"));
     }
     admin_event("admin.business.deleted", &admin, &meta)

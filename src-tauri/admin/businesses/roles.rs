@@ -5,7 +5,7 @@ use crate::admin::{clean_name, Admin, ApiJson};
 use crate::domain::{scope, RequestMeta};
 use crate::error::ApiError;
 use crate::state::Shared;
-use crate::store::orgs::{self, RoleRow};
+use crate::store::businesses::{self, RoleRow};
 use crate::store::{now, to_json_list};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -30,7 +30,7 @@ async fn check_scopes(s: &Shared, scopes: &[String]) -> Result<Vec<String>, ApiE
     if scopes.len() > 100 {
         return Err(ApiError::invalid_field("scopes", "at most 100 scopes"));
     }
-    let declared = orgs::declared_product_scopes(&s.db.read).await?;
+    let declared = businesses::declared_product_scopes(&s.db.read).await?;
     let mut out: Vec<String> = Vec::with_capacity(scopes.len());
     for sc in scopes {
         if !scope::is_scope_token(sc) {
@@ -81,7 +81,7 @@ pub async fn create(
         updated_at: now,
     };
     let mut tx = s.db.begin().await?;
-    orgs::insert_role(&mut tx, &row)
+    businesses::insert_role(&mut tx, &row)
         .await
         .map_err(|e| unique_or(e, DUPLICATE))?;
     admin_event("admin.role.created", &admin, &meta)
@@ -95,7 +95,7 @@ pub async fn create(
 }
 
 async fn find(s: &Shared, business_id: &str, id: &str) -> Result<RoleRow, ApiError> {
-    orgs::find_role(&s.db.read, id)
+    businesses::find_role(&s.db.read, id)
         .await?
         .filter(|r| r.business_id == business_id)
         .ok_or_else(|| ApiError::not_found("role"))
@@ -113,7 +113,7 @@ pub async fn list(
     Path(business_id): Path<String>,
 ) -> Result<Json<RoleList>, ApiError> {
     business_or_404(&s, &business_id).await?;
-    let all = orgs::list_roles(&s.db.read, &business_id).await?;
+    let all = businesses::list_roles(&s.db.read, &business_id).await?;
     Ok(Json(RoleList {
         roles: all.iter().map(role).collect(),
     }))
@@ -157,7 +157,7 @@ pub async fn update(
         None => current.scope_list(),
     };
     let mut tx = s.db.begin().await?;
-    let row = orgs::update_role(&mut tx, &business_id, &id, &name, &scopes, now())
+    let row = businesses::update_role(&mut tx, &business_id, &id, &name, &scopes, now())
         .await
         .map_err(|e| unique_or(e, DUPLICATE))?
         .ok_or_else(|| ApiError::not_found("role"))?;
@@ -184,7 +184,7 @@ pub async fn remove(
     Path((business_id, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let mut tx = s.db.begin().await?;
-    if !orgs::delete_role(&mut tx, &business_id, &id).await? {
+    if !businesses::delete_role(&mut tx, &business_id, &id).await? {
         return Err(ApiError::not_found("role"));
     }
     admin_event("admin.role.deleted", &admin, &meta)
