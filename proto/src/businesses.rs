@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A business.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Business {
     /// The business id (a UUID v7).
@@ -18,7 +18,7 @@ pub struct Business {
 }
 
 /// All businesses.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BusinessList {
     /// The businesses.
@@ -26,7 +26,7 @@ pub struct BusinessList {
 }
 
 /// A branch of a business.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Branch {
     /// The branch id (a UUID v7).
@@ -42,7 +42,7 @@ pub struct Branch {
 }
 
 /// A business's branches.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BranchList {
     /// The branches.
@@ -50,7 +50,7 @@ pub struct BranchList {
 }
 
 /// A role: a named set of product scopes in one business.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Role {
     /// The role id (a UUID v7).
@@ -68,7 +68,7 @@ pub struct Role {
 }
 
 /// A business's roles.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleList {
     /// The roles.
@@ -76,7 +76,7 @@ pub struct RoleList {
 }
 
 /// A membership: a user holds a role in one branch, or in every branch, of a business.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Membership {
     /// The membership id (a UUID v7).
@@ -94,7 +94,7 @@ pub struct Membership {
 }
 
 /// Memberships, filtered by user and/or business.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MembershipList {
     /// The memberships.
@@ -102,7 +102,7 @@ pub struct MembershipList {
 }
 
 /// Creating or renaming a business or a branch.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NameBody {
@@ -111,7 +111,7 @@ pub struct NameBody {
 }
 
 /// `POST /v1/businesses/{id}/roles`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRole {
@@ -123,7 +123,7 @@ pub struct CreateRole {
 }
 
 /// `PATCH /v1/businesses/{id}/roles/{role_id}`: absent (or null) fields stay.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRole {
@@ -136,7 +136,7 @@ pub struct UpdateRole {
 }
 
 /// `POST /v1/memberships`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateMembership {

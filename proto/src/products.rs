@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A product as the admin API shows it (a server secret only in the answer that mints it).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Product {
     /// The product id (a UUID v7: ordered by creation).
@@ -32,7 +32,7 @@ pub struct Product {
 }
 
 /// A product's public web client.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebClient {
     /// The OAuth client id (`web_...`).
@@ -46,7 +46,7 @@ pub struct WebClient {
 }
 
 /// A product's confidential server client.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServerClient {
     /// The OAuth client id (`srv_...`).
@@ -62,7 +62,7 @@ pub struct ServerClient {
 }
 
 /// All products.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProductList {
     /// The products.
@@ -70,7 +70,7 @@ pub struct ProductList {
 }
 
 /// The answer of `POST /v1/products/{id}/secret:rotate`: the new secret, shown once.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RotatedSecret {
     /// The server client's id.
@@ -80,7 +80,7 @@ pub struct RotatedSecret {
 }
 
 /// `POST /v1/products`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateProduct {
@@ -115,7 +115,7 @@ pub struct CreateProduct {
 }
 
 /// `PATCH /v1/products/{id}`: absent fields stay; only `audience` may be null (clears it).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProduct {
@@ -173,7 +173,7 @@ pub struct UpdateProduct {
 }
 
 /// `POST /v1/products/{id}/redirect-uris` and `.../post-logout-redirect-uris`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddUri {

@@ -15,76 +15,33 @@ pub use detail::ProductPage;
 pub use list::ProductsPage;
 pub use wizard::NewProductPage;
 
-use serde::Deserialize;
-
-/// `GET /v1/products/{id}` (and every write that answers with the product).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub(crate) struct Product {
-    pub id: String,
-    pub name: String,
-    #[serde(default)]
-    pub scopes: Vec<String>,
-    #[serde(default)]
-    pub audience: Option<String>,
-    pub access_token_ttl: i64,
-    pub refresh_token_ttl: i64,
-    /// The longest one sign-in can be kept alive by refreshing.
-    #[serde(default)]
-    pub refresh_family_ttl: i64,
-    #[serde(default)]
-    pub web_client: Option<WebClient>,
-    #[serde(default)]
-    pub server_client: Option<ServerClient>,
-    pub created_at: i64,
-    #[serde(default)]
-    pub updated_at: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub(crate) struct WebClient {
-    pub client_id: String,
-    #[serde(default)]
-    pub redirect_uris: Vec<String>,
-    #[serde(default)]
-    pub post_logout_redirect_uris: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub(crate) struct ServerClient {
-    pub client_id: String,
-    #[serde(default)]
-    pub scopes: Vec<String>,
-    /// Only in the answers of create, `secret:rotate` and `POST .../server-client`.
-    #[serde(default)]
-    pub client_secret: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct ProductList {
-    pub products: Vec<Product>,
-}
-
+/// `GET /v1/products/{id}` (and every write that answers with the product), the list, and
 /// `POST /v1/products/{id}/secret:rotate`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub(crate) struct NewSecret {
-    pub client_id: String,
-    pub client_secret: String,
+pub(crate) use tessera_proto::products::{
+    Product, ProductList, RotatedSecret as NewSecret, ServerClient,
+};
+
+/// What the console reads off a product's web client.
+pub(crate) trait ProductExt {
+    fn web_client_id(&self) -> String;
+    fn redirect_uris(&self) -> Vec<String>;
+    fn post_logout_uris(&self) -> Vec<String>;
 }
 
-impl Product {
-    pub fn web_client_id(&self) -> String {
+impl ProductExt for Product {
+    fn web_client_id(&self) -> String {
         self.web_client
             .as_ref()
             .map(|w| w.client_id.clone())
             .unwrap_or_default()
     }
-    pub fn redirect_uris(&self) -> Vec<String> {
+    fn redirect_uris(&self) -> Vec<String> {
         self.web_client
             .as_ref()
             .map(|w| w.redirect_uris.clone())
             .unwrap_or_default()
     }
-    pub fn post_logout_uris(&self) -> Vec<String> {
+    fn post_logout_uris(&self) -> Vec<String> {
         self.web_client
             .as_ref()
             .map(|w| w.post_logout_redirect_uris.clone())
@@ -95,15 +52,7 @@ impl Product {
 /// The issuer the snippets point at: `GET /v1/stats`' `server.issuer`, else this page's
 /// origin (the console is served by the issuer it administers).
 pub(crate) async fn issuer() -> String {
-    #[derive(Deserialize)]
-    struct Stats {
-        server: Server,
-    }
-    #[derive(Deserialize)]
-    struct Server {
-        issuer: String,
-    }
-    match crate::api::get::<Stats>("/v1/stats").await {
+    match crate::api::get::<tessera_proto::stats::Stats>("/v1/stats").await {
         Ok(s) if !s.server.issuer.is_empty() => s.server.issuer.trim_end_matches('/').to_string(),
         _ => leptos::prelude::window()
             .location()

@@ -1,6 +1,7 @@
 //! One product: its settings (name, audience, token lifetimes), redirect URIs, scopes,
 //! server client (secret rotation), integration snippet, and delete.
 
+use super::ProductExt;
 use leptos::prelude::*;
 use serde_json::{json, Map, Value};
 

@@ -1,6 +1,7 @@
 //! The products list: every registered product, filtered by name or client id in the
 //! browser (the API returns them all), 50 per page.
 
+use super::ProductExt;
 use leptos::prelude::*;
 
 use super::hooks::load_failed;

@@ -1,6 +1,7 @@
 //! The ready-to-paste integration snippet: plain environment variables and a tessera-sdk
 //! Rust example, built from the issuer and the product's clients.
 
+use super::ProductExt;
 use leptos::prelude::*;
 
 use super::Product;

@@ -3,6 +3,7 @@
 //! the wizard back to the step of the field it names. Step 4 shows the client id and the
 //! server secret once, with an integration snippet.
 
+use super::ProductExt;
 use leptos::prelude::*;
 use serde::Serialize;
 
