@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use serde::Deserialize;
 
 use super::detail::Ctx;
 use crate::api;
@@ -12,41 +11,7 @@ use crate::components::time::{local, relative};
 use crate::components::{Empty, Loading};
 use crate::pages::products::hooks::load_failed;
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Membership {
-    id: String,
-    business_id: String,
-    #[serde(default)]
-    branch_id: Option<String>,
-    role_id: String,
-    created_at: i64,
-}
-
-#[derive(Deserialize)]
-struct Memberships {
-    memberships: Vec<Membership>,
-}
-
-#[derive(Deserialize)]
-struct Named {
-    id: String,
-    name: String,
-}
-
-#[derive(Deserialize)]
-struct Businesses {
-    businesses: Vec<Named>,
-}
-
-#[derive(Deserialize)]
-struct Branches {
-    branches: Vec<Named>,
-}
-
-#[derive(Deserialize)]
-struct Roles {
-    roles: Vec<Named>,
-}
+use tessera_proto::businesses::{BranchList, BusinessList, MembershipList, RoleList};
 
 /// One row as shown.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,15 +25,16 @@ struct Row {
 }
 
 async fn load(user_id: String) -> Result<Vec<Row>, api::ApiError> {
-    let list = api::get::<Memberships>(&format!("/v1/memberships?user_id={}", api::enc(&user_id)))
-        .await?
-        .memberships;
+    let list =
+        api::get::<MembershipList>(&format!("/v1/memberships?user_id={}", api::enc(&user_id)))
+            .await?
+            .memberships;
     if list.is_empty() {
         return Ok(Vec::new());
     }
     // Names are a nicety: a failed lookup shows the id instead.
     let mut names: HashMap<String, String> = HashMap::new();
-    if let Ok(b) = api::get::<Businesses>("/v1/businesses").await {
+    if let Ok(b) = api::get::<BusinessList>("/v1/businesses").await {
         names.extend(b.businesses.into_iter().map(|n| (n.id, n.name)));
     }
     let mut seen = Vec::new();
@@ -78,10 +44,10 @@ async fn load(user_id: String) -> Result<Vec<Row>, api::ApiError> {
         }
         seen.push(m.business_id.clone());
         let base = format!("/v1/businesses/{}", api::enc(&m.business_id));
-        if let Ok(b) = api::get::<Branches>(&format!("{base}/branches")).await {
+        if let Ok(b) = api::get::<BranchList>(&format!("{base}/branches")).await {
             names.extend(b.branches.into_iter().map(|n| (n.id, n.name)));
         }
-        if let Ok(r) = api::get::<Roles>(&format!("{base}/roles")).await {
+        if let Ok(r) = api::get::<RoleList>(&format!("{base}/roles")).await {
             names.extend(r.roles.into_iter().map(|n| (n.id, n.name)));
         }
     }
