@@ -24,7 +24,7 @@ use crate::error::ApiError;
 use crate::oauth::bearer::{active_access_token, bearer, Inactive};
 use crate::oauth::console;
 use crate::state::{AppState, Shared};
-use crate::store::clients::{find_client, AdminApiAccess};
+use crate::store::clients::AdminApiAccess;
 use crate::store::users::find_user;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -127,7 +127,9 @@ pub async fn check_admin_token(state: &AppState, token: &str) -> Result<AccessCl
     if !scope::has(&claims.scopes(), "admin") {
         return Err(forbidden("the token lacks the admin scope"));
     }
-    let client = find_client(&state.db.read, &claims.client_id).await?;
+    // The same cached row `active_access_token` just checked (any change to a client
+    // clears the cache), not a second query on every admin request.
+    let client = state.clients.get(&state.db.read, &claims.client_id).await?;
     let allowed = match client.map(|c| c.policy.admin_api) {
         Some(AdminApiAccess::ClientTokens) => claims.sub == claims.client_id,
         Some(AdminApiAccess::SuperAdminUsers) => {
