@@ -125,13 +125,16 @@ pub fn App() -> impl IntoView {
 
 /// The sign-in gate: first-run setup in the desktop window, else the console once
 /// signed in, the sign-in page or a "signing in" note. `/console/callback` is handled by
-/// `auth` before any page renders.
+/// `auth` before any page renders, `/console/try-callback` by `try_signin`.
 #[component]
 fn Gate() -> impl IntoView {
     keep_router();
     let path = use_location().pathname;
     if path.with_untracked(|p| p.starts_with("/console/callback")) {
         auth::handle_callback();
+    } else if path.with_untracked(|p| p.starts_with(crate::try_signin::CALLBACK_PATH)) {
+        auth::working("Finishing the product's sign-in…");
+        crate::try_signin::handle_callback(auth::start);
     } else {
         auth::start();
     }

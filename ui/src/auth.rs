@@ -22,11 +22,12 @@ use std::time::Duration;
 
 use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
-use crate::api::{self, ApiError};
+use crate::api::ApiError;
+use crate::oidc::{
+    self, discovery, post_form, session_get, session_remove, session_set, token_request,
+    TokenResponse,
+};
 
 pub const CLIENT_ID: &str = "tessera-console";
 const SCOPE: &str = "openid profile email admin";
@@ -79,51 +80,11 @@ struct Tokens {
     id_token: String,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-struct Discovery {
-    issuer: String,
-    authorization_endpoint: String,
-    token_endpoint: String,
-    #[serde(default)]
-    end_session_endpoint: Option<String>,
-    #[serde(default)]
-    revocation_endpoint: Option<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Pending {
-    verifier: String,
-    state: String,
-    nonce: String,
-    return_to: String,
-}
-
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    #[serde(default)]
-    expires_in: Option<f64>,
-    #[serde(default)]
-    refresh_token: Option<String>,
-    #[serde(default)]
-    id_token: Option<String>,
-    #[serde(default)]
-    scope: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct OAuthErrorBody {
-    error: String,
-    #[serde(default)]
-    error_description: Option<String>,
-}
-
 type RefreshFuture = Shared<LocalBoxFuture<'static, Result<(), ApiError>>>;
 
 thread_local! {
     static STATE: ArcRwSignal<AuthState> = ArcRwSignal::new(AuthState::Working("Starting…"));
     static TOKENS: RefCell<Option<Tokens>> = const { RefCell::new(None) };
-    static DISCOVERY: RefCell<Option<Discovery>> = const { RefCell::new(None) };
     static REFRESHING: RefCell<Option<RefreshFuture>> = const { RefCell::new(None) };
     static REFRESH_TIMER: RefCell<Option<TimeoutHandle>> = const { RefCell::new(None) };
 }
@@ -131,6 +92,12 @@ thread_local! {
 /// The sign-in state the shell renders from.
 pub fn state() -> ArcRwSignal<AuthState> {
     STATE.with(Clone::clone)
+}
+
+/// Shows `note` while something else finishes before [`start`] (a product's sign-in
+/// tried from the console).
+pub fn working(note: &'static str) {
+    set_state(AuthState::Working(note));
 }
 
 fn set_state(next: AuthState) {
@@ -166,7 +133,7 @@ pub fn sign_in(prompt_login: bool) {
         return_to = "/console/".to_owned();
     }
     leptos::task::spawn_local(async move {
-        if let Err(error) = redirect_to_authorize(return_to, prompt_login).await {
+        if let Err(error) = oidc::redirect_to_authorize(&request(prompt_login), return_to).await {
             session_remove(AUTO_KEY);
             set_state(AuthState::SignedOut(Some(Problem {
                 denied: false,
@@ -174,41 +141,6 @@ pub fn sign_in(prompt_login: bool) {
             })));
         }
     });
-}
-
-async fn redirect_to_authorize(return_to: String, prompt_login: bool) -> Result<(), ApiError> {
-    let discovery = discovery().await?;
-    let verifier = random_token(32)?;
-    let challenge = base64url(&sha256(verifier.as_bytes()).await?);
-    let pending = Pending {
-        verifier,
-        state: random_token(24)?,
-        nonce: random_token(24)?,
-        return_to,
-    };
-    let params = web_sys::UrlSearchParams::new().map_err(|e| ApiError::network(&e))?;
-    params.append("response_type", "code");
-    params.append("client_id", CLIENT_ID);
-    params.append("redirect_uri", &redirect_uri());
-    params.append("scope", SCOPE);
-    params.append("state", &pending.state);
-    params.append("nonce", &pending.nonce);
-    params.append("code_challenge", &challenge);
-    params.append("code_challenge_method", "S256");
-    if prompt_login {
-        params.append("prompt", "login");
-    }
-    let json = serde_json::to_string(&pending).unwrap_or_default();
-    session_set(PENDING_KEY, &json);
-    let url = format!(
-        "{}?{}",
-        discovery.authorization_endpoint,
-        String::from(params.to_string())
-    );
-    window()
-        .location()
-        .assign(&url)
-        .map_err(|e| ApiError::network(&e))
 }
 
 /// On `/console/callback`: checks `state`, exchanges the code, checks the ID token, then
@@ -239,81 +171,12 @@ fn problem(message: impl Into<String>) -> Problem {
 }
 
 async fn finish_callback() -> Result<(Profile, String), Problem> {
-    let search = window().location().search().unwrap_or_default();
-    let params = web_sys::UrlSearchParams::new_with_str(&search)
-        .map_err(|_| problem("The sign-in answer could not be read."))?;
-    let pending =
-        session_get(PENDING_KEY).and_then(|json| serde_json::from_str::<Pending>(&json).ok());
-    session_remove(PENDING_KEY);
-
-    if let Some(error) = params.get("error") {
-        let description = params.get("error_description");
-        // Cancel on the server's "Continue to the Tessera console as …?" page.
-        if error == "access_denied"
-            && description
-                .as_deref()
-                .is_some_and(|d| d.contains("cancelled"))
-        {
-            return Err(Problem {
-                denied: true,
-                message: "You cancelled the sign-in. Sign in again, or as someone else.".into(),
-            });
-        }
-        if error == "access_denied" {
-            return Err(Problem {
-                denied: true,
-                message: format!(
-                    "This account is not a super-admin: {}.",
-                    description
-                        .as_deref()
-                        .unwrap_or("only super-admins can sign in to the console")
-                        .trim_end_matches('.')
-                ),
-            });
-        }
-        return Err(problem(format!(
-            "Sign-in failed: {}",
-            description.unwrap_or(error)
-        )));
-    }
-    let pending = pending.ok_or_else(|| {
-        problem("This sign-in was not started in this tab (or it expired). Sign in again.")
+    let signed = oidc::finish(&request(false)).await.map_err(|e| match e {
+        oidc::CallbackError::Refused { error, description } => refused(&error, description),
+        oidc::CallbackError::Failed(message) => problem(message),
     })?;
-    if params.get("state").as_deref() != Some(pending.state.as_str()) {
-        return Err(problem(
-            "The sign-in answer does not match the request (state mismatch). Sign in again.",
-        ));
-    }
-    let code = params
-        .get("code")
-        .ok_or_else(|| problem("The sign-in answer has no authorization code."))?;
-    let discovery = discovery().await.map_err(|e| problem(e.message))?;
-    // RFC 9207: when the server names itself, it must be this issuer.
-    if let Some(iss) = params.get("iss") {
-        if iss != discovery.issuer {
-            return Err(problem(format!(
-                "The sign-in answer came from another issuer ({iss})."
-            )));
-        }
-    }
-
-    let form = web_sys::UrlSearchParams::new().map_err(|_| problem("no URLSearchParams"))?;
-    form.append("grant_type", "authorization_code");
-    form.append("code", &code);
-    form.append("redirect_uri", &redirect_uri());
-    form.append("client_id", CLIENT_ID);
-    form.append("code_verifier", &pending.verifier);
-    let tokens = token_request(&discovery, &form)
-        .await
-        .map_err(|e| problem(format!("Could not finish sign-in: {}", e.message)))?;
-
-    let id_token = tokens
-        .id_token
-        .clone()
-        .ok_or_else(|| problem("The server sent no ID token."))?;
-    let claims =
-        check_id_token(&id_token, &discovery.issuer, Some(&pending.nonce)).map_err(problem)?;
-    if !tokens
+    if !signed
+        .tokens
         .scope
         .as_deref()
         .unwrap_or("")
@@ -325,6 +188,12 @@ async fn finish_callback() -> Result<(Profile, String), Problem> {
             message: "This account was not given the admin scope: only super-admins can sign in to the console.".to_owned(),
         });
     }
+    let oidc::Signed {
+        pending,
+        tokens,
+        id_token,
+        claims,
+    } = signed;
     store_tokens(tokens, id_token);
     let profile = Profile {
         sub: claims.sub,
@@ -339,51 +208,35 @@ async fn finish_callback() -> Result<(Profile, String), Problem> {
     Ok((profile, return_to))
 }
 
-#[derive(Deserialize)]
-struct IdClaims {
-    iss: String,
-    sub: String,
-    aud: serde_json::Value,
-    exp: f64,
-    #[serde(default)]
-    nonce: Option<String>,
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-}
-
-/// Checks `iss`, `aud` (and `azp` when several audiences), `exp` and `nonce` of an ID
-/// token (see the module docs about the signature).
-fn check_id_token(jwt: &str, issuer: &str, nonce: Option<&str>) -> Result<IdClaims, String> {
-    let payload = jwt.split('.').nth(1).ok_or("The ID token is not a JWT.")?;
-    let bytes = base64url_decode(payload).ok_or("The ID token is not valid base64url.")?;
-    let claims: IdClaims =
-        serde_json::from_slice(&bytes).map_err(|e| format!("The ID token cannot be read: {e}"))?;
-    if claims.iss != issuer {
-        return Err(format!(
-            "The ID token was issued by {} instead of {issuer}.",
-            claims.iss
-        ));
+/// The server's OAuth error answer, said for the console.
+fn refused(error: &str, description: Option<String>) -> Problem {
+    // Cancel on the server's "Continue to the Tessera console as …?" page.
+    if error == "access_denied"
+        && description
+            .as_deref()
+            .is_some_and(|d| d.contains("cancelled"))
+    {
+        return Problem {
+            denied: true,
+            message: "You cancelled the sign-in. Sign in again, or as someone else.".into(),
+        };
     }
-    let audience_ok = match &claims.aud {
-        serde_json::Value::String(a) => a == CLIENT_ID,
-        serde_json::Value::Array(list) => list.iter().any(|a| a.as_str() == Some(CLIENT_ID)),
-        _ => false,
-    };
-    if !audience_ok {
-        return Err("The ID token is not meant for the console (aud).".to_owned());
+    if error == "access_denied" {
+        return Problem {
+            denied: true,
+            message: format!(
+                "This account is not a super-admin: {}.",
+                description
+                    .as_deref()
+                    .unwrap_or("only super-admins can sign in to the console")
+                    .trim_end_matches('.')
+            ),
+        };
     }
-    // 2 minutes of clock skew.
-    if claims.exp + 120.0 < js_sys::Date::now() / 1000.0 {
-        return Err("The ID token has expired: check this computer's clock.".to_owned());
-    }
-    if let Some(expected) = nonce {
-        if claims.nonce.as_deref() != Some(expected) {
-            return Err("The ID token does not match this sign-in (nonce).".to_owned());
-        }
-    }
-    Ok(claims)
+    problem(format!(
+        "Sign-in failed: {}",
+        description.as_deref().unwrap_or(error)
+    ))
 }
 
 fn store_tokens(tokens: TokenResponse, id_token: String) {
@@ -480,7 +333,7 @@ async fn do_refresh() -> Result<(), ApiError> {
         Ok(tokens) => {
             let id_token = match tokens.id_token.clone() {
                 Some(id_token) => {
-                    check_id_token(&id_token, &discovery.issuer, None)
+                    oidc::check_id_token(&id_token, &discovery.issuer, CLIENT_ID, None)
                         .map_err(|m| ApiError::new(401, "invalid_id_token", m))?;
                     id_token
                 }
@@ -549,177 +402,12 @@ pub fn sign_out() {
     });
 }
 
-async fn discovery() -> Result<Discovery, ApiError> {
-    if let Some(d) = DISCOVERY.with(|d| d.borrow().clone()) {
-        return Ok(d);
+fn request(prompt_login: bool) -> oidc::Request<'static> {
+    oidc::Request {
+        client_id: CLIENT_ID,
+        redirect_uri: oidc::here("/console/callback"),
+        scope: SCOPE,
+        prompt_login,
+        pending_key: PENDING_KEY,
     }
-    let origin = window().location().origin().unwrap_or_default();
-    let url = format!("{origin}/.well-known/openid-configuration");
-    let response = api::fetch(
-        "GET",
-        &url,
-        &[("Accept", "application/json".to_owned())],
-        None,
-    )
-    .await?;
-    let text = api::response_text(&response).await?;
-    if !response.ok() {
-        return Err(ApiError::new(
-            response.status(),
-            "discovery",
-            format!("The discovery document answered HTTP {}", response.status()),
-        ));
-    }
-    let d: Discovery = serde_json::from_str(&text).map_err(|e| {
-        ApiError::new(
-            0,
-            "discovery",
-            format!("Unexpected discovery document: {e}"),
-        )
-    })?;
-    DISCOVERY.with(|cell| *cell.borrow_mut() = Some(d.clone()));
-    Ok(d)
-}
-
-async fn post_form(
-    url: &str,
-    form: &web_sys::UrlSearchParams,
-) -> Result<web_sys::Response, ApiError> {
-    api::fetch(
-        "POST",
-        url,
-        &[
-            (
-                "Content-Type",
-                "application/x-www-form-urlencoded".to_owned(),
-            ),
-            ("Accept", "application/json".to_owned()),
-        ],
-        Some(JsValue::from(form.to_string())),
-    )
-    .await
-}
-
-async fn token_request(
-    discovery: &Discovery,
-    form: &web_sys::UrlSearchParams,
-) -> Result<TokenResponse, ApiError> {
-    let response = post_form(&discovery.token_endpoint, form).await?;
-    let status = response.status();
-    let text = api::response_text(&response).await?;
-    if !response.ok() {
-        let message = serde_json::from_str::<OAuthErrorBody>(&text)
-            .map(|e| e.error_description.unwrap_or(e.error))
-            .unwrap_or_else(|_| format!("the token endpoint answered HTTP {status}"));
-        return Err(ApiError::new(status, "token", message));
-    }
-    serde_json::from_str(&text)
-        .map_err(|e| ApiError::new(0, "token", format!("Unexpected token endpoint answer: {e}")))
-}
-
-fn redirect_uri() -> String {
-    format!(
-        "{}/console/callback",
-        window().location().origin().unwrap_or_default()
-    )
-}
-
-fn session_storage() -> Option<web_sys::Storage> {
-    window().session_storage().ok().flatten()
-}
-
-fn session_get(key: &str) -> Option<String> {
-    session_storage()?.get_item(key).ok().flatten()
-}
-
-fn session_set(key: &str, value: &str) {
-    if let Some(s) = session_storage() {
-        let _ = s.set_item(key, value);
-    }
-}
-
-fn session_remove(key: &str) {
-    if let Some(s) = session_storage() {
-        let _ = s.remove_item(key);
-    }
-}
-
-/// `bytes` random bytes from `crypto.getRandomValues`, base64url.
-fn random_token(bytes: usize) -> Result<String, ApiError> {
-    let mut buf = vec![0u8; bytes];
-    window()
-        .crypto()
-        .and_then(|c| c.get_random_values_with_u8_array(&mut buf))
-        .map_err(|e| {
-            ApiError::new(
-                0,
-                "crypto",
-                format!("No secure random numbers: {}", api::js_error_text(&e)),
-            )
-        })?;
-    Ok(base64url(&buf))
-}
-
-/// SHA-256 with WebCrypto (needs a secure context: https, localhost or 127.0.0.1).
-async fn sha256(data: &[u8]) -> Result<Vec<u8>, ApiError> {
-    let crypto = window().crypto().map_err(|e| ApiError::network(&e))?;
-    let subtle: JsValue = crypto.subtle().into();
-    if subtle.is_undefined() {
-        return Err(ApiError::new(
-            0,
-            "crypto",
-            "The console needs a secure page (https, localhost or 127.0.0.1) to sign in.",
-        ));
-    }
-    let subtle: web_sys::SubtleCrypto = subtle.unchecked_into();
-    let promise = subtle
-        .digest_with_str_and_u8_array("SHA-256", data)
-        .map_err(|e| ApiError::network(&e))?;
-    let digest = JsFuture::from(promise)
-        .await
-        .map_err(|e| ApiError::network(&e))?;
-    Ok(js_sys::Uint8Array::new(&digest).to_vec())
-}
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// base64url without padding.
-pub fn base64url(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-        let chars = chunk.len() + 1;
-        for i in 0..chars {
-            out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
-/// Decodes base64url (padding and standard `+/` tolerated).
-pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in text.bytes().filter(|&c| c != b'=') {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }

@@ -10,6 +10,7 @@ pub mod claims;
 mod inputs;
 pub mod jwt;
 mod state;
+mod tried;
 pub mod verify;
 
 use leptos::prelude::*;
@@ -21,6 +22,7 @@ use crate::pages::audit::{type_label, AuditEvent, EventExt};
 use analysis::Analysis;
 use inputs::Inputs;
 use state::{use_inspection, Inspection};
+use tried::{use_tried, TriedBanner};
 
 /// The exact note shown over claims opened from the audit log.
 const RECORDED_NOTE: &str = "Recorded claims — Tessera never stores tokens, so the signature \
@@ -30,6 +32,7 @@ const RECORDED_NOTE: &str = "Recorded claims — Tessera never stores tokens, so
 #[component]
 pub fn InspectorPage() -> impl IntoView {
     let i = use_inspection();
+    let tried = use_tried(i);
     view! {
         <section class="page inspector-page">
             <PageHeader
@@ -38,6 +41,7 @@ pub fn InspectorPage() -> impl IntoView {
                           see why an API would refuse it."
                     .to_owned()
             />
+            {tried.map(|t| view! { <TriedBanner tried=t i=i /> })}
             <p class="insp-privacy" role="note">
                 <svg viewBox="0 0 20 20" aria-hidden="true" class="insp-lock">
                     <rect x="4" y="9" width="12" height="8" rx="2" fill="none" stroke="currentColor" stroke-width="1.8" />

@@ -8,6 +8,7 @@ pub(crate) mod hooks;
 mod list;
 mod server;
 mod snippet;
+mod try_card;
 mod uris;
 mod wizard;
 

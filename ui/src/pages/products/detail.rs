@@ -1,5 +1,5 @@
-//! One product: its settings (name, audience, token lifetimes), redirect URIs, scopes,
-//! server client (secret rotation), integration snippet, and delete.
+//! One product: its settings (name, audience, token lifetimes), "Try sign-in", redirect
+//! URIs, scopes, server client (secret rotation), integration snippet, and delete.
 
 use super::ProductExt;
 use leptos::prelude::*;
@@ -9,6 +9,7 @@ use super::form::{banner_for, message_for, FieldError};
 use super::hooks::shown_cards;
 use super::server::ServerClientCard;
 use super::snippet::{Integration, Snippet};
+use super::try_card::TryCard;
 use super::uris::{local_error, split_items, UriListEditor};
 use super::{from_units, in_units, lifetime, Product};
 use crate::api::{self, ApiError};
@@ -69,6 +70,7 @@ fn ProductCards(ctx: Ctx, issuer: LocalResource<String>) -> impl IntoView {
     let issuer = Signal::derive(move || issuer.get().unwrap_or_default());
     view! {
         <div class="product-grid">
+            <TryCard ctx=ctx />
             <SettingsCard ctx=ctx />
             <RedirectsCard ctx=ctx />
             <ScopesCard ctx=ctx />

@@ -9,11 +9,13 @@ use serde::Serialize;
 
 use super::form::{field_of, under, FieldError};
 use super::snippet::{focus_id, focus_step, Integration, Snippet};
+use super::try_card;
 use super::uris::{add_items, local_error, UriListEditor};
 use super::Product;
 use crate::api::{self, ApiError};
 use crate::app::navigate;
 use crate::components::{on_done, toast, CopyButton, ErrorBanner, PageHeader};
+use crate::try_signin;
 
 #[derive(Clone, Serialize)]
 struct CreateBody {
@@ -250,6 +252,7 @@ fn StepUris(draft: Draft) -> impl IntoView {
             on_add=Callback::new(move |()| { add_items(uri_input, uris, error, "redirect_uris", false); })
             on_remove=Callback::new(move |u: String| uris.update(|l| l.retain(|x| *x != u)))
         />
+        <TestCallbackOffer uris=uris />
         <h3 class="subhead">"Post-logout redirect URIs " <span class="muted">"(optional)"</span></h3>
         <p class="muted">"Where the browser may land after signing out of Tessera."</p>
         <UriListEditor
@@ -403,7 +406,10 @@ fn StepDone(created: RwSignal<Option<Product>>, issuer: Signal<String>) -> impl 
     let client_id = p.web_client_id();
     let id = p.id.clone();
     let server = p.server_client.clone();
+    let can_try = try_card::has_test_callback(&p);
+    let try_error = RwSignal::new(None::<ApiError>);
     view! {
+        <ErrorBanner error=Signal::derive(move || try_error.get().map(|e| e.message)) />
         <h2 class="card-title" id="wizard-step-title" tabindex="-1">
             {format!("{} is registered", p.name)}
         </h2>
@@ -446,14 +452,49 @@ fn StepDone(created: RwSignal<Option<Product>>, issuer: Signal<String>) -> impl 
             <span class="spacer"></span>
             <button
                 type="button"
-                class="btn btn-primary"
+                class=if can_try { "btn" } else { "btn btn-primary" }
                 on:click=move |_| navigate(&format!("/console/products/{}", api::enc(&id)))
             >
                 "Open the product"
             </button>
+            {can_try.then(|| view! {
+                <button type="button" class="btn btn-primary" on:click=move |_| try_card::start(&p, false, try_error)>
+                    "Try sign-in"
+                </button>
+            })}
         </div>
     }
     .into_any()
+}
+
+/// In step 2: one click puts the console's test callback in the list, so the product can
+/// be tried from the console right after it is created.
+#[component]
+fn TestCallbackOffer(uris: RwSignal<Vec<String>>) -> impl IntoView {
+    let callback = try_signin::callback_uri();
+    let listed = {
+        let callback = callback.clone();
+        Memo::new(move |_| uris.with(|l| l.contains(&callback)))
+    };
+    view! {
+        <p class="muted test-callback-offer">
+            "To try the product's sign-in from this console, add its test callback "
+            <span class="mono">{callback.clone()}</span>
+            " (removable later, like any redirect URI). "
+            <button
+                type="button"
+                class="btn btn-small"
+                disabled=move || listed.get()
+                on:click=move |_| uris.update(|l| {
+                    if !l.contains(&callback) {
+                        l.push(callback.clone());
+                    }
+                })
+            >
+                {move || if listed.get() { "Test callback added" } else { "Add the test callback" }}
+            </button>
+        </p>
+    }
 }
 
 /// A freshly minted secret with its copy button and the "shown once" warning.

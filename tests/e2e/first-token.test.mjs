@@ -1,0 +1,193 @@
+// A first-time super-admin, from a fresh data dir, goes from the console's sign-in to a
+// real access token of a product they just registered, explained in the token inspector,
+// then finds the sign-in in the audit feed under their email, not an id. This test starts
+// its OWN server (`tessera serve` on a free port, a new data dir, a super-admin made with
+// the CLI) so that nothing other tests did is in the way. Every click and every typed field
+// goes through `person`, which counts them: the total is printed and must stay at 15 or
+// fewer (the issue's budget for "no docs, under 2 minutes").
+//
+// Also: the console's test callback is an ordinary redirect URI of the product (listed,
+// removable, and without it the product page offers to add it again).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { createPublicKey, verify as verifySignature } from 'node:crypto';
+import { mkdtempSync, rmSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { launch, newPage, shot } from './lib.mjs';
+
+const BINARY = process.env.TESSERA_BINARY;
+const OUT = process.env.E2E_OUT || 'target/e2e';
+const admin = { email: 'first.admin@example.com', password: 'First-run-passphrase-42' };
+const productName = 'Corner Shop';
+
+let server;
+let work;
+let base;
+let browser;
+let page;
+
+/** The person at the keyboard: every click and every field they fill is counted. */
+const person = {
+  clicks: 0,
+  fields: 0,
+  async click(locator) {
+    this.clicks += 1;
+    await locator.click();
+  },
+  async fill(locator, value) {
+    this.fields += 1;
+    await locator.fill(value);
+  },
+};
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(url, seconds) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`no /health answer within ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+before(async () => {
+  assert.ok(BINARY, 'TESSERA_BINARY is set (run with scripts/e2e.sh)');
+  work = mkdtempSync(path.join(tmpdir(), 'tessera-first-token-'));
+  const data = path.join(work, 'data');
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const log = openSync(path.join(OUT, 'first-token-server.log'), 'w');
+  server = spawn(BINARY, ['serve', '--data-dir', data, '--listen', `127.0.0.1:${port}`], {
+    stdio: ['ignore', log, log],
+  });
+  await waitForHealth(base, 120);
+  execFileSync(BINARY, ['superadmin', 'create', '--data-dir', data, '--email', admin.email, '--password-stdin'], {
+    input: `${admin.password}\n`,
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  browser = await launch();
+  page = await newPage(browser);
+});
+
+after(async () => {
+  if (page) assert.deepEqual(page.consoleErrors, [], `no uncaught errors in the console page; logged: ${page.consoleLog.join(' | ')}`);
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** A screenshot in the light and the dark scheme (README: `docs`-light/-dark). */
+async function shotBoth(p, name, docs) {
+  await p.mouse.move(0, 0);
+  await shot(p, `${name}-light`, { docs: `${docs}-light` });
+  await p.emulateMedia({ colorScheme: 'dark' });
+  await shot(p, `${name}-dark`, { docs: `${docs}-dark` });
+  await p.emulateMedia({ colorScheme: 'light' });
+}
+
+/** The claims of a compact JWS, and whether its RS256 signature verifies with `jwks`. */
+function checkJwt(jwt, jwks) {
+  const [h, p, s] = jwt.split('.');
+  const header = JSON.parse(Buffer.from(h, 'base64url'));
+  const claims = JSON.parse(Buffer.from(p, 'base64url'));
+  const jwk = jwks.keys.find((k) => k.kid === header.kid);
+  assert.ok(jwk, `the JWKS has the token's key ${header.kid}`);
+  const valid = verifySignature('RSA-SHA256', Buffer.from(`${h}.${p}`), createPublicKey({ key: jwk, format: 'jwk' }), Buffer.from(s, 'base64url'));
+  return { header, claims, valid };
+}
+
+test('from the console sign-in to the first access token of a new product, counted', async () => {
+  const consoleUrl = `${base}/console/`;
+  await page.goto(consoleUrl);
+  // Sign in to the console.
+  await person.click(page.getByRole('button', { name: 'Sign in', exact: true }));
+  await page.waitForURL(/\/login/);
+  await person.fill(page.getByLabel('Email'), admin.email);
+  await person.fill(page.getByLabel('Password'), admin.password);
+  await person.click(page.getByRole('button', { name: 'Sign in', exact: true }));
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+
+  // Register a product with the wizard, with the console's test callback.
+  await person.click(page.getByRole('navigation').getByRole('link', { name: 'Products', exact: true }));
+  await person.click(page.getByRole('button', { name: 'Register a product' }).first());
+  await person.fill(page.getByLabel('Product name'), productName);
+  await person.click(page.getByRole('button', { name: 'Next' }));
+  await person.click(page.getByRole('button', { name: 'Add the test callback' }));
+  await person.click(page.getByRole('button', { name: 'Next' }));
+  await person.click(page.getByRole('button', { name: 'Create product' }));
+  const clientId = (await page.getByTestId('client-id').textContent()).trim();
+  await shot(page, 'first-token/registered');
+
+  // Try its sign-in: the hosted page (the SSO session signs the super-admin in at once),
+  // back to the console's callback, the console confirms its own session, the inspector.
+  await person.click(page.getByRole('button', { name: 'Try sign-in' }));
+  const confirm = page.getByRole('button', { name: 'Continue', exact: true });
+  await confirm.waitFor();
+  assert.equal(new URL(page.url()).pathname, '/login/confirm', 'the console asks to confirm its own session');
+  await person.click(confirm);
+  await page.waitForURL((url) => url.pathname === '/console/inspector');
+  await page.getByRole('heading', { name: `Signed in to ${productName} as ${admin.email}` }).waitFor();
+  await page.getByText('Signature valid', { exact: true }).waitFor();
+  await shotBoth(page, 'first-token/inspector', 'try-signin-inspector');
+
+  // The token in the field is the product's access token, signed by this issuer.
+  const jwt = (await page.getByLabel('JWT', { exact: false }).first().inputValue()).trim();
+  const jwks = await (await fetch(`${base}/.well-known/jwks.json`)).json();
+  const { claims, valid } = checkJwt(jwt, jwks);
+  assert.ok(valid, 'the access token the inspector shows verifies against the JWKS');
+  assert.equal(claims.iss, base);
+  assert.equal(claims.client_id, clientId, 'an access token of the new product’s web client');
+
+  // The events in the audit feed, under the email.
+  await person.click(page.getByRole('link', { name: 'See it in the audit feed' }));
+  await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+  const feed = page.locator('main');
+  await feed.getByText(admin.email).first().waitFor();
+  await feed.getByText(productName).first().waitFor();
+  const userId = claims.sub;
+  const rowTexts = await page.locator('main table tbody tr, main [role="row"], main li').allInnerTexts();
+  assert.ok(rowTexts.length > 0, 'the feed lists events');
+  assert.ok(!rowTexts.some((t) => t.includes(userId)), 'no row shows the user id where the email belongs');
+  await shot(page, 'first-token/audit');
+
+  const total = person.clicks + person.fields;
+  console.log(`first token: ${person.clicks} clicks + ${person.fields} fields = ${total} actions (budget 15)`);
+  assert.ok(total <= 15, `${total} actions from the console's sign-in to the token and its audit event`);
+});
+
+test('the test callback is an ordinary redirect URI: listed, removable, offered again', async () => {
+  await person.click(page.getByRole('navigation').getByRole('link', { name: 'Products', exact: true }));
+  await page.getByRole('link', { name: productName }).click();
+  const callback = `${base}/console/try-callback`;
+  const card = page.locator('#try-signin');
+  await card.getByRole('button', { name: 'Try sign-in' }).waitFor();
+  await card.scrollIntoViewIfNeeded();
+  await shotBoth(page, 'first-token/product', 'try-signin');
+  await page.getByRole('button', { name: `Remove ${callback}` }).click();
+  await card.getByRole('button', { name: "Add the console's test callback" }).waitFor();
+  assert.equal(await card.getByRole('button', { name: 'Try sign-in' }).count(), 0, 'no try without the callback');
+  await card.getByRole('button', { name: "Add the console's test callback" }).click();
+  await card.getByRole('button', { name: 'Try sign-in' }).waitFor();
+  await page.getByRole('button', { name: `Remove ${callback}` }).waitFor();
+});
