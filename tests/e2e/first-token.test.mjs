@@ -102,8 +102,10 @@ async function shotBoth(p, name, docs) {
   await p.mouse.move(0, 0);
   await shot(p, `${name}-light`, { docs: `${docs}-light` });
   await p.emulateMedia({ colorScheme: 'dark' });
+  await p.waitForTimeout(600); // the colour transitions
   await shot(p, `${name}-dark`, { docs: `${docs}-dark` });
   await p.emulateMedia({ colorScheme: 'light' });
+  await p.waitForTimeout(600);
 }
 
 /** The claims of a compact JWS, and whether its RS256 signature verifies with `jwks`. */
