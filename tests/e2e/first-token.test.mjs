@@ -193,3 +193,50 @@ test('the test callback is an ordinary redirect URI: listed, removable, offered 
   await card.getByRole('button', { name: 'Try sign-in' }).waitFor();
   await page.getByRole('button', { name: `Remove ${callback}` }).waitFor();
 });
+
+/** An admin-API call on this test's own server, with an admin client made by the CLI. */
+let ownAdminToken;
+async function ownAdminApi(method, apiPath, body) {
+  if (!ownAdminToken) {
+    const out = execFileSync(BINARY, ['admin-client', 'create', '--data-dir', path.join(work, 'data'), '--name', 'first-token'], { encoding: 'utf8' });
+    const { client_id: id, client_secret: secret } = JSON.parse(out);
+    const answer = await fetch(`${base}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: 'Basic ' + Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64'),
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'admin' }),
+    });
+    ownAdminToken = (await answer.json()).access_token;
+  }
+  const response = await fetch(`${base}${apiPath}`, {
+    method,
+    headers: { authorization: `Bearer ${ownAdminToken}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  assert.ok(response.ok, `${method} ${apiPath} → ${response.status}`);
+  return response.json();
+}
+
+test('"Sign in as someone else": a test user signs in to the product; the console signs in again and shows their token', async () => {
+  const tester = { email: 'tester@example.com', password: 'Tester-passphrase-1234' };
+  await ownAdminApi('POST', '/v1/users', { email: tester.email, password: tester.password, name: 'Test User' });
+  await page.locator('#try-signin').getByRole('button', { name: 'Sign in as someone else' }).click();
+  await page.waitForURL(/\/login/);
+  await page.getByLabel('Email').fill(tester.email);
+  await page.getByLabel('Password').fill(tester.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  // The browser's session is now the tester's, who is no super-admin: the console says so
+  // and offers to sign in as someone else; the super-admin does, and lands on the token.
+  const other = page.getByRole('button', { name: /someone else/i });
+  await other.waitFor();
+  await other.click();
+  await page.waitForURL(/\/login/);
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password').fill(admin.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/console/inspector');
+  await page.getByRole('heading', { name: `Signed in to ${productName} as ${tester.email}` }).waitFor();
+  await page.getByText('Signature valid', { exact: true }).waitFor();
+});

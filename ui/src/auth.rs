@@ -129,7 +129,10 @@ pub fn sign_in(prompt_login: bool) {
         location.pathname().unwrap_or_default(),
         location.search().unwrap_or_default()
     );
-    if !return_to.starts_with("/console") || return_to.starts_with("/console/callback") {
+    if !return_to.starts_with("/console")
+        || return_to.starts_with("/console/callback")
+        || return_to.starts_with(crate::try_signin::CALLBACK_PATH)
+    {
         return_to = "/console/".to_owned();
     }
     leptos::task::spawn_local(async move {
@@ -156,7 +159,13 @@ pub fn handle_callback() {
             }
             Err(problem) => {
                 session_remove(AUTO_KEY);
-                crate::app::replace("/console/");
+                // A product's sign-in tried as someone else left its tokens for the
+                // inspector: the next console sign-in goes there.
+                crate::app::replace(if crate::try_signin::waiting() {
+                    crate::try_signin::INSPECTOR_PATH
+                } else {
+                    "/console/"
+                });
                 set_state(AuthState::SignedOut(Some(problem)));
             }
         }

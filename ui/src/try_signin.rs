@@ -123,6 +123,11 @@ async fn finish() -> Tried {
     }
 }
 
+/// Whether a try's answer waits for the inspector.
+pub fn waiting() -> bool {
+    oidc::session_get(RESULT_KEY).is_some()
+}
+
 /// The answer of the last try, once: it is removed from sessionStorage as it is read.
 pub fn take() -> Option<Tried> {
     let json = oidc::session_get(RESULT_KEY)?;
