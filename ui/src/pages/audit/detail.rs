@@ -147,8 +147,7 @@ fn name_and_id(named: Named) -> AnyView {
     }
     view! {
         <span class="audit-name">{named.text}</span>
-        <br />
-        <span class="mono muted small audit-break">{named.id}</span>
+        <span class="mono muted small audit-break audit-detail-id">{named.id}</span>
     }
     .into_any()
 }

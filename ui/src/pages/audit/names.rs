@@ -74,9 +74,11 @@ impl EventNames for AuditEvent {
             (None, None) => String::new(),
         };
         let (mut text, mut ids) = (pair(|n| &n.text), pair(|n| &n.id));
-        // Which client it went through, when that is not already the actor.
+        // Which client it went through, unless the actor or the subject already says so.
         if let Some(c) = self.client_name() {
-            if actor.as_ref().map(|a| &a.id) != Some(&c.id) {
+            let said =
+                |n: &Option<Named>| n.as_ref().is_some_and(|n| n.id == c.id || n.text == c.text);
+            if !said(&actor) && !said(&subject) {
                 let sep = if text.is_empty() { "" } else { " · " };
                 text = format!("{text}{sep}via {}", c.text);
                 ids = format!("{ids}{sep}via {}", c.id);
