@@ -16,11 +16,7 @@ fn enc(v: &str) -> String {
 }
 
 async fn query(fx: &Fixture, q: &str) -> Vec<Value> {
-    let r = fx
-        .admin(Method::GET, &format!("/v1/audit-events?{q}"), None)
-        .await;
-    assert_eq!(r.status, 200, "{q}: {}", r.text);
-    r.json["events"].as_array().expect("events").clone()
+    fx.audit_events(q).await
 }
 
 async fn created(fx: &Fixture, path: &str, body: Value) -> String {
