@@ -11,11 +11,7 @@ use std::time::Duration;
 const WAIT: Duration = Duration::from_secs(15);
 
 async fn query(fx: &Fixture, q: &str) -> Vec<Value> {
-    let r = fx
-        .admin(Method::GET, &format!("/v1/audit-events?{q}"), None)
-        .await;
-    assert_eq!(r.status, 200, "{q}: {}", r.text);
-    r.json["events"].as_array().expect("events").clone()
+    fx.audit_events(q).await
 }
 
 fn ids(events: &[Value]) -> Vec<String> {

@@ -35,6 +35,20 @@ pub struct AuditEvent {
     pub user_agent: Option<String>,
     /// Type-specific details, or null.
     pub detail: Option<serde_json::Value>,
+    /// What a person reads for `actor`: the user's email or the client's name (see
+    /// `client_label`); null when unknown (e.g. a deleted user).
+    pub actor_label: Option<String>,
+    /// What a person reads for `subject`: a user's email, or the name of the product,
+    /// client, business, branch or role it names; null when unknown or gone.
+    pub subject_label: Option<String>,
+    /// What a person reads for `client_id`: its product's name (`Shop` for the web
+    /// client, `Shop (server)` for the server client), `Tessera console`, or an admin
+    /// client's name; null when unknown or gone.
+    pub client_label: Option<String>,
+    /// The business's name for `org`, or null.
+    pub org_label: Option<String>,
+    /// The branch's name for `branch`, or null.
+    pub branch_label: Option<String>,
 }
 
 /// A page of audit events, newest first.

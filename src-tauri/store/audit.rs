@@ -1,7 +1,13 @@
-//! The append-only audit log table.
+//! The append-only audit log table: writes and filters here, the labelled reads in
+//! `read`, names to ids for the filters in `names`.
+
+mod names;
+mod read;
 
 use super::Tx;
 use crate::store::{Reader, Result};
+pub use names::{business_ids, product_ids, user_ids, NAME_MATCHES_MAX};
+pub use read::{events_between, find_event, query_events, LabeledAuditRow};
 
 /// One row of `audit_events` as written.
 #[derive(Debug, Clone, Default, serde::Serialize, sqlx::FromRow)]
@@ -73,32 +79,112 @@ pub async fn insert_events(tx: &mut Tx, rows: &[&AuditRow]) -> Result<()> {
     Ok(())
 }
 
+/// An event field a filter may ask for by one of several values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Actor,
+    Subject,
+    ClientId,
+    Org,
+}
+
+impl Field {
+    /// The column (a fixed name, never input).
+    fn column(self) -> &'static str {
+        match self {
+            Field::Actor => "actor",
+            Field::Subject => "subject",
+            Field::ClientId => "client_id",
+            Field::Org => "org",
+        }
+    }
+}
+
+/// One of several `field = value` conditions; an event matches when any holds.
+pub type AnyOf = Vec<(Field, String)>;
+
 /// What an audit query or stream keeps; `None` matches anything.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub kind: Option<String>,
     pub subject: Option<String>,
     pub client_id: Option<String>,
+    pub org: Option<String>,
     pub branch: Option<String>,
     pub outcome: Option<String>,
     /// Inclusive lower bound on `at` (ms).
     pub since_ms: Option<i64>,
     /// Exclusive upper bound on `at` (ms).
     pub until_ms: Option<i64>,
+    /// Every group must hold (one of its conditions): what a name filter resolved to, e.g.
+    /// "this user as subject or actor", "any client of this product". An empty group
+    /// matches nothing.
+    pub any_of: Vec<AnyOf>,
 }
 
+/// Most UNION arms a page query is split into; beyond, the groups become plain ORs.
+const MAX_ARMS: usize = 16;
+
 impl AuditFilter {
-    fn push_where(&self, q: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>) {
+    /// The groups multiplied out: each arm takes one condition of every group, so the
+    /// arms together match what the groups match, and each arm is one index range in
+    /// (at, id) order. `None` when there would be more than [`MAX_ARMS`].
+    fn arms(&self) -> Option<Vec<Vec<&(Field, String)>>> {
+        let mut arms: Vec<Vec<&(Field, String)>> = vec![Vec::new()];
+        for group in &self.any_of {
+            if arms.len() * group.len() > MAX_ARMS {
+                return None;
+            }
+            arms = arms
+                .iter()
+                .flat_map(|arm| {
+                    group.iter().map(move |c| {
+                        let mut a = arm.clone();
+                        a.push(c);
+                        a
+                    })
+                })
+                .collect();
+        }
+        Some(arms)
+    }
+
+    /// ` WHERE …` with every fixed condition, then either `arm`'s conditions or (`None`)
+    /// each group as a parenthesised OR.
+    fn push_where(
+        &self,
+        q: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
+        arm: Option<&[&(Field, String)]>,
+    ) {
         q.push(" WHERE 1 = 1");
         let columns = [
             ("type", &self.kind),
             ("subject", &self.subject),
             ("client_id", &self.client_id),
+            ("org", &self.org),
             ("branch", &self.branch),
         ];
         for (column, value) in columns {
             if let Some(v) = value {
                 q.push(format!(" AND {column} = ")).push_bind(v.clone());
+            }
+        }
+        match arm {
+            Some(arm) => {
+                for (field, value) in arm {
+                    q.push(format!(" AND {} = ", field.column()))
+                        .push_bind(value.clone());
+                }
+            }
+            None => {
+                for group in &self.any_of {
+                    q.push(" AND (0");
+                    for (field, value) in group {
+                        q.push(format!(" OR {} = ", field.column()))
+                            .push_bind(value.clone());
+                    }
+                    q.push(")");
+                }
             }
         }
         // A literal, not a bind: the partial index on failures applies only then.
@@ -123,34 +209,6 @@ impl AuditFilter {
     }
 }
 
-/// A newest-first page: events older than `before` = (at, id) of the previous page's last
-/// row. Ordered by (at, id), which every audit index carries, so no sort is needed.
-pub async fn query_events(
-    pool: &Reader,
-    filter: &AuditFilter,
-    before: Option<(i64, i64)>,
-    limit: i64,
-) -> Result<Vec<AuditRow>> {
-    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM audit_events");
-    filter.push_where(&mut q);
-    if let Some((at, id)) = before {
-        // `at <= ?` bounds the index range; the OR only breaks ties within one millisecond.
-        q.push(" AND at <= ").push_bind(at);
-        q.push(" AND (at < ").push_bind(at);
-        q.push(" OR id < ").push_bind(id).push(")");
-    }
-    q.push(" ORDER BY at DESC, id DESC LIMIT ").push_bind(limit);
-    Ok(q.build_query_as().fetch_all(pool.pool()).await?)
-}
-
-/// One event by id.
-pub async fn find_event(pool: &Reader, id: i64) -> Result<Option<AuditRow>> {
-    Ok(sqlx::query_as("SELECT * FROM audit_events WHERE id = ?")
-        .bind(id)
-        .fetch_optional(pool.pool())
-        .await?)
-}
-
 /// The newest event id (0 when the log is empty): the high-water mark of a live stream.
 pub async fn max_event_id(pool: &Reader) -> Result<i64> {
     Ok(
@@ -158,23 +216,6 @@ pub async fn max_event_id(pool: &Reader) -> Result<i64> {
             .fetch_one(pool.pool())
             .await?,
     )
-}
-
-/// Matching events with `after < id <= upto`, oldest first. Walks the rowid range only
-/// (NOT INDEXED), so a stream's poll costs the number of new events, whatever the filter.
-pub async fn events_between(
-    pool: &Reader,
-    filter: &AuditFilter,
-    after: i64,
-    upto: i64,
-    limit: i64,
-) -> Result<Vec<AuditRow>> {
-    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT * FROM audit_events NOT INDEXED");
-    filter.push_where(&mut q);
-    q.push(" AND id > ").push_bind(after);
-    q.push(" AND id <= ").push_bind(upto);
-    q.push(" ORDER BY id LIMIT ").push_bind(limit);
-    Ok(q.build_query_as().fetch_all(pool.pool()).await?)
 }
 
 /// Deletes up to `batch` events older than `before_ms` (retention); returns how many.

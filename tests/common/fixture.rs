@@ -154,6 +154,15 @@ impl Fixture {
         Reply::read(req.send().await.expect("admin request")).await
     }
 
+    /// The events of `GET /v1/audit-events?{q}` (which must answer 200).
+    pub async fn audit_events(&self, q: &str) -> Vec<Value> {
+        let r = self
+            .admin(Method::GET, &format!("/v1/audit-events?{q}"), None)
+            .await;
+        assert_eq!(r.status, 200, "{q}: {}", r.text);
+        r.json["events"].as_array().expect("events").clone()
+    }
+
     pub async fn create_product(&self, name: &str, scopes: &[&str], server: bool) -> Value {
         let body = json!({
             "name": name,

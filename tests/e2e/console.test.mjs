@@ -205,7 +205,7 @@ test('a real login of the new product appears live in the audit feed and its tok
   assert.equal(claims.org, created.business, 'the token carries the business');
   assert.equal(claims.branch, created.north, 'the token carries the North branch');
   await second.context().close();
-  const row = page.locator('tr[data-event-type="token.issued"]', { hasText: created.webClientId }).first();
+  const row = page.locator('tr[data-event-type="token.issued"]', { hasText: product.name }).first();
   await row.waitFor({ timeout: 15000 });
   await shot(page, 'e2e-audit-live');
   await row.getByRole('button').first().click();

@@ -1,16 +1,19 @@
 //! `/v1/audit-events`: filtered, cursor-paged queries (newest first) and one event by id;
-//! the query string in `query`, the live SSE stream in `stream`.
+//! the query string in `query`, the name filters in `names`, the live SSE stream in
+//! `stream`. Every event carries display labels (emails, product and business names)
+//! read in the same query as the events.
 
+mod names;
 mod query;
 mod stream;
 
 use super::Admin;
 use crate::error::ApiError;
 use crate::state::Shared;
-use crate::store::audit::{find_event, query_events, AuditRow};
+use crate::store::audit::{find_event, query_events, LabeledAuditRow};
 use axum::extract::{Path, RawQuery, State};
 use axum::Json;
-use query::{encode_cursor, parse_params, DEFAULT_LIMIT};
+use query::{encode_cursor, parse_params, FilterParams, DEFAULT_LIMIT};
 use tessera_proto::audit::{AuditEvent, AuditPage};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -22,8 +25,10 @@ pub(super) fn routes() -> OpenApiRouter<Shared> {
 }
 
 /// The wire shape of an event (also the stream's `data` and the dashboard's): `id` as a
-/// string, `at` as RFC 3339 UTC with `at_ms` beside it, `detail` as parsed JSON.
-pub(super) fn wire_event(row: &AuditRow) -> AuditEvent {
+/// string, `at` as RFC 3339 UTC with `at_ms` beside it, `detail` as parsed JSON, the
+/// labels as read.
+pub(super) fn wire_event(labeled: &LabeledAuditRow) -> AuditEvent {
+    let row = &labeled.row;
     let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(row.at) * 1_000_000)
         .ok()
         .and_then(|t| {
@@ -49,6 +54,11 @@ pub(super) fn wire_event(row: &AuditRow) -> AuditEvent {
         ip: row.ip.clone(),
         user_agent: row.user_agent.clone(),
         detail,
+        actor_label: labeled.actor_label.clone(),
+        subject_label: labeled.subject_label.clone(),
+        client_label: labeled.client_label.clone(),
+        org_label: labeled.org_label.clone(),
+        branch_label: labeled.branch_label.clone(),
     }
 }
 
@@ -56,7 +66,7 @@ pub(super) fn wire_event(row: &AuditRow) -> AuditEvent {
 #[utoipa::path(
     get, path = "/audit-events", tag = "audit",
     operation_id = "audit_events_list",
-    params(("type" = Option<String>, Query, description = "Event type"), ("subject" = Option<String>, Query, description = "Subject"), ("client_id" = Option<String>, Query, description = "Client id"), ("branch" = Option<String>, Query, description = "Branch id"), ("outcome" = Option<String>, Query, description = "success or failure"), ("since" = Option<String>, Query, description = "RFC 3339 time or Unix ms"), ("until" = Option<String>, Query, description = "RFC 3339 time or Unix ms"), ("limit" = Option<i64>, Query, description = "Page size"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    params(FilterParams, ("limit" = Option<i64>, Query, description = "Page size"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
     responses((status = 200, description = "A page of audit events", body = AuditPage))
 )]
 pub async fn list(
@@ -64,7 +74,8 @@ pub async fn list(
     _admin: Admin,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let p = parse_params(raw.as_deref(), false)?;
+    let mut p = parse_params(raw.as_deref(), false)?;
+    names::resolve(&s.db.read, &p.names, &mut p.filter).await?;
     let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
     let mut rows = query_events(&s.db.read, &p.filter, p.cursor, limit + 1).await?;
     let more = rows.len() as i64 > limit;

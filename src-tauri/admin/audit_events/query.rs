@@ -3,17 +3,65 @@
 //! silently widens a filter.
 
 use crate::error::ApiError;
-use crate::store::audit::{AuditFilter, AuditRow};
+use crate::store::audit::{AuditFilter, LabeledAuditRow};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 pub(super) const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 200;
 
+/// Longest value a name filter takes (an email is at most 254 characters).
+const NAME_MAX_CHARS: usize = 320;
+
+/// The filters by what a person knows, each a name or an id (resolved by `names`).
+#[derive(Default)]
+pub(super) struct Names {
+    /// `user`: an email or a user id.
+    pub user: Option<String>,
+    /// `product`: a product id or name.
+    pub product: Option<String>,
+    /// `business`: a business id or name.
+    pub business: Option<String>,
+}
+
+/// The filters both endpoints take, for the OpenAPI document ([`parse_params`] reads
+/// them; empty values mean "any").
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub(super) struct FilterParams {
+    /// Event type, e.g. `token.issued`
+    #[param(rename = "type")]
+    kind: Option<String>,
+    /// Subject id
+    subject: Option<String>,
+    /// Client id
+    client_id: Option<String>,
+    /// Business id (`org`)
+    org: Option<String>,
+    /// Branch id
+    branch: Option<String>,
+    /// A user's email or id: events with that user as subject or actor (an unknown
+    /// email matches no event)
+    user: Option<String>,
+    /// A product's id or exact name (any case): events of any of its clients, or about
+    /// the product
+    product: Option<String>,
+    /// A business's id or exact name (any case): events in that business, or about it
+    business: Option<String>,
+    /// `success` or `failure`
+    outcome: Option<String>,
+    /// RFC 3339 time (inclusive)
+    since: Option<String>,
+    /// RFC 3339 time (exclusive)
+    until: Option<String>,
+}
+
 /// Parsed query string of either endpoint.
 #[derive(Default)]
 pub(super) struct Params {
     pub filter: AuditFilter,
+    pub names: Names,
     pub limit: Option<i64>,
     pub cursor: Option<(i64, i64)>,
     pub after: Option<i64>,
@@ -31,7 +79,8 @@ fn parse_time(field: &str, v: &str) -> Result<i64, ApiError> {
         .map_err(|_| ApiError::invalid_field(field, "is out of range"))
 }
 
-pub(super) fn encode_cursor(row: &AuditRow) -> String {
+pub(super) fn encode_cursor(labeled: &LabeledAuditRow) -> String {
+    let row = &labeled.row;
     URL_SAFE_NO_PAD.encode(format!("{}.{}", row.at, row.id))
 }
 
@@ -66,6 +115,16 @@ pub(super) fn parse_params(raw: Option<&str>, streaming: bool) -> Result<Params,
             ("type", _) => f.kind = Some(value),
             ("subject", _) => f.subject = Some(value),
             ("client_id", _) => f.client_id = Some(value),
+            ("org", _) => f.org = Some(value),
+            ("user" | "product" | "business", _) if value.chars().count() > NAME_MAX_CHARS => {
+                return Err(ApiError::invalid_field(
+                    &key,
+                    format!("must be at most {NAME_MAX_CHARS} characters"),
+                ))
+            }
+            ("user", _) => p.names.user = Some(value),
+            ("product", _) => p.names.product = Some(value),
+            ("business", _) => p.names.business = Some(value),
             ("branch", _) => f.branch = Some(value),
             ("outcome", _) if value == "success" || value == "failure" => f.outcome = Some(value),
             ("outcome", _) => {

@@ -1,13 +1,14 @@
 //! `GET /v1/audit-events/stream`: the live SSE stream, resumable with `Last-Event-ID` or
 //! `?after=<id>`; it ends with its token (expiry, or a recheck that fails) or the server.
 
-use super::query::{parse_event_id, parse_params};
+use super::names;
+use super::query::{parse_event_id, parse_params, FilterParams};
 use super::wire_event;
 use crate::admin::{check_admin_token, Admin};
 use crate::error::ApiError;
 use crate::oauth::bearer::bearer;
 use crate::state::Shared;
-use crate::store::audit::{events_between, max_event_id, AuditFilter, AuditRow};
+use crate::store::audit::{events_between, max_event_id, AuditFilter, LabeledAuditRow};
 use crate::store::StoreError;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
@@ -31,7 +32,7 @@ struct Tail {
     state: Shared,
     filter: AuditFilter,
     last: i64,
-    pending: VecDeque<AuditRow>,
+    pending: VecDeque<LabeledAuditRow>,
     bell: watch::Receiver<u64>,
     stopping: watch::Receiver<bool>,
     /// The admin token's `exp`: the stream ends with it (the client reconnects with a
@@ -47,7 +48,7 @@ struct Tail {
 #[utoipa::path(
     get, path = "/audit-events/stream", tag = "audit",
     operation_id = "audit_events_stream",
-    params(("type" = Option<String>, Query, description = "Event type"), ("subject" = Option<String>, Query, description = "Subject"), ("client_id" = Option<String>, Query, description = "Client id"), ("branch" = Option<String>, Query, description = "Branch id"), ("outcome" = Option<String>, Query, description = "success or failure"), ("since" = Option<String>, Query, description = "RFC 3339 time or Unix ms"), ("until" = Option<String>, Query, description = "RFC 3339 time or Unix ms"), ("after" = Option<i64>, Query, description = "Resume after this event id")),
+    params(FilterParams, ("after" = Option<i64>, Query, description = "Resume after this event id")),
     responses((status = 200, description = "Server-sent audit events: `event: audit`, `id:` the \
         event id, `data:` the event as JSON (the `AuditEvent` schema)",
         content_type = "text/event-stream", body = String))
@@ -58,7 +59,9 @@ pub async fn stream(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
-    let p = parse_params(raw.as_deref(), true)?;
+    let mut p = parse_params(raw.as_deref(), true)?;
+    // Names are resolved once, when the stream opens.
+    names::resolve(&s.db.read, &p.names, &mut p.filter).await?;
     // The extractor accepted it, so it is there.
     let token = bearer(&headers)
         .ok_or_else(|| ApiError::unauthenticated("a Bearer access token is required"))?
@@ -107,7 +110,7 @@ async fn next_event(mut t: Tail) -> Option<(Result<SseEvent, Infallible>, Tail)>
             // Cannot fail: strings, numbers and an already parsed JSON value.
             let data = serde_json::to_string(&wire_event(&row)).unwrap_or_default();
             let ev = SseEvent::default()
-                .id(row.id.to_string())
+                .id(row.row.id.to_string())
                 .event("audit")
                 .data(data);
             return Some((Ok(ev), t));
@@ -152,7 +155,7 @@ async fn fill(t: &mut Tail) -> Result<(), StoreError> {
     }
     let rows = events_between(pool, &t.filter, t.last, upto, STREAM_BATCH).await?;
     t.last = match rows.last() {
-        Some(r) if rows.len() as i64 == STREAM_BATCH => r.id,
+        Some(r) if rows.len() as i64 == STREAM_BATCH => r.row.id,
         _ => upto,
     };
     t.pending.extend(rows);

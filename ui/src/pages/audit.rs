@@ -7,6 +7,8 @@ pub mod detail;
 mod feed;
 mod filters;
 pub mod model;
+pub mod names;
+pub mod recent;
 pub mod stream;
 mod table;
 

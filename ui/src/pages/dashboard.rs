@@ -5,12 +5,11 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use tessera_proto::audit::AuditEvent;
 use tessera_proto::stats::{HourCount, Stats};
 
 use crate::api;
-use crate::components::{time, CopyButton, Empty, ErrorBanner, Loading, PageHeader};
-use crate::pages::audit::type_label;
+use crate::components::{time, CopyButton, ErrorBanner, Loading, PageHeader};
+use crate::pages::audit::recent::RecentEvents;
 
 const REFRESH_EVERY: Duration = Duration::from_secs(15);
 
@@ -280,67 +279,5 @@ fn nice_ceiling(value: i64) -> i64 {
             }
         }
         step *= 10;
-    }
-}
-
-#[component]
-fn RecentEvents(events: Vec<AuditEvent>) -> impl IntoView {
-    if events.is_empty() {
-        return view! {
-            <Empty
-                title="No events yet"
-                hint="Sign-ins, token issuance and every admin change appear here as they happen."
-            />
-        }
-        .into_any();
-    }
-    let items = events
-        .into_iter()
-        .map(|e| {
-            let at = e.at_ms / 1000;
-            let full = match (&e.actor, &e.subject) {
-                (Some(a), Some(s)) if a != s => format!("{a} → {s}"),
-                (Some(a), _) => a.clone(),
-                (None, Some(s)) => format!("→ {s}"),
-                (None, None) => e.client_id.clone().unwrap_or_default(),
-            };
-            let who = match (&e.actor, &e.subject) {
-                (Some(a), Some(s)) if a != s => format!("{} → {}", short_id(a), short_id(s)),
-                (Some(a), _) => short_id(a),
-                (None, Some(s)) => short_id(s),
-                (None, None) => String::new(),
-            };
-            // Which client it went through, when that is not already the actor.
-            let who = match e.client_id.as_deref() {
-                Some(c) if e.actor.as_deref() != Some(c) && who.is_empty() => format!("via {c}"),
-                Some(c) if e.actor.as_deref() != Some(c) => format!("{who} · via {c}"),
-                _ => who,
-            };
-            let failed = e.outcome != "success" && e.outcome != "ok";
-            let outcome = failed.then(|| {
-                view! { <span class="badge badge-bad">{e.outcome.clone()}</span> }
-            });
-            view! {
-                <li>
-                    <span class="row event-what">
-                        <span class="event-type" title=e.kind.clone()>{type_label(&e.kind)}</span>
-                        {outcome}
-                    </span>
-                    <span class="event-who" title=full>{who}</span>
-                    <time class="event-time" title=time::local(at)>{time::relative(at)}</time>
-                </li>
-            }
-        })
-        .collect_view();
-    view! { <ul class="event-list">{items}</ul> }.into_any()
-}
-
-/// A UUID-like id shortened to its first 8 characters ("01a211a8…"); other text as is.
-fn short_id(id: &str) -> String {
-    let looks_like_uuid = id.len() == 36 && id.chars().filter(|&c| c == '-').count() == 4;
-    if looks_like_uuid {
-        format!("{}…", &id[..8])
-    } else {
-        id.to_owned()
     }
 }

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use serde_json::{Map, Value};
 
 use super::model::{type_label, AuditEvent, EventExt};
+use super::names::{EventNames, Named};
 use crate::components::time;
 
 /// Claims and detail fields that hold Unix-second times.
@@ -59,12 +60,19 @@ pub fn EventDetail(event: AuditEvent, #[prop(into)] on_close: Callback<()>) -> i
         ),
         ("Event id", mono(&event.id)),
     ];
-    let optional: [(&'static str, &Option<String>); 8] = [
-        ("Actor", &event.actor),
-        ("Subject", &event.subject),
-        ("Client", &event.client_id),
-        ("Organisation", &event.org),
-        ("Branch", &event.branch),
+    let names = [
+        ("Actor", event.actor_name()),
+        ("Subject", event.subject_name()),
+        ("Client", event.client_name()),
+        ("Business", event.org_name()),
+        ("Branch", event.branch_name()),
+    ];
+    for (label, named) in names {
+        if let Some(named) = named {
+            rows.push((label, name_and_id(named)));
+        }
+    }
+    let optional: [(&'static str, &Option<String>); 3] = [
         ("Token id (jti)", &event.jti),
         ("IP address", &event.ip),
         ("User agent", &event.user_agent),
@@ -130,6 +138,18 @@ pub fn EventDetail(event: AuditEvent, #[prop(into)] on_close: Callback<()>) -> i
             </div>
         </aside>
     }
+}
+
+/// The name, and the full id under it (only the id when no name is known).
+fn name_and_id(named: Named) -> AnyView {
+    if !named.known {
+        return mono(&named.id);
+    }
+    view! {
+        <span class="audit-name">{named.text}</span>
+        <span class="mono muted small audit-break audit-detail-id">{named.id}</span>
+    }
+    .into_any()
 }
 
 fn mono(v: &str) -> AnyView {

@@ -1,10 +1,16 @@
 //! The feed's filters: what is typed (the draft) and what the list and the stream use
-//! (applied); selects and times apply at once, text fields on Enter or "Apply".
+//! (applied); selects and times apply at once, text fields on Enter or "Apply". A user is
+//! found by email, a product or a business by name, each with suggestions.
 
 use leptos::ev;
 use leptos::prelude::*;
 
 use super::model::{Filters, KNOWN_TYPES};
+use crate::pages::businesses::model::{businesses, search_users};
+use tessera_proto::products::ProductList;
+
+/// Suggestions shown for the user filter.
+const USER_SUGGESTIONS: u32 = 8;
 
 /// The draft and the applied filters of the feed.
 #[derive(Clone, Copy)]
@@ -34,11 +40,64 @@ impl AuditFilters {
     }
 }
 
+/// The filters, starting from those the page's URL carries.
 pub fn use_audit_filters() -> AuditFilters {
+    let start = Filters::from_url();
     AuditFilters {
-        draft: RwSignal::new(Filters::default()),
-        applied: RwSignal::new(Filters::default()),
+        draft: RwSignal::new(start.clone()),
+        applied: RwSignal::new(start),
     }
+}
+
+/// `(value, label)` options of a datalist.
+type Options = Vec<(String, String)>;
+
+/// Emails of the users matching what is typed in the user filter.
+fn user_options(filters: AuditFilters) -> Signal<Options> {
+    let found = LocalResource::new(move || {
+        let typed = filters.draft.with(|f| f.user.trim().to_owned());
+        async move {
+            if typed.is_empty() {
+                return Vec::new();
+            }
+            let users = search_users(&typed, USER_SUGGESTIONS)
+                .await
+                .unwrap_or_default();
+            users
+                .into_iter()
+                .map(|u| {
+                    let label = u.name.clone().unwrap_or_default();
+                    (u.email, label)
+                })
+                .collect()
+        }
+    });
+    Signal::derive(move || found.get().unwrap_or_default())
+}
+
+/// Every product's name, and every business's.
+fn name_options() -> (Signal<Options>, Signal<Options>) {
+    let products = LocalResource::new(|| async {
+        crate::api::get::<ProductList>("/v1/products")
+            .await
+            .map(|l| {
+                l.products
+                    .into_iter()
+                    .map(|p| (p.name, String::new()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    let businesses = LocalResource::new(|| async {
+        businesses()
+            .await
+            .map(|l| l.into_iter().map(|b| (b.name, String::new())).collect())
+            .unwrap_or_default()
+    });
+    (
+        Signal::derive(move || products.get().unwrap_or_default()),
+        Signal::derive(move || businesses.get().unwrap_or_default()),
+    )
 }
 
 /// The filter form above the table.
@@ -48,6 +107,8 @@ pub fn FilterBar(filters: AuditFilters) -> impl IntoView {
         ev.prevent_default();
         filters.apply();
     };
+    let users = user_options(filters);
+    let (products, businesses) = name_options();
     let types = KNOWN_TYPES
         .iter()
         .map(|(value, label)| view! { <option value=*value>{*label}</option> })
@@ -65,12 +126,15 @@ pub fn FilterBar(filters: AuditFilters) -> impl IntoView {
                 <option value="success">"Success"</option>
                 <option value="failure">"Failure"</option>
             </SelectFilter>
-            <TextFilter id="audit-subject" label="Subject" placeholder="user or client id"
-                bind=Bind(filters, |f| f.subject.clone(), |f, v| f.subject = v) />
-            <TextFilter id="audit-client" label="Client" placeholder="client_id"
-                bind=Bind(filters, |f| f.client.clone(), |f, v| f.client = v) />
-            <TextFilter id="audit-branch" label="Branch" placeholder="branch id"
-                bind=Bind(filters, |f| f.branch.clone(), |f, v| f.branch = v) />
+            <TextFilter id="audit-user" label="User" placeholder="email or user id"
+                options=users
+                bind=Bind(filters, |f| f.user.clone(), |f, v| f.user = v) />
+            <TextFilter id="audit-product" label="Product" placeholder="product name"
+                options=products
+                bind=Bind(filters, |f| f.product.clone(), |f, v| f.product = v) />
+            <TextFilter id="audit-business" label="Business" placeholder="business name"
+                options=businesses
+                bind=Bind(filters, |f| f.business.clone(), |f, v| f.business = v) />
             <TimeFilter id="audit-since" label="From"
                 bind=Bind(filters, |f| f.since.clone(), |f, v| f.since = v) />
             <TimeFilter id="audit-until" label="To"
@@ -135,14 +199,23 @@ fn SelectFilter(
     }
 }
 
-/// A text filter: typing edits the draft; Enter (or Apply) applies it.
+/// A text filter with suggestions: typing edits the draft; Enter (or Apply) applies it.
 #[component]
 fn TextFilter(
     id: &'static str,
     label: &'static str,
     placeholder: &'static str,
+    options: Signal<Options>,
     bind: Bind,
 ) -> impl IntoView {
+    let list = format!("{id}-options");
+    let items = move || {
+        options
+            .get()
+            .into_iter()
+            .map(|(value, label)| view! { <option value=value>{label}</option> })
+            .collect_view()
+    };
     view! {
         <Field id=id label=label>
             <input
@@ -152,9 +225,11 @@ fn TextFilter(
                 placeholder=placeholder
                 autocomplete="off"
                 spellcheck="false"
+                list=list.clone()
                 prop:value=move || bind.get()
                 on:input=move |ev| bind.edit(ev)
             />
+            <datalist id=list>{items}</datalist>
         </Field>
     }
 }

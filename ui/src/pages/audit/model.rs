@@ -116,10 +116,15 @@ pub fn type_label(kind: &str) -> String {
 }
 
 /// The filters of the feed, as typed (times as `datetime-local` values, local time).
+/// `user`, `product` and `business` take what a person knows (an email, a name) or an id;
+/// `subject`, `client` and `branch` are ids, set only from the page's URL.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Filters {
     pub kind: String,
     pub outcome: String,
+    pub user: String,
+    pub product: String,
+    pub business: String,
     pub subject: String,
     pub client: String,
     pub branch: String,
@@ -128,6 +133,23 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// The filters a link to the audit page carries (`/console/audit?user=…`), each
+    /// under its API name.
+    pub fn from_url() -> Filters {
+        let get = |name: &str| crate::app::query_param(name).unwrap_or_default();
+        Filters {
+            kind: get("type"),
+            outcome: get("outcome"),
+            user: get("user"),
+            product: get("product"),
+            business: get("business"),
+            subject: get("subject"),
+            client: get("client_id"),
+            branch: get("branch"),
+            ..Filters::default()
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         *self == Filters::default()
     }
@@ -147,6 +169,9 @@ impl Filters {
         };
         add("type", &self.kind);
         add("outcome", &self.outcome);
+        add("user", &self.user);
+        add("product", &self.product);
+        add("business", &self.business);
         add("subject", &self.subject);
         add("client_id", &self.client);
         add("branch", &self.branch);

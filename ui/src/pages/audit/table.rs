@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::feed::AuditFeed;
 use super::filters::AuditFilters;
 use super::model::{type_label, AuditEvent, EventExt, Filters};
+use super::names::{EventNames, NameOf};
 use crate::components::{time, Empty};
 
 /// The events of the feed, or an empty state (nothing when the first page failed: the
@@ -102,8 +103,9 @@ fn EventRow(
     let label = type_label(&event.kind);
     let kind = event.kind.clone();
     let kind_attr = kind.clone();
-    let subject = event.subject.clone().unwrap_or_default();
-    let client = event.client_id.clone().unwrap_or_default();
+    // Whom it concerns, else who acted (e.g. a server client's own token).
+    let subject = event.subject_name().or_else(|| event.actor_name());
+    let client = event.client_name();
     let full_time = time::local(ts);
     let class = move || {
         let mut c = String::from("audit-row");
@@ -140,8 +142,8 @@ fn EventRow(
                 </button>
             </td>
             <td>{outcome}</td>
-            <td class="mono audit-id" title=subject.clone()>{subject.clone()}</td>
-            <td class="mono audit-id" title=client.clone()>{client.clone()}</td>
+            <td class="audit-id">{subject.map(|named| view! { <NameOf named=named /> })}</td>
+            <td class="audit-id">{client.map(|named| view! { <NameOf named=named /> })}</td>
         </tr>
     }
 }

@@ -89,6 +89,7 @@ fn ProductCards(ctx: Ctx, issuer: LocalResource<String>) -> impl IntoView {
                     })
                 }) />
             </div>
+            <crate::pages::audit::recent::RecentActivity filter="product" value=ctx.id.get_value() />
             <DeleteCard
                 noun="product"
                 explanation="Removes its sign-in client and server client and revokes every token they were issued. Apps using them stop working at once. This cannot be undone."

@@ -74,6 +74,7 @@ fn UserCards(ctx: Ctx, sessions_ended: Trigger) -> impl IntoView {
             <SessionsCard ctx=ctx ended=sessions_ended />
             <MembershipsCard ctx=ctx />
             <DetailsCard ctx=ctx />
+            <crate::pages::audit::recent::RecentActivity filter="user" value=Signal::derive(move || ctx.get(|u| u.email.clone()).unwrap_or_default()) />
             <DeleteCard
                 noun="user"
                 explanation="Removes the account with its sessions and memberships; its tokens stop being accepted. This cannot be undone."
