@@ -45,7 +45,7 @@ pub fn ProductsPage() -> impl IntoView {
                                 <Empty
                                     title="No products yet — register your first app"
                                     hint="A product gets a client id for signing users in (code + PKCE) and, if it needs one, a server client for service-to-service calls."
-                                    action=EmptyAction::link("Register a product", "/console/products/new")
+                                    action=EmptyAction::button("Register a product", || navigate("/console/products/new"))
                                 />
                             }
                                 .into_any()
