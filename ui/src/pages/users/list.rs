@@ -230,25 +230,20 @@ fn UsersTable(
         {move || {
             let rows = rows.clone();
             if rows().is_empty() {
-                return if listing.filtered() {
-                    view! {
-                        <Empty
-                            title="No user matches"
-                            hint="Try another part of the email or name, or clear the search and status filter."
-                            action=EmptyAction::button("Clear search and filter", move || listing.clear())
-                        />
-                    }
-                    .into_any()
+                let (title, hint, action) = if listing.filtered() {
+                    (
+                        "No user matches",
+                        "Try another part of the email or name, or clear the search and status filter.",
+                        EmptyAction::button("Clear search and filter", move || listing.clear()),
+                    )
                 } else {
-                    view! {
-                        <Empty
-                            title="No users yet"
-                            hint="Create the first user: they can then sign in to your products."
-                            action=EmptyAction::button("Create user", move || creating.set(true))
-                        />
-                    }
-                    .into_any()
+                    (
+                        "No users yet",
+                        "Create the first user: they can then sign in to your products.",
+                        EmptyAction::button("Create user", move || creating.set(true)),
+                    )
                 };
+                return view! { <Empty title=title hint=hint action=action /> }.into_any();
             }
             view! {
                 <div class="table-wrap">

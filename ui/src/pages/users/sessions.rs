@@ -172,25 +172,20 @@ fn SessionsTable(
     };
     move || {
         if shown().is_empty() {
-            return if none_at_all {
-                view! {
-                    <Empty
-                        title="No sessions yet"
-                        hint="A session starts when this user signs in to one of your products: try a product's sign-in as them."
-                        action=EmptyAction::link("Try a product's sign-in", "/console/products")
-                    />
-                }
-                .into_any()
+            let (title, hint, action) = if none_at_all {
+                (
+                    "No sessions yet",
+                    "A session starts when this user signs in to one of your products: try a product's sign-in as them.",
+                    EmptyAction::link("Try a product's sign-in", "/console/products"),
+                )
             } else {
-                view! {
-                    <Empty
-                        title="No active sessions"
-                        hint="Every session of this user has ended or expired."
-                        action=EmptyAction::button("Show ended sessions", move || show_ended.set(true))
-                    />
-                }
-                .into_any()
+                (
+                    "No active sessions",
+                    "Every session of this user has ended or expired.",
+                    EmptyAction::button("Show ended sessions", move || show_ended.set(true)),
+                )
             };
+            return view! { <Empty title=title hint=hint action=action /> }.into_any();
         }
         view! {
             <div class="table-wrap">
