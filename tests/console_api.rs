@@ -474,6 +474,91 @@ async fn stats_count_things_and_bucket_issued_tokens_per_hour() {
     assert_eq!(&page.json["events"], &j["recent_events"]);
 }
 
+/// `GET /v1/stats`' `setup` (the dashboard's first-run checklist).
+async fn setup_of(fx: &Fixture) -> Value {
+    let r = fx.admin(Method::GET, "/v1/stats", None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json["setup"].clone()
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64
+}
+
+#[tokio::test]
+async fn stats_setup_follows_the_first_run_steps() {
+    let (fx, _) = with_superadmin().await;
+    let shop = s(&fx.product, "id").to_string();
+    // The fixture's product is registered; the admin client already has a token.
+    assert_eq!(
+        setup_of(&fx).await,
+        json!({"first_product_id": shop, "first_product_token_at_ms": null, "branch_membership": false})
+    );
+
+    // The console's own tokens and a server client's token are not a product's sign-in.
+    console_tokens(&fx).await;
+    fx.server_token().await;
+    assert!(setup_of(&fx).await["first_product_token_at_ms"].is_null());
+
+    let before = now_ms();
+    fx.user_tokens("openid").await;
+    let after = now_ms();
+    let first = setup_of(&fx).await["first_product_token_at_ms"]
+        .as_i64()
+        .expect("a product token is counted");
+    assert!(
+        (before..=after).contains(&first),
+        "{before} <= {first} <= {after}"
+    );
+
+    // A second product and a second sign-in move neither: the oldest stays.
+    let kiosk = fx.create_product("Kiosk", &["kiosk:read"], false).await;
+    fx.user_tokens("openid").await;
+    let st = fx.admin(Method::GET, "/v1/stats", None).await;
+    assert_eq!(st.json["counts"]["products"], 2);
+    assert_eq!(st.json["setup"]["first_product_id"], shop.as_str());
+    assert_eq!(st.json["setup"]["first_product_token_at_ms"], first);
+
+    // A role in every branch is not yet a role in a branch.
+    let created = |path: String, body: Value| {
+        let fx = &fx;
+        async move {
+            let r = fx.admin(Method::POST, &path, Some(&body)).await;
+            assert_eq!(r.status, 201, "POST {path}: {}", r.text);
+            r.json
+        }
+    };
+    let biz = created("/v1/businesses".into(), json!({"name": "Bakery"})).await;
+    let bid = s(&biz, "id");
+    let branch = created(
+        format!("/v1/businesses/{bid}/branches"),
+        json!({"name": "North"}),
+    )
+    .await;
+    let role = created(
+        format!("/v1/businesses/{bid}/roles"),
+        json!({"name": "clerk", "scopes": [PRODUCT_SCOPE]}),
+    )
+    .await;
+    let member = |branch_id: Value| json!({"user_id": fx.user_id, "business_id": bid, "branch_id": branch_id, "role_id": role["id"]});
+    created("/v1/memberships".into(), member(Value::Null)).await;
+    assert_eq!(setup_of(&fx).await["branch_membership"], false);
+    created("/v1/memberships".into(), member(branch["id"].clone())).await;
+    assert_eq!(setup_of(&fx).await["branch_membership"], true);
+
+    // Deleting the product takes its clients, so its tokens no longer count.
+    let r = fx
+        .admin(Method::DELETE, &format!("/v1/products/{shop}"), None)
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let setup = setup_of(&fx).await;
+    assert_eq!(setup["first_product_id"], kiosk["id"]);
+    assert!(setup["first_product_token_at_ms"].is_null(), "{setup}");
+}
+
 #[tokio::test]
 async fn token_issued_events_carry_the_jws_header() {
     let (fx, _) = with_superadmin().await;

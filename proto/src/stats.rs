@@ -16,6 +16,25 @@ pub struct Stats {
     pub tokens_per_hour: Vec<HourCount>,
     /// Up to 10 newest audit events.
     pub recent_events: Vec<AuditEvent>,
+    /// How far the first-run setup has come (the dashboard's checklist).
+    pub setup: Setup,
+}
+
+/// The first-run checklist's figures: a product registered (`counts.products`), its sign-in
+/// tried, a user given a role in a branch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Setup {
+    /// The oldest product that has a sign-in client (every client of a product but its
+    /// server client): where the checklist's "Try its sign-in" goes. `null`: none yet.
+    pub first_product_id: Option<String>,
+    /// When a product's sign-in client was first issued a token: the `at` (unix
+    /// milliseconds) of the oldest `token.issued` event still kept for such a client.
+    /// `null`: none (the console's own tokens and server or admin clients' tokens do not
+    /// count).
+    pub first_product_token_at_ms: Option<i64>,
+    /// Whether some user holds a role in one particular branch (not only "every branch").
+    pub branch_membership: bool,
 }
 
 /// Facts about the running server.

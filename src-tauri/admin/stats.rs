@@ -1,5 +1,6 @@
 //! `GET /v1/stats`: what the console's dashboard shows: server facts, table counts, tokens
-//! issued per hour over the last 25 hours, and the newest audit events.
+//! issued per hour over the last 25 hours, the newest audit events, and how far the
+//! first-run setup has come.
 
 use super::audit_events::wire_event;
 use super::Admin;
@@ -10,7 +11,7 @@ use crate::store::audit::{query_events, AuditFilter};
 use crate::store::{now, stats};
 use axum::extract::State;
 use axum::Json;
-use tessera_proto::stats::{Counts, HourCount, ServerFacts, Stats};
+use tessera_proto::stats::{Counts, HourCount, ServerFacts, Setup, Stats};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn routes() -> OpenApiRouter<Shared> {
@@ -28,7 +29,8 @@ const RECENT_EVENTS: i64 = 10;
     responses((status = 200, description = "Server facts (issuer, listen address, version, \
         start time, uptime), counts of products, users, businesses and signing keys, \
         `token.issued` events per hour for the last 25 hours (oldest first, the last bucket \
-        is the current hour) and up to 10 newest audit events", body = Stats))
+        is the current hour), up to 10 newest audit events and the first-run checklist's \
+        figures", body = Stats))
 )]
 pub async fn show(State(s): State<Shared>, _admin: Admin) -> Result<Json<Stats>, ApiError> {
     let t = now();
@@ -53,6 +55,7 @@ pub async fn show(State(s): State<Shared>, _admin: Admin) -> Result<Json<Stats>,
         })
         .collect();
     let recent = query_events(&s.db.read, &AuditFilter::default(), None, RECENT_EVENTS).await?;
+    let setup = stats::setup(&s.db.read).await?;
     Ok(Json(Stats {
         server: ServerFacts {
             issuer: s.issuer.clone(),
@@ -69,5 +72,10 @@ pub async fn show(State(s): State<Shared>, _admin: Admin) -> Result<Json<Stats>,
         },
         tokens_per_hour,
         recent_events: recent.iter().map(wire_event).collect(),
+        setup: Setup {
+            first_product_id: setup.first_product_id,
+            first_product_token_at_ms: setup.first_product_token_at,
+            branch_membership: setup.branch_membership != 0,
+        },
     }))
 }

@@ -41,3 +41,36 @@ pub async fn events_per_hour(
     .fetch_all(pool.pool())
     .await?)
 }
+
+/// The first-run checklist's figures. A product's sign-in clients are its clients but its
+/// server client (the console and admin clients belong to no product).
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct Setup {
+    /// The oldest product with a sign-in client.
+    pub first_product_id: Option<String>,
+    /// The `at` (ms) of the oldest `token.issued` event of a product's sign-in client.
+    pub first_product_token_at: Option<i64>,
+    /// 1 when some membership names a branch, else 0.
+    pub branch_membership: i64,
+}
+
+/// Cheap enough for every dashboard refresh: products and clients are few; per sign-in
+/// client one seek into the `(client_id, at)` index that stops at its first
+/// `token.issued`; the membership check stops at the first row with a branch.
+pub async fn setup(pool: &Reader) -> Result<Setup> {
+    Ok(sqlx::query_as(
+        "SELECT
+           (SELECT p.id FROM products p
+             WHERE EXISTS (SELECT 1 FROM clients c
+                            WHERE c.product_id = p.id AND c.kind <> 'server')
+             ORDER BY p.created_at, p.rowid LIMIT 1) AS first_product_id,
+           (SELECT MIN((SELECT e.at FROM audit_events e
+                         WHERE e.client_id = c.client_id AND e.type = 'token.issued'
+                         ORDER BY e.at LIMIT 1))
+              FROM clients c
+             WHERE c.product_id IS NOT NULL AND c.kind <> 'server') AS first_product_token_at,
+           EXISTS (SELECT 1 FROM memberships WHERE branch_id IS NOT NULL) AS branch_membership",
+    )
+    .fetch_one(pool.pool())
+    .await?)
+}

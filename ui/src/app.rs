@@ -171,7 +171,8 @@ fn ConsoleRoutes() -> impl IntoView {
             <Route path=path!("/businesses") view=|| routed(|_| view! { <businesses::BusinessesPage /> }) />
             <Route path=path!("/businesses/:id") view=|| routed(|id| view! { <businesses::BusinessPage id=id /> }) />
             <Route path=path!("/keys") view=|| routed(|_| view! { <keys::KeysPage /> }) />
-            <Route path=path!("/audit") view=|| routed(|_| view! { <audit::AuditPage /> }) />
+            // Opening the audit page is step 3 of the dashboard's first-run checklist.
+            <Route path=path!("/audit") view=|| routed(|_| { dashboard::note_audit_opened(); view! { <audit::AuditPage /> } }) />
             <Route path=path!("/inspector") view=|| routed(|_| view! { <inspector::InspectorPage /> }) />
             <Route path=path!("/settings") view=|| routed(|_| view! { <settings::SettingsPage /> }) />
         </Routes>

@@ -42,18 +42,74 @@ pub fn ErrorBanner(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView
     }
 }
 
-/// An empty state: what is missing, what to do next, and optionally the action button.
+/// The button of an [`Empty`] state: what to do next.
+pub enum EmptyAction {
+    /// A link styled as the primary button (another page, or a page with a form open).
+    Link { label: &'static str, href: String },
+    /// A primary button that runs `on_click` (opens a form, clears a filter).
+    Button {
+        label: &'static str,
+        on_click: Callback<()>,
+    },
+}
+
+impl EmptyAction {
+    pub fn link(label: &'static str, href: impl Into<String>) -> Self {
+        Self::Link {
+            label,
+            href: href.into(),
+        }
+    }
+
+    pub fn button(label: &'static str, on_click: impl Fn() + Send + Sync + 'static) -> Self {
+        Self::Button {
+            label,
+            on_click: Callback::new(move |()| on_click()),
+        }
+    }
+}
+
+/// Moves the focus to the form field `id` (it scrolls into view): an empty state's
+/// button for a form further down the page.
+pub fn focus_field(id: &str) {
+    let field = document()
+        .get_element_by_id(id)
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(el) = field {
+        let _ = el.focus();
+    }
+}
+
+/// An empty state: what is missing, what to do next, and the button that does it (an
+/// [`EmptyAction`], and/or `children`: a form, a second button). `compact`: one quiet line
+/// inside a page that has more to show (e.g. "nothing is paused: nothing to do").
 #[component]
 pub fn Empty(
     title: &'static str,
     #[prop(into)] hint: String,
+    #[prop(optional)] action: Option<EmptyAction>,
+    #[prop(optional)] compact: bool,
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
+    let action = action.map(|a| match a {
+        EmptyAction::Link { label, href } => {
+            view! { <a class="btn btn-primary" href=href>{label}</a> }.into_any()
+        }
+        EmptyAction::Button { label, on_click } => view! {
+            <button type="button" class="btn btn-primary" on:click=move |_| on_click.run(())>
+                {label}
+            </button>
+        }
+        .into_any(),
+    });
+    let actions = (action.is_some() || children.is_some()).then(|| {
+        view! { <div class="empty-actions">{action} {children.map(|c| c())}</div> }
+    });
     view! {
-        <div class="empty">
+        <div class=if compact { "empty empty-compact" } else { "empty" }>
             <p class="empty-title">{title}</p>
             <p class="empty-hint">{hint}</p>
-            {children.map(|c| view! { <div class="empty-actions">{c()}</div> })}
+            {actions}
         </div>
     }
 }

@@ -1,6 +1,9 @@
-//! Dashboard: server state (issuer, port, uptime), counts, tokens issued today and per
-//! hour over the last day (an SVG bar chart), and the newest audit events. From
-//! `GET /v1/stats`, refreshed every 15 s.
+//! Dashboard: the first-run checklist (`checklist`), server state (issuer, port, uptime),
+//! counts, tokens issued today and per hour over the last day (an SVG bar chart, `chart`),
+//! and the newest audit events. From `GET /v1/stats`, refreshed every 15 s.
+
+mod chart;
+mod checklist;
 
 use std::time::Duration;
 
@@ -10,6 +13,9 @@ use tessera_proto::stats::{HourCount, Stats};
 use crate::api;
 use crate::components::{time, CopyButton, ErrorBanner, Loading, PageHeader};
 use crate::pages::audit::recent::RecentEvents;
+use chart::TokenChart;
+pub use checklist::note_audit_opened;
+use checklist::{ChecklistToggle, Progress, SetupChecklist, ShowChecklist};
 
 const REFRESH_EVERY: Duration = Duration::from_secs(15);
 
@@ -33,10 +39,17 @@ pub fn DashboardPage() -> impl IntoView {
         _ => None,
     });
     let subtitle = "This server at a glance · refreshes every 15 s".to_owned();
+    // Recomputed with every answer, but the checklist redraws only when it changes.
+    let progress =
+        Memo::new(move |_| shown.with(|s| s.as_ref().map(|(s, at)| Progress::of(s, *at))));
+    let toggle = ChecklistToggle::new();
 
     view! {
         <section class="page">
-            <PageHeader title="Dashboard" subtitle=subtitle />
+            <PageHeader title="Dashboard" subtitle=subtitle>
+                <ShowChecklist toggle=toggle progress=progress />
+            </PageHeader>
+            <SetupChecklist toggle=toggle progress=progress />
             <Transition fallback=Loading>
                 <ErrorBanner error=Signal::derive(move || error().map(|e| e.message)) />
                 {move || {
@@ -160,124 +173,4 @@ fn tokens_today(buckets: &[HourCount]) -> i64 {
         .filter(|b| b.hour_start >= start)
         .map(|b| b.count)
         .sum()
-}
-
-fn local_hour(ts: i64) -> u32 {
-    js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ts as f64 * 1000.0)).get_hours()
-}
-
-/// Bars for each hour (oldest first, the last one is the current hour), a label every
-/// six hours, two grid lines. Each bar has a `<title>` with its hour and count.
-#[component]
-fn TokenChart(buckets: Vec<HourCount>) -> impl IntoView {
-    const W: f64 = 700.0;
-    const H: f64 = 190.0;
-    const LEFT: f64 = 28.0;
-    const BOTTOM: f64 = 22.0;
-    const TOP: f64 = 8.0;
-    let n = buckets.len().max(1) as f64;
-    let max = buckets.iter().map(|b| b.count).max().unwrap_or(0);
-    // A round top for the scale: 1, 2, 5, 10, 20, 50…
-    let scale = nice_ceiling(max.max(1));
-    let plot_h = H - BOTTOM - TOP;
-    let slot = (W - LEFT) / n;
-    let bar_w = (slot * 0.7).max(2.0);
-    let total: i64 = buckets.iter().map(|b| b.count).sum();
-    let busiest = buckets
-        .iter()
-        .filter(|b| b.count > 0)
-        .max_by_key(|b| b.count)
-        .map(|b| {
-            format!(
-                "; busiest hour {:02}:00 with {}",
-                local_hour(b.hour_start),
-                b.count
-            )
-        })
-        .unwrap_or_default();
-    let description = format!("{total} tokens issued in the last 24 hours{busiest}.");
-    let last = buckets.len().saturating_sub(1);
-    let bars = buckets
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let h = (b.count as f64 / scale as f64) * plot_h;
-            let h = if b.count > 0 { h.max(2.0) } else { 0.0 };
-            let x = LEFT + i as f64 * slot + (slot - bar_w) / 2.0;
-            let y = TOP + plot_h - h;
-            let hour = local_hour(b.hour_start);
-            let label = format!(
-                "{:02}:00–{:02}:00{}: {} {}",
-                hour,
-                (hour + 1) % 24,
-                if i == last { " (now)" } else { "" },
-                b.count,
-                if b.count == 1 { "token" } else { "tokens" }
-            );
-            let class = if i == last { "bar-now" } else { "bar" };
-            // A transparent full-height hit area keeps hover titles usable on tiny bars.
-            view! {
-                <g>
-                    <title>{label}</title>
-                    <rect x=x y=TOP width=bar_w height=plot_h fill="transparent" />
-                    <rect class=class x=x y=y width=bar_w height=h rx="2" />
-                </g>
-            }
-        })
-        .collect_view();
-    let labels = buckets
-        .iter()
-        .enumerate()
-        // Every six hours, plus "now" (a six-hour label too close to it is skipped).
-        .filter(|(i, b)| {
-            *i == last
-                || (local_hour(b.hour_start).is_multiple_of(6) && last.saturating_sub(*i) > 2)
-        })
-        .map(|(i, b)| {
-            let x = LEFT + i as f64 * slot + slot / 2.0;
-            let text = if i == last {
-                "now".to_owned()
-            } else {
-                format!("{:02}:00", local_hour(b.hour_start))
-            };
-            view! { <text class="axis-label" x=x y=H - 6.0 text-anchor="middle">{text}</text> }
-        })
-        .collect_view();
-    let half = scale as f64 / 2.0;
-    let half_label = if scale % 2 == 0 {
-        (scale / 2).to_string()
-    } else {
-        format!("{half:.1}")
-    };
-    view! {
-        <svg
-            class="chart"
-            viewBox=format!("0 0 {W} {H}")
-            role="img"
-            aria-labelledby="chart-title chart-desc"
-        >
-            <title id="chart-title">"Tokens issued per hour over the last 24 hours"</title>
-            <desc id="chart-desc">{description}</desc>
-            <line class="grid-line" x1=LEFT x2=W y1=TOP y2=TOP />
-            <line class="grid-line" x1=LEFT x2=W y1=TOP + plot_h / 2.0 y2=TOP + plot_h / 2.0 />
-            <line class="grid-line" x1=LEFT x2=W y1=TOP + plot_h y2=TOP + plot_h />
-            <text class="axis-label" x=LEFT - 6.0 y=TOP + 4.0 text-anchor="end">{scale}</text>
-            <text class="axis-label" x=LEFT - 6.0 y=TOP + plot_h / 2.0 + 4.0 text-anchor="end">{half_label}</text>
-            <text class="axis-label" x=LEFT - 6.0 y=TOP + plot_h + 4.0 text-anchor="end">"0"</text>
-            {bars}
-            {labels}
-        </svg>
-    }
-}
-
-fn nice_ceiling(value: i64) -> i64 {
-    let mut step = 1;
-    loop {
-        for m in [1, 2, 5] {
-            if value <= step * m {
-                return step * m;
-            }
-        }
-        step *= 10;
-    }
 }

@@ -9,7 +9,7 @@ use super::feed::AuditFeed;
 use super::filters::AuditFilters;
 use super::model::{type_label, AuditEvent, EventExt, Filters};
 use super::names::{EventNames, NameOf};
-use crate::components::{time, Empty};
+use crate::components::{time, Empty, EmptyAction};
 
 /// The events of the feed, or an empty state (nothing when the first page failed: the
 /// error banner says why).
@@ -31,6 +31,7 @@ pub fn EventList(
                     hint="Events appear here the moment they happen: sign in to a product, \
                           request a token or change something in the console and watch this list."
                         .to_owned()
+                    action=EmptyAction::link("Try a product's sign-in", "/console/products")
                 />
             }
             .into_any()

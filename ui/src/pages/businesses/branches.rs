@@ -8,7 +8,9 @@ use serde_json::json;
 use super::model::Branch;
 use super::{count_badge, when, Org};
 use crate::api::{self, enc, ApiError};
-use crate::components::{on_done, toast, ConfirmDialog, Empty, ErrorBanner};
+use crate::components::{
+    focus_field, on_done, toast, ConfirmDialog, Empty, EmptyAction, ErrorBanner,
+};
 use crate::pages::products::hooks::reloading;
 
 #[component]
@@ -51,6 +53,7 @@ pub fn BranchesSection(org: Org) -> impl IntoView {
                         <Empty
                             title="No branches yet"
                             hint="Add the business's first branch below (a shop, an office, a site). Members get a role in one branch or in all of them."
+                            action=EmptyAction::button("Add a branch", || focus_field("org-branch-name"))
                         />
                     }
                         .into_any()

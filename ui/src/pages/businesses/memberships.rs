@@ -12,7 +12,9 @@ use serde_json::json;
 use super::model::{self, Membership, UserSummary};
 use super::{count_badge, pager, when, Org, PAGE_SIZE};
 use crate::api::{self, enc, ApiError};
-use crate::components::{on_done, toast, ConfirmDialog, ErrorBanner};
+use crate::components::{
+    focus_field, on_done, toast, ConfirmDialog, Empty, EmptyAction, ErrorBanner,
+};
 use crate::pages::products::hooks::reloading;
 
 #[component]
@@ -51,7 +53,18 @@ pub fn MembershipsSection(org: Org) -> impl IntoView {
 
     let list = move || {
         reloading(org.memberships, move |items| {
-            if items.is_empty() {
+            if items.is_empty() && org.role_list().is_empty() {
+                // A membership names a role: there is none to give yet.
+                view! {
+                    <Empty
+                        compact=true
+                        title="No members yet"
+                        hint="A member holds a role: create the business's first role above, then give a user that role here."
+                        action=EmptyAction::button("Create a role", || focus_field("org-role-name"))
+                    />
+                }
+                .into_any()
+            } else if items.is_empty() {
                 // The add form is open right away; a short line says what it is for.
                 view! {
                     <p class="hint org-first">

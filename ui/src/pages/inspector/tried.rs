@@ -62,6 +62,11 @@ pub fn TriedBanner(tried: Tried, i: Inspection) -> impl IntoView {
             .into_any();
         }
     };
+    // The product's events (its clients' and about it), else the whole feed.
+    let audit_link = tried.product.as_ref().map_or_else(
+        || "/console/audit".to_owned(),
+        |p| format!("/console/audit?product={}", api::enc(&p.id)),
+    );
     let shown = RwSignal::new(Which::Access);
     let (access, id) = (tokens.access_token.clone(), tokens.id_token.clone());
     let pick = move |which: Which| {
@@ -103,7 +108,7 @@ pub fn TriedBanner(tried: Tried, i: Inspection) -> impl IntoView {
                         "ID token"
                     </button>
                 </div>
-                <a class="btn" href="/console/audit">"See it in the audit feed"</a>
+                <a class="btn" href=audit_link>"See it in the audit feed"</a>
                 {product_link}
             </div>
         </div>

@@ -9,7 +9,7 @@ use super::{Product, ProductList};
 use crate::api;
 use crate::app::navigate;
 use crate::components::time::{local, relative};
-use crate::components::{Empty, Loading, PageHeader, Pager};
+use crate::components::{Empty, EmptyAction, Loading, PageHeader, Pager};
 
 const PAGE: usize = 50;
 
@@ -45,9 +45,8 @@ pub fn ProductsPage() -> impl IntoView {
                                 <Empty
                                     title="No products yet — register your first app"
                                     hint="A product gets a client id for signing users in (code + PKCE) and, if it needs one, a server client for service-to-service calls."
-                                >
-                                    <RegisterButton />
-                                </Empty>
+                                    action=EmptyAction::button("Register a product", || navigate("/console/products/new"))
+                                />
                             }
                                 .into_any()
                         }
@@ -134,6 +133,10 @@ fn ProductTable(list: Vec<Product>) -> impl IntoView {
                             "Nothing is named or has a client id like “{}”. Clear the filter to see all products.",
                             filter.get().trim(),
                         )
+                        action=EmptyAction::button("Clear the filter", move || {
+                            filter.set(String::new());
+                            page.set(0);
+                        })
                     />
                 }
             }

@@ -12,7 +12,9 @@ use super::{email_error, form_banner, StatusBadge, User, UserList};
 use crate::api::{self, ApiError};
 use crate::app::query_param;
 use crate::components::time::{local, relative};
-use crate::components::{on_done, toast, Empty, ErrorBanner, Loading, PageHeader, Pager};
+use crate::components::{
+    on_done, toast, Empty, EmptyAction, ErrorBanner, Loading, PageHeader, Pager,
+};
 use crate::pages::products::form::{message_for, FieldError};
 use crate::pages::products::hooks::load_failed;
 
@@ -75,6 +77,14 @@ impl Listing {
         self.cursor.set(None);
     }
 
+    /// No search, every status, the first page.
+    fn clear(self) {
+        self.typed.set(String::new());
+        self.query.set(String::new());
+        self.status.set(String::new());
+        self.restart();
+    }
+
     /// Searches for what was typed once typing pauses.
     fn search(self, v: String) {
         self.typed.set(v.clone());
@@ -99,10 +109,7 @@ impl Listing {
         if unfiltered && self.cursor.get_untracked().is_none() {
             reload();
         } else {
-            self.typed.set(String::new());
-            self.query.set(String::new());
-            self.status.set(String::new());
-            self.restart();
+            self.clear();
         }
         self.just_created.set(Some(u));
     }
@@ -128,7 +135,8 @@ pub fn UsersPage() -> impl IntoView {
     });
     // True while a new search, filter or page loads (the table on screen stays till then).
     let updating = RwSignal::new(false);
-    let creating = RwSignal::new(false);
+    // `?new=1` (the dashboard's checklist) opens the "Create user" form at once.
+    let creating = RwSignal::new(query_param("new").as_deref() == Some("1"));
     let on_created = Callback::new(move |u: User| {
         toast::show(format!("Created {}", u.email));
         listing.show_created(u, move || users.refetch());
@@ -154,7 +162,7 @@ pub fn UsersPage() -> impl IntoView {
             <Transition fallback=|| view! { <Loading /> } set_pending=updating.write_only()>
                 {move || {
                     users.get().map(|answer| match answer {
-                        Ok(page) => view! { <UsersTable listing=listing page=page updating=updating /> }.into_any(),
+                        Ok(page) => view! { <UsersTable listing=listing page=page updating=updating creating=creating /> }.into_any(),
                         Err(e) => load_failed(e),
                     })
                 }}
@@ -207,7 +215,12 @@ fn SearchBar(listing: Listing, updating: Signal<bool>) -> impl IntoView {
 
 /// One page of users (or why there are none) and the pager.
 #[component]
-fn UsersTable(listing: Listing, page: UserList, updating: RwSignal<bool>) -> impl IntoView {
+fn UsersTable(
+    listing: Listing,
+    page: UserList,
+    updating: RwSignal<bool>,
+    creating: RwSignal<bool>,
+) -> impl IntoView {
     let UserList { users, next_cursor } = page;
     let users = Arc::new(users);
     let rows = move || listing.rows(&users);
@@ -217,18 +230,20 @@ fn UsersTable(listing: Listing, page: UserList, updating: RwSignal<bool>) -> imp
         {move || {
             let rows = rows.clone();
             if rows().is_empty() {
-                let (title, hint) = if listing.filtered() {
+                let (title, hint, action) = if listing.filtered() {
                     (
                         "No user matches",
                         "Try another part of the email or name, or clear the search and status filter.",
+                        EmptyAction::button("Clear search and filter", move || listing.clear()),
                     )
                 } else {
                     (
                         "No users yet",
                         "Create the first user: they can then sign in to your products.",
+                        EmptyAction::button("Create user", move || creating.set(true)),
                     )
                 };
-                return view! { <Empty title=title hint=hint /> }.into_any();
+                return view! { <Empty title=title hint=hint action=action /> }.into_any();
             }
             view! {
                 <div class="table-wrap">

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::detail::Ctx;
 use crate::api;
 use crate::components::time::{local, relative};
-use crate::components::{Empty, Loading};
+use crate::components::{Empty, EmptyAction, Loading};
 use crate::pages::products::hooks::load_failed;
 
 use tessera_proto::businesses::{BranchList, BusinessList, MembershipList, RoleList};
@@ -83,6 +83,7 @@ pub(crate) fn MembershipsCard(ctx: Ctx) -> impl IntoView {
                                 <Empty
                                     title="No memberships"
                                     hint="Give this user a role in a business from Businesses → the business → Memberships."
+                                    action=EmptyAction::link("Open businesses", "/console/businesses")
                                 />
                             }
                                 .into_any()

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use super::detail::Ctx;
 use crate::api;
 use crate::components::time::{local, relative};
-use crate::components::{on_done, toast, ConfirmDialog, Empty, ErrorBanner};
+use crate::components::{on_done, toast, ConfirmDialog, Empty, EmptyAction, ErrorBanner};
 use crate::pages::products::hooks::reloading;
 
 pub(crate) use tessera_proto::sessions::{Session, SessionList};
@@ -172,12 +172,20 @@ fn SessionsTable(
     };
     move || {
         if shown().is_empty() {
-            let hint = if none_at_all {
-                "Sessions appear here when the user signs in to one of your products."
+            let (title, hint, action) = if none_at_all {
+                (
+                    "No sessions yet",
+                    "A session starts when this user signs in to one of your products: try a product's sign-in as them.",
+                    EmptyAction::link("Try a product's sign-in", "/console/products"),
+                )
             } else {
-                "No session is active. Tick “Show ended sessions” to see past ones."
+                (
+                    "No active sessions",
+                    "Every session of this user has ended or expired.",
+                    EmptyAction::button("Show ended sessions", move || show_ended.set(true)),
+                )
             };
-            return view! { <Empty title="No active sessions" hint=hint /> }.into_any();
+            return view! { <Empty title=title hint=hint action=action /> }.into_any();
         }
         view! {
             <div class="table-wrap">

@@ -1,7 +1,8 @@
 //! The users page's "Throttled accounts" panel (`GET /v1/throttles`): accounts whose
 //! sign-in is paused after too many wrong passwords, and in a compact second list the IP
 //! addresses and clients paused the same way, each with its release time and a "Clear"
-//! button (`DELETE /v1/throttles/{scope}/{key}`). Nothing is shown while nothing is paused.
+//! button (`DELETE /v1/throttles/{scope}/{key}`). While nothing is paused, one quiet line
+//! says so (nothing to do).
 
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::components::time::{self, local, local_near, relative};
-use crate::components::{on_done, toast, ErrorBanner};
+use crate::components::{on_done, toast, Empty, ErrorBanner};
 
 /// New pauses appear within this long without a reload; times tick every few seconds.
 const REFETCH_EVERY: Duration = Duration::from_secs(30);
@@ -85,7 +86,7 @@ pub fn ThrottlePanel() -> impl IntoView {
 
     view! {
         <ErrorBanner error=error />
-        // Nothing shows while nothing is paused (no fallback). Read as it stands, not
+        // Nothing shows until the first answer (no fallback). Read as it stands, not
         // awaited: see `hooks::reloading`.
         <Transition>
             {move || {
@@ -105,7 +106,7 @@ pub fn ThrottlePanel() -> impl IntoView {
     }
 }
 
-/// The paused accounts, then the paused addresses and clients; nothing when none is.
+/// The paused accounts, then the paused addresses and clients; a quiet line when none is.
 #[component]
 fn ThrottleCard(
     list: Vec<Throttle>,
@@ -127,8 +128,20 @@ fn ThrottleCard(
     });
     let others = Signal::derive(move || live(false));
 
+    let nothing_paused = || {
+        view! {
+            <Empty
+                compact=true
+                title="No sign-in is paused"
+                hint="Nothing to do: after repeated wrong passwords an account, address or client is paused here, and the pause ends by itself."
+            />
+        }
+    };
     view! {
-        <Show when=move || !accounts.get().is_empty() || !others.get().is_empty()>
+        <Show
+            when=move || !accounts.get().is_empty() || !others.get().is_empty()
+            fallback=nothing_paused
+        >
             <section class="card throttle-card" aria-labelledby="throttle-title">
                 <h2 class="card-title" id="throttle-title">
                     {move || if accounts.get().is_empty() { "Throttled sign-ins" } else { "Throttled accounts" }}
