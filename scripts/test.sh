@@ -86,6 +86,8 @@ step "clippy (headless)" cargo clippy --all-targets --no-default-features -- -D 
 step "clippy (console, wasm32)" \
     cargo clippy -p tessera-ui --target wasm32-unknown-unknown -- -D warnings
 step "tests (headless)" counted cargo test --no-default-features
+# The console's pure logic (chart ticks, checklist steps, …) runs on the host too.
+step "tests (console logic)" counted cargo test -p tessera-ui
 # Other workspace crates (e.g. the SDK): their own clippy and tests, default features.
 extra_packages=$(cargo metadata --no-deps --format-version 1 2>/dev/null | python3 -c '
 import json, sys
