@@ -219,7 +219,8 @@ pub fn check_id_token(
     nonce: Option<&str>,
 ) -> Result<IdClaims, String> {
     let payload = jwt.split('.').nth(1).ok_or("The ID token is not a JWT.")?;
-    let bytes = base64url_decode(payload).ok_or("The ID token is not valid base64url.")?;
+    let bytes = crate::pages::inspector::jwt::b64url_decode(payload)
+        .map_err(|_| "The ID token is not valid base64url.")?;
     let claims: IdClaims =
         serde_json::from_slice(&bytes).map_err(|e| format!("The ID token cannot be read: {e}"))?;
     if claims.iss != issuer {
@@ -385,7 +386,7 @@ pub async fn sha256(data: &[u8]) -> Result<Vec<u8>, ApiError> {
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// base64url without padding.
-pub fn base64url(data: &[u8]) -> String {
+fn base64url(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let n = chunk
@@ -398,29 +399,4 @@ pub fn base64url(data: &[u8]) -> String {
         }
     }
     out
-}
-
-/// Decodes base64url (padding and standard `+/` tolerated).
-pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in text.bytes().filter(|&c| c != b'=') {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }

@@ -68,15 +68,25 @@ pub fn TriedBanner(tried: Tried, i: Inspection) -> impl IntoView {
         |p| format!("/console/audit?product={}", api::enc(&p.id)),
     );
     let shown = RwSignal::new(Which::Access);
-    let (access, id) = (tokens.access_token.clone(), tokens.id_token.clone());
-    let pick = move |which: Which| {
-        shown.set(which);
-        i.token.set(match which {
-            Which::Access => access.clone(),
-            Which::Id => id.clone(),
-        });
-    };
-    let pick_id = pick.clone();
+    let choices = [
+        (Which::Access, "Access token", tokens.access_token.clone()),
+        (Which::Id, "ID token", tokens.id_token.clone()),
+    ]
+    .map(|(which, label, jwt)| {
+        view! {
+            <button
+                type="button"
+                class="btn"
+                aria-pressed=move || (shown.get() == which).to_string()
+                on:click=move |_| {
+                    shown.set(which);
+                    i.token.set(jwt.clone());
+                }
+            >
+                {label}
+            </button>
+        }
+    });
     let refresh_note = tokens.refresh_issued.then_some(
         " A refresh token was issued too; the console does not keep it, and it expires as the product's settings say.",
     );
@@ -91,22 +101,7 @@ pub fn TriedBanner(tried: Tried, i: Inspection) -> impl IntoView {
             </p>
             <div class="card-actions">
                 <div class="segmented" role="group" aria-label="Token shown">
-                    <button
-                        type="button"
-                        class="btn"
-                        aria-pressed=move || (shown.get() == Which::Access).to_string()
-                        on:click=move |_| pick(Which::Access)
-                    >
-                        "Access token"
-                    </button>
-                    <button
-                        type="button"
-                        class="btn"
-                        aria-pressed=move || (shown.get() == Which::Id).to_string()
-                        on:click=move |_| pick_id(Which::Id)
-                    >
-                        "ID token"
-                    </button>
+                    {choices}
                 </div>
                 <a class="btn" href=audit_link>"See it in the audit feed"</a>
                 {product_link}
