@@ -355,6 +355,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn subscribers_hear_of_every_restart_and_the_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        let slot = ServerSlot::start(config(dir.path(), free_port())).await;
+        let mut changes = slot.subscribe();
+        assert!(!changes.has_changed().unwrap());
+
+        let new_port = free_port();
+        slot.apply(&settings(new_port, None)).await.unwrap();
+        assert!(changes.has_changed().unwrap(), "no word of the restart");
+        changes.mark_unchanged();
+        assert_eq!(slot.snapshot().listen.port(), new_port);
+
+        slot.shutdown(Duration::from_secs(5)).await;
+        assert!(changes.has_changed().unwrap(), "no word of the stop");
+        assert_eq!(slot.snapshot().state.err().as_deref(), Some(STOPPED));
+    }
+
+    #[tokio::test]
     async fn apply_moves_the_server_and_saves_the_settings() {
         let dir = tempfile::tempdir().unwrap();
         let (old_port, new_port) = (free_port(), free_port());
