@@ -76,7 +76,10 @@ helpers=() # the tray watcher, the window manager
 cleanup() {
     [[ -z $app ]] || stop_process "$app" >/dev/null 2>&1 || true
     local pid
-    for pid in "${helpers[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${helpers[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true # before Xvfb goes
+    done
 }
 trap cleanup EXIT
 
