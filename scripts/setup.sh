@@ -26,6 +26,9 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 base_packages=(build-essential pkg-config curl ca-certificates python3 git)
 # Used by scripts/test.sh: window smoke test, screenshots, console check, load tests.
 test_packages=(xvfb xauth fonts-dejavu-core imagemagick chromium wrk)
+# The desktop smoke's lifecycle run: a private D-Bus session, a window manager that closes
+# windows, the tray driven over D-Bus (python3-gi), the clipboard, ss for port owners.
+test_packages+=(dbus-daemon openbox wmctrl xdotool xclip python3-gi iproute2)
 # Tauri 2 on Linux (WebKitGTK 4.1).
 desktop_packages=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev
     libayatana-appindicator3-dev)

@@ -33,6 +33,8 @@ fn tauri_build() {
         "complete_setup",
         "apply_server_settings",
         "save_backup",
+        "autostart_status",
+        "set_autostart",
     ];
     let attributes = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));

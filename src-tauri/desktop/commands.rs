@@ -406,7 +406,10 @@ async fn write_new_private_file(path: &Path, bytes: &[u8]) -> Result<(), String>
 }
 
 /// The token must be a super-admin's (signed in to the console), not an admin client's.
-async fn check_superadmin(state: &AppState, token: &str) -> Result<AccessClaims, CommandError> {
+pub(super) async fn check_superadmin(
+    state: &AppState,
+    token: &str,
+) -> Result<AccessClaims, CommandError> {
     let token = token.trim();
     if token.is_empty() {
         return Err("an access token is required: sign in to the console again".into());

@@ -3,11 +3,18 @@
 //! page asks `console_context`: on a fresh data dir it shows the setup page
 //! (`complete_setup`), otherwise it opens the console the server hosts on loopback, which
 //! keeps calling the commands (see `capabilities/`).
+//!
+//! Lifecycle (`lifecycle`, `tray`): one instance per data dir, checked before the server
+//! starts; closing the window hides it and the server keeps running; the tray's "Quit",
+//! SIGTERM or Ctrl-C stop the server gracefully and end the app.
 
+mod autostart;
 mod commands;
+mod lifecycle;
 mod server_slot;
 mod settings;
 mod status;
+mod tray;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,10 +24,11 @@ use tauri::{Manager, RunEvent};
 use crate::config::ServeConfig;
 use server_slot::ServerSlot;
 
-/// How long closing the window waits for in-flight requests before giving up.
+/// How long quitting waits for in-flight requests before giving up.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// Opens the window and runs until it is closed; the server stops with it.
+/// Opens the window and runs until the app quits (the tray's "Quit", a signal, or closing
+/// the window when there is no tray); the server stops with it.
 pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     init_tracing();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -31,25 +39,39 @@ pub fn run() -> Result<(), Box<dyn std::error::Error>> {
     tauri::async_runtime::set(runtime.handle().clone());
 
     let defaults = ServeConfig::desktop_default();
-    let slot = Arc::new(match with_settings(defaults.clone()) {
-        Ok(config) => runtime.block_on(ServerSlot::start(config)),
-        Err(error) => ServerSlot::failed_config(&defaults, error),
-    });
-
+    // A second launch on the same data dir exits inside `build`, in the single-instance
+    // plugin (registered first), before any server or database is touched.
     let app = tauri::Builder::default()
-        .manage(Arc::clone(&slot))
+        .plugin(lifecycle::single_instance(&defaults.data_dir))
+        .plugin(tauri_plugin_autostart::Builder::new().build())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             status::server_status,
             commands::console_context,
             commands::complete_setup,
             commands::apply_server_settings,
             commands::save_backup,
+            autostart::autostart_status,
+            autostart::set_autostart,
         ])
+        .on_window_event(lifecycle::on_window_event)
         .setup(|app| {
             stop_on_signals(app.handle().clone());
+            let slot = Arc::clone(&app.state::<Arc<ServerSlot>>());
+            if let Err(error) = tray::install(app.handle(), slot) {
+                tracing::error!(%error, "no tray icon: closing the window quits the app");
+            }
             Ok(())
         })
         .build(tauri::generate_context!())?;
+
+    // The window (made when the app runs, after this) finds the server started.
+    let slot = Arc::new(match with_settings(defaults.clone()) {
+        Ok(config) => runtime.block_on(ServerSlot::start(config)),
+        Err(error) => ServerSlot::failed_config(&defaults, error),
+    });
+    app.manage(Arc::clone(&slot));
 
     let handle = runtime.handle().clone();
     let exit_code = app.run_return(move |app, event| {
@@ -85,7 +107,7 @@ fn with_settings(mut config: ServeConfig) -> Result<ServeConfig, String> {
 fn stop_on_signals(app: tauri::AppHandle) {
     tauri::async_runtime::spawn(async move {
         wait_for_stop_signal().await;
-        tracing::info!("stop signal received, closing the window");
+        tracing::info!("stop signal received, quitting");
         app.exit(0);
     });
 }

@@ -15,6 +15,10 @@ use super::settings::DesktopSettings;
 
 /// How long a restart waits for the old server's in-flight requests.
 const RESTART_GRACE: Duration = Duration::from_secs(10);
+/// Why there is no server while a restart is under way.
+pub const RESTARTING: &str = "the server is restarting";
+/// Why there is no server once the app has stopped it.
+pub const STOPPED: &str = "the server has been stopped";
 
 pub struct ServerSlot {
     current: Mutex<Current>,
@@ -23,6 +27,8 @@ pub struct ServerSlot {
     /// Every port the server has listened on in this process: the console pages the
     /// window may show (one on an old port calls the commands until it moves on).
     served_ports: Mutex<BTreeSet<u16>>,
+    /// Bumped whenever the server starts, stops or fails (the tray follows it).
+    changes: tokio::sync::watch::Sender<()>,
 }
 
 struct Current {
@@ -63,7 +69,13 @@ impl ServerSlot {
             current: Mutex::new(current),
             changing: tokio::sync::Mutex::new(()),
             served_ports: Mutex::new(port.into_iter().collect()),
+            changes: tokio::sync::watch::Sender::new(()),
         }
+    }
+
+    /// Wakes up whenever the server's state or address changes.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<()> {
+        self.changes.subscribe()
     }
 
     fn set(&self, current: Current) {
@@ -74,6 +86,19 @@ impl ServerSlot {
                 .insert(server.local_addr().port());
         }
         *self.lock() = current;
+        self.changes.send_replace(());
+    }
+
+    /// Takes the running server out of the slot, `why` standing in for it until the next
+    /// [`Self::set`].
+    fn take(&self, why: &str) -> Option<RunningServer> {
+        let server = {
+            let mut current = self.lock();
+            current.error = Some(why.to_owned());
+            current.running.take()
+        };
+        self.changes.send_replace(());
+        server
     }
 
     /// Whether the server has listened on `port` since the app started.
@@ -90,6 +115,10 @@ impl ServerSlot {
 
     pub fn port(&self) -> u16 {
         self.lock().listen.port()
+    }
+
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.lock().config.data_dir.clone()
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -150,12 +179,7 @@ impl ServerSlot {
 
     /// Stops the server and starts it with `new`; if that fails, starts it with `old` again.
     async fn restart(&self, new: ServeConfig, old: ServeConfig) -> Result<(), String> {
-        let server = {
-            let mut current = self.lock();
-            current.error = Some("the server is restarting".to_owned());
-            current.running.take()
-        };
-        if let Some(server) = server {
+        if let Some(server) = self.take(RESTARTING) {
             stop(server, RESTART_GRACE).await;
         }
         let error = match launch(new.clone()).await {
@@ -187,12 +211,7 @@ impl ServerSlot {
     /// Stops the server if it runs (after a restart under way); later calls do nothing.
     pub async fn shutdown(&self, grace: Duration) {
         let _change = self.changing.lock().await;
-        let server = {
-            let mut current = self.lock();
-            current.error = Some("the server has been stopped".to_owned());
-            current.running.take()
-        };
-        if let Some(server) = server {
+        if let Some(server) = self.take(STOPPED) {
             stop(server, grace).await;
         }
     }
@@ -333,6 +352,24 @@ mod tests {
         tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port))
             .await
             .is_ok()
+    }
+
+    #[tokio::test]
+    async fn subscribers_hear_of_every_restart_and_the_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        let slot = ServerSlot::start(config(dir.path(), free_port())).await;
+        let mut changes = slot.subscribe();
+        assert!(!changes.has_changed().unwrap());
+
+        let new_port = free_port();
+        slot.apply(&settings(new_port, None)).await.unwrap();
+        assert!(changes.has_changed().unwrap(), "no word of the restart");
+        changes.mark_unchanged();
+        assert_eq!(slot.snapshot().listen.port(), new_port);
+
+        slot.shutdown(Duration::from_secs(5)).await;
+        assert!(changes.has_changed().unwrap(), "no word of the stop");
+        assert_eq!(slot.snapshot().state.err().as_deref(), Some(STOPPED));
     }
 
     #[tokio::test]

@@ -1,13 +1,14 @@
 //! `<data dir>/settings.json`: what the desktop app lets the user change about the server
 //! (`{"listen": "127.0.0.1:7470", "issuer": "http://127.0.0.1:7470"}`, both optional, and
-//! `"insecure_http": true` once the user accepted a plain-http issuer on the network), and
-//! the checks on what the setup page and the console's settings page ask for.
+//! `"insecure_http": true` once the user accepted a plain-http issuer on the network;
+//! `"close_notice_shown": true` once the window was closed the first time), and the checks
+//! on what the setup page and the console's settings page ask for.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::config::{is_insecure_http, normalize_issuer};
 
@@ -56,13 +57,7 @@ impl DesktopSettings {
     /// The new file contents: the old JSON object (when there is a valid one) with `listen`
     /// and `issuer` replaced.
     fn merge_into(&self, previous: Option<&str>) -> String {
-        let mut object = previous
-            .and_then(|text| serde_json::from_str::<Value>(text).ok())
-            .and_then(|value| match value {
-                Value::Object(object) => Some(object),
-                _ => None,
-            })
-            .unwrap_or_default();
+        let mut object = previous.and_then(json_object).unwrap_or_default();
         match self.listen {
             Some(listen) => object.insert("listen".into(), listen.to_string().into()),
             None => object.remove("listen"),
@@ -75,11 +70,49 @@ impl DesktopSettings {
             true => object.insert("insecure_http".into(), true.into()),
             false => object.remove("insecure_http"),
         };
-        let mut text = serde_json::to_string_pretty(&Value::Object(object))
-            .expect("a JSON object always serializes");
-        text.push('\n');
-        text
+        object_text(object)
     }
+}
+
+/// The settings.json key that says the "keeps running in the tray" notice was shown.
+const CLOSE_NOTICE_SHOWN: &str = "close_notice_shown";
+
+/// Whether the window's first close already showed the notice (false when unreadable).
+pub fn close_notice_shown(data_dir: &Path) -> bool {
+    std::fs::read_to_string(settings_path(data_dir))
+        .ok()
+        .as_deref()
+        .and_then(json_object)
+        .and_then(|object| object.get(CLOSE_NOTICE_SHOWN).and_then(Value::as_bool))
+        .unwrap_or(false)
+}
+
+/// Records in settings.json that the notice was shown (other keys kept). A file that is
+/// not a JSON object is left alone: it is the user's to fix, not to lose over a notice.
+pub fn mark_close_notice_shown(data_dir: &Path) -> Result<(), String> {
+    let path = settings_path(data_dir);
+    let mut object = match std::fs::read_to_string(&path) {
+        Ok(text) => json_object(&text)
+            .ok_or_else(|| format!("{} is not a JSON object: left as it is", path.display()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Map::new(),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    object.insert(CLOSE_NOTICE_SHOWN.into(), true.into());
+    write_replacing(&path, &object_text(object))
+}
+
+fn json_object(text: &str) -> Option<Map<String, Value>> {
+    match serde_json::from_str::<Value>(text).ok()? {
+        Value::Object(object) => Some(object),
+        _ => None,
+    }
+}
+
+fn object_text(object: Map<String, Value>) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&Value::Object(object)).expect("a JSON object serializes");
+    text.push('\n');
+    text
 }
 
 /// settings.json as it was before [`DesktopSettings::save`].
@@ -384,6 +417,42 @@ mod tests {
         assert_eq!(
             DesktopSettings::parse(&text).unwrap(),
             settings("127.0.0.1:7481", Some("https://id.example"))
+        );
+    }
+
+    #[test]
+    fn the_close_notice_flag_is_kept_with_the_other_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!close_notice_shown(dir.path()), "no file: not shown yet");
+        mark_close_notice_shown(dir.path()).unwrap();
+        assert!(close_notice_shown(dir.path()));
+
+        std::fs::write(
+            settings_path(dir.path()),
+            r#"{"listen": "127.0.0.1:7493", "theme": "dark"}"#,
+        )
+        .unwrap();
+        assert!(!close_notice_shown(dir.path()));
+        mark_close_notice_shown(dir.path()).unwrap();
+        assert!(close_notice_shown(dir.path()));
+        assert_eq!(
+            DesktopSettings::load(dir.path()).unwrap().listen,
+            Some("127.0.0.1:7493".parse().unwrap())
+        );
+        // A later save of the address keeps the flag.
+        settings("127.0.0.1:7494", None).save(dir.path()).unwrap();
+        assert!(close_notice_shown(dir.path()));
+    }
+
+    #[test]
+    fn a_broken_settings_file_is_not_replaced_for_the_notice() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(settings_path(dir.path()), "{\"listen\": ").unwrap();
+        assert!(!close_notice_shown(dir.path()));
+        assert!(mark_close_notice_shown(dir.path()).is_err());
+        assert_eq!(
+            std::fs::read_to_string(settings_path(dir.path())).unwrap(),
+            "{\"listen\": "
         );
     }
 

@@ -1,4 +1,4 @@
-//! The desktop window's bridge: `window.__TAURI__.core.invoke` and the four commands of
+//! The desktop window's bridge: `window.__TAURI__.core.invoke` and the commands of
 //! the shell (see the console contract). Present only inside the Tauri window
 //! (`app.withGlobalTauri`); every helper fails cleanly in a browser.
 
@@ -123,6 +123,27 @@ pub async fn save_backup(
             "path": path,
             "passphrase": passphrase,
         }),
+    )
+    .await
+}
+
+/// The answer of `autostart_status` and `set_autostart`.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+pub struct Autostart {
+    /// The app starts when the user logs in to this computer.
+    pub enabled: bool,
+}
+
+pub async fn autostart_status() -> Result<Autostart, String> {
+    invoke("autostart_status", &serde_json::json!({})).await
+}
+
+/// Turns "start Tessera when I log in" on or off (a super-admin's token, as for the
+/// other settings of this computer).
+pub async fn set_autostart(access_token: &str, enabled: bool) -> Result<Autostart, String> {
+    invoke(
+        "set_autostart",
+        &serde_json::json!({ "accessToken": access_token, "enabled": enabled }),
     )
     .await
 }

@@ -1,9 +1,11 @@
 //! Settings: key rotation and audit retention (`/v1/settings`), the sign-in protection
 //! policy (read-only), the server's listen address, port and issuer (changed in the
 //! desktop window, read-only in a browser: see `server`), and an encrypted backup of the
-//! data dir (see `backup`).
+//! data dir (see `backup`), and in the desktop window whether Tessera starts at login
+//! (see `desktop_app`).
 
 mod backup;
+mod desktop_app;
 mod protection;
 mod server;
 
@@ -14,6 +16,7 @@ use tessera_proto::settings::{Settings, SettingsPatch};
 use crate::api::{self, ApiError};
 use crate::components::{failure, on_done, toast, ErrorBanner, Loaded, PageHeader};
 use backup::BackupCard;
+use desktop_app::DesktopAppCard;
 use protection::ProtectionCard;
 use server::ServerCard;
 
@@ -35,6 +38,7 @@ pub fn SettingsPage() -> impl IntoView {
             <PolicyCard loaded=loaded />
             <ProtectionCard policy=throttle />
             <ServerCard />
+            <DesktopAppCard />
             <BackupCard />
         </section>
     }
