@@ -24,6 +24,11 @@ pub enum StartError {
     },
     #[error("configuration: {0}")]
     Config(String),
+    #[error(
+        "another Tessera server is using data dir {path}{pid}: stop it first (or give this one \
+         its own --data-dir)"
+    )]
+    InUse { path: String, pid: String },
 }
 
 pub use crate::store::StoreError;

@@ -33,6 +33,8 @@ pub struct RunningServer {
     task: Option<JoinHandle<()>>,
     db: Db,
     state: Shared,
+    /// Held while the server runs: one server per data dir ([`lock_data_dir`]).
+    _data_dir_lock: std::fs::File,
 }
 
 impl RunningServer {
@@ -77,6 +79,7 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
     };
     check_issuer_transport(&planned, cfg.insecure_http).map_err(StartError::Config)?;
     create_data_dir(&cfg)?;
+    let data_dir_lock = lock_data_dir(&cfg)?;
     let db = Db::open(&cfg.data_dir, cfg.database_url.as_deref()).await?;
     let keys = KeyRing::load_or_create(&db, &cfg.data_dir).await?;
     ensure_console_client(&db).await?;
@@ -139,6 +142,7 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         task: Some(task),
         db,
         state,
+        _data_dir_lock: data_dir_lock,
     })
 }
 
@@ -204,6 +208,51 @@ fn create_data_dir(cfg: &ServeConfig) -> Result<(), StartError> {
             .map_err(err)?;
     }
     Ok(())
+}
+
+/// Name of the lock file in the data dir (it holds the running server's pid).
+const LOCK_FILE: &str = "tessera.lock";
+
+/// Takes the data dir for this server alone: an exclusive lock on `tessera.lock`, held
+/// until the server is dropped (the OS lets go of it when the process ends, however it
+/// ends). A second server on the same data dir — another `tessera serve`, or a second
+/// desktop app where its single-instance check could not run — stops here, before it
+/// opens the database or binds a port. CLI commands (`superadmin create`, …) do not take it.
+fn lock_data_dir(cfg: &ServeConfig) -> Result<std::fs::File, StartError> {
+    use std::io::{Read, Seek, Write};
+    let path = cfg.data_dir.join(LOCK_FILE);
+    let err = |source| StartError::DataDir {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(err)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let pid = holder.trim();
+            return Err(StartError::InUse {
+                path: cfg.data_dir.display().to_string(),
+                pid: if pid.chars().all(|c| c.is_ascii_digit()) && !pid.is_empty() {
+                    format!(" (process {pid})")
+                } else {
+                    String::new()
+                },
+            });
+        }
+        Err(std::fs::TryLockError::Error(source)) => return Err(err(source)),
+    }
+    file.set_len(0).map_err(err)?;
+    file.rewind().map_err(err)?;
+    writeln!(file, "{}", std::process::id()).map_err(err)?;
+    Ok(file)
 }
 
 /// Every route of the server.
