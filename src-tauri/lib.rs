@@ -13,6 +13,7 @@ pub mod error;
 pub mod keys;
 pub mod oauth;
 pub mod pages;
+pub mod request_id;
 pub mod server;
 pub mod state;
 pub mod store;

@@ -262,6 +262,7 @@ pub fn router(state: Shared) -> Router {
         .then(|| HeaderValue::from_static("max-age=31536000"));
     Router::new()
         .route("/health", get(health))
+        .route("/health/ready", get(ready))
         .merge(crate::oauth::routes())
         .merge(crate::pages::routes())
         .nest(
@@ -277,7 +278,12 @@ pub fn router(state: Shared) -> Router {
         // Path only: query strings can carry id_token_hint, codes and state.
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                tracing::info_span!(
+                    "request",
+                    method = %req.method(),
+                    path = %req.uri().path(),
+                    request_id = %crate::request_id::of(req),
+                )
             }),
         )
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -304,6 +310,8 @@ pub fn router(state: Shared) -> Router {
                     .into_response()
             },
         ))
+        // Outermost: every answer has an id, a panic's too, and the span above has it.
+        .layer(axum::middleware::from_fn(crate::request_id::middleware))
         .with_state(state)
 }
 
@@ -315,6 +323,39 @@ async fn health(axum::extract::State(s): axum::extract::State<Shared>) -> Json<s
         "version": env!("CARGO_PKG_VERSION"),
         "started_at": s.started_at,
     }))
+}
+
+/// How long readiness waits for the database.
+const READY_DB_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `GET /health/ready`: 200 when this node can serve (database reachable, signing key
+/// loaded, not shutting down), else 503 naming what is not, so a load balancer moves on.
+async fn ready(axum::extract::State(s): axum::extract::State<Shared>) -> Response {
+    let database = match tokio::time::timeout(READY_DB_TIMEOUT, s.db.ping()).await {
+        Ok(Ok(())) => "ok",
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness: the database did not answer");
+            "unreachable"
+        }
+        Err(_) => "timeout",
+    };
+    let keys = if s.keys.active_kid().is_empty() {
+        "missing"
+    } else {
+        "ok"
+    };
+    let stopping = *s.stopping.borrow();
+    let is_ready = database == "ok" && keys == "ok" && !stopping;
+    let status = if is_ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({
+        "status": if is_ready { "ready" } else if stopping { "stopping" } else { "not_ready" },
+        "checks": {"database": database, "signing_key": keys},
+    });
+    (status, Json(body)).into_response()
 }
 
 async fn not_found() -> Response {

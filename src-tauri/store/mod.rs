@@ -147,6 +147,12 @@ impl Db {
         Ok(())
     }
 
+    /// Whether the database answers (`SELECT 1` on a read connection).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(self.read.pool()).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.read.0.close().await;
         self.write.close().await;
