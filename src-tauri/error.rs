@@ -106,6 +106,9 @@ impl OAuthError {
 
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Invalid(m) = e {
+            return OAuthError::invalid_request(m);
+        }
         tracing::error!(error = %e, "storage failure on an OAuth endpoint");
         OAuthError::server_error()
     }
@@ -209,6 +212,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(m) => ApiError::conflict(m),
+            StoreError::Unsupported(m) => ApiError::conflict(m),
+            StoreError::Invalid(m) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", m)
+            }
             other => {
                 tracing::error!(error = %other, "storage failure on the admin API");
                 ApiError::internal()

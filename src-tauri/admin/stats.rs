@@ -75,7 +75,7 @@ pub async fn show(State(s): State<Shared>, _admin: Admin) -> Result<Json<Stats>,
         setup: Setup {
             first_product_id: setup.first_product_id,
             first_product_token_at_ms: setup.first_product_token_at,
-            branch_membership: setup.branch_membership != 0,
+            branch_membership: setup.branch_membership,
         },
     }))
 }

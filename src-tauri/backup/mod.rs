@@ -63,6 +63,12 @@ pub async fn create_as(
     meta: &RequestMeta,
     passphrase: SecretString,
 ) -> Result<(String, Vec<u8>), ApiError> {
+    if state.db.engine() == crate::store::sql::Engine::Postgres {
+        return Err(ApiError::conflict(
+            "the database is PostgreSQL: back it up with pg_dump, and keep the master key \
+             with it (docs/DEPLOY.md)",
+        ));
+    }
     let _turn = ONE_AT_A_TIME.lock().await;
     let stamp = time::OffsetDateTime::now_utc();
     let name = file_name(stamp);

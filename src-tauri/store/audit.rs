@@ -4,6 +4,7 @@
 mod names;
 mod read;
 
+use super::sql::{q, scalar, Sql};
 use super::Tx;
 use crate::store::{Reader, Result};
 pub use names::{business_ids, product_ids, user_ids, NAME_MATCHES_MAX};
@@ -31,10 +32,10 @@ pub struct AuditRow {
 
 /// Appends one event inside the caller's transaction; returns its id.
 pub async fn insert_event(tx: &mut Tx, e: &AuditRow) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    scalar(
         "INSERT INTO audit_events (at, type, outcome, actor, subject, client_id, org, branch, jti,
                                    ip, user_agent, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(e.at)
     .bind(&e.kind)
@@ -48,8 +49,8 @@ pub async fn insert_event(tx: &mut Tx, e: &AuditRow) -> Result<i64> {
     .bind(&e.ip)
     .bind(&e.user_agent)
     .bind(&e.detail)
-    .fetch_one(tx.conn())
-    .await?)
+    .fetch_one(&mut *tx)
+    .await
 }
 
 /// Appends several events with one multi-row INSERT.
@@ -57,25 +58,38 @@ pub async fn insert_events(tx: &mut Tx, rows: &[&AuditRow]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+    let mut q = q(
         "INSERT INTO audit_events (at, type, outcome, actor, subject, client_id, org, branch, jti, \
-         ip, user_agent, detail) ",
+         ip, user_agent, detail) VALUES ",
     );
-    q.push_values(rows, |mut b, e| {
-        b.push_bind(e.at)
+    for (i, e) in rows.iter().enumerate() {
+        q.push(if i == 0 { "(" } else { ", (" });
+        q.push_bind(e.at)
+            .push(", ")
             .push_bind(&e.kind)
+            .push(", ")
             .push_bind(&e.outcome)
+            .push(", ")
             .push_bind(&e.actor)
+            .push(", ")
             .push_bind(&e.subject)
+            .push(", ")
             .push_bind(&e.client_id)
+            .push(", ")
             .push_bind(&e.org)
+            .push(", ")
             .push_bind(&e.branch)
+            .push(", ")
             .push_bind(&e.jti)
+            .push(", ")
             .push_bind(&e.ip)
+            .push(", ")
             .push_bind(&e.user_agent)
-            .push_bind(&e.detail);
-    });
-    q.build().execute(tx.conn()).await?;
+            .push(", ")
+            .push_bind(&e.detail)
+            .push(")");
+    }
+    q.execute(&mut *tx).await?;
     Ok(())
 }
 
@@ -151,11 +165,7 @@ impl AuditFilter {
 
     /// ` WHERE …` with every fixed condition, then either `arm`'s conditions or (`None`)
     /// each group as a parenthesised OR.
-    fn push_where(
-        &self,
-        q: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
-        arm: Option<&[&(Field, String)]>,
-    ) {
+    fn push_where(&self, q: &mut Sql, arm: Option<&[&(Field, String)]>) {
         q.push(" WHERE 1 = 1");
         let columns = [
             ("type", &self.kind),
@@ -166,22 +176,22 @@ impl AuditFilter {
         ];
         for (column, value) in columns {
             if let Some(v) = value {
-                q.push(format!(" AND {column} = ")).push_bind(v.clone());
+                q.push(&format!(" AND {column} = ")).push_bind(v);
             }
         }
         match arm {
             Some(arm) => {
                 for (field, value) in arm {
-                    q.push(format!(" AND {} = ", field.column()))
-                        .push_bind(value.clone());
+                    q.push(&format!(" AND {} = ", field.column()))
+                        .push_bind(value);
                 }
             }
             None => {
                 for group in &self.any_of {
-                    q.push(" AND (0");
+                    q.push(" AND (FALSE");
                     for (field, value) in group {
-                        q.push(format!(" OR {} = ", field.column()))
-                            .push_bind(value.clone());
+                        q.push(&format!(" OR {} = ", field.column()))
+                            .push_bind(value);
                     }
                     q.push(")");
                 }
@@ -196,7 +206,7 @@ impl AuditFilter {
                 q.push(" AND outcome = 'success'");
             }
             Some(other) => {
-                q.push(" AND outcome = ").push_bind(other.to_string());
+                q.push(" AND outcome = ").push_bind(other);
             }
             None => {}
         }
@@ -211,22 +221,18 @@ impl AuditFilter {
 
 /// The newest event id (0 when the log is empty): the high-water mark of a live stream.
 pub async fn max_event_id(pool: &Reader) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_events")
-            .fetch_one(pool.pool())
-            .await?,
-    )
+    scalar("SELECT coalesce(max(id), 0) FROM audit_events")
+        .fetch_one(pool)
+        .await
 }
 
 /// Deletes up to `batch` events older than `before_ms` (retention); returns how many.
 pub async fn delete_events_before(tx: &mut Tx, before_ms: i64, batch: i64) -> Result<u64> {
-    let done = sqlx::query(
-        "DELETE FROM audit_events WHERE id IN
-           (SELECT id FROM audit_events WHERE at < ? ORDER BY at LIMIT ?)",
-    )
+    let done = q("DELETE FROM audit_events WHERE id IN
+           (SELECT id FROM audit_events WHERE at < $1 ORDER BY at LIMIT $2)")
     .bind(before_ms)
     .bind(batch)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected())
+    Ok(done)
 }

@@ -2,6 +2,7 @@
 //! memberships expand to (a membership without a branch covers every branch).
 
 use super::{from_json_list, to_json_list, Tx};
+use crate::store::sql::{q, scalar};
 use crate::store::{Reader, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -61,31 +62,27 @@ pub struct GrantRow {
 // ---- businesses ----
 
 pub async fn insert_business(tx: &mut Tx, id: &str, name: &str, now: i64) -> Result<()> {
-    sqlx::query("INSERT INTO businesses (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)")
+    q("INSERT INTO businesses (id, name, created_at, updated_at) VALUES ($1, $2, $3, $4)")
         .bind(id)
         .bind(name)
         .bind(now)
         .bind(now)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }
 
 pub async fn find_business(pool: &Reader, id: &str) -> Result<Option<BusinessRow>> {
-    Ok(
-        sqlx::query_as("SELECT id, name, created_at, updated_at FROM businesses WHERE id = ?")
-            .bind(id)
-            .fetch_optional(pool.pool())
-            .await?,
-    )
+    q("SELECT id, name, created_at, updated_at FROM businesses WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 pub async fn list_businesses(pool: &Reader) -> Result<Vec<BusinessRow>> {
-    Ok(
-        sqlx::query_as("SELECT id, name, created_at, updated_at FROM businesses ORDER BY id")
-            .fetch_all(pool.pool())
-            .await?,
-    )
+    q("SELECT id, name, created_at, updated_at FROM businesses ORDER BY id")
+        .fetch_all(pool)
+        .await
 }
 
 pub async fn rename_business(
@@ -94,24 +91,24 @@ pub async fn rename_business(
     name: &str,
     now: i64,
 ) -> Result<Option<BusinessRow>> {
-    Ok(sqlx::query_as(
-        "UPDATE businesses SET name = ?, updated_at = ? WHERE id = ?
+    q(
+        "UPDATE businesses SET name = $1, updated_at = $2 WHERE id = $3
          RETURNING id, name, created_at, updated_at",
     )
     .bind(name)
     .bind(now)
     .bind(id)
-    .fetch_optional(tx.conn())
-    .await?)
+    .fetch_optional(&mut *tx)
+    .await
 }
 
 /// Deletes a business with its branches, roles and memberships.
 pub async fn delete_business(tx: &mut Tx, id: &str) -> Result<bool> {
-    let n = sqlx::query("DELETE FROM businesses WHERE id = ?")
+    let n = q("DELETE FROM businesses WHERE id = $1")
         .bind(id)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?;
-    Ok(n.rows_affected() == 1)
+    Ok(n == 1)
 }
 
 // ---- branches ----
@@ -119,35 +116,33 @@ pub async fn delete_business(tx: &mut Tx, id: &str) -> Result<bool> {
 const BRANCH_COLS: &str = "id, business_id, name, created_at, updated_at";
 
 pub async fn insert_branch(tx: &mut Tx, b: &BranchRow) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO branches (id, business_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+    q(
+        "INSERT INTO branches (id, business_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(&b.id)
     .bind(&b.business_id)
     .bind(&b.name)
     .bind(b.created_at)
     .bind(b.updated_at)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 pub async fn find_branch(pool: &Reader, id: &str) -> Result<Option<BranchRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {BRANCH_COLS} FROM branches WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(pool.pool())
-            .await?,
-    )
+    q(format!("SELECT {BRANCH_COLS} FROM branches WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 pub async fn list_branches(pool: &Reader, business_id: &str) -> Result<Vec<BranchRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {BRANCH_COLS} FROM branches WHERE business_id = ? ORDER BY id"
+    q(format!(
+        "SELECT {BRANCH_COLS} FROM branches WHERE business_id = $1 ORDER BY id"
     ))
     .bind(business_id)
-    .fetch_all(pool.pool())
-    .await?)
+    .fetch_all(pool)
+    .await
 }
 
 pub async fn rename_branch(
@@ -157,25 +152,25 @@ pub async fn rename_branch(
     name: &str,
     now: i64,
 ) -> Result<Option<BranchRow>> {
-    Ok(sqlx::query_as(&format!(
-        "UPDATE branches SET name = ?, updated_at = ? WHERE id = ? AND business_id = ?
+    q(format!(
+        "UPDATE branches SET name = $1, updated_at = $2 WHERE id = $3 AND business_id = $4
          RETURNING {BRANCH_COLS}"
     ))
     .bind(name)
     .bind(now)
     .bind(id)
     .bind(business_id)
-    .fetch_optional(tx.conn())
-    .await?)
+    .fetch_optional(&mut *tx)
+    .await
 }
 
 pub async fn delete_branch(tx: &mut Tx, business_id: &str, id: &str) -> Result<bool> {
-    let n = sqlx::query("DELETE FROM branches WHERE id = ? AND business_id = ?")
+    let n = q("DELETE FROM branches WHERE id = $1 AND business_id = $2")
         .bind(id)
         .bind(business_id)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?;
-    Ok(n.rows_affected() == 1)
+    Ok(n == 1)
 }
 
 // ---- roles ----
@@ -183,9 +178,9 @@ pub async fn delete_branch(tx: &mut Tx, business_id: &str, id: &str) -> Result<b
 const ROLE_COLS: &str = "id, business_id, name, scopes, created_at, updated_at";
 
 pub async fn insert_role(tx: &mut Tx, r: &RoleRow) -> Result<()> {
-    sqlx::query(
+    q(
         "INSERT INTO roles (id, business_id, name, scopes, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&r.id)
     .bind(&r.business_id)
@@ -193,27 +188,25 @@ pub async fn insert_role(tx: &mut Tx, r: &RoleRow) -> Result<()> {
     .bind(&r.scopes)
     .bind(r.created_at)
     .bind(r.updated_at)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 pub async fn find_role(pool: &Reader, id: &str) -> Result<Option<RoleRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {ROLE_COLS} FROM roles WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(pool.pool())
-            .await?,
-    )
+    q(format!("SELECT {ROLE_COLS} FROM roles WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
 }
 
 pub async fn list_roles(pool: &Reader, business_id: &str) -> Result<Vec<RoleRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {ROLE_COLS} FROM roles WHERE business_id = ? ORDER BY id"
+    q(format!(
+        "SELECT {ROLE_COLS} FROM roles WHERE business_id = $1 ORDER BY id"
     ))
     .bind(business_id)
-    .fetch_all(pool.pool())
-    .await?)
+    .fetch_all(pool)
+    .await
 }
 
 /// Sets a role's name and scopes (the caller passes the merged values).
@@ -225,8 +218,8 @@ pub async fn update_role(
     scopes: &[String],
     now: i64,
 ) -> Result<Option<RoleRow>> {
-    Ok(sqlx::query_as(&format!(
-        "UPDATE roles SET name = ?, scopes = ?, updated_at = ? WHERE id = ? AND business_id = ?
+    q(format!(
+        "UPDATE roles SET name = $1, scopes = $2, updated_at = $3 WHERE id = $4 AND business_id = $5
          RETURNING {ROLE_COLS}"
     ))
     .bind(name)
@@ -234,23 +227,23 @@ pub async fn update_role(
     .bind(now)
     .bind(id)
     .bind(business_id)
-    .fetch_optional(tx.conn())
-    .await?)
+    .fetch_optional(&mut *tx)
+    .await
 }
 
 pub async fn delete_role(tx: &mut Tx, business_id: &str, id: &str) -> Result<bool> {
-    let n = sqlx::query("DELETE FROM roles WHERE id = ? AND business_id = ?")
+    let n = q("DELETE FROM roles WHERE id = $1 AND business_id = $2")
         .bind(id)
         .bind(business_id)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?;
-    Ok(n.rows_affected() == 1)
+    Ok(n == 1)
 }
 
 /// Every scope some product declares.
 pub async fn declared_product_scopes(pool: &Reader) -> Result<Vec<String>> {
-    let rows: Vec<String> = sqlx::query_scalar("SELECT scopes FROM products")
-        .fetch_all(pool.pool())
+    let rows: Vec<String> = scalar("SELECT scopes FROM products")
+        .fetch_all(pool)
         .await?;
     let mut all: Vec<String> = rows.iter().flat_map(|r| from_json_list(r)).collect();
     all.sort();
@@ -263,9 +256,9 @@ pub async fn declared_product_scopes(pool: &Reader) -> Result<Vec<String>> {
 const MEMBERSHIP_COLS: &str = "id, user_id, business_id, branch_id, role_id, created_at";
 
 pub async fn insert_membership(tx: &mut Tx, m: &MembershipRow) -> Result<()> {
-    sqlx::query(
+    q(
         "INSERT INTO memberships (id, user_id, business_id, branch_id, role_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&m.id)
     .bind(&m.user_id)
@@ -273,18 +266,18 @@ pub async fn insert_membership(tx: &mut Tx, m: &MembershipRow) -> Result<()> {
     .bind(&m.branch_id)
     .bind(&m.role_id)
     .bind(m.created_at)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 pub async fn find_membership(pool: &Reader, id: &str) -> Result<Option<MembershipRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {MEMBERSHIP_COLS} FROM memberships WHERE id = ?"
+    q(format!(
+        "SELECT {MEMBERSHIP_COLS} FROM memberships WHERE id = $1"
     ))
     .bind(id)
-    .fetch_optional(pool.pool())
-    .await?)
+    .fetch_optional(pool)
+    .await
 }
 
 /// Memberships, optionally filtered by user and/or business.
@@ -293,39 +286,39 @@ pub async fn list_memberships(
     user_id: Option<&str>,
     business_id: Option<&str>,
 ) -> Result<Vec<MembershipRow>> {
-    Ok(sqlx::query_as(&format!(
+    q(format!(
         "SELECT {MEMBERSHIP_COLS} FROM memberships
-         WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR business_id = ?2) ORDER BY id"
+         WHERE ($1 IS NULL OR user_id = $1) AND ($2 IS NULL OR business_id = $2) ORDER BY id"
     ))
     .bind(user_id)
     .bind(business_id)
-    .fetch_all(pool.pool())
-    .await?)
+    .fetch_all(pool)
+    .await
 }
 
 pub async fn delete_membership(tx: &mut Tx, id: &str) -> Result<Option<MembershipRow>> {
-    Ok(sqlx::query_as(&format!(
-        "DELETE FROM memberships WHERE id = ? RETURNING {MEMBERSHIP_COLS}"
+    q(format!(
+        "DELETE FROM memberships WHERE id = $1 RETURNING {MEMBERSHIP_COLS}"
     ))
     .bind(id)
-    .fetch_optional(tx.conn())
-    .await?)
+    .fetch_optional(&mut *tx)
+    .await
 }
 
 /// The roles `user_id` holds, expanded to one row per concrete branch.
 pub async fn user_grants(pool: &Reader, user_id: &str) -> Result<Vec<GrantRow>> {
-    Ok(sqlx::query_as(
+    q(
         "SELECT b.business_id, b.id AS branch_id, b.name AS branch_name, r.name AS role_name, r.scopes
          FROM memberships m
          JOIN roles r ON r.id = m.role_id
          JOIN branches b ON b.business_id = m.business_id
                         AND (m.branch_id IS NULL OR m.branch_id = b.id)
-         WHERE m.user_id = ?
+         WHERE m.user_id = $1
          ORDER BY b.name, b.id, r.name",
     )
     .bind(user_id)
-    .fetch_all(pool.pool())
-    .await?)
+    .fetch_all(pool)
+    .await
 }
 
 /// [`user_grants`] as domain values.

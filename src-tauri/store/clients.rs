@@ -1,6 +1,7 @@
 //! Products and their OAuth clients, redirect URIs and secrets (changes and deletes in
 //! `edit`).
 
+use crate::store::sql::{q, scalar};
 pub mod edit;
 pub mod policy;
 
@@ -8,7 +9,8 @@ pub use policy::{AdminApiAccess, AudienceRule, ClientPolicy, RedirectRule, SignI
 
 use super::{from_json_list, Tx};
 use crate::error::StoreError;
-use crate::store::{is_unique, Reader, Result};
+use crate::store::changes::Topic;
+use crate::store::{Reader, Result};
 
 /// The built-in console's public sign-in client ([`ClientPolicy::console`]).
 pub const CONSOLE_CLIENT_ID: &str = "tessera-console";
@@ -91,21 +93,38 @@ struct ClientJoinRow {
     refresh_family_ttl: Option<i64>,
 }
 
-pub async fn find_client(pool: &Reader, client_id: &str) -> Result<Option<Client>, StoreError> {
-    let row: Option<ClientJoinRow> = sqlx::query_as(
-        // A scope that another product declares too (rows from before scopes were unique
-        // per product) is left out: a role granting it cannot tell which product it meant.
-        "SELECT c.client_id, c.product_id, c.kind, c.name, c.secret_hash, c.scopes,
-                (SELECT json_group_array(d.value) FROM json_each(p.scopes) d
-                 WHERE NOT EXISTS (SELECT 1 FROM products o, json_each(o.scopes) e
-                                   WHERE o.id <> p.id AND e.value = d.value)) AS product_scopes,
+/// `find_client`'s statement; `$product_scopes` the JSON array of the product's own scopes.
+macro_rules! find_client {
+    ($product_scopes:literal) => {
+        concat!(
+            "SELECT c.client_id, c.product_id, c.kind, c.name, c.secret_hash, c.scopes, ",
+            $product_scopes,
+            " AS product_scopes,
                 p.audience, p.access_token_ttl, p.refresh_token_ttl, p.refresh_family_ttl
          FROM clients c LEFT JOIN products p ON p.id = c.product_id
-         WHERE c.client_id = ?",
-    )
-    .bind(client_id)
-    .fetch_optional(pool.pool())
-    .await?;
+         WHERE c.client_id = $1"
+        )
+    };
+}
+const FIND_CLIENT_SQLITE: &str = find_client!(
+    "(SELECT json_group_array(d.value) FROM json_each(p.scopes) d
+      WHERE NOT EXISTS (SELECT 1 FROM products o, json_each(o.scopes) e
+                        WHERE o.id <> p.id AND e.value = d.value))"
+);
+const FIND_CLIENT_POSTGRES: &str = find_client!(
+    "(SELECT json_agg(d.value)::text FROM jsonb_array_elements_text(p.scopes::jsonb) d(value)
+      WHERE NOT EXISTS (SELECT 1 FROM products o, jsonb_array_elements_text(o.scopes::jsonb) e(value)
+                        WHERE o.id <> p.id AND e.value = d.value))"
+);
+
+pub async fn find_client(pool: &Reader, client_id: &str) -> Result<Option<Client>, StoreError> {
+    // A scope that another product declares too (rows from before scopes were unique
+    // per product) is left out: a role granting it cannot tell which product it meant.
+    let row: Option<ClientJoinRow> =
+        q(pool.engine().pick(FIND_CLIENT_SQLITE, FIND_CLIENT_POSTGRES))
+            .bind(client_id)
+            .fetch_optional(pool)
+            .await?;
     let Some(r) = row else { return Ok(None) };
     let kind = ClientKind::parse(&r.kind)
         .ok_or_else(|| StoreError::Corrupt(format!("client kind {:?}", r.kind)))?;
@@ -153,17 +172,17 @@ fn console_client(client_id: String, name: String) -> Client {
 /// Creates the console client row, or puts it back in shape (public web client, no
 /// product, no secret, no scopes); a no-op when it is already right.
 pub async fn ensure_console_client(tx: &mut Tx, now: i64) -> Result<()> {
-    sqlx::query(
+    q(
         "INSERT INTO clients (client_id, product_id, kind, name, secret_hash, scopes, created_at)
-         VALUES (?, NULL, 'web', 'Tessera console', NULL, '[]', ?)
+         VALUES ($1, NULL, 'web', 'Tessera console', NULL, '[]', $2)
          ON CONFLICT(client_id) DO UPDATE SET product_id = NULL, kind = 'web', secret_hash = NULL,
                                               scopes = '[]'
-         WHERE product_id IS NOT NULL OR kind <> 'web' OR secret_hash IS NOT NULL
-               OR scopes <> '[]'",
+         WHERE clients.product_id IS NOT NULL OR clients.kind <> 'web'
+               OR clients.secret_hash IS NOT NULL OR clients.scopes <> '[]'",
     )
     .bind(CONSOLE_CLIENT_ID)
     .bind(now)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
@@ -175,25 +194,23 @@ pub async fn has_redirect_uri(
     kind: &str,
     uri: &str,
 ) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM client_redirect_uris WHERE client_id = ? AND kind = ? AND uri = ?",
+    let n: i64 = scalar(
+        "SELECT COUNT(*) FROM client_redirect_uris WHERE client_id = $1 AND kind = $2 AND uri = $3",
     )
     .bind(client_id)
     .bind(kind)
     .bind(uri)
-    .fetch_one(pool.pool())
+    .fetch_one(pool)
     .await?;
     Ok(n > 0)
 }
 
 pub async fn redirect_uris(pool: &Reader, client_id: &str, kind: &str) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT uri FROM client_redirect_uris WHERE client_id = ? AND kind = ? ORDER BY rowid",
-    )
-    .bind(client_id)
-    .bind(kind)
-    .fetch_all(pool.pool())
-    .await?)
+    scalar("SELECT uri FROM client_redirect_uris WHERE client_id = $1 AND kind = $2 ORDER BY rowid")
+        .bind(client_id)
+        .bind(kind)
+        .fetch_all(pool)
+        .await
 }
 
 pub struct NewClient<'a> {
@@ -207,9 +224,9 @@ pub struct NewClient<'a> {
 }
 
 pub async fn insert_client(tx: &mut Tx, c: &NewClient<'_>) -> Result<()> {
-    sqlx::query(
+    q(
         "INSERT INTO clients (client_id, product_id, kind, name, secret_hash, scopes, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(c.client_id)
     .bind(c.product_id)
@@ -218,7 +235,7 @@ pub async fn insert_client(tx: &mut Tx, c: &NewClient<'_>) -> Result<()> {
     .bind(c.secret_hash)
     .bind(c.scopes_json)
     .bind(c.now)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
@@ -229,19 +246,18 @@ pub async fn insert_redirect_uri(
     kind: &str,
     uri: &str,
 ) -> Result<(), StoreError> {
-    let res =
-        sqlx::query("INSERT INTO client_redirect_uris (client_id, kind, uri) VALUES (?, ?, ?)")
-            .bind(client_id)
-            .bind(kind)
-            .bind(uri)
-            .execute(tx.conn())
-            .await;
+    let res = q("INSERT INTO client_redirect_uris (client_id, kind, uri) VALUES ($1, $2, $3)")
+        .bind(client_id)
+        .bind(kind)
+        .bind(uri)
+        .execute(&mut *tx)
+        .await;
     match res {
         Ok(_) => Ok(()),
-        Err(e) if is_unique(&e) => Err(StoreError::Conflict(format!(
+        Err(e) if e.is_unique_violation() => Err(StoreError::Conflict(format!(
             "redirect URI {uri} is already registered"
         ))),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
@@ -270,10 +286,10 @@ pub struct NewProduct<'a> {
 }
 
 pub async fn insert_product(tx: &mut Tx, p: &NewProduct<'_>) -> Result<()> {
-    sqlx::query(
+    q(
         "INSERT INTO products (id, name, scopes, audience, access_token_ttl, refresh_token_ttl,
                                refresh_family_ttl, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(p.id)
     .bind(p.name)
@@ -284,24 +300,22 @@ pub async fn insert_product(tx: &mut Tx, p: &NewProduct<'_>) -> Result<()> {
     .bind(p.refresh_family_ttl)
     .bind(p.now)
     .bind(p.now)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 pub async fn list_products(pool: &Reader) -> Result<Vec<ProductRow>> {
-    Ok(
-        sqlx::query_as("SELECT * FROM products ORDER BY created_at, id")
-            .fetch_all(pool.pool())
-            .await?,
-    )
+    q("SELECT * FROM products ORDER BY created_at, id")
+        .fetch_all(pool)
+        .await
 }
 
 pub async fn find_product(pool: &Reader, id: &str) -> Result<Option<ProductRow>> {
-    Ok(sqlx::query_as("SELECT * FROM products WHERE id = ?")
+    q("SELECT * FROM products WHERE id = $1")
         .bind(id)
-        .fetch_optional(pool.pool())
-        .await?)
+        .fetch_optional(pool)
+        .await
 }
 
 /// `(client_id, kind, scopes_json)` of every client of a product.
@@ -309,12 +323,10 @@ pub async fn product_clients(
     pool: &Reader,
     product_id: &str,
 ) -> Result<Vec<(String, String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT client_id, kind, scopes FROM clients WHERE product_id = ? ORDER BY kind",
-    )
-    .bind(product_id)
-    .fetch_all(pool.pool())
-    .await?)
+    q("SELECT client_id, kind, scopes FROM clients WHERE product_id = $1 ORDER BY kind")
+        .bind(product_id)
+        .fetch_all(pool)
+        .await
 }
 
 /// Replaces the secret hash of a product's server client; returns its client_id.
@@ -324,15 +336,16 @@ pub async fn rotate_server_secret(
     secret_hash: &[u8],
     now: i64,
 ) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "UPDATE clients SET secret_hash = ?, secret_rotated_at = ?
-         WHERE product_id = ? AND kind = 'server' RETURNING client_id",
+    tx.announce(Topic::Clients).await?;
+    scalar(
+        "UPDATE clients SET secret_hash = $1, secret_rotated_at = $2
+         WHERE product_id = $3 AND kind = 'server' RETURNING client_id",
     )
     .bind(secret_hash)
     .bind(now)
     .bind(product_id)
-    .fetch_optional(tx.conn())
-    .await?)
+    .fetch_optional(&mut *tx)
+    .await
 }
 
 /// A short-lived in-memory copy of client rows for the token endpoint's hot path.

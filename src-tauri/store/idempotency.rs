@@ -2,6 +2,7 @@
 //! its answer (or drop the claim); rows live 24 h and expired ones are pruned on each claim.
 
 use super::Db;
+use crate::store::sql::q;
 use crate::store::Result;
 
 /// How long a record is kept: a retry with the same key after this is a fresh request.
@@ -50,17 +51,17 @@ pub async fn claim(
     now: i64,
 ) -> Result<Claim> {
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= ?")
+    q("DELETE FROM idempotency_keys WHERE created_at <= $1")
         .bind(now - TTL_SECS)
-        .execute(tx.conn())
+        .execute(&mut tx)
         .await?;
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<Row> = q(
         "SELECT fingerprint, state, status, content_type, body, created_at
-           FROM idempotency_keys WHERE subject = ? AND key = ?",
+           FROM idempotency_keys WHERE subject = $1 AND key = $2",
     )
     .bind(subject)
     .bind(key)
-    .fetch_optional(tx.conn())
+    .fetch_optional(&mut tx)
     .await?;
     let found = match row {
         None => None,
@@ -80,9 +81,9 @@ pub async fn claim(
         tx.rollback().await?;
         return Ok(found);
     }
-    sqlx::query(
+    q(
         "INSERT INTO idempotency_keys (subject, key, fingerprint, state, created_at)
-         VALUES (?, ?, ?, 'pending', ?)
+         VALUES ($1, $2, $3, 'pending', $4)
          ON CONFLICT (subject, key) DO UPDATE SET
            fingerprint = excluded.fingerprint, state = 'pending', status = NULL,
            content_type = NULL, body = NULL, created_at = excluded.created_at",
@@ -91,7 +92,7 @@ pub async fn claim(
     .bind(key)
     .bind(fingerprint)
     .bind(now)
-    .execute(tx.conn())
+    .execute(&mut tx)
     .await?;
     tx.commit().await?;
     Ok(Claim::Fresh)
@@ -112,9 +113,9 @@ pub async fn finish(
         "secret_shown"
     };
     let mut tx = db.begin().await?;
-    sqlx::query(
-        "UPDATE idempotency_keys SET state = ?, status = ?, content_type = ?, body = ?
-          WHERE subject = ? AND key = ? AND state = 'pending'",
+    q(
+        "UPDATE idempotency_keys SET state = $1, status = $2, content_type = $3, body = $4
+          WHERE subject = $5 AND key = $6 AND state = 'pending'",
     )
     .bind(state)
     .bind(i64::from(status))
@@ -122,7 +123,7 @@ pub async fn finish(
     .bind(body)
     .bind(subject)
     .bind(key)
-    .execute(tx.conn())
+    .execute(&mut tx)
     .await?;
     tx.commit().await
 }
@@ -130,10 +131,10 @@ pub async fn finish(
 /// Drops a claim whose request failed (5xx) or never finished, so a retry runs again.
 pub async fn release(db: &Db, subject: &str, key: &str) -> Result<()> {
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM idempotency_keys WHERE subject = ? AND key = ? AND state = 'pending'")
+    q("DELETE FROM idempotency_keys WHERE subject = $1 AND key = $2 AND state = 'pending'")
         .bind(subject)
         .bind(key)
-        .execute(tx.conn())
+        .execute(&mut tx)
         .await?;
     tx.commit().await
 }

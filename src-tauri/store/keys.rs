@@ -1,6 +1,8 @@
 //! Signing key rows (private halves encrypted by `keys::`).
 
+use super::changes::Topic;
 use super::Tx;
+use crate::store::sql::{q, scalar};
 use crate::store::{Reader, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -17,20 +19,19 @@ pub struct KeyRow {
 
 /// The active key and retired keys still published (not yet expired).
 pub async fn published_keys(pool: &Reader, now: i64) -> Result<Vec<KeyRow>> {
-    Ok(sqlx::query_as(
-        "SELECT * FROM signing_keys
-         WHERE status = 'active' OR (expires_at IS NOT NULL AND expires_at > ?)
-         ORDER BY status = 'active' DESC, created_at DESC",
-    )
+    q("SELECT * FROM signing_keys
+         WHERE status = 'active' OR (expires_at IS NOT NULL AND expires_at > $1)
+         ORDER BY status = 'active' DESC, created_at DESC")
     .bind(now)
-    .fetch_all(pool.pool())
-    .await?)
+    .fetch_all(pool)
+    .await
 }
 
 pub async fn insert_key(tx: &mut Tx, k: &KeyRow) -> Result<()> {
-    sqlx::query(
+    tx.announce(Topic::Keys).await?;
+    q(
         "INSERT INTO signing_keys (kid, alg, public_jwk, private_enc, status, created_at, retired_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&k.kid)
     .bind(&k.alg)
@@ -40,75 +41,69 @@ pub async fn insert_key(tx: &mut Tx, k: &KeyRow) -> Result<()> {
     .bind(k.created_at)
     .bind(k.retired_at)
     .bind(k.expires_at)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 /// Every key row, newest first (the admin list; private halves stay sealed).
 pub async fn list_keys(pool: &Reader) -> Result<Vec<KeyRow>> {
-    Ok(
-        sqlx::query_as("SELECT * FROM signing_keys ORDER BY created_at DESC, kid")
-            .fetch_all(pool.pool())
-            .await?,
-    )
+    q("SELECT * FROM signing_keys ORDER BY created_at DESC, kid")
+        .fetch_all(pool)
+        .await
 }
 
 pub async fn find_key(tx: &mut Tx, kid: &str) -> Result<Option<KeyRow>> {
-    Ok(sqlx::query_as("SELECT * FROM signing_keys WHERE kid = ?")
+    q("SELECT * FROM signing_keys WHERE kid = $1")
         .bind(kid)
-        .fetch_optional(tx.conn())
-        .await?)
+        .fetch_optional(&mut *tx)
+        .await
 }
 
 /// The key that signs now (read inside the writer's transaction before replacing it).
 pub async fn active_key(tx: &mut Tx) -> Result<Option<KeyRow>> {
-    Ok(sqlx::query_as(
-        "SELECT * FROM signing_keys WHERE status = 'active' ORDER BY created_at DESC LIMIT 1",
-    )
-    .fetch_optional(tx.conn())
-    .await?)
+    q("SELECT * FROM signing_keys WHERE status = 'active' ORDER BY created_at DESC LIMIT 1")
+        .fetch_optional(&mut *tx)
+        .await
 }
 
 /// The key that signs now, from a read connection (the rotation schedule's check).
 pub async fn active_key_created_at(pool: &Reader) -> Result<Option<i64>> {
-    Ok(
-        sqlx::query_scalar("SELECT max(created_at) FROM signing_keys WHERE status = 'active'")
-            .fetch_one(pool.pool())
-            .await?,
-    )
+    scalar("SELECT max(created_at) FROM signing_keys WHERE status = 'active'")
+        .fetch_one(pool)
+        .await
 }
 
 /// Marks a key retired (keeping the first retirement time) and published until `expires_at`.
 pub async fn retire_key(tx: &mut Tx, kid: &str, now: i64, expires_at: i64) -> Result<()> {
-    sqlx::query(
-        "UPDATE signing_keys SET status = 'retired', retired_at = coalesce(retired_at, ?),
-                expires_at = ? WHERE kid = ?",
+    tx.announce(Topic::Keys).await?;
+    q(
+        "UPDATE signing_keys SET status = 'retired', retired_at = coalesce(retired_at, $1),
+                expires_at = $2 WHERE kid = $3",
     )
     .bind(now)
     .bind(expires_at)
     .bind(kid)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 /// Deletes retired keys no longer published; returns their kids.
 pub async fn delete_expired_keys(tx: &mut Tx, now: i64) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
+    tx.announce(Topic::Keys).await?;
+    scalar(
         "DELETE FROM signing_keys WHERE status = 'retired' AND expires_at IS NOT NULL
-         AND expires_at <= ? RETURNING kid",
+         AND expires_at <= $1 RETURNING kid",
     )
     .bind(now)
-    .fetch_all(tx.conn())
-    .await?)
+    .fetch_all(&mut *tx)
+    .await
 }
 
 /// The longest access/ID token lifetime any product issues (None without products).
 pub async fn longest_token_ttl(tx: &mut Tx) -> Result<Option<i64>> {
-    Ok(
-        sqlx::query_scalar("SELECT max(access_token_ttl) FROM products")
-            .fetch_one(tx.conn())
-            .await?,
-    )
+    scalar("SELECT max(access_token_ttl) FROM products")
+        .fetch_one(&mut *tx)
+        .await
 }

@@ -1,22 +1,34 @@
-//! SQLite storage through sqlx: one read pool and one single-connection writer, so
-//! writes are serialized in-process (SQLite has one writer anyway) and never dead-lock.
+//! Storage through sqlx, on SQLite (the default: a file in the data dir) or PostgreSQL
+//! (several nodes on one database). Every statement goes through [`sql`] (`q`/`scalar`),
+//! so nothing outside this module knows which engine runs.
+//!
+//! Writes are serialized as SQLite does by nature: on SQLite one single-connection writer
+//! (`BEGIN IMMEDIATE`); on PostgreSQL every write transaction first takes one
+//! transaction-scoped advisory lock, so the nodes of a cluster write one at a time and a
+//! transaction that reads and then writes sees what every committed one did (codes,
+//! refresh rotation, throttles are decided in the database, never in a node's memory).
+//! What nodes spend their time on (password hashing, signatures) runs outside it.
 
 pub mod audit;
 pub mod businesses;
+pub mod changes;
 pub mod clients;
 pub mod idempotency;
 pub mod keys;
 pub mod offline;
 pub mod sessions;
 pub mod settings;
+pub mod sql;
 pub mod stats;
 pub mod throttles;
 pub mod tokens;
 pub mod users;
 
 use crate::error::StartError;
+use sql::{Conn, Engine};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Postgres, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -27,34 +39,79 @@ use std::time::Duration;
 pub struct Db {
     /// Reads that need no transaction: pass `&db.read` to a `store` function.
     pub read: Reader,
-    write: SqlitePool,
+    write: Writer,
 }
 
-/// The pool of read-only connections.
 #[derive(Clone, Debug)]
-pub struct Reader(SqlitePool);
+enum Writer {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The pool of read connections (read-only on SQLite; the one pool on PostgreSQL).
+#[derive(Clone, Debug)]
+pub struct Reader(Writer);
 
 impl Reader {
-    fn pool(&self) -> &SqlitePool {
-        &self.0
+    fn conn(&self) -> Conn<'_> {
+        match &self.0 {
+            Writer::Sqlite(p) => Conn::LitePool(p),
+            Writer::Postgres(p) => Conn::PgPool(p),
+        }
+    }
+
+    /// Which engine this database runs on (for the statements whose text differs).
+    pub(crate) fn engine(&self) -> Engine {
+        match self.0 {
+            Writer::Sqlite(_) => Engine::Sqlite,
+            Writer::Postgres(_) => Engine::Postgres,
+        }
     }
 }
 
 /// A write transaction: every change and the audit event that records it go through one.
 /// Dropped without [`Tx::commit`], it rolls back.
-pub struct Tx(Transaction<'static, Sqlite>);
+pub struct Tx(TxInner);
+
+enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// The advisory lock key every PostgreSQL write transaction takes first ("tessera" in
+/// ASCII): the cluster's one writer at a time.
+const WRITE_LOCK: i64 = 0x0074_6573_7365_7261;
 
 impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.0.commit().await?)
+        match self.0 {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
     }
 
     pub async fn rollback(self) -> Result<()> {
-        Ok(self.0.rollback().await?)
+        match self.0 {
+            TxInner::Sqlite(t) => t.rollback().await?,
+            TxInner::Postgres(t) => t.rollback().await?,
+        }
+        Ok(())
     }
 
-    fn conn(&mut self) -> &mut SqliteConnection {
-        &mut self.0
+    fn conn(&mut self) -> Conn<'_> {
+        match &mut self.0 {
+            TxInner::Sqlite(t) => Conn::Lite(t),
+            TxInner::Postgres(t) => Conn::Pg(t),
+        }
+    }
+
+    /// Which engine this transaction runs on.
+    pub(crate) fn engine(&self) -> Engine {
+        match self.0 {
+            TxInner::Sqlite(_) => Engine::Sqlite,
+            TxInner::Postgres(_) => Engine::Postgres,
+        }
     }
 }
 
@@ -69,6 +126,11 @@ pub enum StoreError {
     Conflict(String),
     #[error("corrupt record: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Unsupported(&'static str),
+    /// A value the database cannot hold (a NUL character in text on PostgreSQL).
+    #[error("{0}")]
+    Invalid(&'static str),
 }
 
 impl StoreError {
@@ -86,26 +148,38 @@ fn is_unique(e: &sqlx::Error) -> bool {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl Db {
-    /// Opens (creating if needed) the database and applies migrations.
+    /// Opens (creating if needed) the database and applies migrations: `database_url`
+    /// `postgres://…` (or `postgresql://…`), `sqlite:…`, or `None` for `tessera.db` in the
+    /// data dir.
     pub async fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Db, StartError> {
-        let options = match database_url {
+        match database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Self::open_postgres(url).await
+            }
             Some(url) if url.starts_with("sqlite:") => {
-                SqliteConnectOptions::from_str(url).map_err(StoreError::from)?
+                Self::open_sqlite(SqliteConnectOptions::from_str(url).map_err(StoreError::from)?)
+                    .await
             }
             Some(url) => {
                 let scheme = url.split(':').next().unwrap_or("");
-                return Err(StartError::Config(format!(
-                    "TESSERA_DATABASE_URL scheme {scheme:?} is not supported yet (use sqlite:)"
-                )));
+                Err(StartError::Config(format!(
+                    "TESSERA_DATABASE_URL scheme {scheme:?} is not supported (use postgres:// or sqlite:)"
+                )))
             }
-            None => SqliteConnectOptions::new().filename(data_dir.join("tessera.db")),
+            None => {
+                Self::open_sqlite(SqliteConnectOptions::new().filename(data_dir.join("tessera.db")))
+                    .await
+            }
         }
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
+    }
 
+    async fn open_sqlite(options: SqliteConnectOptions) -> Result<Db, StartError> {
+        let options = options
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
         // The writer stays open (min 1): its shared lock on the file is how `tessera
         // restore` tells that a server is running on this data dir.
         let write = SqlitePoolOptions::new()
@@ -124,38 +198,99 @@ impl Db {
             .await
             .map_err(StoreError::from)?;
         Ok(Db {
-            read: Reader(read),
-            write,
+            read: Reader(Writer::Sqlite(read)),
+            write: Writer::Sqlite(write),
         })
     }
 
-    /// Starts a write transaction (`BEGIN IMMEDIATE`: takes the write lock up front).
+    /// One pool for reads and writes. Migrations hold sqlx's advisory lock, so nodes
+    /// starting together apply them once, one after the other.
+    async fn open_postgres(url: &str) -> Result<Db, StartError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(StoreError::from)?
+            .application_name("tessera");
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(StoreError::from)?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(StoreError::from)?;
+        Ok(Db {
+            read: Reader(Writer::Postgres(pool.clone())),
+            write: Writer::Postgres(pool),
+        })
+    }
+
+    /// Which engine the database runs on.
+    pub fn engine(&self) -> Engine {
+        self.read.engine()
+    }
+
+    /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite (takes the write lock up
+    /// front); on PostgreSQL `BEGIN` and the cluster's write lock.
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(Tx(self.write.begin_with("BEGIN IMMEDIATE").await?))
+        match &self.write {
+            Writer::Sqlite(p) => Ok(Tx(TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?))),
+            Writer::Postgres(p) => {
+                let mut tx = Tx(TxInner::Postgres(p.begin().await?));
+                sql::q("SELECT pg_advisory_xact_lock($1)")
+                    .bind(WRITE_LOCK)
+                    .execute(&mut tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
     }
 
     /// Writes a consistent snapshot of the database to a new file at `path` (`VACUUM
     /// INTO`, on a read connection: writers are not held up). Fails if `path` exists.
+    /// SQLite only: a PostgreSQL database is backed up with its own tools (pg_dump).
     pub async fn vacuum_into(&self, path: &Path) -> Result<()> {
+        if self.engine() == Engine::Postgres {
+            return Err(StoreError::Unsupported(
+                "the database is PostgreSQL: back it up with pg_dump (docs/DEPLOY.md)",
+            ));
+        }
         let target = path.to_str().ok_or_else(|| {
             sqlx::Error::Configuration("the backup path is not valid UTF-8".into())
         })?;
-        sqlx::query("VACUUM INTO ?")
+        sql::q("VACUUM INTO $1")
             .bind(target)
-            .execute(self.read.pool())
+            .execute(&self.read)
             .await?;
         Ok(())
     }
 
     /// Whether the database answers (`SELECT 1` on a read connection).
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(self.read.pool()).await?;
+        sql::q("SELECT 1").execute(&self.read).await?;
         Ok(())
     }
 
+    /// Connections of each pool: (pool, size, idle).
+    pub fn pool_use(&self) -> Vec<(&'static str, u32, usize)> {
+        match (&self.read.0, &self.write) {
+            (Writer::Sqlite(r), Writer::Sqlite(w)) => vec![
+                ("read", r.size(), r.num_idle()),
+                ("write", w.size(), w.num_idle()),
+            ],
+            (_, Writer::Postgres(p)) | (Writer::Postgres(p), _) => {
+                vec![("postgres", p.size(), p.num_idle())]
+            }
+        }
+    }
+
     pub async fn close(&self) {
-        self.read.0.close().await;
-        self.write.close().await;
+        for pool in [&self.read.0, &self.write] {
+            match pool {
+                Writer::Sqlite(p) => p.close().await,
+                Writer::Postgres(p) => p.close().await,
+            }
+        }
     }
 }
 

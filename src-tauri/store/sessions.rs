@@ -1,6 +1,7 @@
 //! SSO sessions (the browser's signed-in state) and pending login interactions.
 
 use super::Tx;
+use crate::store::sql::{q, scalar};
 use crate::store::{Reader, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -23,9 +24,9 @@ pub struct NewSession<'a> {
 }
 
 pub async fn insert_session(tx: &mut Tx, s: &NewSession<'_>) -> Result<()> {
-    sqlx::query(
+    q(
         "INSERT INTO sso_sessions (id, token_hash, user_id, auth_time, created_at, expires_at, ip, user_agent)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(s.id)
     .bind(s.token_hash)
@@ -35,7 +36,7 @@ pub async fn insert_session(tx: &mut Tx, s: &NewSession<'_>) -> Result<()> {
     .bind(s.expires_at)
     .bind(s.ip)
     .bind(s.user_agent)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
@@ -46,14 +47,14 @@ pub async fn find_live_session(
     token_hash: &[u8],
     now: i64,
 ) -> Result<Option<SessionRow>> {
-    Ok(sqlx::query_as(
+    q(
         "SELECT id, user_id, auth_time, expires_at, ended_at FROM sso_sessions
-         WHERE token_hash = ? AND ended_at IS NULL AND expires_at > ?",
+         WHERE token_hash = $1 AND ended_at IS NULL AND expires_at > $2",
     )
     .bind(token_hash)
     .bind(now)
-    .fetch_optional(pool.pool())
-    .await?)
+    .fetch_optional(pool)
+    .await
 }
 
 /// An SSO session just ended, with how many refresh families went with it.
@@ -73,13 +74,13 @@ pub async fn end_session_by_token(
     reason: &str,
     now: i64,
 ) -> Result<Option<EndedSession>> {
-    let ended: Option<(String, String)> = sqlx::query_as(
-        "UPDATE sso_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL
+    let ended: Option<(String, String)> = q(
+        "UPDATE sso_sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL
          RETURNING id, user_id",
     )
     .bind(now)
     .bind(token_hash)
-    .fetch_optional(tx.conn())
+    .fetch_optional(&mut *tx)
     .await?;
     let Some((id, user_id)) = ended else {
         return Ok(None);
@@ -93,14 +94,11 @@ pub async fn end_session_by_token(
 }
 
 pub async fn end_user_sessions(tx: &mut Tx, user_id: &str, now: i64) -> Result<u64> {
-    Ok(
-        sqlx::query("UPDATE sso_sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL")
-            .bind(now)
-            .bind(user_id)
-            .execute(tx.conn())
-            .await?
-            .rows_affected(),
-    )
+    q("UPDATE sso_sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -114,13 +112,13 @@ pub struct InteractionRow {
 
 pub async fn insert_interaction(tx: &mut Tx, row: &InteractionRow, now: i64) -> Result<()> {
     // Expired interactions are swept on the way in, so the table stays small.
-    sqlx::query("DELETE FROM interactions WHERE expires_at < ?")
+    q("DELETE FROM interactions WHERE expires_at < $1")
         .bind(now)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?;
-    sqlx::query(
+    q(
         "INSERT INTO interactions (id, csrf_token, client_id, request, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&row.id)
     .bind(&row.csrf_token)
@@ -128,28 +126,27 @@ pub async fn insert_interaction(tx: &mut Tx, row: &InteractionRow, now: i64) -> 
     .bind(&row.request)
     .bind(now)
     .bind(row.expires_at)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 pub async fn find_interaction(pool: &Reader, id: &str, now: i64) -> Result<Option<InteractionRow>> {
-    Ok(sqlx::query_as(
+    q(
         "SELECT id, csrf_token, client_id, request, expires_at FROM interactions
-         WHERE id = ? AND expires_at > ?",
+         WHERE id = $1 AND expires_at > $2",
     )
     .bind(id)
     .bind(now)
-    .fetch_optional(pool.pool())
-    .await?)
+    .fetch_optional(pool)
+    .await
 }
 
 pub async fn delete_interaction(tx: &mut Tx, id: &str) -> Result<bool> {
-    Ok(sqlx::query("DELETE FROM interactions WHERE id = ?")
+    Ok(q("DELETE FROM interactions WHERE id = $1")
         .bind(id)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?
-        .rows_affected()
         == 1)
 }
 
@@ -171,14 +168,14 @@ pub async fn list_user_sessions(
     user_id: &str,
     limit: i64,
 ) -> Result<Vec<SessionInfo>> {
-    Ok(sqlx::query_as(
+    q(
         "SELECT id, created_at, auth_time, expires_at, ended_at, ip, user_agent
-         FROM sso_sessions WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+         FROM sso_sessions WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
     )
     .bind(user_id)
     .bind(limit)
-    .fetch_all(pool.pool())
-    .await?)
+    .fetch_all(pool)
+    .await
 }
 
 /// Ends one session of a user; false when the user has no such session (ended or not).
@@ -188,14 +185,14 @@ pub async fn end_user_session(
     session_id: &str,
     now: i64,
 ) -> Result<bool> {
-    let found: Option<String> = sqlx::query_scalar(
-        "UPDATE sso_sessions SET ended_at = COALESCE(ended_at, ?)
-         WHERE id = ? AND user_id = ? RETURNING id",
+    let found: Option<String> = scalar(
+        "UPDATE sso_sessions SET ended_at = COALESCE(ended_at, $1)
+         WHERE id = $2 AND user_id = $3 RETURNING id",
     )
     .bind(now)
     .bind(session_id)
     .bind(user_id)
-    .fetch_optional(tx.conn())
+    .fetch_optional(&mut *tx)
     .await?;
     Ok(found.is_some())
 }
@@ -209,27 +206,26 @@ pub async fn revoke_user_families(
     reason: &str,
     now: i64,
 ) -> Result<u64> {
-    let n = sqlx::query(
-        "UPDATE refresh_families SET revoked_at = ?, revoked_reason = ?
-         WHERE user_id = ? AND (? IS NULL OR session_id = ?) AND revoked_at IS NULL",
+    let n = q(
+        "UPDATE refresh_families SET revoked_at = $1, revoked_reason = $2
+         WHERE user_id = $3 AND ($4 IS NULL OR session_id = $5) AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(reason)
     .bind(user_id)
     .bind(session_id)
     .bind(session_id)
-    .execute(tx.conn())
-    .await?
-    .rows_affected();
-    sqlx::query(
-        "UPDATE access_tokens SET revoked_at = ?1
-         WHERE revoked_at IS NULL AND ((?3 IS NULL AND user_id = ?2) OR family_id IN
-             (SELECT id FROM refresh_families WHERE user_id = ?2 AND (?3 IS NULL OR session_id = ?3)))",
+    .execute(&mut *tx)
+    .await?;
+    q(
+        "UPDATE access_tokens SET revoked_at = $1
+         WHERE revoked_at IS NULL AND (($3 IS NULL AND user_id = $2) OR family_id IN
+             (SELECT id FROM refresh_families WHERE user_id = $2 AND ($3 IS NULL OR session_id = $3)))",
     )
     .bind(now)
     .bind(user_id)
     .bind(session_id)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(n)
 }

@@ -1,6 +1,7 @@
 //! Run-time settings an admin may change, as key/value rows (defaults when absent).
 
 use super::Tx;
+use crate::store::sql::q;
 use crate::store::{Reader, Result};
 
 /// The admin-changeable settings.
@@ -31,16 +32,12 @@ const AUDIT_RETENTION_DAYS: &str = "audit_retention_days";
 const SELECT_ALL: &str = "SELECT key, value FROM settings";
 
 pub async fn load(pool: &Reader) -> Result<Settings> {
-    Ok(from_rows(
-        sqlx::query_as(SELECT_ALL).fetch_all(pool.pool()).await?,
-    ))
+    Ok(from_rows(q(SELECT_ALL).fetch_all(pool).await?))
 }
 
 /// [`load`] inside a write transaction.
 pub async fn load_in(tx: &mut Tx) -> Result<Settings> {
-    Ok(from_rows(
-        sqlx::query_as(SELECT_ALL).fetch_all(tx.conn()).await?,
-    ))
+    Ok(from_rows(q(SELECT_ALL).fetch_all(&mut *tx).await?))
 }
 
 fn from_rows(rows: Vec<(String, String)>) -> Settings {
@@ -65,14 +62,14 @@ pub async fn save(tx: &mut Tx, s: &Settings, now: i64) -> Result<()> {
         (KEY_ROTATION_DAYS, s.key_rotation_days),
         (AUDIT_RETENTION_DAYS, s.audit_retention_days),
     ] {
-        sqlx::query(
-            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+        q(
+            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
         )
         .bind(key)
         .bind(value.to_string())
         .bind(now)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?;
     }
     Ok(())

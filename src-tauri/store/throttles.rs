@@ -1,14 +1,13 @@
 //! Throttle counters (`throttles`): one indexed read per sign-in attempt, one atomic upsert
-//! per failure. Every rule is computed inside the statement (no read-modify-write), so a
-//! PostgreSQL version of these functions can be dropped in for several nodes sharing one
-//! database (booleans there need `::int`, `min` becomes `LEAST`).
+//! per failure. Every rule is computed inside the statement (no read-modify-write), so the
+//! nodes sharing one PostgreSQL database count together.
 
+use super::sql::q;
 use super::{Db, Tx};
 use crate::domain::throttle::{
     Counter, Rule, Scope, BASE_BACKOFF_SECS, FORGET_AFTER_SECS, MAX_BACKOFF_SECS,
 };
 use crate::store::{Reader, Result};
-use sqlx::{QueryBuilder, Sqlite};
 
 /// A stored counter found for one of the keys asked about.
 #[derive(Debug, Clone)]
@@ -24,7 +23,7 @@ pub async fn find(pool: &Reader, keys: &[(Scope, &str)]) -> Result<Vec<Found>> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let mut q = QueryBuilder::<Sqlite>::new("");
+    let mut q = q("");
     for (i, (scope, key)) in keys.iter().enumerate() {
         if i > 0 {
             q.push(" UNION ALL ");
@@ -34,7 +33,7 @@ pub async fn find(pool: &Reader, keys: &[(Scope, &str)]) -> Result<Vec<Found>> {
             .push(" AND key = ")
             .push_bind(*key);
     }
-    let rows: Vec<(String, String, i64, i64)> = q.build_query_as().fetch_all(pool.pool()).await?;
+    let rows: Vec<(String, String, i64, i64)> = q.fetch_all(pool).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(scope, key, failures, until)| {
@@ -50,33 +49,46 @@ pub async fn find(pool: &Reader, keys: &[(Scope, &str)]) -> Result<Vec<Found>> {
 
 /// The same rule as [`Counter::fail`], in one statement. `restart`: the row is idle
 /// (forgotten) or its window is over; `trip`: this failure reaches the limit while the
-/// key is not throttled. `?3` now, `?4` window, `?5` limit, `?6` forget after, `?7`
-/// base backoff, `?8` max backoff.
-const RECORD_FAILURE: &str = "
-INSERT INTO throttles (scope, key, failures, window_start, strikes, until, throttled_at,
+/// key is not throttled; `$backoff` the backoff expression (engines name `min` differently).
+/// `$3` now, `$4` window, `$5` limit, `$6` forget after, `$7`
+/// base backoff, `$8` max backoff.
+macro_rules! record_failure {
+    ($backoff:literal) => {
+        concat!(
+            "
+INSERT INTO throttles AS t (scope, key, failures, window_start, strikes, until, throttled_at,
                        tripped, updated_at)
-VALUES (?1, ?2, 1, ?3, 0, 0, 0, 0, ?3)
+VALUES ($1, $2, 1, $3, 0, 0, 0, FALSE, $3)
 ON CONFLICT (scope, key) DO UPDATE SET
-  failures = CASE WHEN ?3 - updated_at >= ?6 OR ?3 - window_start >= ?4 THEN 1
-                  ELSE failures + 1 END,
-  window_start = CASE WHEN ?3 - updated_at >= ?6 OR ?3 - window_start >= ?4 THEN ?3
-                      ELSE window_start END,
-  strikes = CASE WHEN ?3 - updated_at >= ?6 THEN 0
-                 WHEN ?3 - window_start < ?4 AND failures + 1 >= ?5 AND until <= ?3
-                   THEN strikes + 1
-                 ELSE strikes END,
-  until = CASE WHEN ?3 - updated_at >= ?6 THEN 0
-               WHEN ?3 - window_start < ?4 AND failures + 1 >= ?5 AND until <= ?3
-                 THEN ?3 + min(?7 << min(max(strikes, 0), 10), ?8)
-               ELSE until END,
-  throttled_at = CASE WHEN ?3 - updated_at >= ?6 THEN 0
-                      WHEN ?3 - window_start < ?4 AND failures + 1 >= ?5 AND until <= ?3
-                        THEN ?3
-                      ELSE throttled_at END,
-  tripped = (?3 - updated_at < ?6 AND ?3 - window_start < ?4 AND failures + 1 >= ?5
-             AND until <= ?3),
-  updated_at = ?3
-RETURNING failures, window_start, strikes, until, throttled_at, tripped, updated_at";
+  failures = CASE WHEN $3 - t.updated_at >= $6 OR $3 - t.window_start >= $4 THEN 1
+                  ELSE t.failures + 1 END,
+  window_start = CASE WHEN $3 - t.updated_at >= $6 OR $3 - t.window_start >= $4 THEN $3
+                      ELSE t.window_start END,
+  strikes = CASE WHEN $3 - t.updated_at >= $6 THEN 0
+                 WHEN $3 - t.window_start < $4 AND t.failures + 1 >= $5 AND t.until <= $3
+                   THEN t.strikes + 1
+                 ELSE t.strikes END,
+  until = CASE WHEN $3 - t.updated_at >= $6 THEN 0
+               WHEN $3 - t.window_start < $4 AND t.failures + 1 >= $5 AND t.until <= $3
+                 THEN $3 + ",
+            $backoff,
+            "
+               ELSE t.until END,
+  throttled_at = CASE WHEN $3 - t.updated_at >= $6 THEN 0
+                      WHEN $3 - t.window_start < $4 AND t.failures + 1 >= $5 AND t.until <= $3
+                        THEN $3
+                      ELSE t.throttled_at END,
+  tripped = ($3 - t.updated_at < $6 AND $3 - t.window_start < $4 AND t.failures + 1 >= $5
+             AND t.until <= $3),
+  updated_at = $3
+RETURNING failures, window_start, strikes, until, throttled_at, tripped, updated_at"
+        )
+    };
+}
+
+const RECORD_FAILURE_SQLITE: &str = record_failure!("min($7 << min(max(t.strikes, 0), 10), $8)");
+const RECORD_FAILURE_POSTGRES: &str =
+    record_failure!("LEAST($7 << LEAST(GREATEST(t.strikes, 0), 10)::int, $8)");
 
 /// Counts one failure for (scope, key) at `now`; returns the counter and whether this
 /// failure began a throttle.
@@ -95,17 +107,19 @@ pub async fn record_failure(
         i64,
         bool,
         i64,
-    ) = sqlx::query_as(RECORD_FAILURE)
-        .bind(scope.as_str())
-        .bind(key)
-        .bind(now)
-        .bind(rule.window_secs)
-        .bind(rule.failures)
-        .bind(FORGET_AFTER_SECS)
-        .bind(BASE_BACKOFF_SECS)
-        .bind(MAX_BACKOFF_SECS)
-        .fetch_one(tx.conn())
-        .await?;
+    ) = q(tx
+        .engine()
+        .pick(RECORD_FAILURE_SQLITE, RECORD_FAILURE_POSTGRES))
+    .bind(scope.as_str())
+    .bind(key)
+    .bind(now)
+    .bind(rule.window_secs)
+    .bind(rule.failures)
+    .bind(FORGET_AFTER_SECS)
+    .bind(BASE_BACKOFF_SECS)
+    .bind(MAX_BACKOFF_SECS)
+    .fetch_one(&mut *tx)
+    .await?;
     let counter = Counter {
         failures,
         window_start,
@@ -119,12 +133,12 @@ pub async fn record_failure(
 
 /// Forgets (scope, key): failures and backoff. False when there was nothing to forget.
 pub async fn clear(tx: &mut Tx, scope: Scope, key: &str) -> Result<bool> {
-    let res = sqlx::query("DELETE FROM throttles WHERE scope = ? AND key = ?")
+    let res = q("DELETE FROM throttles WHERE scope = $1 AND key = $2")
         .bind(scope.as_str())
         .bind(key)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?;
-    Ok(res.rows_affected() > 0)
+    Ok(res > 0)
 }
 
 /// A key throttled now, with the account's email when the key is a user id.
@@ -142,30 +156,28 @@ const MAX_LISTED: i64 = 1000;
 
 /// Keys throttled at `now`, the most recently throttled first.
 pub async fn list_throttled(pool: &Reader, now: i64) -> Result<Vec<Listed>> {
-    Ok(sqlx::query_as(
-        "SELECT t.scope, t.key, u.email, t.failures, t.until
+    q("SELECT t.scope, t.key, u.email, t.failures, t.until
            FROM throttles t
            LEFT JOIN users u ON t.scope = 'account' AND u.id = t.key
-          WHERE t.until > ?
+          WHERE t.until > $1
           ORDER BY t.throttled_at DESC, t.scope, t.key
-          LIMIT ?",
-    )
+          LIMIT $2")
     .bind(now)
     .bind(MAX_LISTED)
-    .fetch_all(pool.pool())
-    .await?)
+    .fetch_all(pool)
+    .await
 }
 
 /// Deletes counters that are neither throttled nor recent enough to matter.
 pub async fn prune(db: &Db, now: i64) -> Result<u64> {
     let mut tx = db.begin().await?;
-    let res = sqlx::query("DELETE FROM throttles WHERE until <= ? AND updated_at <= ?")
+    let res = q("DELETE FROM throttles WHERE until <= $1 AND updated_at <= $2")
         .bind(now)
         .bind(now - FORGET_AFTER_SECS)
-        .execute(tx.conn())
+        .execute(&mut tx)
         .await?;
     tx.commit().await?;
-    Ok(res.rows_affected())
+    Ok(res)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Authorization codes, refresh-token families and access-token revocation state.
 
 use super::Tx;
+use crate::store::sql::{q, scalar};
 use crate::store::{Reader, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -23,14 +24,14 @@ pub struct CodeRow {
 }
 
 pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<()> {
-    sqlx::query("DELETE FROM authorization_codes WHERE expires_at < ?")
+    q("DELETE FROM authorization_codes WHERE expires_at < $1")
         .bind(now - 3600)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?;
-    sqlx::query(
+    q(
         "INSERT INTO authorization_codes (code_hash, client_id, user_id, session_id, redirect_uri, scope,
             nonce, code_challenge, auth_time, created_at, expires_at, org, branch)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&c.code_hash)
     .bind(&c.client_id)
@@ -45,21 +46,21 @@ pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<()> {
     .bind(c.expires_at)
     .bind(&c.org)
     .bind(&c.branch)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 /// Reads a code inside the redeeming transaction (used or not: the caller decides).
 pub async fn find_code(tx: &mut Tx, code_hash: &[u8]) -> Result<Option<CodeRow>> {
-    Ok(sqlx::query_as(
+    q(
         "SELECT code_hash, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge,
                 auth_time, expires_at, used_at, family_id, org, branch
-         FROM authorization_codes WHERE code_hash = ?",
+         FROM authorization_codes WHERE code_hash = $1",
     )
     .bind(code_hash)
-    .fetch_optional(tx.conn())
-    .await?)
+    .fetch_optional(&mut *tx)
+    .await
 }
 
 /// Marks a code used and links the family it produced.
@@ -69,15 +70,14 @@ pub async fn mark_code_used(
     family_id: Option<&str>,
     now: i64,
 ) -> Result<bool> {
-    Ok(sqlx::query(
-        "UPDATE authorization_codes SET used_at = ?, family_id = ? WHERE code_hash = ? AND used_at IS NULL",
+    Ok(q(
+        "UPDATE authorization_codes SET used_at = $1, family_id = $2 WHERE code_hash = $3 AND used_at IS NULL",
     )
     .bind(now)
     .bind(family_id)
     .bind(code_hash)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?
-    .rows_affected()
         == 1)
 }
 
@@ -95,10 +95,10 @@ pub struct NewFamily<'a> {
 }
 
 pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<()> {
-    sqlx::query(
+    q(
         "INSERT INTO refresh_families (id, client_id, user_id, session_id, scope, auth_time, created_at,
             org, branch, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(f.id)
     .bind(f.client_id)
@@ -110,28 +110,26 @@ pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<(
     .bind(f.org)
     .bind(f.branch)
     .bind(f.expires_at)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 /// Revokes a refresh family and every access token issued in it.
 pub async fn revoke_family(tx: &mut Tx, family_id: &str, reason: &str, now: i64) -> Result<()> {
-    sqlx::query(
-        "UPDATE refresh_families SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL",
+    q(
+        "UPDATE refresh_families SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(reason)
     .bind(family_id)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
-    )
-    .bind(now)
-    .bind(family_id)
-    .execute(tx.conn())
-    .await?;
+    q("UPDATE access_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(family_id)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
@@ -143,15 +141,15 @@ pub async fn insert_refresh_token(
     now: i64,
     expires_at: i64,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO refresh_tokens (token_hash, family_id, scope, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+    q(
+        "INSERT INTO refresh_tokens (token_hash, family_id, scope, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(token_hash)
     .bind(family_id)
     .bind(scope)
     .bind(now)
     .bind(expires_at)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
@@ -181,32 +179,31 @@ const REFRESH_SELECT: &str =
             f.revoked_at AS family_revoked_at, f.client_id, f.user_id, f.session_id, f.auth_time,
             f.org, f.branch, f.expires_at AS family_expires_at
      FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
-     WHERE t.token_hash = ?";
+     WHERE t.token_hash = $1";
 
 pub async fn find_refresh_in_tx(tx: &mut Tx, token_hash: &[u8]) -> Result<Option<RefreshRecord>> {
-    Ok(sqlx::query_as(REFRESH_SELECT)
+    q(REFRESH_SELECT)
         .bind(token_hash)
-        .fetch_optional(tx.conn())
-        .await?)
+        .fetch_optional(&mut *tx)
+        .await
 }
 
 pub async fn find_refresh(pool: &Reader, token_hash: &[u8]) -> Result<Option<RefreshRecord>> {
-    Ok(sqlx::query_as(REFRESH_SELECT)
+    q(REFRESH_SELECT)
         .bind(token_hash)
-        .fetch_optional(pool.pool())
-        .await?)
+        .fetch_optional(pool)
+        .await
 }
 
 pub async fn mark_refresh_used(tx: &mut Tx, token_hash: &[u8], now: i64) -> Result<bool> {
-    Ok(sqlx::query(
-        "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
+    Ok(
+        q("UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
+            .bind(now)
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await?
+            == 1,
     )
-    .bind(now)
-    .bind(token_hash)
-    .execute(tx.conn())
-    .await?
-    .rows_affected()
-        == 1)
 }
 
 pub struct NewAccessToken<'a> {
@@ -218,28 +215,28 @@ pub struct NewAccessToken<'a> {
 }
 
 pub async fn insert_access_token(tx: &mut Tx, t: &NewAccessToken<'_>) -> Result<()> {
-    sqlx::query("DELETE FROM access_tokens WHERE expires_at < ?")
+    q("DELETE FROM access_tokens WHERE expires_at < $1")
         .bind(t.expires_at - 86_400)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "INSERT INTO access_tokens (jti, family_id, client_id, user_id, expires_at) VALUES (?, ?, ?, ?, ?)",
+    q(
+        "INSERT INTO access_tokens (jti, family_id, client_id, user_id, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(t.jti)
     .bind(t.family_id)
     .bind(t.client_id)
     .bind(t.user_id)
     .bind(t.expires_at)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 /// Records an access token as revoked (inserting a row for tokens that had none).
 pub async fn revoke_access_token(tx: &mut Tx, t: &NewAccessToken<'_>, now: i64) -> Result<()> {
-    sqlx::query(
+    q(
         "INSERT INTO access_tokens (jti, family_id, client_id, user_id, expires_at, revoked_at)
-         VALUES (?, NULL, ?, ?, ?, ?)
+         VALUES ($1, NULL, $2, $3, $4, $5)
          ON CONFLICT(jti) DO UPDATE SET revoked_at = COALESCE(access_tokens.revoked_at, excluded.revoked_at)",
     )
     .bind(t.jti)
@@ -247,20 +244,20 @@ pub async fn revoke_access_token(tx: &mut Tx, t: &NewAccessToken<'_>, now: i64) 
     .bind(t.user_id)
     .bind(t.expires_at)
     .bind(now)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 /// True when the access token (by jti) was revoked directly or through its family.
 pub async fn access_token_revoked(pool: &Reader, jti: &str) -> Result<bool> {
-    let revoked: Option<bool> = sqlx::query_scalar(
-        "SELECT a.revoked_at IS NOT NULL OR COALESCE(f.revoked_at IS NOT NULL, 0)
+    let revoked: Option<bool> = scalar(
+        "SELECT a.revoked_at IS NOT NULL OR COALESCE(f.revoked_at IS NOT NULL, FALSE)
          FROM access_tokens a LEFT JOIN refresh_families f ON f.id = a.family_id
-         WHERE a.jti = ?",
+         WHERE a.jti = $1",
     )
     .bind(jti)
-    .fetch_optional(pool.pool())
+    .fetch_optional(pool)
     .await?;
     Ok(revoked.unwrap_or(false))
 }
@@ -272,11 +269,11 @@ pub async fn set_family_branch(
     org: &str,
     branch: &str,
 ) -> Result<()> {
-    sqlx::query("UPDATE refresh_families SET org = ?, branch = ? WHERE id = ?")
+    q("UPDATE refresh_families SET org = $1, branch = $2 WHERE id = $3")
         .bind(org)
         .bind(branch)
         .bind(family_id)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }

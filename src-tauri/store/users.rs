@@ -2,7 +2,8 @@
 
 use super::Tx;
 use crate::error::StoreError;
-use crate::store::{is_unique, Reader, Result};
+use crate::store::sql::{q, scalar};
+use crate::store::{Reader, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -36,9 +37,9 @@ pub struct NewUser<'a> {
 }
 
 pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>) -> Result<(), StoreError> {
-    let res = sqlx::query(
+    let res = q(
         "INSERT INTO users (id, email, name, password_hash, is_superadmin, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(u.id)
     .bind(u.email)
@@ -47,30 +48,35 @@ pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>) -> Result<(), StoreError>
     .bind(u.is_superadmin)
     .bind(u.now)
     .bind(u.now)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await;
     match res {
         Ok(_) => Ok(()),
-        Err(e) if is_unique(&e) => Err(StoreError::Conflict(format!(
+        Err(e) if e.is_unique_violation() => Err(StoreError::Conflict(format!(
             "a user with email {} already exists",
             u.email
         ))),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
 pub async fn find_user(pool: &Reader, id: &str) -> Result<Option<UserRow>> {
-    Ok(sqlx::query_as("SELECT * FROM users WHERE id = ?")
+    q("SELECT * FROM users WHERE id = $1")
         .bind(id)
-        .fetch_optional(pool.pool())
-        .await?)
+        .fetch_optional(pool)
+        .await
 }
 
 pub async fn find_user_by_email(pool: &Reader, email: &str) -> Result<Option<UserRow>> {
-    Ok(sqlx::query_as("SELECT * FROM users WHERE email = ?")
-        .bind(email)
-        .fetch_optional(pool.pool())
-        .await?)
+    // SQLite compares the column with its NOCASE collation; PostgreSQL by `lower(email)`,
+    // which its unique index covers.
+    q(pool.engine().pick(
+        "SELECT * FROM users WHERE email = $1",
+        "SELECT * FROM users WHERE lower(email) = lower($1)",
+    ))
+    .bind(email)
+    .fetch_optional(pool)
+    .await
 }
 
 /// Sets the status and returns the updated row (None for an unknown id).
@@ -80,22 +86,20 @@ pub async fn set_user_status(
     status: &str,
     now: i64,
 ) -> Result<Option<UserRow>> {
-    Ok(
-        sqlx::query_as("UPDATE users SET status = ?, updated_at = ? WHERE id = ? RETURNING *")
-            .bind(status)
-            .bind(now)
-            .bind(id)
-            .fetch_optional(tx.conn())
-            .await?,
-    )
+    q("UPDATE users SET status = $1, updated_at = $2 WHERE id = $3 RETURNING *")
+        .bind(status)
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
 }
 
 /// Status of a user inside a transaction (for checks that must see committed state).
 pub async fn user_status(tx: &mut Tx, id: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT status FROM users WHERE id = ?")
+    scalar("SELECT status FROM users WHERE id = $1")
         .bind(id)
-        .fetch_optional(tx.conn())
-        .await?)
+        .fetch_optional(&mut *tx)
+        .await
 }
 
 /// Profile changes; `None` leaves a column as it is, `Some(None)` clears it.
@@ -117,17 +121,15 @@ pub async fn update_profile(
     c: &ProfileChange,
     now: i64,
 ) -> Result<Option<UserRow>, StoreError> {
-    let res = sqlx::query_as(
-        "UPDATE users SET
-            name = CASE WHEN ? THEN ? ELSE name END,
-            given_name = CASE WHEN ? THEN ? ELSE given_name END,
-            family_name = CASE WHEN ? THEN ? ELSE family_name END,
-            locale = CASE WHEN ? THEN ? ELSE locale END,
-            email = COALESCE(?, email),
-            email_verified = COALESCE(?, email_verified),
-            updated_at = ?
-         WHERE id = ? RETURNING *",
-    )
+    let res = q("UPDATE users SET
+            name = CASE WHEN $1 THEN $2 ELSE name END,
+            given_name = CASE WHEN $3 THEN $4 ELSE given_name END,
+            family_name = CASE WHEN $5 THEN $6 ELSE family_name END,
+            locale = CASE WHEN $7 THEN $8 ELSE locale END,
+            email = COALESCE($9, email),
+            email_verified = COALESCE($10, email_verified),
+            updated_at = $11
+         WHERE id = $12 RETURNING *")
     .bind(c.name.is_some())
     .bind(c.name.clone().flatten())
     .bind(c.given_name.is_some())
@@ -140,27 +142,26 @@ pub async fn update_profile(
     .bind(c.email_verified)
     .bind(now)
     .bind(id)
-    .fetch_optional(tx.conn())
+    .fetch_optional(&mut *tx)
     .await;
     match res {
         Ok(row) => Ok(row),
-        Err(e) if is_unique(&e) => Err(StoreError::Conflict(
+        Err(e) if e.is_unique_violation() => Err(StoreError::Conflict(
             "a user with this email already exists".into(),
         )),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
 /// Replaces the password hash; false for an unknown id.
 pub async fn set_password_hash(tx: &mut Tx, id: &str, hash: &str, now: i64) -> Result<bool> {
     Ok(
-        sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
+        q("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
             .bind(hash)
             .bind(now)
             .bind(id)
-            .execute(tx.conn())
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
             == 1,
     )
 }
@@ -168,57 +169,64 @@ pub async fn set_password_hash(tx: &mut Tx, id: &str, hash: &str, now: i64) -> R
 /// Deletes a user; sessions, codes, refresh families and memberships go with it
 /// (foreign keys cascade). Returns the deleted user's email (None for an unknown id).
 pub async fn delete_user(tx: &mut Tx, id: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("DELETE FROM users WHERE id = ? RETURNING email")
-            .bind(id)
-            .fetch_optional(tx.conn())
-            .await?,
-    )
+    scalar("DELETE FROM users WHERE id = $1 RETURNING email")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
 }
+
+macro_rules! user_search {
+    ($like:literal) => {
+        concat!(
+            "SELECT * FROM users
+         WHERE ($1 IS NULL OR email ",
+            $like,
+            " $1 ESCAPE '\\' OR COALESCE(name, '') ",
+            $like,
+            " $1 ESCAPE '\\')
+           AND ($2 IS NULL OR status = $2)
+           AND ($3 IS NULL OR id > $3)
+         ORDER BY id LIMIT $4"
+        )
+    };
+}
+const USER_SEARCH_SQLITE: &str = user_search!("LIKE");
+const USER_SEARCH_POSTGRES: &str = user_search!("ILIKE");
 
 /// A page of the user list: substring search (LIKE: case-insensitive for ASCII) on email and name,
 /// optional status, ordered by id (UUIDv7, so by creation), starting after `after`.
 pub async fn list_users(
     pool: &Reader,
-    q: Option<&str>,
+    search: Option<&str>,
     status: Option<&str>,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<UserRow>> {
-    let pattern = q.map(|q| {
-        let escaped = q
+    let pattern = search.map(|s| {
+        let escaped = s
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
         format!("%{escaped}%")
     });
-    Ok(sqlx::query_as(
-        "SELECT * FROM users
-         WHERE (?1 IS NULL OR email LIKE ?1 ESCAPE '\\' OR COALESCE(name, '') LIKE ?1 ESCAPE '\\')
-           AND (?2 IS NULL OR status = ?2)
-           AND (?3 IS NULL OR id > ?3)
-         ORDER BY id LIMIT ?4",
-    )
-    .bind(pattern)
-    .bind(status)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool.pool())
-    .await?)
+    // LIKE ignores ASCII case on SQLite; PostgreSQL needs ILIKE for that.
+    q(pool.engine().pick(USER_SEARCH_SQLITE, USER_SEARCH_POSTGRES))
+        .bind(pattern)
+        .bind(status)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
 }
 
 /// Any super-admin, active or suspended (first-run setup happens once).
-const SUPERADMIN_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM users WHERE is_superadmin = 1)";
+const SUPERADMIN_EXISTS: &str = "SELECT EXISTS (SELECT 1 FROM users WHERE is_superadmin = TRUE)";
 
 pub async fn superadmin_exists(pool: &Reader) -> Result<bool> {
-    Ok(sqlx::query_scalar(SUPERADMIN_EXISTS)
-        .fetch_one(pool.pool())
-        .await?)
+    scalar(SUPERADMIN_EXISTS).fetch_one(pool).await
 }
 
 /// [`superadmin_exists`] inside a write transaction, so two setups cannot both succeed.
 pub async fn superadmin_exists_in(tx: &mut Tx) -> Result<bool> {
-    Ok(sqlx::query_scalar(SUPERADMIN_EXISTS)
-        .fetch_one(tx.conn())
-        .await?)
+    scalar(SUPERADMIN_EXISTS).fetch_one(&mut *tx).await
 }

@@ -3,6 +3,7 @@
 //! page is one query, whatever its length.
 
 use super::{AuditFilter, AuditRow, Field};
+use crate::store::sql::{q, Engine, Sql};
 use crate::store::{Reader, Result};
 
 /// An event with the names of what its ids point at; each `None` when unknown or gone
@@ -80,18 +81,20 @@ pub async fn query_events(
     before: Option<(i64, i64)>,
     limit: i64,
 ) -> Result<Vec<LabeledAuditRow>> {
-    let mut q = page_query("", filter, before, limit);
-    Ok(q.build_query_as().fetch_all(pool.pool()).await?)
+    page_query(pool.engine(), "", filter, before, limit)
+        .fetch_all(pool)
+        .await
 }
 
 /// The page's statement after `head` (tests put `EXPLAIN QUERY PLAN` there).
-fn page_query<'a>(
+fn page_query(
+    engine: Engine,
     head: &str,
-    filter: &'a AuditFilter,
+    filter: &AuditFilter,
     before: Option<(i64, i64)>,
     limit: i64,
-) -> sqlx::QueryBuilder<'a, sqlx::Sqlite> {
-    let mut q = sqlx::QueryBuilder::new(format!("{head}SELECT {LABELS} FROM ("));
+) -> Sql {
+    let mut q = q(format!("{head}SELECT {LABELS} FROM ("));
     match filter.arms() {
         Some(arms) => {
             for (i, arm) in arms.iter().enumerate() {
@@ -105,8 +108,11 @@ fn page_query<'a>(
     }
     q.push(" ORDER BY at DESC, id DESC LIMIT ").push_bind(limit);
     // CROSS JOIN: SQLite keeps the page's keys as the outer loop (a plain JOIN may walk
-    // every event and probe the keys instead).
-    q.push(") k CROSS JOIN audit_events e ON e.id = k.id");
+    // every event and probe the keys instead). PostgreSQL plans a plain JOIN so.
+    q.push(engine.pick(
+        ") k CROSS JOIN audit_events e ON e.id = k.id",
+        ") k JOIN audit_events e ON e.id = k.id",
+    ));
     q.push(LABEL_JOINS);
     q.push(" ORDER BY e.at DESC, e.id DESC");
     q
@@ -114,7 +120,7 @@ fn page_query<'a>(
 
 /// `SELECT id, at` of one arm (covered by every audit index), before the cursor.
 fn push_keys(
-    q: &mut sqlx::QueryBuilder<'_, sqlx::Sqlite>,
+    q: &mut Sql,
     filter: &AuditFilter,
     arm: Option<&[&(Field, String)]>,
     before: Option<(i64, i64)>,
@@ -122,7 +128,7 @@ fn push_keys(
     q.push("SELECT id, at FROM audit_events");
     filter.push_where(q, arm);
     if let Some((at, id)) = before {
-        // `at <= ?` bounds the index range; the OR only breaks ties within one millisecond.
+        // `at <= $n` bounds the index range; the OR only breaks ties within one millisecond.
         q.push(" AND at <= ").push_bind(at);
         q.push(" AND (at < ").push_bind(at);
         q.push(" OR id < ").push_bind(id).push(")");
@@ -131,16 +137,13 @@ fn push_keys(
 
 /// One event by id, with its labels.
 pub async fn find_event(pool: &Reader, id: i64) -> Result<Option<LabeledAuditRow>> {
-    let sql = format!("SELECT {LABELS} FROM audit_events e{LABEL_JOINS} WHERE e.id = ?");
-    Ok(sqlx::query_as(&sql)
-        .bind(id)
-        .fetch_optional(pool.pool())
-        .await?)
+    let sql = format!("SELECT {LABELS} FROM audit_events e{LABEL_JOINS} WHERE e.id = $1");
+    q(sql).bind(id).fetch_optional(pool).await
 }
 
 /// Matching events with `after < id <= upto`, oldest first, with their labels, in one
-/// query. Walks the rowid range only (NOT INDEXED), so a stream's poll costs the number
-/// of new events, whatever the filter.
+/// query. Walks the id range only (on SQLite `NOT INDEXED`: no filter index is chosen
+/// instead), so a stream's poll costs the number of new events, whatever the filter.
 pub async fn events_between(
     pool: &Reader,
     filter: &AuditFilter,
@@ -148,8 +151,9 @@ pub async fn events_between(
     upto: i64,
     limit: i64,
 ) -> Result<Vec<LabeledAuditRow>> {
-    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
-        "SELECT {LABELS} FROM (SELECT * FROM audit_events NOT INDEXED"
+    let hint = pool.engine().pick(" NOT INDEXED", "");
+    let mut q = q(format!(
+        "SELECT {LABELS} FROM (SELECT * FROM audit_events{hint}"
     ));
     filter.push_where(&mut q, None);
     q.push(" AND id > ").push_bind(after);
@@ -158,7 +162,7 @@ pub async fn events_between(
     q.push(") e");
     q.push(LABEL_JOINS);
     q.push(" ORDER BY e.id");
-    Ok(q.build_query_as().fetch_all(pool.pool()).await?)
+    q.fetch_all(pool).await
 }
 
 #[cfg(test)]
@@ -170,12 +174,8 @@ mod tests {
     /// The plan of a page: every arm reads an index range (no full scan of the log, no
     /// sort before the LIMIT), every label a primary-key lookup.
     async fn plan(db: &Db, filter: &AuditFilter, before: Option<(i64, i64)>) -> Vec<String> {
-        let mut q = page_query("EXPLAIN QUERY PLAN ", filter, before, 51);
-        let rows: Vec<(i64, i64, i64, String)> = q
-            .build_query_as()
-            .fetch_all(db.read.pool())
-            .await
-            .expect("plan");
+        let q = page_query(Engine::Sqlite, "EXPLAIN QUERY PLAN ", filter, before, 51);
+        let rows: Vec<(i64, i64, i64, String)> = q.fetch_all(&db.read).await.expect("plan");
         rows.into_iter().map(|r| r.3).collect()
     }
 

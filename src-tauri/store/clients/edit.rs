@@ -1,24 +1,28 @@
 //! Changing and deleting products and their clients, and admin-client secrets; every
-//! function runs inside the caller's transaction (callers clear the `ClientCache` after).
+//! function runs inside the caller's transaction (callers clear the `ClientCache` after;
+//! the changes announce themselves to the other nodes of a cluster).
 
 use super::super::Tx;
 use super::ProductRow;
 use crate::error::StoreError;
+use crate::store::changes::Topic;
+use crate::store::sql::{q, scalar};
 use crate::store::{Reader, Result};
 
 pub async fn find_product_tx(tx: &mut Tx, id: &str) -> Result<Option<ProductRow>> {
-    Ok(sqlx::query_as("SELECT * FROM products WHERE id = ?")
+    q("SELECT * FROM products WHERE id = $1")
         .bind(id)
-        .fetch_optional(tx.conn())
-        .await?)
+        .fetch_optional(&mut *tx)
+        .await
 }
 
 /// Writes every settable column of a product (the caller merged the change).
 pub async fn update_product(tx: &mut Tx, p: &ProductRow) -> Result<()> {
-    sqlx::query(
-        "UPDATE products SET name = ?, scopes = ?, audience = ?, access_token_ttl = ?,
-                             refresh_token_ttl = ?, refresh_family_ttl = ?, updated_at = ?
-         WHERE id = ?",
+    tx.announce(Topic::Clients).await?;
+    q(
+        "UPDATE products SET name = $1, scopes = $2, audience = $3, access_token_ttl = $4,
+                             refresh_token_ttl = $5, refresh_family_ttl = $6, updated_at = $7
+         WHERE id = $8",
     )
     .bind(&p.name)
     .bind(&p.scopes)
@@ -28,27 +32,29 @@ pub async fn update_product(tx: &mut Tx, p: &ProductRow) -> Result<()> {
     .bind(p.refresh_family_ttl)
     .bind(p.updated_at)
     .bind(&p.id)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 /// Marks a product changed (e.g. after a redirect URI change).
 pub async fn touch_product(tx: &mut Tx, id: &str, now: i64) -> Result<()> {
-    sqlx::query("UPDATE products SET updated_at = ? WHERE id = ?")
+    tx.announce(Topic::Clients).await?;
+    q("UPDATE products SET updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }
 
 /// Client display names follow the product's name.
 pub async fn rename_product_clients(tx: &mut Tx, product_id: &str, name: &str) -> Result<()> {
-    sqlx::query("UPDATE clients SET name = ? WHERE product_id = ?")
+    tx.announce(Topic::Clients).await?;
+    q("UPDATE clients SET name = $1 WHERE product_id = $2")
         .bind(name)
         .bind(product_id)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }
@@ -59,23 +65,19 @@ pub async fn product_client_id(
     product_id: &str,
     kind: &str,
 ) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT client_id FROM clients WHERE product_id = ? AND kind = ?")
-            .bind(product_id)
-            .bind(kind)
-            .fetch_optional(tx.conn())
-            .await?,
-    )
+    scalar("SELECT client_id FROM clients WHERE product_id = $1 AND kind = $2")
+        .bind(product_id)
+        .bind(kind)
+        .fetch_optional(&mut *tx)
+        .await
 }
 
 /// The scopes (JSON list) granted to a product's server client, if it has one.
 pub async fn server_client_scopes(tx: &mut Tx, product_id: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT scopes FROM clients WHERE product_id = ? AND kind = 'server'")
-            .bind(product_id)
-            .fetch_optional(tx.conn())
-            .await?,
-    )
+    scalar("SELECT scopes FROM clients WHERE product_id = $1 AND kind = 'server'")
+        .bind(product_id)
+        .fetch_optional(&mut *tx)
+        .await
 }
 
 pub async fn set_server_client_scopes(
@@ -83,10 +85,11 @@ pub async fn set_server_client_scopes(
     product_id: &str,
     scopes_json: &str,
 ) -> Result<()> {
-    sqlx::query("UPDATE clients SET scopes = ? WHERE product_id = ? AND kind = 'server'")
+    tx.announce(Topic::Clients).await?;
+    q("UPDATE clients SET scopes = $1 WHERE product_id = $2 AND kind = 'server'")
         .bind(scopes_json)
         .bind(product_id)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }
@@ -99,42 +102,39 @@ pub async fn revoke_client_tokens(
     reason: &str,
     now: i64,
 ) -> Result<u64> {
-    let families = sqlx::query(
-        "UPDATE refresh_families SET revoked_at = ?, revoked_reason = ?
-         WHERE client_id = ? AND revoked_at IS NULL",
+    let families = q(
+        "UPDATE refresh_families SET revoked_at = $1, revoked_reason = $2
+         WHERE client_id = $3 AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(reason)
     .bind(client_id)
-    .execute(tx.conn())
-    .await?
-    .rows_affected();
-    sqlx::query(
-        "UPDATE access_tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL",
-    )
-    .bind(now)
-    .bind(client_id)
-    .execute(tx.conn())
+    .execute(&mut *tx)
     .await?;
+    q("UPDATE access_tokens SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(client_id)
+        .execute(&mut *tx)
+        .await?;
     Ok(families)
 }
 
 /// Deletes a product; its clients, redirect URIs, codes and refresh families cascade.
 pub async fn delete_product(tx: &mut Tx, id: &str) -> Result<bool> {
-    Ok(sqlx::query("DELETE FROM products WHERE id = ?")
+    tx.announce(Topic::Clients).await?;
+    Ok(q("DELETE FROM products WHERE id = $1")
         .bind(id)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?
-        .rows_affected()
         == 1)
 }
 
 pub async fn delete_client(tx: &mut Tx, client_id: &str) -> Result<bool> {
-    Ok(sqlx::query("DELETE FROM clients WHERE client_id = ?")
+    tx.announce(Topic::Clients).await?;
+    Ok(q("DELETE FROM clients WHERE client_id = $1")
         .bind(client_id)
-        .execute(tx.conn())
+        .execute(&mut *tx)
         .await?
-        .rows_affected()
         == 1)
 }
 
@@ -145,28 +145,24 @@ pub async fn delete_redirect_uri(
     kind: &str,
     uri: &str,
 ) -> Result<bool> {
+    tx.announce(Topic::Clients).await?;
     Ok(
-        sqlx::query(
-            "DELETE FROM client_redirect_uris WHERE client_id = ? AND kind = ? AND uri = ?",
-        )
-        .bind(client_id)
-        .bind(kind)
-        .bind(uri)
-        .execute(tx.conn())
-        .await?
-        .rows_affected()
+        q("DELETE FROM client_redirect_uris WHERE client_id = $1 AND kind = $2 AND uri = $3")
+            .bind(client_id)
+            .bind(kind)
+            .bind(uri)
+            .execute(&mut *tx)
+            .await?
             == 1,
     )
 }
 
 pub async fn count_redirect_uris(tx: &mut Tx, client_id: &str, kind: &str) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM client_redirect_uris WHERE client_id = ? AND kind = ?",
-    )
-    .bind(client_id)
-    .bind(kind)
-    .fetch_one(tx.conn())
-    .await?)
+    scalar("SELECT COUNT(*) FROM client_redirect_uris WHERE client_id = $1 AND kind = $2")
+        .bind(client_id)
+        .bind(kind)
+        .fetch_one(&mut *tx)
+        .await
 }
 
 /// Replaces an admin client's secret hash; false when no admin client has that id.
@@ -176,17 +172,17 @@ pub async fn rotate_admin_secret(
     secret_hash: &[u8],
     now: i64,
 ) -> Result<bool, StoreError> {
-    Ok(sqlx::query(
-        "UPDATE clients SET secret_hash = ?, secret_rotated_at = ?
-         WHERE client_id = ? AND kind = 'admin'",
+    tx.announce(Topic::Clients).await?;
+    Ok(
+        q("UPDATE clients SET secret_hash = $1, secret_rotated_at = $2
+         WHERE client_id = $3 AND kind = 'admin'")
+        .bind(secret_hash)
+        .bind(now)
+        .bind(client_id)
+        .execute(&mut *tx)
+        .await?
+            == 1,
     )
-    .bind(secret_hash)
-    .bind(now)
-    .bind(client_id)
-    .execute(tx.conn())
-    .await?
-    .rows_affected()
-        == 1)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -198,12 +194,12 @@ pub struct AdminClientRow {
 }
 
 pub async fn list_admin_clients(pool: &Reader) -> Result<Vec<AdminClientRow>> {
-    Ok(sqlx::query_as(
+    q(
         "SELECT client_id, name, created_at, secret_rotated_at FROM clients
          WHERE kind = 'admin' ORDER BY created_at, client_id",
     )
-    .fetch_all(pool.pool())
-    .await?)
+    .fetch_all(pool)
+    .await
 }
 
 /// The first of `scopes` that another product (not `except_product`) already declares,
@@ -218,15 +214,19 @@ pub async fn scope_declared_elsewhere(
         return Ok(None);
     }
     let wanted = serde_json::to_string(scopes).unwrap_or_else(|_| "[]".into());
-    Ok(sqlx::query_as(
+    q(tx.engine().pick(
         "SELECT d.value, p.name FROM products p, json_each(p.scopes) d
-         WHERE d.value IN (SELECT value FROM json_each(?))
-           AND (? IS NULL OR p.id <> ?)
+         WHERE d.value IN (SELECT value FROM json_each($1))
+           AND ($2 IS NULL OR p.id <> $3)
          ORDER BY p.created_at LIMIT 1",
-    )
+        "SELECT d.value, p.name FROM products p, jsonb_array_elements_text(p.scopes::jsonb) d(value)
+         WHERE d.value IN (SELECT jsonb_array_elements_text($1::jsonb))
+           AND ($2::text IS NULL OR p.id <> $3)
+         ORDER BY p.created_at LIMIT 1",
+    ))
     .bind(wanted)
     .bind(except_product)
     .bind(except_product)
-    .fetch_optional(tx.conn())
-    .await?)
+    .fetch_optional(&mut *tx)
+    .await
 }
