@@ -13,21 +13,31 @@ use std::path::Path;
 
 const ADMIN_CLIENT_SECRET_ROTATED: &str = "admin.admin_client.secret_rotated";
 
-async fn open(data_dir: &Path) -> Result<Db, String> {
-    std::fs::create_dir_all(data_dir)
-        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
-    Db::open(data_dir, None).await.map_err(|e| e.to_string())
+/// Where a command finds the data: the data dir and, when the database is not the dir's
+/// SQLite file, its URL (`--database-url`, as for `serve`).
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    pub data_dir: &'a Path,
+    pub database_url: Option<&'a str>,
+}
+
+async fn open(at: Place<'_>) -> Result<Db, String> {
+    std::fs::create_dir_all(at.data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", at.data_dir.display()))?;
+    Db::open(at.data_dir, at.database_url)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Creates the first (or another) super-admin; returns `{"id","email"}`.
 pub async fn create_superadmin(
-    data_dir: &Path,
+    at: Place<'_>,
     email: &str,
     password: &str,
 ) -> Result<Value, String> {
     let email = validate_email(email).map_err(|e| e.message)?;
     validate_password(password).map_err(|e| e.message)?;
-    let db = open(data_dir).await?;
+    let db = open(at).await?;
     let hash = hash_password(password);
     let id = uuid::Uuid::now_v7().to_string();
     let result = async {
@@ -58,12 +68,12 @@ pub async fn create_superadmin(
 }
 
 /// Creates a confidential client allowed the `admin` scope; the secret is shown once.
-pub async fn create_admin_client(data_dir: &Path, name: &str) -> Result<Value, String> {
+pub async fn create_admin_client(at: Place<'_>, name: &str) -> Result<Value, String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err("--name must be 1-200 characters".into());
     }
-    let db = open(data_dir).await?;
+    let db = open(at).await?;
     let client_id = format!("adm_{}", random_token(16));
     let secret = random_token(32);
     let result = async {
@@ -99,8 +109,8 @@ pub async fn create_admin_client(data_dir: &Path, name: &str) -> Result<Value, S
 /// Gives an admin client a new secret (shown once); the old one stops working at once
 /// for new token requests (a running server may keep the old row cached for up to
 /// `CLIENT_CACHE_TTL`, 2 s). Tokens it already holds stay valid until they expire.
-pub async fn rotate_admin_client_secret(data_dir: &Path, client_id: &str) -> Result<Value, String> {
-    let db = open_existing(data_dir).await?;
+pub async fn rotate_admin_client_secret(at: Place<'_>, client_id: &str) -> Result<Value, String> {
+    let db = open_existing(at).await?;
     let secret = random_token(32);
     let result = async {
         let mut tx = db.begin().await.map_err(|e| e.to_string())?;
@@ -125,8 +135,8 @@ pub async fn rotate_admin_client_secret(data_dir: &Path, client_id: &str) -> Res
 }
 
 /// Lists admin clients (never their secrets).
-pub async fn list_admin_clients(data_dir: &Path) -> Result<Value, String> {
-    let db = open_existing(data_dir).await?;
+pub async fn list_admin_clients(at: Place<'_>) -> Result<Value, String> {
+    let db = open_existing(at).await?;
     let rows = edit::list_admin_clients(&db.read).await;
     db.close().await;
     let rows = rows.map_err(|e| e.to_string())?;
@@ -141,11 +151,11 @@ pub async fn list_admin_clients(data_dir: &Path) -> Result<Value, String> {
 }
 
 /// Opens the database of a data dir that must already hold one.
-async fn open_existing(data_dir: &Path) -> Result<Db, String> {
-    if !data_dir.join("tessera.db").exists() {
-        return Err(format!("no Tessera database in {}", data_dir.display()));
+async fn open_existing(at: Place<'_>) -> Result<Db, String> {
+    if at.database_url.is_none() && !at.data_dir.join("tessera.db").exists() {
+        return Err(format!("no Tessera database in {}", at.data_dir.display()));
     }
-    open(data_dir).await
+    open(at).await
 }
 
 /// Restores an encrypted backup into `data_dir` (see [`crate::backup::restore`]); returns

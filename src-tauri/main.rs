@@ -70,19 +70,38 @@ impl DataDir {
     }
 }
 
+/// The data dir and the database of the commands that use both (`serve` and the CLI).
+#[derive(Args)]
+struct Data {
+    #[command(flatten)]
+    dir: DataDir,
+    /// Database URL: postgres://USER:PASS@HOST:PORT/DB (several nodes on one database) or
+    /// sqlite:PATH. Default: <data dir>/tessera.db.
+    #[arg(long, env = "TESSERA_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl Data {
+    /// Runs `f` with the place of the data.
+    fn with<T>(&self, f: impl FnOnce(tessera::cli::Place<'_>) -> T) -> T {
+        let dir = self.dir.path();
+        f(tessera::cli::Place {
+            data_dir: &dir,
+            database_url: self.database_url.as_deref(),
+        })
+    }
+}
+
 #[derive(Args)]
 struct ServeArgs {
     #[command(flatten)]
-    data_dir: DataDir,
+    data: Data,
     /// Address and port to listen on.
     #[arg(long, env = "TESSERA_LISTEN", default_value = DEFAULT_LISTEN)]
     listen: SocketAddr,
     /// Public issuer URL. Default: http://<listen address>.
     #[arg(long, env = "TESSERA_ISSUER")]
     issuer: Option<String>,
-    /// Database URL (sqlite:...). Default: <data dir>/tessera.db.
-    #[arg(long, env = "TESSERA_DATABASE_URL")]
-    database_url: Option<String>,
     /// Allow a plain http:// issuer on a host other than this computer (tokens and
     /// cookies then cross the network unencrypted; a warning is logged).
     #[arg(long, env = "TESSERA_INSECURE_HTTP", value_parser = clap::builder::BoolishValueParser::new())]
@@ -127,7 +146,7 @@ enum SuperadminAction {
         #[arg(long, required = true)]
         password_stdin: bool,
         #[command(flatten)]
-        data_dir: DataDir,
+        data: Data,
     },
 }
 
@@ -138,7 +157,7 @@ enum AdminClientAction {
         #[arg(long)]
         name: String,
         #[command(flatten)]
-        data_dir: DataDir,
+        data: Data,
     },
     /// Give an admin client a new secret; prints {"client_id","client_secret"} once.
     ///
@@ -150,12 +169,12 @@ enum AdminClientAction {
         #[arg(long)]
         client_id: String,
         #[command(flatten)]
-        data_dir: DataDir,
+        data: Data,
     },
     /// List admin clients as JSON (ids, names, dates; never secrets).
     List {
         #[command(flatten)]
-        data_dir: DataDir,
+        data: Data,
     },
 }
 
@@ -187,7 +206,7 @@ fn main() -> ExitCode {
                 SuperadminAction::Create {
                     email,
                     password_stdin: _,
-                    data_dir,
+                    data,
                 },
         }) => {
             let mut password = String::new();
@@ -195,30 +214,23 @@ fn main() -> ExitCode {
                 return fail(&format!("cannot read the password from stdin: {e}"));
             }
             let password = password.trim_end_matches(['\n', '\r']);
-            print_json(runtime().block_on(tessera::cli::create_superadmin(
-                &data_dir.path(),
-                &email,
-                password,
-            )))
+            print_json(data.with(|at| {
+                runtime().block_on(tessera::cli::create_superadmin(at, &email, password))
+            }))
         }
         Some(Command::AdminClient {
-            action: AdminClientAction::Create { name, data_dir },
+            action: AdminClientAction::Create { name, data },
         }) => print_json(
-            runtime().block_on(tessera::cli::create_admin_client(&data_dir.path(), &name)),
+            data.with(|at| runtime().block_on(tessera::cli::create_admin_client(at, &name))),
         ),
         Some(Command::AdminClient {
-            action:
-                AdminClientAction::RotateSecret {
-                    client_id,
-                    data_dir,
-                },
-        }) => print_json(runtime().block_on(tessera::cli::rotate_admin_client_secret(
-            &data_dir.path(),
-            &client_id,
-        ))),
+            action: AdminClientAction::RotateSecret { client_id, data },
+        }) => print_json(data.with(|at| {
+            runtime().block_on(tessera::cli::rotate_admin_client_secret(at, &client_id))
+        })),
         Some(Command::AdminClient {
-            action: AdminClientAction::List { data_dir },
-        }) => print_json(runtime().block_on(tessera::cli::list_admin_clients(&data_dir.path()))),
+            action: AdminClientAction::List { data },
+        }) => print_json(data.with(|at| runtime().block_on(tessera::cli::list_admin_clients(at)))),
         Some(Command::Restore(args)) => {
             let from_stdin = args.passphrase_stdin;
             print_json(runtime().block_on(tessera::cli::restore(
@@ -285,10 +297,10 @@ fn read_passphrase(from_stdin: bool) -> Result<age::secrecy::SecretString, Strin
 fn serve(args: ServeArgs) -> ExitCode {
     init_logging(args.log_format);
     let cfg = ServeConfig {
-        data_dir: args.data_dir.path(),
+        data_dir: args.data.dir.path(),
         listen: args.listen,
         issuer: args.issuer,
-        database_url: args.database_url,
+        database_url: args.data.database_url,
         insecure_http: args.insecure_http,
         console_on_loopback: false,
         protection: Protection {

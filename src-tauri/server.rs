@@ -119,6 +119,7 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         trusted_proxies: cfg.protection.trusted_proxies.clone(),
     });
     tokio::spawn(maintenance(state.clone()));
+    tokio::spawn(crate::cluster::follow_changes(state.clone()));
     let app = router(state.clone());
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -158,30 +159,23 @@ async fn ensure_console_client(db: &Db) -> Result<(), StartError> {
 const MAINTENANCE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Background job, at start and then hourly (or when woken): audit retention, scheduled
-/// key rotation, pruning stale throttle counters, and a key reload (drops expired keys, picks up rotations made elsewhere).
+/// key rotation, pruning stale throttle counters (on one node of a cluster at a time), and
+/// a key reload (drops expired keys, picks up rotations made elsewhere).
 async fn maintenance(state: Shared) {
     let mut stopping = state.stopping.clone();
     loop {
         if *stopping.borrow() {
             return;
         }
-        let settings = crate::store::settings::load(&state.db.read).await;
-        match settings {
-            Ok(s) => {
-                if let Err(e) = crate::audit::prune_events(&state.db, s.audit_retention_days).await
-                {
-                    tracing::error!(error = %e, "audit retention failed");
+        match state.db.cluster_job().await {
+            Ok(Some(job)) => {
+                cluster_maintenance(&state).await;
+                if let Err(e) = job.finish().await {
+                    tracing::error!(error = %e, "cannot end the maintenance job");
                 }
             }
-            Err(e) => tracing::error!(error = %e, "cannot read settings"),
-        }
-        match crate::keys::rotation::rotate_if_due(&state).await {
-            Ok(Some(kid)) => tracing::info!(%kid, "rotated the signing key on schedule"),
-            Ok(None) => {}
-            Err(e) => tracing::error!(error = %e, "scheduled key rotation failed"),
-        }
-        if let Err(e) = crate::store::throttles::prune(&state.db, now()).await {
-            tracing::error!(error = %e, "cannot prune throttle counters");
+            Ok(None) => tracing::debug!("another node runs the maintenance job"),
+            Err(e) => tracing::error!(error = %e, "cannot start the maintenance job"),
         }
         if let Err(e) = state.keys.reload(&state.db).await {
             tracing::error!(error = %e, "cannot reload signing keys");
@@ -192,6 +186,27 @@ async fn maintenance(state: Shared) {
             _ = state.maintenance.notified() => {}
             _ = tokio::time::sleep(MAINTENANCE_EVERY) => {}
         }
+    }
+}
+
+/// The maintenance steps that change the database: one node of a cluster at a time.
+async fn cluster_maintenance(state: &Shared) {
+    let settings = crate::store::settings::load(&state.db.read).await;
+    match settings {
+        Ok(s) => {
+            if let Err(e) = crate::audit::prune_events(&state.db, s.audit_retention_days).await {
+                tracing::error!(error = %e, "audit retention failed");
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "cannot read settings"),
+    }
+    match crate::keys::rotation::rotate_if_due(state).await {
+        Ok(Some(kid)) => tracing::info!(%kid, "rotated the signing key on schedule"),
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "scheduled key rotation failed"),
+    }
+    if let Err(e) = crate::store::throttles::prune(&state.db, now()).await {
+        tracing::error!(error = %e, "cannot prune throttle counters");
     }
 }
 
