@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests of the console in real headless Chromium (playwright-core driving
 # Debian's /usr/bin/chromium): starts `tessera serve` (headless build, console embedded)
-# with a fresh data dir on a free port, creates a super-admin with the CLI, then runs
+# with a fresh data dir on a free port (on PostgreSQL when TESSERA_TEST_DATABASE_URL names a
+# cluster: scripts/test-postgres.sh scripts/e2e.sh), creates a super-admin with the CLI, then runs
 # every tests/e2e/*.test.mjs (node's test runner) against http://127.0.0.1:PORT/console/.
 # Screenshots and the server log land in target/e2e/.
 #
@@ -27,6 +28,13 @@ rm -rf "$out"
 mkdir -p "$out"
 work=$(mktemp -d /tmp/tessera-e2e.XXXXXX)
 port=$(free_port)
+# Under scripts/test-postgres.sh: the server and the CLI on a new PostgreSQL database.
+unset TESSERA_DATABASE_URL
+if [[ -n ${TESSERA_TEST_DATABASE_URL:-} ]]; then
+    psql "$TESSERA_TEST_DATABASE_URL/postgres" -qAtc "CREATE DATABASE e2e_$port"
+    export TESSERA_DATABASE_URL=$TESSERA_TEST_DATABASE_URL/e2e_$port
+    echo "e2e on PostgreSQL: $TESSERA_DATABASE_URL"
+fi
 "$binary" serve --data-dir "$work/data" --listen "127.0.0.1:$port" >"$out/server.log" 2>&1 </dev/null &
 server=$!
 cleanup() { stop_process "$server" >/dev/null 2>&1 || true; rm -rf "$work"; }

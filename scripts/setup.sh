@@ -29,6 +29,9 @@ test_packages=(xvfb xauth fonts-dejavu-core imagemagick chromium wrk)
 # The desktop smoke's lifecycle run: a private D-Bus session, a window manager that closes
 # windows, the tray driven over D-Bus (python3-gi), the clipboard, ss for port owners.
 test_packages+=(dbus-daemon openbox wmctrl xdotool xclip python3-gi iproute2)
+# The suite's second run and the two-node tests: a throwaway cluster (scripts/pg.sh), no
+# system service needed.
+test_packages+=(postgresql)
 # Tauri 2 on Linux (WebKitGTK 4.1).
 desktop_packages=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev
     libayatana-appindicator3-dev)

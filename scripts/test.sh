@@ -86,6 +86,7 @@ step "clippy (headless)" cargo clippy --all-targets --no-default-features -- -D 
 step "clippy (console, wasm32)" \
     cargo clippy -p tessera-ui --target wasm32-unknown-unknown -- -D warnings
 step "tests (headless)" counted cargo test --no-default-features
+step "tests (headless, PostgreSQL)" counted scripts/test-postgres.sh
 # The console's pure logic (chart ticks, checklist steps, …) runs on the host too.
 step "tests (console logic)" counted cargo test -p tessera-ui
 # Other workspace crates (e.g. the SDK): their own clippy and tests, default features.
@@ -102,6 +103,7 @@ done
 if step "build headless binary" cargo build --no-default-features; then
     step "console in Chromium" scripts/smoke-console.sh target/debug/tessera
     step "console end-to-end (Playwright)" scripts/e2e.sh target/debug/tessera
+    step "console end-to-end on PostgreSQL" scripts/test-postgres.sh scripts/e2e.sh target/debug/tessera
 else
     skip "console in Chromium" "no binary"
     skip "console end-to-end (Playwright)" "no binary"

@@ -184,8 +184,8 @@ async fn a_retired_key_leaves_the_jwks_when_its_time_passes_without_a_restart() 
     sql_write(
         &fx.srv,
         &format!(
-            "UPDATE signing_keys SET expires_at = CAST(strftime('%s','now') AS INTEGER) + 2 \
-             WHERE kid = '{k1}'"
+            "UPDATE signing_keys SET expires_at = {} WHERE kid = '{k1}'",
+            unix_now() + 2
         ),
     );
     let r = fx

@@ -6,7 +6,6 @@ use common::table::run_table;
 use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn pid(fx: &Fixture) -> String {
@@ -291,8 +290,7 @@ async fn bad_product_requests_are_refused_and_change_nothing() {
 }
 
 fn cli(fx: &Fixture, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .env_remove("TESSERA_DATA_DIR")
+    tessera_command_on(&fx.srv.data_dir)
         .args(args)
         .arg("--data-dir")
         .arg(&fx.srv.data_dir)

@@ -350,7 +350,7 @@ async fn a_suspended_or_demoted_super_admin_cannot_refresh() {
     let (_, t) = console_tokens(&fx).await;
     sql_write(
         &fx.srv,
-        &format!("UPDATE users SET is_superadmin = 0 WHERE id = '{root_id}'"),
+        &format!("UPDATE users SET is_superadmin = FALSE WHERE id = '{root_id}'"),
     );
     let r = fx.console_refresh(s(&t, "refresh_token")).await;
     assert_eq!(r.status, 400, "{}", r.text);
@@ -360,7 +360,7 @@ async fn a_suspended_or_demoted_super_admin_cannot_refresh() {
     assert_eq!(users.status, 403, "{}", users.text);
     sql_write(
         &fx.srv,
-        &format!("UPDATE users SET is_superadmin = 1 WHERE id = '{root_id}'"),
+        &format!("UPDATE users SET is_superadmin = TRUE WHERE id = '{root_id}'"),
     );
 
     // Suspended: refresh fails and the access token stops working.

@@ -229,7 +229,7 @@ async fn a_session_older_than_ten_minutes_must_type_the_password_again() {
 
     // The stale session ended with its refresh family; the next request confirms again.
     let sessions = fx.srv.sql(&format!(
-        "SELECT ended_at IS NOT NULL AS ended FROM sso_sessions WHERE user_id = '{root_id}' ORDER BY created_at, id"
+        "SELECT CASE WHEN ended_at IS NULL THEN 0 ELSE 1 END AS ended FROM sso_sessions WHERE user_id = '{root_id}' ORDER BY created_at, id"
     ));
     assert_eq!(sessions.len(), 2, "{sessions:?}");
     assert_eq!(sessions[0]["ended"], 1, "{sessions:?}");

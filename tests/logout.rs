@@ -317,7 +317,7 @@ async fn a_new_sign_in_ends_the_browsers_previous_session() {
     let at = fx.introspect(s(&first, "access_token")).await;
     assert_eq!(at["active"], false, "{at}");
     let ended = fx.srv.sql(&format!(
-        "SELECT ended_at IS NOT NULL AS ended FROM sso_sessions WHERE id = '{first_sid}'"
+        "SELECT CASE WHEN ended_at IS NULL THEN 0 ELSE 1 END AS ended FROM sso_sessions WHERE id = '{first_sid}'"
     ));
     assert_eq!(ended[0]["ended"], 1);
     let live = fx.refresh(s(&second.json, "refresh_token")).await;

@@ -186,7 +186,10 @@ async fn a_refresh_family_ends_at_its_absolute_lifetime_whatever_the_rotations()
     // unexpired refresh token is refused and nothing new is issued.
     sql_write(
         &fx.srv,
-        "UPDATE refresh_families SET expires_at = strftime('%s','now') - 1",
+        &format!(
+            "UPDATE refresh_families SET expires_at = {}",
+            unix_now() - 1
+        ),
     );
     let r = fx.refresh(&rt).await;
     assert_eq!(r.status, 400, "{}", r.text);

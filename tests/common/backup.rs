@@ -2,7 +2,7 @@
 //! restored ones keep the first server's issuer), `POST /v1/backup`, opening the age file,
 //! and `tessera restore`.
 use super::console::{CONSOLE_ID, CONSOLE_SCOPE, SUPER_EMAIL, SUPER_PASSWORD};
-use super::{param, pkce, random_token, tessera_command, Browser, Reply};
+use super::{param, pkce, random_token, tessera_command_on, Browser, Reply};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -158,7 +158,7 @@ pub fn untar(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 
 /// `tessera restore FILE --data-dir DIR --passphrase-stdin [flags]`, `passphrase` on stdin.
 pub fn restore(file: &Path, data_dir: &Path, flags: &[&str], passphrase: &str) -> Output {
-    let mut child = tessera_command()
+    let mut child = tessera_command_on(data_dir)
         .arg("restore")
         .arg(file)
         .arg("--data-dir")

@@ -1,6 +1,6 @@
 //! The built-in console client `tessera-console`: super-admins from the CLI, authorize
 //! URLs with a chosen redirect URI, and the public code exchange.
-use super::{pkce, random_token, tessera_command, AuthRequest, Fixture, Reply, Server};
+use super::{pkce, random_token, tessera_command_on, AuthRequest, Fixture, Reply, Server};
 use std::io::Write;
 use std::process::Stdio;
 use url::Url;
@@ -13,7 +13,7 @@ pub const SUPER_PASSWORD: &str = "root password, long enough";
 impl Server {
     /// `tessera superadmin create --email E --password-stdin` -> the new user's id.
     pub fn superadmin_create(&self, email: &str, password: &str) -> String {
-        let mut child = tessera_command()
+        let mut child = tessera_command_on(&self.data_dir)
             .args(["superadmin", "create", "--password-stdin", "--email", email])
             .arg("--data-dir")
             .arg(&self.data_dir)

@@ -130,6 +130,22 @@ impl Fixture {
         fx
     }
 
+    /// The same product, user and admin client, served by another node of the cluster.
+    pub fn on_node(&self, srv: Server) -> Fixture {
+        Fixture {
+            srv,
+            http: self.http.clone(),
+            admin_id: self.admin_id.clone(),
+            admin_secret: self.admin_secret.clone(),
+            admin_token: self.admin_token.clone(),
+            product: self.product.clone(),
+            web_client_id: self.web_client_id.clone(),
+            server_client_id: self.server_client_id.clone(),
+            server_secret: self.server_secret.clone(),
+            user_id: self.user_id.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         self.srv.url(path)
     }

@@ -7,6 +7,7 @@ pub mod backup;
 pub mod browser;
 pub mod console;
 pub mod db;
+pub mod engine;
 pub mod fixture;
 pub mod jwt;
 pub mod sse;
@@ -53,6 +54,16 @@ pub fn tessera_command() -> Command {
     cmd
 }
 
+/// [`tessera_command`] for a command on `data_dir`: on PostgreSQL it also gets the data
+/// dir's database (`TESSERA_DATABASE_URL`).
+pub fn tessera_command_on(data_dir: &std::path::Path) -> Command {
+    let mut cmd = tessera_command();
+    if let Some(url) = engine::database_url(data_dir) {
+        cmd.env("TESSERA_DATABASE_URL", url);
+    }
+    cmd
+}
+
 impl Server {
     pub fn start() -> Server {
         Self::start_with(&[])
@@ -77,7 +88,7 @@ impl Server {
     fn launch(root: tempfile::TempDir, data_dir: PathBuf, extra: &[&str]) -> Server {
         let log = root.path().join("server.log");
         let log_file = File::create(&log).expect("create log file");
-        let mut child = tessera_command()
+        let mut child = tessera_command_on(&data_dir)
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(&data_dir)
             .args(extra)
@@ -156,7 +167,7 @@ impl Server {
 
     /// `tessera admin-client create --name N --data-dir D` -> (client_id, client_secret).
     pub fn admin_client_create(&self, name: &str) -> (String, String) {
-        let out = tessera_command()
+        let out = tessera_command_on(&self.data_dir)
             .args(["admin-client", "create", "--name", name, "--data-dir"])
             .arg(&self.data_dir)
             .stdin(Stdio::null())
@@ -182,8 +193,12 @@ impl Server {
         )
     }
 
-    /// Runs a read-only SQL query on `<data-dir>/tessera.db` through python3's sqlite3 module.
+    /// Runs a read-only SQL query on the server's database: `<data-dir>/tessera.db` through
+    /// python3's sqlite3 module, or its PostgreSQL database through `psql`.
     pub fn sql(&self, query: &str) -> Vec<Value> {
+        if let Some(url) = engine::database_url(&self.data_dir) {
+            return engine::postgres_rows(&url, query, false);
+        }
         const SCRIPT: &str = "import sqlite3,json,sys\n\
             c=sqlite3.connect(sys.argv[1],timeout=10)\n\
             c.row_factory=sqlite3.Row\n\
@@ -204,7 +219,7 @@ impl Server {
     }
 
     pub fn audit_rows(&self) -> Vec<Value> {
-        self.sql("SELECT * FROM audit_events ORDER BY rowid")
+        self.sql("SELECT * FROM audit_events ORDER BY id")
     }
 }
 
@@ -215,6 +230,14 @@ impl Drop for Server {
 }
 
 /// Percent-decoded value of a query parameter.
+/// Seconds since the Unix epoch (for SQL the tests write: both engines take a literal).
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 pub fn param(url: &url::Url, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(k, _)| k == name)

@@ -75,13 +75,25 @@ before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const log = openSync(path.join(OUT, 'first-token-server.log'), 'w');
+  // A fresh server has a fresh database too: on PostgreSQL (scripts/e2e.sh under
+  // scripts/test-postgres.sh) one of its own, never the other tests' database.
+  const env = { ...process.env };
+  delete env.TESSERA_DATABASE_URL;
+  const cluster = process.env.TESSERA_TEST_DATABASE_URL;
+  if (cluster) {
+    const name = `e2e_first_${port}`;
+    execFileSync('psql', [`${cluster}/postgres`, '-qAtc', `CREATE DATABASE ${name}`]);
+    env.TESSERA_DATABASE_URL = `${cluster}/${name}`;
+  }
   server = spawn(BINARY, ['serve', '--data-dir', data, '--listen', `127.0.0.1:${port}`], {
     stdio: ['ignore', log, log],
+    env,
   });
   await waitForHealth(base, 120);
   execFileSync(BINARY, ['superadmin', 'create', '--data-dir', data, '--email', admin.email, '--password-stdin'], {
     input: `${admin.password}\n`,
     stdio: ['pipe', 'ignore', 'inherit'],
+    env,
   });
   browser = await launch();
   page = await newPage(browser);
