@@ -1,6 +1,6 @@
 //! The `tessera` binary: `serve` (headless), `superadmin create`,
-//! `admin-client create | rotate-secret | list`, `restore`, and, in desktop builds with
-//! no arguments, the window.
+//! `admin-client create | rotate-secret | list`, `restore`, `master-key create`, and, in
+//! desktop builds with no arguments, the window.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
@@ -41,6 +41,22 @@ enum Command {
     /// Asks for the backup's passphrase (on the terminal, without echo; or from standard
     /// input). The server must not be running on that data dir.
     Restore(RestoreArgs),
+    /// The key-encryption key of a cluster (for `serve --master-key-file`).
+    #[command(name = "master-key")]
+    MasterKey {
+        #[command(subcommand)]
+        action: MasterKeyAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum MasterKeyAction {
+    /// Write a new random 32-byte key to PATH (mode 0600); an existing file is never
+    /// replaced. Give every node of a cluster a copy, then `serve --master-key-file PATH`.
+    Create {
+        /// The new key file.
+        path: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -55,6 +71,10 @@ struct RestoreArgs {
     /// Read the passphrase from standard input instead of asking on the terminal.
     #[arg(long)]
     passphrase_stdin: bool,
+    /// For a server started with --master-key-file PATH: the backup's key must be the one
+    /// in PATH (else nothing is restored), and master.key is not written into the data dir.
+    #[arg(long, value_name = "PATH", env = "TESSERA_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -67,6 +87,26 @@ struct DataDir {
 impl DataDir {
     fn path(&self) -> PathBuf {
         self.data_dir.clone().unwrap_or_else(default_data_dir)
+    }
+}
+
+/// The database of a one-shot command: the data dir's, or `--database-url`.
+#[derive(Args)]
+struct Database {
+    #[command(flatten)]
+    data_dir: DataDir,
+    /// Database URL, as for `serve` (the cluster's database). Default: <data dir>/tessera.db.
+    #[arg(long, env = "TESSERA_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl Database {
+    /// What `tessera::cli` takes; `dir` is [`DataDir::path`] of this one.
+    fn at<'a>(&'a self, dir: &'a std::path::Path) -> tessera::cli::Database<'a> {
+        tessera::cli::Database {
+            data_dir: dir,
+            url: self.database_url.as_deref(),
+        }
     }
 }
 
@@ -83,6 +123,12 @@ struct ServeArgs {
     /// Database URL (sqlite:...). Default: <data dir>/tessera.db.
     #[arg(long, env = "TESSERA_DATABASE_URL")]
     database_url: Option<String>,
+    /// The key-encryption key sealing the signing keys: a file of exactly 32 random bytes
+    /// (make one with `tessera master-key create PATH`), read at start, never created.
+    /// Every node of a cluster needs the same one. Default: <data dir>/master.key,
+    /// created on the first start.
+    #[arg(long, value_name = "PATH", env = "TESSERA_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
     /// Allow a plain http:// issuer on a host other than this computer (tokens and
     /// cookies then cross the network unencrypted; a warning is logged).
     #[arg(long, env = "TESSERA_INSECURE_HTTP", value_parser = clap::builder::BoolishValueParser::new())]
@@ -127,7 +173,7 @@ enum SuperadminAction {
         #[arg(long, required = true)]
         password_stdin: bool,
         #[command(flatten)]
-        data_dir: DataDir,
+        db: Database,
     },
 }
 
@@ -138,7 +184,7 @@ enum AdminClientAction {
         #[arg(long)]
         name: String,
         #[command(flatten)]
-        data_dir: DataDir,
+        db: Database,
     },
     /// Give an admin client a new secret; prints {"client_id","client_secret"} once.
     ///
@@ -150,12 +196,12 @@ enum AdminClientAction {
         #[arg(long)]
         client_id: String,
         #[command(flatten)]
-        data_dir: DataDir,
+        db: Database,
     },
     /// List admin clients as JSON (ids, names, dates; never secrets).
     List {
         #[command(flatten)]
-        data_dir: DataDir,
+        db: Database,
     },
 }
 
@@ -187,7 +233,7 @@ fn main() -> ExitCode {
                 SuperadminAction::Create {
                     email,
                     password_stdin: _,
-                    data_dir,
+                    db,
                 },
         }) => {
             let mut password = String::new();
@@ -195,39 +241,47 @@ fn main() -> ExitCode {
                 return fail(&format!("cannot read the password from stdin: {e}"));
             }
             let password = password.trim_end_matches(['\n', '\r']);
+            let dir = db.data_dir.path();
             print_json(runtime().block_on(tessera::cli::create_superadmin(
-                &data_dir.path(),
+                db.at(&dir),
                 &email,
                 password,
             )))
         }
         Some(Command::AdminClient {
-            action: AdminClientAction::Create { name, data_dir },
-        }) => print_json(
-            runtime().block_on(tessera::cli::create_admin_client(&data_dir.path(), &name)),
-        ),
+            action: AdminClientAction::Create { name, db },
+        }) => {
+            let dir = db.data_dir.path();
+            print_json(runtime().block_on(tessera::cli::create_admin_client(db.at(&dir), &name)))
+        }
         Some(Command::AdminClient {
-            action:
-                AdminClientAction::RotateSecret {
-                    client_id,
-                    data_dir,
-                },
-        }) => print_json(runtime().block_on(tessera::cli::rotate_admin_client_secret(
-            &data_dir.path(),
-            &client_id,
-        ))),
+            action: AdminClientAction::RotateSecret { client_id, db },
+        }) => {
+            let dir = db.data_dir.path();
+            print_json(runtime().block_on(tessera::cli::rotate_admin_client_secret(
+                db.at(&dir),
+                &client_id,
+            )))
+        }
         Some(Command::AdminClient {
-            action: AdminClientAction::List { data_dir },
-        }) => print_json(runtime().block_on(tessera::cli::list_admin_clients(&data_dir.path()))),
+            action: AdminClientAction::List { db },
+        }) => {
+            let dir = db.data_dir.path();
+            print_json(runtime().block_on(tessera::cli::list_admin_clients(db.at(&dir))))
+        }
         Some(Command::Restore(args)) => {
             let from_stdin = args.passphrase_stdin;
             print_json(runtime().block_on(tessera::cli::restore(
                 &args.file,
                 &args.data_dir.path(),
                 args.force,
+                args.master_key_file.as_deref(),
                 move || read_passphrase(from_stdin),
             )))
         }
+        Some(Command::MasterKey {
+            action: MasterKeyAction::Create { path },
+        }) => print_json(tessera::cli::create_master_key(&path)),
         None => desktop(),
     }
 }
@@ -289,6 +343,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         listen: args.listen,
         issuer: args.issuer,
         database_url: args.database_url,
+        master_key_file: args.master_key_file,
         insecure_http: args.insecure_http,
         console_on_loopback: false,
         protection: Protection {
