@@ -191,23 +191,33 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// Logs a warning when group or others have any access to an operator's key file.
 fn warn_if_shared(path: &Path) {
+    let credentials = std::env::var_os("CREDENTIALS_DIRECTORY");
+    if let Some(mode) = shared_mode(path, credentials.as_deref()) {
+        tracing::warn!(
+            path = %path.display(),
+            mode = %format!("{mode:o}"),
+            "the master key file is readable or writable by others than its owner (anyone who \
+             reads it can open the signing keys): chmod 600 it, or make sure only the service \
+             can reach it"
+        );
+    }
+}
+
+/// The permission bits of `path` when group or others have any access to it. A systemd
+/// credential (`LoadCredential=`, under `$CREDENTIALS_DIRECTORY`) is exempt: systemd lets
+/// only the service read it, possibly through an ACL that shows as group bits.
+fn shared_mode(path: &Path, credentials_dir: Option<&std::ffi::OsStr>) -> Option<u32> {
+    if credentials_dir.is_some_and(|dir| !dir.is_empty() && path.starts_with(dir)) {
+        return None;
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path) {
-            let mode = meta.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                tracing::warn!(
-                    path = %path.display(),
-                    mode = %format!("{mode:o}"),
-                    "the master key file is readable or writable by others than its owner \
-                     (anyone who reads it can open the signing keys): chmod 600 it, or make \
-                     sure only the service can reach it"
-                );
-            }
-        }
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
     }
-    let _ = path;
+    #[cfg(not(unix))]
+    None
 }
 
 fn restrict_permissions(path: &Path) -> Result<(), StartError> {
@@ -281,6 +291,24 @@ mod tests {
                 && wrong.contains("--master-key-file"),
             "{wrong}"
         );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_shared_key_file_is_noticed_unless_it_is_a_systemd_credential() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir();
+        let file = dir.join("master.key");
+        std::fs::write(&file, [1u8; 32]).unwrap();
+        let chmod = |mode| std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode));
+        chmod(0o600).unwrap();
+        assert_eq!(shared_mode(&file, None), None);
+        chmod(0o640).unwrap();
+        assert_eq!(shared_mode(&file, None), Some(0o640));
+        assert_eq!(shared_mode(&file, Some(dir.as_os_str())), None);
+        let elsewhere = std::ffi::OsStr::new("/run/credentials/other.service");
+        assert_eq!(shared_mode(&file, Some(elsewhere)), Some(0o640));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
