@@ -72,6 +72,12 @@ fn key_flag(path: &Path) -> [&str; 2] {
     ["--master-key-file", path.to_str().expect("utf-8 path")]
 }
 
+/// The key set a server publishes.
+async fn jwks_of(srv: &Server) -> serde_json::Value {
+    let resp = reqwest::get(srv.url("/.well-known/jwks.json")).await;
+    resp.expect("jwks").json().await.expect("jwks json")
+}
+
 /// The kid of a compact JWS.
 fn kid_of(token: &str) -> String {
     decode_jwt(token).0["kid"]
@@ -145,12 +151,7 @@ async fn a_node_whose_key_cannot_open_the_signing_keys_refuses_to_start() {
 
     // The right key again: the same signing key, and the earlier token still verifies.
     let srv = Server::start_on(&data, &key_flag(&a));
-    let jwks: serde_json::Value = reqwest::get(srv.url("/.well-known/jwks.json"))
-        .await
-        .expect("jwks")
-        .json()
-        .await
-        .expect("jwks json");
+    let jwks = jwks_of(&srv).await;
     verify_rs256(&token, &jwks).expect("the token verifies with the same key");
     drop(srv);
 
@@ -215,12 +216,7 @@ async fn a_data_dir_key_can_move_to_a_key_file() {
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o640)).unwrap();
     }
     let srv = Server::start_on(&data, &key_flag(&key));
-    let jwks: serde_json::Value = reqwest::get(srv.url("/.well-known/jwks.json"))
-        .await
-        .expect("jwks")
-        .json()
-        .await
-        .expect("jwks json");
+    let jwks = jwks_of(&srv).await;
     verify_rs256(&token, &jwks).expect("the same signing key");
     assert!(!data.join("master.key").exists());
     #[cfg(unix)]
@@ -277,12 +273,7 @@ async fn a_backup_carries_the_key_file_and_restore_checks_it() {
     );
     assert!(!same.join("master.key").exists(), "{:?}", listing(&same));
     let srv = Server::start_on(&same, &key_flag(&a));
-    let jwks: serde_json::Value = reqwest::get(srv.url("/.well-known/jwks.json"))
-        .await
-        .expect("jwks")
-        .json()
-        .await
-        .expect("jwks json");
+    let jwks = jwks_of(&srv).await;
     assert_eq!(jwks["keys"][0]["kid"], kid.as_str());
 
     // No flag: the backup's key lands in the data dir as master.key.

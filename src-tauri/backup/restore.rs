@@ -90,18 +90,12 @@ pub async fn restore(
     .await
     .map_err(|_| "the restore task failed".to_owned())??;
     let mut notes = Vec::new();
-    let key_in_place = match master_key_file {
-        Some(path) => {
-            check_key_file(path, &contents.key, data_dir)?;
-            notes.push(format!(
-                "the backup's key-encryption key is the one in {}: master.key was not \
-                 written into the data dir",
-                path.display()
-            ));
-            true
-        }
-        None => false,
+    let key_note = match master_key_file {
+        Some(path) => Some(check_key_file(path, &contents.key, data_dir)?),
+        None => None,
     };
+    let key_in_place = key_note.is_some();
+    notes.extend(key_note);
 
     create_private_dir(data_dir)?;
     let db = data_dir.join(DB_ENTRY);
@@ -136,7 +130,8 @@ pub async fn restore(
 
 /// Refuses a restore for a server whose `--master-key-file` holds another key than the
 /// backup's: the restored signing keys would not open (the server would refuse to start).
-fn check_key_file(path: &Path, backup_key: &[u8], data_dir: &Path) -> Result<(), String> {
+/// Returns the note that says master.key stays out of the data dir.
+fn check_key_file(path: &Path, backup_key: &[u8], data_dir: &Path) -> Result<String, String> {
     let advice = format!(
         "restore without --master-key-file to get the backup's key as {}, then put that \
          file at {}",
@@ -152,7 +147,11 @@ fn check_key_file(path: &Path, backup_key: &[u8], data_dir: &Path) -> Result<(),
             path.display()
         ));
     }
-    Ok(())
+    Ok(format!(
+        "the backup's key-encryption key is the one in {}: master.key was not written into \
+         the data dir",
+        path.display()
+    ))
 }
 
 /// Whether `dir` exists and holds anything; an error if it is not a folder.
