@@ -1,6 +1,8 @@
 //! One-shot CLI commands that work on the data dir directly (the server may be running):
-//! `superadmin create`, `admin-client create | rotate-secret | list`; and `restore`, which
-//! refuses a data dir that a running server has open.
+//! `superadmin create`, `admin-client create | rotate-secret | list`; `restore`, which
+//! refuses a data dir that a running server has open; and `master-key create`. None of
+//! them opens the signing keys, so none needs the key-encryption key (`restore` only
+//! compares it with the backup's when given `--master-key-file`).
 
 use crate::admin::{validate_email, validate_password};
 use crate::audit::{kind, Event};
@@ -13,31 +15,33 @@ use std::path::Path;
 
 const ADMIN_CLIENT_SECRET_ROTATED: &str = "admin.admin_client.secret_rotated";
 
-/// Where a command finds the data: the data dir and, when the database is not the dir's
-/// SQLite file, its URL (`--database-url`, as for `serve`).
-#[derive(Debug, Clone, Copy)]
-pub struct Place<'a> {
+/// Where a command finds the database: `url` as `serve --database-url` (a cluster's
+/// PostgreSQL), else `tessera.db` in `data_dir`.
+#[derive(Clone, Copy)]
+pub struct Database<'a> {
     pub data_dir: &'a Path,
-    pub database_url: Option<&'a str>,
+    pub url: Option<&'a str>,
 }
 
-async fn open(at: Place<'_>) -> Result<Db, String> {
-    std::fs::create_dir_all(at.data_dir)
-        .map_err(|e| format!("cannot create {}: {e}", at.data_dir.display()))?;
-    Db::open(at.data_dir, at.database_url)
+async fn open(db: Database<'_>) -> Result<Db, String> {
+    if db.url.is_none() {
+        std::fs::create_dir_all(db.data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", db.data_dir.display()))?;
+    }
+    Db::open(db.data_dir, db.url)
         .await
         .map_err(|e| e.to_string())
 }
 
 /// Creates the first (or another) super-admin; returns `{"id","email"}`.
 pub async fn create_superadmin(
-    at: Place<'_>,
+    database: Database<'_>,
     email: &str,
     password: &str,
 ) -> Result<Value, String> {
     let email = validate_email(email).map_err(|e| e.message)?;
     validate_password(password).map_err(|e| e.message)?;
-    let db = open(at).await?;
+    let db = open(database).await?;
     let hash = hash_password(password);
     let id = uuid::Uuid::now_v7().to_string();
     let result = async {
@@ -68,12 +72,12 @@ pub async fn create_superadmin(
 }
 
 /// Creates a confidential client allowed the `admin` scope; the secret is shown once.
-pub async fn create_admin_client(at: Place<'_>, name: &str) -> Result<Value, String> {
+pub async fn create_admin_client(database: Database<'_>, name: &str) -> Result<Value, String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err("--name must be 1-200 characters".into());
     }
-    let db = open(at).await?;
+    let db = open(database).await?;
     let client_id = format!("adm_{}", random_token(16));
     let secret = random_token(32);
     let result = async {
@@ -109,8 +113,11 @@ pub async fn create_admin_client(at: Place<'_>, name: &str) -> Result<Value, Str
 /// Gives an admin client a new secret (shown once); the old one stops working at once
 /// for new token requests (a running server may keep the old row cached for up to
 /// `CLIENT_CACHE_TTL`, 2 s). Tokens it already holds stay valid until they expire.
-pub async fn rotate_admin_client_secret(at: Place<'_>, client_id: &str) -> Result<Value, String> {
-    let db = open_existing(at).await?;
+pub async fn rotate_admin_client_secret(
+    database: Database<'_>,
+    client_id: &str,
+) -> Result<Value, String> {
+    let db = open_existing(database).await?;
     let secret = random_token(32);
     let result = async {
         let mut tx = db.begin().await.map_err(|e| e.to_string())?;
@@ -135,8 +142,8 @@ pub async fn rotate_admin_client_secret(at: Place<'_>, client_id: &str) -> Resul
 }
 
 /// Lists admin clients (never their secrets).
-pub async fn list_admin_clients(at: Place<'_>) -> Result<Value, String> {
-    let db = open_existing(at).await?;
+pub async fn list_admin_clients(database: Database<'_>) -> Result<Value, String> {
+    let db = open_existing(database).await?;
     let rows = edit::list_admin_clients(&db.read).await;
     db.close().await;
     let rows = rows.map_err(|e| e.to_string())?;
@@ -150,12 +157,12 @@ pub async fn list_admin_clients(at: Place<'_>) -> Result<Value, String> {
     Ok(json!({ "admin_clients": list }))
 }
 
-/// Opens the database of a data dir that must already hold one.
-async fn open_existing(at: Place<'_>) -> Result<Db, String> {
-    if at.database_url.is_none() && !at.data_dir.join("tessera.db").exists() {
-        return Err(format!("no Tessera database in {}", at.data_dir.display()));
+/// Opens a database that must already exist (a data dir's, or the one at the URL).
+async fn open_existing(db: Database<'_>) -> Result<Db, String> {
+    if db.url.is_none() && !db.data_dir.join("tessera.db").exists() {
+        return Err(format!("no Tessera database in {}", db.data_dir.display()));
     }
-    open(at).await
+    open(db).await
 }
 
 /// Restores an encrypted backup into `data_dir` (see [`crate::backup::restore`]); returns
@@ -164,9 +171,15 @@ pub async fn restore(
     file: &Path,
     data_dir: &Path,
     force: bool,
+    master_key_file: Option<&Path>,
     passphrase: impl FnOnce() -> Result<age::secrecy::SecretString, String>,
 ) -> Result<Value, String> {
-    let done = crate::backup::restore::restore(file, data_dir, force, passphrase).await?;
+    let target = crate::backup::restore::Target {
+        data_dir,
+        force,
+        master_key_file,
+    };
+    let done = crate::backup::restore::restore(file, target, passphrase).await?;
     let files: Vec<Value> = done
         .files
         .iter()
@@ -178,4 +191,20 @@ pub async fn restore(
         "replaced": done.replaced,
         "notes": done.notes,
     }))
+}
+
+/// Writes a new random key-encryption key to `path` (mode 0600, never over an existing
+/// file) for `serve --master-key-file`; returns `{"path", "bytes"}` (never the key).
+pub fn create_master_key(path: &Path) -> Result<Value, String> {
+    use crate::keys::{create_key_file, KEK_BYTES};
+    let key = crate::crypto::random_bytes(KEK_BYTES);
+    create_key_file(path, &key).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => format!(
+            "{} already exists: it is never replaced (a key in use cannot be swapped: the \
+             stored signing keys only open with the key that sealed them)",
+            path.display()
+        ),
+        _ => format!("cannot create the key file: {e}"),
+    })?;
+    Ok(json!({"path": path.display().to_string(), "bytes": KEK_BYTES}))
 }

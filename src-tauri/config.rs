@@ -15,6 +15,9 @@ pub struct ServeConfig {
     pub issuer: Option<String>,
     /// `sqlite:` URL; `None` means `<data_dir>/tessera.db`.
     pub database_url: Option<String>,
+    /// The key-encryption key (`--master-key-file`): read from here, never created;
+    /// `None` means `<data_dir>/master.key`, created on the first start.
+    pub master_key_file: Option<PathBuf>,
     /// Accept a plain `http://` issuer on a host other than this computer
     /// (`--insecure-http`); refused otherwise, see [`check_issuer_transport`].
     pub insecure_http: bool,
@@ -45,6 +48,7 @@ impl ServeConfig {
                 .expect("valid default listen address"),
             issuer: None,
             database_url: None,
+            master_key_file: None,
             insecure_http: false,
             console_on_loopback: true,
             protection: Protection::default(),

@@ -1,6 +1,6 @@
 //! The `tessera` binary: `serve` (headless), `superadmin create`,
-//! `admin-client create | rotate-secret | list`, `restore`, and, in desktop builds with
-//! no arguments, the window.
+//! `admin-client create | rotate-secret | list`, `restore`, `master-key create`, and, in
+//! desktop builds with no arguments, the window.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
@@ -41,6 +41,22 @@ enum Command {
     /// Asks for the backup's passphrase (on the terminal, without echo; or from standard
     /// input). The server must not be running on that data dir.
     Restore(RestoreArgs),
+    /// The key-encryption key of a cluster (for `serve --master-key-file`).
+    #[command(name = "master-key")]
+    MasterKey {
+        #[command(subcommand)]
+        action: MasterKeyAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum MasterKeyAction {
+    /// Write a new random 32-byte key to PATH (mode 0600); an existing file is never
+    /// replaced. Give every node of a cluster a copy, then `serve --master-key-file PATH`.
+    Create {
+        /// The new key file.
+        path: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -55,6 +71,10 @@ struct RestoreArgs {
     /// Read the passphrase from standard input instead of asking on the terminal.
     #[arg(long)]
     passphrase_stdin: bool,
+    /// For a server started with --master-key-file PATH: the backup's key must be the one
+    /// in PATH (else nothing is restored), and master.key is not written into the data dir.
+    #[arg(long, value_name = "PATH", env = "TESSERA_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -70,38 +90,46 @@ impl DataDir {
     }
 }
 
-/// The data dir and the database of the commands that use both (`serve` and the CLI).
+/// The database of a one-shot command: the data dir's, or `--database-url`.
 #[derive(Args)]
-struct Data {
+struct Database {
     #[command(flatten)]
-    dir: DataDir,
-    /// Database URL: postgres://USER:PASS@HOST:PORT/DB (several nodes on one database) or
-    /// sqlite:PATH. Default: <data dir>/tessera.db.
+    data_dir: DataDir,
+    /// Database URL, as for `serve` (the cluster's database). Default: <data dir>/tessera.db.
     #[arg(long, env = "TESSERA_DATABASE_URL")]
     database_url: Option<String>,
 }
 
-impl Data {
-    /// Runs `f` with the place of the data.
-    fn with<T>(&self, f: impl FnOnce(tessera::cli::Place<'_>) -> T) -> T {
-        let dir = self.dir.path();
-        f(tessera::cli::Place {
-            data_dir: &dir,
-            database_url: self.database_url.as_deref(),
-        })
+impl Database {
+    /// What `tessera::cli` takes; `dir` is [`DataDir::path`] of this one.
+    fn at<'a>(&'a self, dir: &'a std::path::Path) -> tessera::cli::Database<'a> {
+        tessera::cli::Database {
+            data_dir: dir,
+            url: self.database_url.as_deref(),
+        }
     }
 }
 
 #[derive(Args)]
 struct ServeArgs {
     #[command(flatten)]
-    data: Data,
+    data_dir: DataDir,
     /// Address and port to listen on.
     #[arg(long, env = "TESSERA_LISTEN", default_value = DEFAULT_LISTEN)]
     listen: SocketAddr,
     /// Public issuer URL. Default: http://<listen address>.
     #[arg(long, env = "TESSERA_ISSUER")]
     issuer: Option<String>,
+    /// Database URL: postgres://USER:PASS@HOST:PORT/DB (several nodes on one database) or
+    /// sqlite:PATH. Default: <data dir>/tessera.db.
+    #[arg(long, env = "TESSERA_DATABASE_URL")]
+    database_url: Option<String>,
+    /// The key-encryption key sealing the signing keys: a file of exactly 32 random bytes
+    /// (make one with `tessera master-key create PATH`), read at start, never created.
+    /// Every node of a cluster needs the same one. Default: <data dir>/master.key,
+    /// created on the first start.
+    #[arg(long, value_name = "PATH", env = "TESSERA_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
     /// Allow a plain http:// issuer on a host other than this computer (tokens and
     /// cookies then cross the network unencrypted; a warning is logged).
     #[arg(long, env = "TESSERA_INSECURE_HTTP", value_parser = clap::builder::BoolishValueParser::new())]
@@ -146,7 +174,7 @@ enum SuperadminAction {
         #[arg(long, required = true)]
         password_stdin: bool,
         #[command(flatten)]
-        data: Data,
+        db: Database,
     },
 }
 
@@ -157,7 +185,7 @@ enum AdminClientAction {
         #[arg(long)]
         name: String,
         #[command(flatten)]
-        data: Data,
+        db: Database,
     },
     /// Give an admin client a new secret; prints {"client_id","client_secret"} once.
     ///
@@ -169,12 +197,12 @@ enum AdminClientAction {
         #[arg(long)]
         client_id: String,
         #[command(flatten)]
-        data: Data,
+        db: Database,
     },
     /// List admin clients as JSON (ids, names, dates; never secrets).
     List {
         #[command(flatten)]
-        data: Data,
+        db: Database,
     },
 }
 
@@ -206,7 +234,7 @@ fn main() -> ExitCode {
                 SuperadminAction::Create {
                     email,
                     password_stdin: _,
-                    data,
+                    db,
                 },
         }) => {
             let mut password = String::new();
@@ -214,32 +242,47 @@ fn main() -> ExitCode {
                 return fail(&format!("cannot read the password from stdin: {e}"));
             }
             let password = password.trim_end_matches(['\n', '\r']);
-            print_json(data.with(|at| {
-                runtime().block_on(tessera::cli::create_superadmin(at, &email, password))
-            }))
+            let dir = db.data_dir.path();
+            print_json(runtime().block_on(tessera::cli::create_superadmin(
+                db.at(&dir),
+                &email,
+                password,
+            )))
         }
         Some(Command::AdminClient {
-            action: AdminClientAction::Create { name, data },
-        }) => print_json(
-            data.with(|at| runtime().block_on(tessera::cli::create_admin_client(at, &name))),
-        ),
+            action: AdminClientAction::Create { name, db },
+        }) => {
+            let dir = db.data_dir.path();
+            print_json(runtime().block_on(tessera::cli::create_admin_client(db.at(&dir), &name)))
+        }
         Some(Command::AdminClient {
-            action: AdminClientAction::RotateSecret { client_id, data },
-        }) => print_json(data.with(|at| {
-            runtime().block_on(tessera::cli::rotate_admin_client_secret(at, &client_id))
-        })),
+            action: AdminClientAction::RotateSecret { client_id, db },
+        }) => {
+            let dir = db.data_dir.path();
+            print_json(runtime().block_on(tessera::cli::rotate_admin_client_secret(
+                db.at(&dir),
+                &client_id,
+            )))
+        }
         Some(Command::AdminClient {
-            action: AdminClientAction::List { data },
-        }) => print_json(data.with(|at| runtime().block_on(tessera::cli::list_admin_clients(at)))),
+            action: AdminClientAction::List { db },
+        }) => {
+            let dir = db.data_dir.path();
+            print_json(runtime().block_on(tessera::cli::list_admin_clients(db.at(&dir))))
+        }
         Some(Command::Restore(args)) => {
             let from_stdin = args.passphrase_stdin;
             print_json(runtime().block_on(tessera::cli::restore(
                 &args.file,
                 &args.data_dir.path(),
                 args.force,
+                args.master_key_file.as_deref(),
                 move || read_passphrase(from_stdin),
             )))
         }
+        Some(Command::MasterKey {
+            action: MasterKeyAction::Create { path },
+        }) => print_json(tessera::cli::create_master_key(&path)),
         None => desktop(),
     }
 }
@@ -297,10 +340,11 @@ fn read_passphrase(from_stdin: bool) -> Result<age::secrecy::SecretString, Strin
 fn serve(args: ServeArgs) -> ExitCode {
     init_logging(args.log_format);
     let cfg = ServeConfig {
-        data_dir: args.data.dir.path(),
+        data_dir: args.data_dir.path(),
         listen: args.listen,
         issuer: args.issuer,
-        database_url: args.data.database_url,
+        database_url: args.database_url,
+        master_key_file: args.master_key_file,
         insecure_http: args.insecure_http,
         console_on_loopback: false,
         protection: Protection {

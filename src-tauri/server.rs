@@ -81,7 +81,7 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
     create_data_dir(&cfg)?;
     let data_dir_lock = lock_data_dir(&cfg)?;
     let db = Db::open(&cfg.data_dir, cfg.database_url.as_deref()).await?;
-    let keys = KeyRing::load_or_create(&db, &cfg.data_dir).await?;
+    let keys = KeyRing::load_or_create(&db, &cfg.data_dir, cfg.master_key_file.as_deref()).await?;
     ensure_console_client(&db).await?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await

@@ -1,5 +1,6 @@
 //! Backups: a `.tar.gz` of a consistent snapshot of the data dir: `tessera.db` (`VACUUM
-//! INTO` a temporary file in the data dir, removed afterwards), `master.key`, and
+//! INTO` a temporary file in the data dir, removed afterwards), `master.key` (the
+//! key-encryption key in use: the data dir's, or the `--master-key-file`), and
 //! `settings.json` when present, encrypted with the super-admin's passphrase in the `age`
 //! format (scrypt recipient; `age -d` opens it). Built in memory; its contents and the
 //! passphrase are never logged. [`restore`] puts one back into a data dir.
@@ -78,10 +79,11 @@ pub async fn create_as(
     ));
     let vacuumed = state.db.vacuum_into(&snapshot).await;
     let data_dir = state.data_dir.clone();
+    let key_file = state.keys.kek_path().to_owned();
     let mtime = u64::try_from(stamp.unix_timestamp()).unwrap_or(0);
     let built = tokio::task::spawn_blocking(move || {
         let result = match vacuumed {
-            Ok(()) => archive(&data_dir, &snapshot, mtime),
+            Ok(()) => archive(&data_dir, &snapshot, &key_file, mtime),
             Err(e) => Err(format!("cannot snapshot the database: {e}")),
         };
         remove_snapshot(&snapshot);
@@ -138,12 +140,18 @@ fn remove_snapshot(path: &Path) {
     }
 }
 
-/// The tar.gz bytes and the names of its entries.
-fn archive(data_dir: &Path, snapshot: &Path, mtime: u64) -> Result<(Vec<u8>, Vec<String>), String> {
+/// The tar.gz bytes and the names of its entries; `key_file` is the key-encryption key
+/// the server runs with, stored as `master.key` wherever it lives.
+fn archive(
+    data_dir: &Path,
+    snapshot: &Path,
+    key_file: &Path,
+    mtime: u64,
+) -> Result<(Vec<u8>, Vec<String>), String> {
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
     let mut files = vec![
         (DB_ENTRY, read(snapshot)?),
-        (KEY_ENTRY, read(&data_dir.join(KEY_ENTRY))?),
+        (KEY_ENTRY, crate::keys::read_key_file(key_file)?),
     ];
     let settings = data_dir.join(SETTINGS_ENTRY);
     match std::fs::read(&settings) {

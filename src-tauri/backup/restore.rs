@@ -2,6 +2,8 @@
 //! archive, and puts `tessera.db`, `master.key` and `settings.json` into a data dir that
 //! no server has open. Nothing is written before the archive has decrypted and checked
 //! out; files go to temporary names in the data dir first and are renamed into place.
+//! With `--master-key-file PATH` (a server that reads its key-encryption key from there)
+//! the backup's key must equal PATH's, and master.key stays out of the data dir.
 
 use super::{DB_ENTRY, KEY_ENTRY, SETTINGS_ENTRY};
 use crate::store::offline::{self, Busy};
@@ -43,14 +45,27 @@ pub struct Restored {
     pub notes: Vec<String>,
 }
 
-/// Restores `file` into `data_dir`. `passphrase` is asked only once the file looks like
-/// a backup and the data dir may be written (empty, missing, or `force`).
+/// Where a backup goes.
+pub struct Target<'a> {
+    pub data_dir: &'a Path,
+    /// Replace the files of a data dir that is not empty.
+    pub force: bool,
+    /// The server's `--master-key-file`: the backup's key must be this one.
+    pub master_key_file: Option<&'a Path>,
+}
+
+/// Restores `file` into `target.data_dir`. `passphrase` is asked only once the file looks
+/// like a backup and the data dir may be written (empty, missing, or `force`).
 pub async fn restore(
     file: &Path,
-    data_dir: &Path,
-    force: bool,
+    target: Target<'_>,
     passphrase: impl FnOnce() -> Result<SecretString, String>,
 ) -> Result<Restored, String> {
+    let Target {
+        data_dir,
+        force,
+        master_key_file,
+    } = target;
     let sealed = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     if !sealed.starts_with(AGE_MAGIC) {
         return Err(format!(
@@ -74,9 +89,15 @@ pub async fn restore(
     })
     .await
     .map_err(|_| "the restore task failed".to_owned())??;
+    let mut notes = Vec::new();
+    let key_note = match master_key_file {
+        Some(path) => Some(check_key_file(path, &contents.key, data_dir)?),
+        None => None,
+    };
+    let key_in_place = key_note.is_some();
+    notes.extend(key_note);
 
     create_private_dir(data_dir)?;
-    let mut notes = Vec::new();
     let db = data_dir.join(DB_ENTRY);
     if db.exists() {
         match offline::checkpoint_unused(&db).await {
@@ -95,7 +116,7 @@ pub async fn restore(
         }
     }
     let kept_settings = contents.settings.is_none() && data_dir.join(SETTINGS_ENTRY).exists();
-    let files = put_in_place(data_dir, &contents, &mut notes)?;
+    let files = put_in_place(data_dir, &contents, key_in_place, &mut notes)?;
     if kept_settings {
         notes.push("the backup has no settings.json: the data dir's own was kept".into());
     }
@@ -105,6 +126,32 @@ pub async fn restore(
         kept_settings,
         notes,
     })
+}
+
+/// Refuses a restore for a server whose `--master-key-file` holds another key than the
+/// backup's: the restored signing keys would not open (the server would refuse to start).
+/// Returns the note that says master.key stays out of the data dir.
+fn check_key_file(path: &Path, backup_key: &[u8], data_dir: &Path) -> Result<String, String> {
+    let advice = format!(
+        "restore without --master-key-file to get the backup's key as {}, then put that \
+         file at {}",
+        data_dir.join(KEY_ENTRY).display(),
+        path.display()
+    );
+    let key = crate::keys::read_key_file(path).map_err(|e| format!("{e}; or {advice}"))?;
+    if !crate::crypto::ct_eq(&key, backup_key) {
+        return Err(format!(
+            "the backup was made with another key-encryption key than the one in {}: its \
+             signing keys would not open, nothing was restored. Use the key the backup was \
+             made with: {advice}",
+            path.display()
+        ));
+    }
+    Ok(format!(
+        "the backup's key-encryption key is the one in {}: master.key was not written into \
+         the data dir",
+        path.display()
+    ))
 }
 
 /// Whether `dir` exists and holds anything; an error if it is not a folder.
@@ -232,14 +279,19 @@ fn entry_name(raw: &[u8]) -> Result<&'static str, String> {
 }
 
 /// Writes every file to a temporary name in `dir`, then renames them over the old ones
-/// (the old database's log files removed first, since they belong to it). Until the
-/// renames, a failure leaves the data dir as it was.
+/// (the old database's log files removed first, since they belong to it); master.key only
+/// unless `key_in_place` (the server's key file already holds it). Until the renames, a
+/// failure leaves the data dir as it was.
 fn put_in_place(
     dir: &Path,
     c: &Contents,
+    key_in_place: bool,
     notes: &mut Vec<String>,
 ) -> Result<Vec<(&'static str, usize)>, String> {
-    let mut files = vec![(DB_ENTRY, &c.db), (KEY_ENTRY, &c.key)];
+    let mut files = vec![(DB_ENTRY, &c.db)];
+    if !key_in_place {
+        files.push((KEY_ENTRY, &c.key));
+    }
     if let Some(s) = &c.settings {
         files.push((SETTINGS_ENTRY, s));
     }

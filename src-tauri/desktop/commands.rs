@@ -565,6 +565,7 @@ mod tests {
             listen: "127.0.0.1:0".parse().unwrap(),
             issuer: None,
             database_url: None,
+            master_key_file: None,
             insecure_http: false,
             console_on_loopback: true,
             protection: Default::default(),

@@ -333,6 +333,7 @@ mod tests {
             listen: SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port),
             issuer: None,
             database_url: None,
+            master_key_file: None,
             insecure_http: false,
             console_on_loopback: true,
             protection: Default::default(),

@@ -1,5 +1,5 @@
 //! Signing keys: RSA-2048 generated on first start, private halves encrypted at rest
-//! with a key-encryption key in the data dir, `kid` = RFC 7638 thumbprint. The active
+//! with a key-encryption key (`master.key` in the data dir, or `--master-key-file`), `kid` = RFC 7638 thumbprint. The active
 //! key pair is parsed once and kept in memory: every token is one signature.
 
 mod kek;
@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
-pub use kek::Kek;
+pub use kek::{create_key_file, read_key_file, Kek, KEK_BYTES, MASTER_KEY_FILE};
 
 /// The JWS `typ` header of a token we sign.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,9 +77,16 @@ pub enum VerifyError {
 }
 
 impl KeyRing {
-    /// Loads the published keys, creating the first signing key on a fresh install.
-    pub async fn load_or_create(db: &Db, data_dir: &Path) -> Result<KeyRing, StartError> {
-        let kek = Kek::load_or_create(data_dir)?;
+    /// Loads the published keys, creating the first signing key on a fresh install. The
+    /// KEK is `master_key_file` when given, else `<data_dir>/master.key` (see [`Kek::load`]).
+    /// A KEK that cannot open the active signing key is a start error that says so: a node
+    /// never replaces keys it cannot open (that would fork a cluster's keys).
+    pub async fn load_or_create(
+        db: &Db,
+        data_dir: &Path,
+        master_key_file: Option<&Path>,
+    ) -> Result<KeyRing, StartError> {
+        let kek = Kek::load(data_dir, master_key_file)?;
         let mut rows = key_store::published_keys(&db.read, now()).await?;
         if !rows.iter().any(|r| r.status == "active") {
             let row = generate_key_row(&kek)?;
@@ -87,7 +94,9 @@ impl KeyRing {
             key_store::insert_key(&mut tx, &row).await?;
             tx.commit().await?;
             tracing::info!(kid = %row.kid, "created the first RS256 signing key");
-            rows.insert(0, row);
+            // Read back: nodes starting together on one empty database each create one,
+            // and all of them must sign with the one the database puts first.
+            rows = key_store::published_keys(&db.read, now()).await?;
         }
         let set = build_key_set(&kek, &rows)?;
         Ok(KeyRing {
@@ -95,6 +104,11 @@ impl KeyRing {
             kek,
             rng: SystemRandom::new(),
         })
+    }
+
+    /// The key-encryption key's file (a backup carries it as `master.key`).
+    pub fn kek_path(&self) -> &Path {
+        self.kek.path()
     }
 
     fn current(&self) -> Arc<KeySet> {

@@ -48,6 +48,7 @@ pub fn tessera_command() -> Command {
         "TESSERA_TRUSTED_PROXIES",
         "TESSERA_HASH_CONCURRENCY",
         "TESSERA_INSECURE_HTTP",
+        "TESSERA_MASTER_KEY_FILE",
     ] {
         cmd.env_remove(var);
     }
