@@ -9,7 +9,8 @@ use std::process::Stdio;
 #[tokio::test]
 async fn cli_commands_use_the_database_url() {
     let srv = Server::start();
-    let url = format!("sqlite:{}", srv.data_dir.join("tessera.db").display());
+    let url = common::engine::database_url(&srv.data_dir)
+        .unwrap_or_else(|| format!("sqlite:{}", srv.data_dir.join("tessera.db").display()));
     let elsewhere = tempfile::tempdir().expect("tempdir");
     let unused = elsewhere.path().join("never-made");
 
