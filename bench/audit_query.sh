@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Benchmark: /v1/audit-events query time with 1,000,000 events in SQLite (release build,
-# loopback). Fills a fresh data dir with realistic events (one INSERT ... WITH RECURSIVE
-# through python3's sqlite3), then times filtered queries over HTTP with curl.
+# Benchmark: /v1/audit-events query time with 1,000,000 events in SQLite, or in PostgreSQL
+# with DB=postgres (release build, loopback). Fills a fresh database with realistic events
+# (one INSERT ... WITH RECURSIVE through python3's sqlite3; generate_series through psql in
+# a throwaway cluster from scripts/pg.sh), then times filtered queries over HTTP with curl.
 # Target (issue 3): filter by subject, and by type + time range, under 50 ms.
 #
-# Usage: bench/audit_query.sh     (env: EVENTS=1000000 RUNS=20 SKIP_BUILD=1 to reuse the binary)
+# Usage: bench/audit_query.sh     (env: EVENTS=1000000 RUNS=20 SKIP_BUILD=1 to reuse the binary,
+#                                  DB=postgres)
 set -euo pipefail
 
 EVENTS="${EVENTS:-1000000}"
@@ -13,8 +15,11 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d /tmp/tessera-audit-bench.XXXXXX)"
 source "$ROOT/bench/lib.sh"
 
+DB="${DB:-sqlite}"
+DB_FLAGS=()
 cleanup() {
     stop_server
+    [[ $DB == postgres ]] && "$ROOT/scripts/pg.sh" stop "$WORK/pg"
     rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -30,8 +35,15 @@ fi
 BIN="$ROOT/target/release/tessera"
 mkdir -p "$WORK/data"
 
-echo "== creating the schema (first start)"
-start_server
+if [[ $DB == postgres ]]; then
+    chmod 755 "$WORK"
+    eval "$("$ROOT/scripts/pg.sh" start "$WORK/pg")"
+    psql "$TESSERA_TEST_DATABASE_URL/postgres" -qAtc "CREATE DATABASE bench"
+    DB_FLAGS=(--database-url "$TESSERA_TEST_DATABASE_URL/bench")
+fi
+
+echo "== creating the schema (first start, $DB)"
+start_server "${DB_FLAGS[@]}"
 stop_server
 
 echo "== inserting $EVENTS audit events"
@@ -39,6 +51,34 @@ NOW_MS=$(python3 -c 'import time; print(int(time.time()*1000))')
 # Spread over the last 89 days (inside the default 90-day retention), ids in time order;
 # 10,000 users, 50 clients, 20 businesses x 5 branches; type mix of a busy IdP.
 FILL_START=$(date +%s)
+if [[ $DB == postgres ]]; then
+    span=$((89 * 86400000))
+    psql "$TESSERA_TEST_DATABASE_URL/bench" -qAt -v ON_ERROR_STOP=1 \
+        -v n="$EVENTS" -v start=$((NOW_MS - span)) -v step=$((span / EVENTS)) <<'SQL'
+INSERT INTO audit_events (at, type, outcome, actor, subject, client_id, org, branch, jti,
+                          ip, user_agent, detail)
+SELECT :start + i * :step,
+       CASE WHEN i % 20 < 10 THEN 'token.issued' WHEN i % 20 < 14 THEN 'token.refreshed'
+            WHEN i % 20 < 16 THEN 'login.succeeded' WHEN i % 20 = 16 THEN 'login.failed'
+            WHEN i % 20 = 17 THEN 'token.refused' WHEN i % 20 = 18 THEN 'token.revoked'
+            ELSE 'logout' END,
+       CASE WHEN i % 20 IN (16, 17) THEN 'failure' ELSE 'success' END,
+       'user-' || (i * 7919 % 10000),
+       'user-' || (i * 7919 % 10000),
+       'client-' || (i % 50),
+       'org-' || (i % 20),
+       'branch-' || (i % 100),
+       md5(random()::text),
+       '10.0.' || (i % 256) || '.' || (i % 200),
+       'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0',
+       json_build_object('scope', 'openid profile email orders:read', 'aud', 'client-' || (i % 50),
+                         'exp', (:start + i * :step) / 1000 + 600, 'org', 'org-' || (i % 20),
+                         'branch', 'branch-' || (i % 100))::text
+FROM generate_series(1::bigint, :n) AS i;
+VACUUM ANALYZE audit_events;
+SQL
+    echo "   filled in $(( $(date +%s) - FILL_START )) s; rows $(psql "$TESSERA_TEST_DATABASE_URL/bench" -qAtc 'SELECT count(*) FROM audit_events')"
+else
 python3 - "$WORK/data/tessera.db" "$EVENTS" "$NOW_MS" <<'PY'
 import sqlite3, sys
 db, n, now_ms = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -75,11 +115,12 @@ c.commit()
 print("   rows:", c.execute("SELECT count(*) FROM audit_events").fetchone()[0])
 PY
 echo "   filled in $(( $(date +%s) - FILL_START )) s; db size $(du -h "$WORK/data/tessera.db" | cut -f1)"
+fi
 
 echo "== starting the release server"
-start_server
+start_server "${DB_FLAGS[@]}"
 echo "   $BASE"
-CREDS="$("$BIN" admin-client create --name bench --data-dir "$WORK/data")"
+CREDS="$("$BIN" admin-client create --name bench --data-dir "$WORK/data" "${DB_FLAGS[@]}")"
 ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["client_id"])' "$CREDS")"
 SECRET="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["client_secret"])' "$CREDS")"
 TOKEN="$(curl -s -u "$ID:$SECRET" -d grant_type=client_credentials -d scope=admin \

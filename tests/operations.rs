@@ -104,3 +104,43 @@ async fn the_log_lines_of_a_request_carry_its_id() {
     );
     assert!(lines.iter().all(|l| l.contains("/v1/users")), "{lines:?}");
 }
+
+/// On PostgreSQL the database can really go away under a running server: connections to
+/// its database are refused and the open ones ended. Ready answers 503 naming the
+/// database (alive stays 200), and 200 again once the database is back, without a restart.
+#[tokio::test]
+async fn not_ready_while_the_database_is_unreachable() {
+    let srv = Server::start();
+    let Some(url) = common::engine::database_url(&srv.data_dir) else {
+        return; // SQLite is a file the server holds open: it cannot go away like this
+    };
+    let name = url.rsplit('/').next().expect("database name").to_string();
+    let admin = format!(
+        "{}/postgres",
+        common::engine::postgres_base().expect("cluster")
+    );
+    let switch = |allow: bool| {
+        let off = format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{name}' AND NOT {allow}"
+        );
+        common::engine::postgres_rows(&admin, &off, true);
+    };
+    switch(false);
+    let response = get(&srv.url("/health/ready"), None).await;
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["status"], "not_ready", "{body}");
+    assert_eq!(body["checks"]["database"], "unreachable", "{body}");
+    assert_eq!(body["checks"]["signing_key"], "ok", "{body}");
+    assert_eq!(get(&srv.url("/health"), None).await.status(), 200);
+
+    switch(true);
+    let response = get(&srv.url("/health/ready"), None).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "ready again once the database is back"
+    );
+}
