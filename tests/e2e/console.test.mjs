@@ -380,6 +380,15 @@ test('download an encrypted backup: the passphrase is asked twice and checked in
   await shot(page, 'e2e-backup-mismatch');
 
   await repeat.fill(good);
+  if (process.env.TESSERA_DATABASE_URL?.startsWith('postgres')) {
+    // A PostgreSQL database is not a file in the data dir: the console shows the API's
+    // answer (409, naming pg_dump) and downloads nothing.
+    await download.click();
+    await page.getByText(/pg_dump/).waitFor();
+    page.off('request', count);
+    assert.equal(posted, 1);
+    return;
+  }
   const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
   page.off('request', count);
   assert.equal(posted, 1);

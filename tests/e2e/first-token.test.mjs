@@ -25,6 +25,8 @@ const productName = 'Corner Shop';
 
 let server;
 let work;
+/** The environment of this file's own server and the CLI commands on its data dir. */
+let serverEnv = process.env;
 let base;
 let browser;
 let page;
@@ -79,6 +81,7 @@ before(async () => {
   // scripts/test-postgres.sh) one of its own, never the other tests' database.
   const env = { ...process.env };
   delete env.TESSERA_DATABASE_URL;
+  serverEnv = env;
   const cluster = process.env.TESSERA_TEST_DATABASE_URL;
   if (cluster) {
     const name = `e2e_first_${port}`;
@@ -210,7 +213,7 @@ test('the test callback is an ordinary redirect URI: listed, removable, offered 
 let ownAdminToken;
 async function ownAdminApi(method, apiPath, body) {
   if (!ownAdminToken) {
-    const out = execFileSync(BINARY, ['admin-client', 'create', '--data-dir', path.join(work, 'data'), '--name', 'first-token'], { encoding: 'utf8' });
+    const out = execFileSync(BINARY, ['admin-client', 'create', '--data-dir', path.join(work, 'data'), '--name', 'first-token'], { encoding: 'utf8', env: serverEnv });
     const { client_id: id, client_secret: secret } = JSON.parse(out);
     const answer = await fetch(`${base}/oauth/token`, {
       method: 'POST',
