@@ -36,7 +36,7 @@ fn new_key(dir: &Path, name: &str) -> PathBuf {
 /// `tessera serve` that must refuse to start: (stdout, stderr). One still running after
 /// 30 s is killed, and the test fails.
 fn refused_start(data_dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> (String, String) {
-    let mut cmd = tessera_command();
+    let mut cmd = tessera_command_on(data_dir);
     cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .args(args);
@@ -229,6 +229,9 @@ async fn a_data_dir_key_can_move_to_a_key_file() {
 
 #[tokio::test]
 async fn a_backup_carries_the_key_file_and_restore_checks_it() {
+    if common::engine::on_postgres() {
+        return; // the console's backup and `tessera restore` are for SQLite (tests/backup.rs)
+    }
     let root = tempfile::tempdir().expect("tempdir");
     let (a, b) = (new_key(root.path(), "a.key"), new_key(root.path(), "b.key"));
     let data = root.path().join("data");

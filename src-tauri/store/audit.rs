@@ -228,10 +228,12 @@ pub async fn max_event_id(pool: &Reader) -> Result<i64> {
 
 /// Deletes up to `batch` events older than `before_ms` (retention); returns how many.
 pub async fn delete_events_before(tx: &mut Tx, before_ms: i64, batch: i64) -> Result<u64> {
-    let done = q("DELETE FROM audit_events WHERE id IN
-           (SELECT id FROM audit_events WHERE at < $1 ORDER BY at LIMIT $2)")
+    // The batch is written out (see `read::page_query`).
+    let done = q(format!(
+        "DELETE FROM audit_events WHERE id IN
+           (SELECT id FROM audit_events WHERE at < $1 ORDER BY at LIMIT {batch})"
+    ))
     .bind(before_ms)
-    .bind(batch)
     .execute(&mut *tx)
     .await?;
     Ok(done)

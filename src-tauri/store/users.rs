@@ -186,7 +186,7 @@ macro_rules! user_search {
             " $1 ESCAPE '\\')
            AND ($2 IS NULL OR status = $2)
            AND ($3 IS NULL OR id > $3)
-         ORDER BY id LIMIT $4"
+         ORDER BY id LIMIT "
         )
     };
 }
@@ -209,12 +209,13 @@ pub async fn list_users(
             .replace('_', "\\_");
         format!("%{escaped}%")
     });
-    // LIKE ignores ASCII case on SQLite; PostgreSQL needs ILIKE for that.
-    q(pool.engine().pick(USER_SEARCH_SQLITE, USER_SEARCH_POSTGRES))
+    // LIKE ignores ASCII case on SQLite; PostgreSQL needs ILIKE for that. The limit is
+    // written out: a plan made once for all values must know a page is wanted.
+    let search = pool.engine().pick(USER_SEARCH_SQLITE, USER_SEARCH_POSTGRES);
+    q(format!("{search}{limit}"))
         .bind(pattern)
         .bind(status)
         .bind(after)
-        .bind(limit)
         .fetch_all(pool)
         .await
 }

@@ -106,7 +106,9 @@ fn page_query(
         }
         None => push_keys(&mut q, filter, None, before),
     }
-    q.push(" ORDER BY at DESC, id DESC LIMIT ").push_bind(limit);
+    // The limit is written out, not bound: a plan made once for every value (PostgreSQL's
+    // generic plans) must know that only a page is wanted, or it sorts the whole log.
+    q.push(&format!(" ORDER BY at DESC, id DESC LIMIT {limit}"));
     // CROSS JOIN: SQLite keeps the page's keys as the outer loop (a plain JOIN may walk
     // every event and probe the keys instead). PostgreSQL plans a plain JOIN so.
     q.push(engine.pick(
@@ -158,7 +160,7 @@ pub async fn events_between(
     filter.push_where(&mut q, None);
     q.push(" AND id > ").push_bind(after);
     q.push(" AND id <= ").push_bind(upto);
-    q.push(" ORDER BY id LIMIT ").push_bind(limit);
+    q.push(&format!(" ORDER BY id LIMIT {limit}"));
     q.push(") e");
     q.push(LABEL_JOINS);
     q.push(" ORDER BY e.id");
