@@ -314,3 +314,57 @@ impl Drop for Finished {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
+
+/// Nodes starting together on an empty database (one master key file for all): the
+/// migrations run once, one node creates the first signing key and every node signs with it.
+#[tokio::test]
+async fn nodes_starting_together_on_an_empty_database_share_one_key() {
+    if !engine::on_postgres() {
+        return;
+    }
+    let root = tempfile::tempdir().expect("tempdir");
+    let key = root.path().join("cluster.key");
+    let made = tessera_command()
+        .args(["master-key", "create"])
+        .arg(&key)
+        .output()
+        .expect("master-key create");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let url = engine::database_url(&root.path().join("shared")).expect("postgres url");
+    let key = key.to_str().expect("utf-8 path").to_string();
+    let starts: Vec<_> = (0..3)
+        .map(|i| {
+            let dir = root.path().join(format!("node{i}"));
+            let (url, key) = (url.clone(), key.clone());
+            std::thread::spawn(move || {
+                std::fs::create_dir_all(&dir).expect("data dir");
+                let flags = ["--database-url", &url, "--master-key-file", &key];
+                Server::start_on(&dir, &flags)
+            })
+        })
+        .collect();
+    let nodes: Vec<Server> = starts
+        .into_iter()
+        .map(|t| t.join().expect("start"))
+        .collect();
+    let active = engine::postgres_rows(
+        &url,
+        "SELECT kid FROM signing_keys WHERE status = 'active'",
+        false,
+    );
+    assert_eq!(active.len(), 1, "one active key: {active:?}");
+    for node in &nodes {
+        let jwks: Value = reqwest::get(node.url("/.well-known/jwks.json"))
+            .await
+            .expect("jwks")
+            .json()
+            .await
+            .expect("jwks json");
+        assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(1), "{jwks}");
+        assert_eq!(jwks["keys"][0]["kid"], active[0]["kid"]);
+    }
+}

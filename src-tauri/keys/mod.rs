@@ -91,11 +91,15 @@ impl KeyRing {
         if !rows.iter().any(|r| r.status == "active") {
             let row = generate_key_row(&kek)?;
             let mut tx = db.begin().await?;
-            key_store::insert_key(&mut tx, &row).await?;
-            tx.commit().await?;
-            tracing::info!(kid = %row.kid, "created the first RS256 signing key");
-            // Read back: nodes starting together on one empty database each create one,
-            // and all of them must sign with the one the database puts first.
+            // Asked again under the write lock: of nodes starting together on one empty
+            // database, the first creates the key and the others read it.
+            if key_store::active_key(&mut tx).await?.is_none() {
+                key_store::insert_key(&mut tx, &row).await?;
+                tx.commit().await?;
+                tracing::info!(kid = %row.kid, "created the first RS256 signing key");
+            } else {
+                tx.rollback().await?;
+            }
             rows = key_store::published_keys(&db.read, now()).await?;
         }
         let set = build_key_set(&kek, &rows)?;
