@@ -265,45 +265,44 @@ impl Sql {
 
     /// Runs the statement; the number of rows it changed.
     pub async fn execute<'a>(self, on: impl Exec<'a>) -> Result<u64> {
-        let conn = on.conn();
-        if self.matches_nothing(&conn)? {
+        if self.matches_nothing()? {
             return Ok(0);
         }
-        Ok(on_engine!(self, conn, query_with, execute, rows_affected))
+        Ok(on_engine!(
+            self,
+            on.conn(),
+            query_with,
+            execute,
+            rows_affected
+        ))
     }
 
     pub async fn fetch_one<'a, T: Row>(self, on: impl Exec<'a>) -> Result<T> {
-        let conn = on.conn();
-        if self.matches_nothing(&conn)? {
+        if self.matches_nothing()? {
             return Err(sqlx::Error::RowNotFound.into());
         }
-        Ok(on_engine!(self, conn, query_as_with, fetch_one))
+        Ok(on_engine!(self, on.conn(), query_as_with, fetch_one))
     }
 
     pub async fn fetch_optional<'a, T: Row>(self, on: impl Exec<'a>) -> Result<Option<T>> {
-        let conn = on.conn();
-        if self.matches_nothing(&conn)? {
+        if self.matches_nothing()? {
             return Ok(None);
         }
-        Ok(on_engine!(self, conn, query_as_with, fetch_optional))
+        Ok(on_engine!(self, on.conn(), query_as_with, fetch_optional))
     }
 
     pub async fn fetch_all<'a, T: Row>(self, on: impl Exec<'a>) -> Result<Vec<T>> {
-        let conn = on.conn();
-        if self.matches_nothing(&conn)? {
+        if self.matches_nothing()? {
             return Ok(Vec::new());
         }
-        Ok(on_engine!(self, conn, query_as_with, fetch_all))
+        Ok(on_engine!(self, on.conn(), query_as_with, fetch_all))
     }
 
-    /// PostgreSQL cannot hold a NUL character in text, so a bound text with one (an id or
-    /// email straight from a request) is refused there with an error, where SQLite simply
-    /// finds no row. A read with such a text finds nothing without asking (no stored text
-    /// can equal it), as on SQLite; a write is refused ([`StoreError::Invalid`]: a 400).
-    fn matches_nothing(&self, conn: &Conn<'_>) -> Result<bool> {
-        if !matches!(conn, Conn::Pg(_) | Conn::PgPool(_)) {
-            return Ok(false);
-        }
+    /// PostgreSQL cannot hold a NUL character in text (it refuses the statement), SQLite
+    /// can; both engines answer alike here instead. A read with such a text (an id or email
+    /// straight from a request) finds nothing without asking: no stored text holds one. A
+    /// write is refused ([`StoreError::Invalid`]: 422 on /v1, `invalid_request` on OAuth).
+    fn matches_nothing(&self) -> Result<bool> {
         let nul = self
             .args
             .iter()
@@ -330,10 +329,16 @@ impl Scalar {
     }
 
     pub async fn fetch_one<'a, T: Col>(self, on: impl Exec<'a>) -> Result<T> {
+        if self.0.matches_nothing()? {
+            return Err(sqlx::Error::RowNotFound.into());
+        }
         Ok(on_engine!(self.0, on.conn(), query_scalar_with, fetch_one))
     }
 
     pub async fn fetch_optional<'a, T: Col>(self, on: impl Exec<'a>) -> Result<Option<T>> {
+        if self.0.matches_nothing()? {
+            return Ok(None);
+        }
         Ok(on_engine!(
             self.0,
             on.conn(),
@@ -343,36 +348,35 @@ impl Scalar {
     }
 
     pub async fn fetch_all<'a, T: Col>(self, on: impl Exec<'a>) -> Result<Vec<T>> {
+        if self.0.matches_nothing()? {
+            return Ok(Vec::new());
+        }
         Ok(on_engine!(self.0, on.conn(), query_scalar_with, fetch_all))
     }
 }
 
-fn lite_args(args: Vec<Arg>) -> Result<SqliteArguments<'static>> {
-    let mut out = SqliteArguments::default();
-    for arg in args {
-        match arg {
-            Arg::I64(v) => out.add(v),
-            Arg::F64(v) => out.add(v),
-            Arg::Bool(v) => out.add(v),
-            Arg::Text(v) => out.add(v),
-            Arg::Blob(v) => out.add(v),
+/// Encodes the bound values into one engine's argument buffer.
+macro_rules! encode {
+    ($buffer:ty, $args:expr) => {{
+        let mut out = <$buffer>::default();
+        for arg in $args {
+            match arg {
+                Arg::I64(v) => out.add(v),
+                Arg::F64(v) => out.add(v),
+                Arg::Bool(v) => out.add(v),
+                Arg::Text(v) => out.add(v),
+                Arg::Blob(v) => out.add(v),
+            }
+            .map_err(sqlx::Error::Encode)?;
         }
-        .map_err(sqlx::Error::Encode)?;
-    }
-    Ok(out)
+        Ok(out)
+    }};
+}
+
+fn lite_args(args: Vec<Arg>) -> Result<SqliteArguments<'static>> {
+    encode!(SqliteArguments<'static>, args)
 }
 
 fn pg_args(args: Vec<Arg>) -> Result<PgArguments> {
-    let mut out = PgArguments::default();
-    for arg in args {
-        match arg {
-            Arg::I64(v) => out.add(v),
-            Arg::F64(v) => out.add(v),
-            Arg::Bool(v) => out.add(v),
-            Arg::Text(v) => out.add(v),
-            Arg::Blob(v) => out.add(v),
-        }
-        .map_err(sqlx::Error::Encode)?;
-    }
-    Ok(out)
+    encode!(PgArguments, args)
 }
