@@ -31,6 +31,8 @@ pub struct RunningServer {
     /// Ends open audit streams and background jobs, so shutdown need not wait for them.
     stopping_tx: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    /// The `--metrics-listen` server, when there is one (it stops with `stopping`).
+    metrics_task: Option<JoinHandle<()>>,
     db: Db,
     state: Shared,
     /// Held while the server runs: one server per data dir ([`lock_data_dir`]).
@@ -56,6 +58,9 @@ impl RunningServer {
         }
         if let Some(task) = self.task.take() {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
+        if let Some(task) = self.metrics_task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
         }
         self.db.close().await;
     }
@@ -83,16 +88,12 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
     let db = Db::open(&cfg.data_dir, cfg.database_url.as_deref()).await?;
     let keys = KeyRing::load_or_create(&db, &cfg.data_dir).await?;
     ensure_console_client(&db).await?;
-    let listener = tokio::net::TcpListener::bind(cfg.listen)
-        .await
-        .map_err(|source| StartError::Bind {
-            addr: cfg.listen.to_string(),
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind {
-        addr: cfg.listen.to_string(),
-        source,
-    })?;
+    crate::metrics::install();
+    let (listener, addr) = bind(cfg.listen).await?;
+    let metrics_listener = match cfg.metrics_listen {
+        Some(at) => Some(bind(at).await?),
+        None => None,
+    };
     let issuer = match &cfg.issuer {
         Some(raw) => normalize_issuer(raw).map_err(StartError::Config)?,
         None => format!("http://{addr}"),
@@ -119,7 +120,11 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         trusted_proxies: cfg.protection.trusted_proxies.clone(),
     });
     tokio::spawn(maintenance(state.clone()));
-    let app = router(state.clone());
+    let metrics_task = metrics_listener.map(|(listener, at)| {
+        tracing::info!(addr = %at, "metrics on their own listener");
+        serve_metrics(listener, state.clone())
+    });
+    let app = router(state.clone(), metrics_task.is_none());
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(
@@ -140,9 +145,37 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         shutdown_tx: Some(shutdown_tx),
         stopping_tx,
         task: Some(task),
+        metrics_task,
         db,
         state,
         _data_dir_lock: data_dir_lock,
+    })
+}
+
+async fn bind(at: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), StartError> {
+    let error = |source| StartError::Bind {
+        addr: at.to_string(),
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(at).await.map_err(error)?;
+    let addr = listener.local_addr().map_err(error)?;
+    Ok((listener, addr))
+}
+
+/// `GET /metrics` alone on its listener (`--metrics-listen`); stops with the server.
+fn serve_metrics(listener: tokio::net::TcpListener, state: Shared) -> JoinHandle<()> {
+    let mut stopping = state.stopping.clone();
+    let app = Router::new()
+        .route("/metrics", get(crate::metrics::serve))
+        .fallback(not_found)
+        .with_state(state);
+    tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "the metrics listener stopped with an error");
+        }
     })
 }
 
@@ -255,12 +288,17 @@ fn lock_data_dir(cfg: &ServeConfig) -> Result<std::fs::File, StartError> {
     Ok(file)
 }
 
-/// Every route of the server.
-pub fn router(state: Shared) -> Router {
+/// Every route of the server; `GET /metrics` too when `with_metrics` (else it is on its
+/// own listener).
+pub fn router(state: Shared, with_metrics: bool) -> Router {
     let hsts = state
         .secure_cookies
         .then(|| HeaderValue::from_static("max-age=31536000"));
-    Router::new()
+    let mut routes = Router::new();
+    if with_metrics {
+        routes = routes.route("/metrics", get(crate::metrics::serve));
+    }
+    routes
         .route("/health", get(health))
         .route("/health/ready", get(ready))
         .merge(crate::oauth::routes())
@@ -273,6 +311,7 @@ pub fn router(state: Shared) -> Router {
             )),
         )
         .merge(crate::console::routes())
+        .route_layer(axum::middleware::from_fn(crate::metrics::tag_route))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Path only: query strings can carry id_token_hint, codes and state.
@@ -310,6 +349,8 @@ pub fn router(state: Shared) -> Router {
                     .into_response()
             },
         ))
+        // Every answer counted and timed, a panic's too (route template from `tag_route`).
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         // Outermost: every answer has an id, a panic's too, and the span above has it.
         .layer(axum::middleware::from_fn(crate::request_id::middleware))
         .with_state(state)

@@ -93,7 +93,9 @@ impl Event {
 
     /// Appends the event inside `tx`; it commits or rolls back with the change.
     pub async fn write(self, tx: &mut Tx) -> Result<i64, StoreError> {
-        insert_event(tx, &self.0).await
+        let id = insert_event(tx, &self.0).await?;
+        crate::metrics::audited(&self.0.kind);
+        Ok(id)
     }
 }
 
@@ -136,7 +138,10 @@ impl AuditSink {
                 if ok {
                     ringer.send_modify(|n| *n = n.wrapping_add(1));
                 }
-                for (_, ack) in batch {
+                for (row, ack) in batch {
+                    if ok {
+                        crate::metrics::audited(&row.kind);
+                    }
                     let _ = ack.send(ok);
                 }
             }

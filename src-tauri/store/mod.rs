@@ -157,6 +157,14 @@ impl Db {
         self.read.0.close().await;
         self.write.close().await;
     }
+
+    /// Each pool's name, open connections and idle ones (for the metrics gauges).
+    pub fn pool_use(&self) -> Vec<(&'static str, u32, usize)> {
+        vec![
+            ("read", self.read.0.size(), self.read.0.num_idle()),
+            ("write", self.write.size(), self.write.num_idle()),
+        ]
+    }
 }
 
 /// Seconds since the Unix epoch.

@@ -188,6 +188,7 @@ pub async fn record_client_failure(
     Ok(())
 }
 
+/// The audit event of a throttle that begins (counted in the metrics here).
 fn throttle_event(
     kind: &str,
     meta: &RequestMeta,
@@ -196,6 +197,7 @@ fn throttle_event(
     c: &Counter,
     now: i64,
 ) -> Event {
+    crate::metrics::throttle_begun(scope.as_str());
     Event::failure(kind).meta(meta).detail(json!({
         "scope": scope.as_str(),
         "key": key,
