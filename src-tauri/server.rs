@@ -108,6 +108,7 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         keys,
         audit: crate::audit::AuditSink::start(db.clone()),
         clients: Default::default(),
+        client_hints: Default::default(),
         secure_cookies: issuer.starts_with("https://"),
         console_loopback_port: cfg.console_on_loopback.then_some(addr.port()),
         issuer: issuer.clone(),
