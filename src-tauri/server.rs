@@ -5,7 +5,7 @@ use crate::error::StartError;
 use crate::keys::KeyRing;
 use crate::state::{AppState, Shared};
 use crate::store::{now, Db};
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -290,11 +290,52 @@ fn lock_data_dir(cfg: &ServeConfig) -> Result<std::fs::File, StartError> {
 }
 
 /// Every route of the server; `GET /metrics` too when `with_metrics` (else it is on its
-/// own listener).
+/// own listener). The layers every answer goes through wrap the routed service once:
+/// `Router::layer` would wrap each route, a boxed clone per layer on every request.
 pub fn router(state: Shared, with_metrics: bool) -> Router {
     let hsts = state
         .secure_cookies
         .then(|| HeaderValue::from_static("max-age=31536000"));
+    let layers = tower::ServiceBuilder::new()
+        // Outermost: every answer has an id, a panic's too, and the span below has it.
+        .layer(axum::middleware::from_fn::<_, (Request,)>(
+            crate::request_id::middleware,
+        ))
+        // Every answer counted and timed, a panic's too (route template from `tag_route`).
+        .layer(axum::middleware::from_fn::<_, (Request,)>(
+            crate::metrics::track,
+        ))
+        .layer(CatchPanicLayer::custom(panicked))
+        // HSTS only where the issuer is https: on an http issuer the header would be
+        // ignored at best, and would lock a mistyped https:// host out at worst.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &_| hsts.clone(),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        // Path only: query strings can carry id_token_hint, codes and state.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                tracing::info_span!(
+                    "request",
+                    method = %req.method(),
+                    path = %req.uri().path(),
+                    request_id = %crate::request_id::of(req),
+                )
+            }),
+        )
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    Router::new().fallback_service(layers.service(routes(state, with_metrics)))
+}
+
+fn routes(state: Shared, with_metrics: bool) -> Router {
     let mut routes = Router::new();
     if with_metrics {
         routes = routes.route("/metrics", get(crate::metrics::serve));
@@ -314,47 +355,16 @@ pub fn router(state: Shared, with_metrics: bool) -> Router {
         .merge(crate::console::routes())
         .route_layer(axum::middleware::from_fn(crate::metrics::tag_route))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        // Path only: query strings can carry id_token_hint, codes and state.
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                tracing::info_span!(
-                    "request",
-                    method = %req.method(),
-                    path = %req.uri().path(),
-                    request_id = %crate::request_id::of(req),
-                )
-            }),
-        )
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
-        // HSTS only where the issuer is https: on an http issuer the header would be
-        // ignored at best, and would lock a mistyped https:// host out at worst.
-        .layer(SetResponseHeaderLayer::overriding(
-            header::STRICT_TRANSPORT_SECURITY,
-            move |_: &Response| hsts.clone(),
-        ))
-        .layer(CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                tracing::error!("a request handler panicked");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    Json(json!({"error": "server_error", "error_description": "internal error"})),
-                )
-                    .into_response()
-            },
-        ))
-        // Every answer counted and timed, a panic's too (route template from `tag_route`).
-        .layer(axum::middleware::from_fn(crate::metrics::track))
-        // Outermost: every answer has an id, a panic's too, and the span above has it.
-        .layer(axum::middleware::from_fn(crate::request_id::middleware))
         .with_state(state)
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send>) -> Response {
+    tracing::error!("a request handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({"error": "server_error", "error_description": "internal error"})),
+    )
+        .into_response()
 }
 
 async fn health(axum::extract::State(s): axum::extract::State<Shared>) -> Json<serde_json::Value> {
