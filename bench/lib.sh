@@ -36,5 +36,16 @@ stop_server() {
     SERVER_PID=""
 }
 
+# cpu_ticks PID: the process's user + system CPU time so far, in clock ticks (fields 14
+# and 15 of /proc/PID/stat, counted after the ")" that ends the command name).
+cpu_ticks() {
+    awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
+# metric NAME LABELS: the value of the sample NAME{LABELS} on $BASE/metrics (0 if absent).
+metric() {
+    curl -sf "$BASE/metrics" | awk -v want="$1{$2}" '$1 == want { print $2; found = 1 } END { if (!found) print 0 }'
+}
+
 # json EXPR: reads JSON on stdin and prints the Python subscript EXPR of it.
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }

@@ -2,11 +2,15 @@
 # Benchmark: client_credentials tokens/s of the release headless build on loopback, compared
 # with this machine's own RSA-2048 signing limit (`openssl speed rsa2048`, all cores).
 # Every token is one RS256 signature, so the ratio says how close the server gets to the limit.
+# Also the CPU per token: the server's CPU time (/proc/PID/stat) over the load divided by the
+# tokens it issued (its /metrics counter), against the time of one signature (`openssl speed
+# rsa2048`, one thread) in the same run: the share of the server's work that is the signature.
 #
-# Usage: bench/token.sh            (env: DURATION=20s CONNECTIONS=16 SPEED_SECONDS=10)
+# Usage: bench/token.sh            (env: DURATION=10s CONNECTIONS=16 SPEED_SECONDS=10;
+#                                  TESSERA_BIN=path: measure that binary, no build)
 set -euo pipefail
 
-DURATION="${DURATION:-20s}"
+DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-16}"
 SPEED_SECONDS="${SPEED_SECONDS:-10}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -28,9 +32,13 @@ for tool in curl python3 openssl; do
     need "$tool" || { echo "missing $tool" >&2; exit 1; }
 done
 
-echo "== building release headless binary"
-(cd "$ROOT" && cargo build --release --no-default-features --quiet)
-BIN="$ROOT/target/release/tessera"
+if [[ -n "${TESSERA_BIN:-}" ]]; then
+    BIN="$TESSERA_BIN"
+else
+    echo "== building release headless binary"
+    (cd "$ROOT" && cargo build --release --no-default-features --quiet)
+    BIN="$ROOT/target/release/tessera"
+fi
 
 echo "== starting tessera serve on a free loopback port"
 mkdir -p "$WORK/data"
@@ -67,9 +75,15 @@ LUA
 
 THREADS="$(nproc)"
 (( THREADS > CONNECTIONS )) && THREADS="$CONNECTIONS"
+ISSUED='tessera_tokens_issued_total'
+GRANT='grant_type="client_credentials"'
+TICKS_BEFORE="$(cpu_ticks "$SERVER_PID")"
+ISSUED_BEFORE="$(metric "$ISSUED" "$GRANT")"
 echo "== wrk: $CONNECTIONS connections, $THREADS threads, $DURATION"
 timeout 120 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
     -s "$WORK/token.lua" "$BASE/oauth/token" | tee "$WORK/wrk.txt"
+TICKS_AFTER="$(cpu_ticks "$SERVER_PID")"
+ISSUED_AFTER="$(metric "$ISSUED" "$GRANT")"
 TOKENS="$(awk '/^Requests\/sec:/ {print $2}' "$WORK/wrk.txt")"
 NON2XX="$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$WORK/wrk.txt")"
 P50="$(awk '$1 == "50%" {print $2}' "$WORK/wrk.txt")"
@@ -88,6 +102,20 @@ if [[ -z "$SIGNS" ]]; then
     exit 1
 fi
 
+echo "== openssl speed -seconds 3 rsa2048 (one thread)"
+timeout 120 openssl speed -seconds 3 rsa2048 >"$WORK/speed1.txt" 2>&1
+SIGNS_ONE="$(awk '/^rsa +2048 bits/ { for (i = 4; i <= NF; i++) if ($i !~ /s$/) { print $i; exit } }' "$WORK/speed1.txt")"
+read -r CPU_US SIGN_US CPU_RATIO < <(python3 -c '
+import sys
+ticks, before, after, hz, signs = (float(a) for a in sys.argv[1:])
+if after <= before:
+    sys.exit("no tokens were issued during the load")
+cpu_us = ticks / hz / (after - before) * 1e6
+sign_us = 1e6 / signs
+print(f"{cpu_us:.0f} {sign_us:.0f} {100 * sign_us / cpu_us:.0f}")
+' "$((TICKS_AFTER - TICKS_BEFORE))" "$ISSUED_BEFORE" "$ISSUED_AFTER" "$(getconf CLK_TCK)" "$SIGNS_ONE")
+[[ -n "${CPU_RATIO:-}" ]] || { echo "could not work out the CPU per token" >&2; exit 1; }
+
 RATIO="$(python3 -c 'import sys; print(f"{100 * float(sys.argv[1]) / float(sys.argv[2]):.1f}")' "$TOKENS" "$SIGNS")"
 echo
 echo "| measure (loopback, $(nproc) cores)             | value |"
@@ -97,6 +125,9 @@ printf '| latency p50 / p99                            | %s / %s |\n' "${P50:-?}
 printf '| non-2xx responses                            | %s |\n' "${NON2XX:-0}"
 printf '| openssl rsa2048 sign/s (all cores)           | %s |\n' "$SIGNS"
 printf '| tokens/s as %% of openssl sign/s              | %s %% |\n' "$RATIO"
+printf '| server CPU per token / one RS256 sign        | %s µs / %s µs |\n' "$CPU_US" "$SIGN_US"
+echo
+echo "CPU per token $CPU_US µs, RS256 sign $SIGN_US µs, ratio Y/X = $CPU_RATIO%"
 if [[ -n "$NON2XX" && "$NON2XX" != 0 ]]; then
     echo "warning: $NON2XX responses were not 2xx; tokens/s overstates real issuance" >&2
     exit 2

@@ -27,6 +27,9 @@ pub struct ServeConfig {
     pub console_on_loopback: bool,
     /// Sign-in protection knobs (trusted proxies, hashing bound).
     pub protection: Protection,
+    /// `--metrics-listen`: serve `GET /metrics` on this address only; `None` = on the
+    /// public port.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// `--trusted-proxy` and `--hash-concurrency`; the desktop uses the defaults.
@@ -52,6 +55,7 @@ impl ServeConfig {
             insecure_http: false,
             console_on_loopback: true,
             protection: Protection::default(),
+            metrics_listen: None,
         }
     }
 }

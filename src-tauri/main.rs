@@ -156,6 +156,10 @@ struct ServeArgs {
         value_parser = clap::value_parser!(u16).range(1..=1024)
     )]
     hash_concurrency: Option<u16>,
+    /// Serve GET /metrics (Prometheus) on this address instead of the public port, which
+    /// then answers 404 there.
+    #[arg(long, value_name = "ADDR", env = "TESSERA_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -351,6 +355,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             trusted_proxies: TrustedProxies::new(args.trusted_proxy),
             hash_concurrency: args.hash_concurrency.map(usize::from),
         },
+        metrics_listen: args.metrics_listen,
     };
     runtime().block_on(async move {
         // Handlers go in before the banner: a signal right after "listening on" must

@@ -5,7 +5,7 @@ use crate::error::StartError;
 use crate::keys::KeyRing;
 use crate::state::{AppState, Shared};
 use crate::store::{now, Db};
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -31,6 +31,8 @@ pub struct RunningServer {
     /// Ends open audit streams and background jobs, so shutdown need not wait for them.
     stopping_tx: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    /// The `--metrics-listen` server, when there is one (it stops with `stopping`).
+    metrics_task: Option<JoinHandle<()>>,
     db: Db,
     state: Shared,
     /// Held while the server runs: one server per data dir ([`lock_data_dir`]).
@@ -56,6 +58,9 @@ impl RunningServer {
         }
         if let Some(task) = self.task.take() {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
+        if let Some(task) = self.metrics_task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
         }
         self.db.close().await;
     }
@@ -83,16 +88,12 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
     let db = Db::open(&cfg.data_dir, cfg.database_url.as_deref()).await?;
     let keys = KeyRing::load_or_create(&db, &cfg.data_dir, cfg.master_key_file.as_deref()).await?;
     ensure_console_client(&db).await?;
-    let listener = tokio::net::TcpListener::bind(cfg.listen)
-        .await
-        .map_err(|source| StartError::Bind {
-            addr: cfg.listen.to_string(),
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind {
-        addr: cfg.listen.to_string(),
-        source,
-    })?;
+    crate::metrics::install();
+    let (listener, addr) = bind(cfg.listen).await?;
+    let metrics_listener = match cfg.metrics_listen {
+        Some(at) => Some(bind(at).await?),
+        None => None,
+    };
     let issuer = match &cfg.issuer {
         Some(raw) => normalize_issuer(raw).map_err(StartError::Config)?,
         None => format!("http://{addr}"),
@@ -107,6 +108,7 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         keys,
         audit: crate::audit::AuditSink::start(db.clone()),
         clients: Default::default(),
+        client_hints: Default::default(),
         secure_cookies: issuer.starts_with("https://"),
         console_loopback_port: cfg.console_on_loopback.then_some(addr.port()),
         issuer: issuer.clone(),
@@ -120,7 +122,11 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
     });
     tokio::spawn(maintenance(state.clone()));
     tokio::spawn(crate::cluster::follow_changes(state.clone()));
-    let app = router(state.clone());
+    let metrics_task = metrics_listener.map(|(listener, at)| {
+        tracing::info!(addr = %at, "metrics on their own listener");
+        serve_metrics(listener, state.clone())
+    });
+    let app = router(state.clone(), metrics_task.is_none());
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(
@@ -141,9 +147,37 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         shutdown_tx: Some(shutdown_tx),
         stopping_tx,
         task: Some(task),
+        metrics_task,
         db,
         state,
         _data_dir_lock: data_dir_lock,
+    })
+}
+
+async fn bind(at: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), StartError> {
+    let error = |source| StartError::Bind {
+        addr: at.to_string(),
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(at).await.map_err(error)?;
+    let addr = listener.local_addr().map_err(error)?;
+    Ok((listener, addr))
+}
+
+/// `GET /metrics` alone on its listener (`--metrics-listen`); stops with the server.
+fn serve_metrics(listener: tokio::net::TcpListener, state: Shared) -> JoinHandle<()> {
+    let mut stopping = state.stopping.clone();
+    let app = Router::new()
+        .route("/metrics", get(crate::metrics::serve))
+        .fallback(not_found)
+        .with_state(state);
+    tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "the metrics listener stopped with an error");
+        }
     })
 }
 
@@ -270,12 +304,58 @@ fn lock_data_dir(cfg: &ServeConfig) -> Result<std::fs::File, StartError> {
     Ok(file)
 }
 
-/// Every route of the server.
-pub fn router(state: Shared) -> Router {
+/// Every route of the server; `GET /metrics` too when `with_metrics` (else it is on its
+/// own listener). The layers every answer goes through wrap the routed service once:
+/// `Router::layer` would wrap each route, a boxed clone per layer on every request.
+pub fn router(state: Shared, with_metrics: bool) -> Router {
     let hsts = state
         .secure_cookies
         .then(|| HeaderValue::from_static("max-age=31536000"));
-    Router::new()
+    let layers = tower::ServiceBuilder::new()
+        // Outermost: every answer has an id, a panic's too, and the span below has it.
+        .layer(axum::middleware::from_fn::<_, (Request,)>(
+            crate::request_id::middleware,
+        ))
+        // Every answer counted and timed, a panic's too (route template from `tag_route`).
+        .layer(axum::middleware::from_fn::<_, (Request,)>(
+            crate::metrics::track,
+        ))
+        .layer(CatchPanicLayer::custom(panicked))
+        // HSTS only where the issuer is https: on an http issuer the header would be
+        // ignored at best, and would lock a mistyped https:// host out at worst.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &_| hsts.clone(),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        // Path only: query strings can carry id_token_hint, codes and state.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                tracing::info_span!(
+                    "request",
+                    method = %req.method(),
+                    path = %req.uri().path(),
+                    request_id = %crate::request_id::of(req),
+                )
+            }),
+        )
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    Router::new().fallback_service(layers.service(routes(state, with_metrics)))
+}
+
+fn routes(state: Shared, with_metrics: bool) -> Router {
+    let mut routes = Router::new();
+    if with_metrics {
+        routes = routes.route("/metrics", get(crate::metrics::serve));
+    }
+    routes
         .route("/health", get(health))
         .route("/health/ready", get(ready))
         .merge(crate::oauth::routes())
@@ -288,46 +368,18 @@ pub fn router(state: Shared) -> Router {
             )),
         )
         .merge(crate::console::routes())
+        .route_layer(axum::middleware::from_fn(crate::metrics::tag_route))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        // Path only: query strings can carry id_token_hint, codes and state.
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                tracing::info_span!(
-                    "request",
-                    method = %req.method(),
-                    path = %req.uri().path(),
-                    request_id = %crate::request_id::of(req),
-                )
-            }),
-        )
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
-        // HSTS only where the issuer is https: on an http issuer the header would be
-        // ignored at best, and would lock a mistyped https:// host out at worst.
-        .layer(SetResponseHeaderLayer::overriding(
-            header::STRICT_TRANSPORT_SECURITY,
-            move |_: &Response| hsts.clone(),
-        ))
-        .layer(CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                tracing::error!("a request handler panicked");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    Json(json!({"error": "server_error", "error_description": "internal error"})),
-                )
-                    .into_response()
-            },
-        ))
-        // Outermost: every answer has an id, a panic's too, and the span above has it.
-        .layer(axum::middleware::from_fn(crate::request_id::middleware))
         .with_state(state)
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send>) -> Response {
+    tracing::error!("a request handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({"error": "server_error", "error_description": "internal error"})),
+    )
+        .into_response()
 }
 
 async fn health(axum::extract::State(s): axum::extract::State<Shared>) -> Json<serde_json::Value> {

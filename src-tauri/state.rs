@@ -14,6 +14,8 @@ pub struct AppState {
     pub audit: AuditSink,
     /// Client rows for client authentication; clear it after changing a client.
     pub clients: crate::store::clients::ClientCache,
+    /// Clients recently found not throttled (skips a read per token request).
+    pub client_hints: crate::throttle::client_hint::ClientHints,
     /// Public issuer URL, no trailing slash.
     pub issuer: String,
     pub listen: SocketAddr,

@@ -20,11 +20,19 @@ async fn text_with_a_nul_finds_nothing_and_is_never_stored() {
         .await;
     assert_eq!(r.status, 422, "{}", r.text);
     assert_eq!(r.json["error"]["code"], "validation_failed", "{}", r.text);
-    let found = fx.admin(Method::GET, "/v1/users?q=nul%40example.com", None).await;
+    let found = fx
+        .admin(Method::GET, "/v1/users?q=nul%40example.com", None)
+        .await;
     assert_eq!(found.json["users"], json!([]), "{}", found.text);
 
     // Lookups: nothing matches.
-    let r = fx.admin(Method::GET, "/v1/audit-events?user=ann%00%40example.com", None).await;
+    let r = fx
+        .admin(
+            Method::GET,
+            "/v1/audit-events?user=ann%00%40example.com",
+            None,
+        )
+        .await;
     assert!(r.status.as_u16() < 500, "{}: {}", r.status, r.text);
     let r = fx.admin(Method::GET, "/v1/users/abc%00def", None).await;
     assert_eq!(r.status, 404, "{}", r.text);
@@ -34,6 +42,12 @@ async fn text_with_a_nul_finds_nothing_and_is_never_stored() {
     assert_eq!(r.json["error"], "invalid_client", "{}", r.text);
     let browser = fx.browser();
     let login = browser.start_login(&fx.authorize(&[]).url).await;
-    let answer = browser.submit_login(&login, "ann\u{0}@example.com", "whatever it is").await;
-    assert!(answer.status.as_u16() < 500, "login with a NUL email: {}", answer.status);
+    let answer = browser
+        .submit_login(&login, "ann\u{0}@example.com", "whatever it is")
+        .await;
+    assert!(
+        answer.status.as_u16() < 500,
+        "login with a NUL email: {}",
+        answer.status
+    );
 }

@@ -85,15 +85,21 @@ impl Event {
         self.0.user_agent = m.user_agent.clone();
         self
     }
-    /// Structured detail, e.g. the issued token's claims or the refusal reason.
-    pub fn detail(mut self, v: serde_json::Value) -> Self {
-        self.0.detail = Some(v.to_string());
+    /// Structured detail, e.g. the issued token's claims or the refusal reason (a
+    /// `json!` value, or a struct serialized straight to text).
+    pub fn detail(mut self, v: impl serde::Serialize) -> Self {
+        self.0.detail = Some(serde_json::to_string(&v).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot serialize an audit event's detail");
+            "null".to_owned()
+        }));
         self
     }
 
     /// Appends the event inside `tx`; it commits or rolls back with the change.
     pub async fn write(self, tx: &mut Tx) -> Result<i64, StoreError> {
-        insert_event(tx, &self.0).await
+        let id = insert_event(tx, &self.0).await?;
+        crate::metrics::audited(&self.0.kind);
+        Ok(id)
     }
 }
 
@@ -103,7 +109,7 @@ impl Event {
 /// writer's critical section.
 #[derive(Clone)]
 pub struct AuditSink {
-    queue: mpsc::Sender<(AuditRow, oneshot::Sender<bool>)>,
+    queue: mpsc::Sender<Queued>,
     /// Rung after commits that appended events, so live streams look at once.
     bell: Arc<watch::Sender<u64>>,
 }
@@ -111,20 +117,42 @@ pub struct AuditSink {
 /// Largest group commit; more waiting events go in the next one.
 const MAX_BATCH: usize = 256;
 
+/// An event waiting in the sink, and who waits for its commit.
+type Queued = (AuditRow, oneshot::Sender<bool>);
+
+/// Yields at most this often while gathering one group commit.
+const MAX_YIELDS: usize = 4;
+
+/// `first` and what else is queued for the same commit. Each commit costs several round
+/// trips to the single writer's thread, so the requests ready to run go first (a yield)
+/// and add their events, and again while they do; on an idle server nothing else is
+/// ready and this returns at once.
+async fn gather(rx: &mut mpsc::Receiver<Queued>, first: Queued) -> Vec<Queued> {
+    let mut batch = vec![first];
+    for _ in 0..MAX_YIELDS {
+        tokio::task::yield_now().await;
+        let before = batch.len();
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(item) => batch.push(item),
+                Err(_) => break,
+            }
+        }
+        if batch.len() == before || batch.len() >= MAX_BATCH {
+            break;
+        }
+    }
+    batch
+}
+
 impl AuditSink {
     pub fn start(db: Db) -> AuditSink {
-        let (queue, mut rx) = mpsc::channel::<(AuditRow, oneshot::Sender<bool>)>(4096);
+        let (queue, mut rx) = mpsc::channel::<Queued>(4096);
         let bell = Arc::new(watch::channel(0u64).0);
         let ringer = bell.clone();
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(item) => batch.push(item),
-                        Err(_) => break,
-                    }
-                }
+                let batch = gather(&mut rx, first).await;
                 let rows: Vec<&AuditRow> = batch.iter().map(|(row, _)| row).collect();
                 let ok = match write_batch(&db, &rows).await {
                     Ok(()) => true,
@@ -136,7 +164,10 @@ impl AuditSink {
                 if ok {
                     ringer.send_modify(|n| *n = n.wrapping_add(1));
                 }
-                for (_, ack) in batch {
+                for (row, ack) in batch {
+                    if ok {
+                        crate::metrics::audited(&row.kind);
+                    }
                     let _ = ack.send(ok);
                 }
             }

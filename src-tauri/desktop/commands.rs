@@ -569,6 +569,7 @@ mod tests {
             insecure_http: false,
             console_on_loopback: true,
             protection: Default::default(),
+            metrics_listen: None,
         };
         let slot = ServerSlot::start(config).await;
         assert_eq!(context(&slot).await.stage, Stage::Setup);

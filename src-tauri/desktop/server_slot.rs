@@ -337,6 +337,7 @@ mod tests {
             insecure_http: false,
             console_on_loopback: true,
             protection: Default::default(),
+            metrics_listen: None,
         }
     }
 

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 /// The audience of access tokens minted for `client` (its policy's [`AudienceRule`]).
 pub fn audience(state: &AppState, client: &Client) -> String {
@@ -113,6 +113,19 @@ pub fn refresh_token() -> String {
     random_token(32)
 }
 
+/// The token endpoint's 200 body (RFC 6749 §5.1), serialized straight from the values.
+#[derive(Serialize)]
+struct TokenBody<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    expires_in: i64,
+    scope: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<&'a str>,
+}
+
 /// The token endpoint's 200 response (RFC 6749 §5.1), never cached.
 pub fn token_response(
     access: &str,
@@ -120,18 +133,14 @@ pub fn token_response(
     refresh: Option<&str>,
     id_token: Option<&str>,
 ) -> Response {
-    let mut body = json!({
-        "access_token": access,
-        "token_type": "Bearer",
-        "expires_in": claims.exp - claims.iat,
-        "scope": claims.scope,
-    });
-    if let Some(r) = refresh {
-        body["refresh_token"] = json!(r);
-    }
-    if let Some(i) = id_token {
-        body["id_token"] = json!(i);
-    }
+    let body = TokenBody {
+        access_token: access,
+        token_type: "Bearer",
+        expires_in: claims.exp - claims.iat,
+        scope: &claims.scope,
+        refresh_token: refresh,
+        id_token,
+    };
     (
         [
             (header::CACHE_CONTROL, "no-store"),
@@ -144,20 +153,37 @@ pub fn token_response(
 
 /// What the audit log keeps of an issued access token: its JWS header and claims, never
 /// the token (nor its signature).
-pub fn audit_detail(grant: &str, jws: &str, claims: &AccessClaims) -> serde_json::Value {
-    json!({ "grant_type": grant, "header": jws_header(jws), "claims": claims })
+#[derive(Serialize)]
+pub struct IssuedDetail<'a> {
+    grant_type: &'a str,
+    header: JwsHeader,
+    claims: &'a AccessClaims,
 }
 
-/// `{alg, typ, kid}` of a compact JWS we just signed (read back from it, so `kid` is the
-/// key that really signed, even across a rotation).
-fn jws_header(jws: &str) -> serde_json::Value {
-    let header = jws
-        .split('.')
+pub fn audit_detail<'a>(grant: &'a str, jws: &str, claims: &'a AccessClaims) -> IssuedDetail<'a> {
+    IssuedDetail {
+        grant_type: grant,
+        header: jws_header(jws),
+        claims,
+    }
+}
+
+/// `{alg, typ, kid}` of a JWS header (`null` where absent).
+#[derive(Default, Serialize, Deserialize)]
+struct JwsHeader {
+    alg: Option<String>,
+    typ: Option<String>,
+    kid: Option<String>,
+}
+
+/// The header of a compact JWS we just signed (read back from it, so `kid` is the key
+/// that really signed, even across a rotation).
+fn jws_header(jws: &str) -> JwsHeader {
+    jws.split('.')
         .next()
         .and_then(|h| URL_SAFE_NO_PAD.decode(h).ok())
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .unwrap_or_default();
-    json!({ "alg": header["alg"], "typ": header["typ"], "kid": header["kid"] })
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
 }
 
 /// The scopes a user's sign-in grants `client`: requested ∩ (OIDC scopes ∪ the active

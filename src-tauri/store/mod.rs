@@ -276,7 +276,7 @@ impl Db {
         Ok(())
     }
 
-    /// Connections of each pool: (pool, size, idle).
+    /// Each pool's name, open connections and idle ones (for the metrics gauges).
     pub fn pool_use(&self) -> Vec<(&'static str, u32, usize)> {
         match (&self.read.0, &self.write) {
             (Writer::Sqlite(r), Writer::Sqlite(w)) => vec![

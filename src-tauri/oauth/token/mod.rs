@@ -95,7 +95,10 @@ pub async fn token(
 ) -> Response {
     let Form(params) = match form {
         Ok(f) => f,
-        Err(e) => return e.into_response(),
+        Err(e) => {
+            crate::metrics::token_refused(e.error);
+            return e.into_response();
+        }
     };
     let grant = params.get("grant_type").unwrap_or("").to_string();
     let result = async {
@@ -113,6 +116,7 @@ pub async fn token(
     match result {
         Ok(response) => response,
         Err((client_id, error)) => {
+            crate::metrics::token_refused(error.error);
             record_refusal(&state, &meta, client_id, &grant, &error).await;
             error.into_response()
         }
@@ -147,7 +151,9 @@ async fn issue(
         now: now(),
     };
     let issuance = grant.validate(&req).await?;
-    issuance::commit(&req, grant.grant_type(), issuance).await
+    let response = issuance::commit(&req, grant.grant_type(), issuance).await?;
+    crate::metrics::token_issued(grant.grant_type());
+    Ok(response)
 }
 
 /// Writes a `token.refused` event; a failure to write is logged, not hidden from the client.
