@@ -6,8 +6,14 @@
 # tokens it issued (its /metrics counter), against the time of one signature (`openssl speed
 # rsa2048`, one thread) in the same run: the share of the server's work that is the signature.
 #
+# DB=postgres runs the server on a throwaway PostgreSQL cluster (scripts/pg.sh) on this
+# machine, and NODES=2 runs two servers on that database (the second with the first's
+# master.key and issuer), each loaded by its own wrk with half the connections; the
+# database's CPU per token is shown too (its processes share the cores with the servers).
+#
 # Usage: bench/token.sh            (env: DURATION=10s CONNECTIONS=16 SPEED_SECONDS=10;
-#                                  TESSERA_BIN=path: measure that binary, no build)
+#                                  TESSERA_BIN=path: measure that binary, no build;
+#                                  DB=sqlite|postgres NODES=1|2)
 set -euo pipefail
 
 DURATION="${DURATION:-10s}"
@@ -17,8 +23,14 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d /tmp/tessera-bench.XXXXXX)"
 source "$ROOT/bench/lib.sh"
 
+DB="${DB:-sqlite}"
+NODES="${NODES:-1}"
+DB_FLAGS=()
+NODE2_PID=""
 cleanup() {
     stop_server
+    [[ -n "$NODE2_PID" ]] && kill "$NODE2_PID" 2>/dev/null
+    [[ $DB == postgres ]] && "$ROOT/scripts/pg.sh" stop "$WORK/pg"
     rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -40,13 +52,38 @@ else
     BIN="$ROOT/target/release/tessera"
 fi
 
-echo "== starting tessera serve on a free loopback port"
+if [[ $DB == postgres ]]; then
+    chmod 755 "$WORK"
+    eval "$("$ROOT/scripts/pg.sh" start "$WORK/pg")"
+    psql "$TESSERA_TEST_DATABASE_URL/postgres" -qAtc "CREATE DATABASE bench"
+    DB_FLAGS=(--database-url "$TESSERA_TEST_DATABASE_URL/bench")
+elif [[ $NODES != 1 ]]; then
+    echo "NODES=$NODES needs DB=postgres" >&2
+    exit 2
+fi
+
+echo "== starting tessera serve on a free loopback port ($DB)"
 mkdir -p "$WORK/data"
-start_server
+start_server "${DB_FLAGS[@]}"
 echo "   $BASE"
+BASES=("$BASE")
+PIDS=("$SERVER_PID")
+if [[ $NODES == 2 ]]; then
+    # The second node: its own data dir with the first's key, the first's issuer.
+    NODE1_PID=$SERVER_PID NODE1_BASE=$BASE MAIN_WORK=$WORK
+    WORK=$MAIN_WORK/node2
+    mkdir -p "$WORK/data"
+    cp "$MAIN_WORK/data/master.key" "$WORK/data/"
+    start_server "${DB_FLAGS[@]}" --issuer "$NODE1_BASE"
+    NODE2_PID=$SERVER_PID
+    BASES+=("$BASE")
+    PIDS+=("$SERVER_PID")
+    echo "   $BASE (second node)"
+    WORK=$MAIN_WORK SERVER_PID=$NODE1_PID BASE=$NODE1_BASE
+fi
 
 
-ADMIN_JSON="$("$BIN" admin-client create --name bench --data-dir "$WORK/data")"
+ADMIN_JSON="$("$BIN" admin-client create --name bench --data-dir "$WORK/data" "${DB_FLAGS[@]}")"
 ADMIN_ID="$(json '["client_id"]' <<<"$ADMIN_JSON")"
 ADMIN_SECRET="$(json '["client_secret"]' <<<"$ADMIN_JSON")"
 ADMIN_TOKEN="$(curl -sf -u "$ADMIN_ID:$ADMIN_SECRET" \
@@ -77,18 +114,48 @@ THREADS="$(nproc)"
 (( THREADS > CONNECTIONS )) && THREADS="$CONNECTIONS"
 ISSUED='tessera_tokens_issued_total'
 GRANT='grant_type="client_credentials"'
-TICKS_BEFORE="$(cpu_ticks "$SERVER_PID")"
-ISSUED_BEFORE="$(metric "$ISSUED" "$GRANT")"
-echo "== wrk: $CONNECTIONS connections, $THREADS threads, $DURATION"
-timeout 120 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
-    -s "$WORK/token.lua" "$BASE/oauth/token" | tee "$WORK/wrk.txt"
-TICKS_AFTER="$(cpu_ticks "$SERVER_PID")"
-ISSUED_AFTER="$(metric "$ISSUED" "$GRANT")"
-TOKENS="$(awk '/^Requests\/sec:/ {print $2}' "$WORK/wrk.txt")"
-NON2XX="$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$WORK/wrk.txt")"
+# Sums over the nodes: CPU ticks, tokens issued (their /metrics counters).
+ticks_all() { local t=0 p; for p in "${PIDS[@]}"; do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
+issued_all() {
+    local b n=0 keep=$BASE
+    for b in "${BASES[@]}"; do BASE=$b; n=$(python3 -c 'import sys; print(int(float(sys.argv[1]) + float(sys.argv[2])))' "$n" "$(metric "$ISSUED" "$GRANT")"); done
+    BASE=$keep
+    echo "$n"
+}
+# The database's processes (postmaster and its backends), PostgreSQL only.
+db_ticks() {
+    [[ $DB == postgres ]] || { echo 0; return; }
+    local master t=0 p
+    master=$(head -1 "$WORK/pg/postmaster.pid")
+    for p in "$master" $(pgrep -P "$master"); do t=$((t + $(cpu_ticks "$p" 2>/dev/null || echo 0))); done
+    echo "$t"
+}
+TICKS_BEFORE="$(ticks_all)"
+DB_TICKS_BEFORE="$(db_ticks)"
+ISSUED_BEFORE="$(issued_all)"
+echo "== wrk: $CONNECTIONS connections over $NODES node(s), $THREADS threads, $DURATION"
+if [[ $NODES == 2 ]]; then
+    half=$((CONNECTIONS / 2))
+    timeout 120 wrk -t1 -c"$half" -d"$DURATION" --latency -s "$WORK/token.lua" \
+        "${BASES[1]}/oauth/token" >"$WORK/wrk2.txt" &
+    WRK2=$!
+    timeout 120 wrk -t1 -c"$half" -d"$DURATION" --latency -s "$WORK/token.lua" \
+        "${BASES[0]}/oauth/token" | tee "$WORK/wrk.txt"
+    wait "$WRK2"
+    cat "$WORK/wrk2.txt"
+else
+    timeout 120 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
+        -s "$WORK/token.lua" "$BASE/oauth/token" | tee "$WORK/wrk.txt"
+fi
+TICKS_AFTER="$(ticks_all)"
+DB_TICKS_AFTER="$(db_ticks)"
+ISSUED_AFTER="$(issued_all)"
+TOKENS="$(cat "$WORK"/wrk*.txt | awk '/^Requests\/sec:/ {s += $2} END {printf "%.2f", s}')"
+NON2XX="$(cat "$WORK"/wrk*.txt | awk '/Non-2xx or 3xx responses:/ {s += $NF} END {print s + 0}')"
 P50="$(awk '$1 == "50%" {print $2}' "$WORK/wrk.txt")"
 P99="$(awk '$1 == "99%" {print $2}' "$WORK/wrk.txt")"
 
+[[ -n "$NODE2_PID" ]] && { kill "$NODE2_PID"; wait "$NODE2_PID" 2>/dev/null || true; NODE2_PID=""; }
 # Stop the server before measuring the CPU's own limit so the two do not compete.
 stop_server
 
@@ -114,11 +181,13 @@ cpu_us = ticks / hz / (after - before) * 1e6
 sign_us = 1e6 / signs
 print(f"{cpu_us:.0f} {sign_us:.0f} {100 * sign_us / cpu_us:.0f}")
 ' "$((TICKS_AFTER - TICKS_BEFORE))" "$ISSUED_BEFORE" "$ISSUED_AFTER" "$(getconf CLK_TCK)" "$SIGNS_ONE")
+DB_US="$(python3 -c 'import sys; t, b, a, hz = (float(x) for x in sys.argv[1:]); print(f"{t / hz / (a - b) * 1e6:.0f}")' \
+    "$((DB_TICKS_AFTER - DB_TICKS_BEFORE))" "$ISSUED_BEFORE" "$ISSUED_AFTER" "$(getconf CLK_TCK)")"
 [[ -n "${CPU_RATIO:-}" ]] || { echo "could not work out the CPU per token" >&2; exit 1; }
 
 RATIO="$(python3 -c 'import sys; print(f"{100 * float(sys.argv[1]) / float(sys.argv[2]):.1f}")' "$TOKENS" "$SIGNS")"
 echo
-echo "| measure (loopback, $(nproc) cores)             | value |"
+echo "| measure (loopback, $(nproc) cores, $DB, $NODES node(s)) | value |"
 echo "|---|---|"
 printf '| client_credentials tokens/s (wrk -c%s, %s) | %s |\n' "$CONNECTIONS" "$DURATION" "$TOKENS"
 printf '| latency p50 / p99                            | %s / %s |\n' "${P50:-?}" "${P99:-?}"
@@ -126,6 +195,7 @@ printf '| non-2xx responses                            | %s |\n' "${NON2XX:-0}"
 printf '| openssl rsa2048 sign/s (all cores)           | %s |\n' "$SIGNS"
 printf '| tokens/s as %% of openssl sign/s              | %s %% |\n' "$RATIO"
 printf '| server CPU per token / one RS256 sign        | %s µs / %s µs |\n' "$CPU_US" "$SIGN_US"
+[[ $DB == postgres ]] && printf '| database CPU per token                       | %s µs |\n' "$DB_US"
 echo
 echo "CPU per token $CPU_US µs, RS256 sign $SIGN_US µs, ratio Y/X = $CPU_RATIO%"
 if [[ -n "$NON2XX" && "$NON2XX" != 0 ]]; then
