@@ -236,15 +236,15 @@ async fn a_node_killed_mid_burst_loses_no_issued_token_and_the_other_keeps_servi
             if let Some(auth) = auth {
                 request = request.header("authorization", auth);
             }
-            let resp = request.send().await.ok()?;
+            // Err: the status of a refusal, 0 when no answer came.
+            let resp = request.send().await.map_err(|_| 0u16)?;
             if resp.status() != 200 {
-                return None;
+                return Err(resp.status().as_u16());
             }
-            let body: Value = resp.json().await.ok()?;
-            let jti = decode_jwt(body["access_token"].as_str()?).1["jti"]
-                .as_str()?
-                .to_string();
-            Some((jti, body["refresh_token"].as_str().map(str::to_string)))
+            let body: Value = resp.json().await.map_err(|_| 1u16)?;
+            let claims = decode_jwt(body["access_token"].as_str().ok_or(2u16)?).1;
+            let jti = claims["jti"].as_str().ok_or(3u16)?.to_string();
+            Ok((jti, body["refresh_token"].as_str().map(str::to_string)))
         }));
     }
     // Mid-burst: some answers are in, most requests are in flight or not sent yet.
@@ -258,15 +258,19 @@ async fn a_node_killed_mid_burst_loses_no_issued_token_and_the_other_keeps_servi
         .expect("kill");
     assert!(killed.success());
     let mut issued = Vec::new();
+    let mut refused = std::collections::BTreeMap::<u16, usize>::new();
     for task in burst {
-        if let Some(answer) = task.await.expect("request task") {
-            issued.push(answer);
+        match task.await.expect("request task") {
+            Ok(answer) => issued.push(answer),
+            Err(status) => *refused.entry(status).or_default() += 1,
         }
     }
     assert!(
         (150..300).contains(&issued.len()),
-        "the kill lands mid-burst: {} of 300 answered 200",
-        issued.len()
+        "the kill lands mid-burst: {} of 300 answered 200; the others by status: {refused:?}\n\
+         node B's log ends:\n{}",
+        issued.len(),
+        tail(&c.b.srv.log(), 20)
     );
     let refresh_tokens: Vec<&String> = issued.iter().filter_map(|(_, rt)| rt.as_ref()).collect();
     assert!(
@@ -367,4 +371,10 @@ async fn nodes_starting_together_on_an_empty_database_share_one_key() {
         assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(1), "{jwks}");
         assert_eq!(jwks["keys"][0]["kid"], active[0]["kid"]);
     }
+}
+
+/// The last `n` lines of a log.
+fn tail(log: &str, n: usize) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
 }

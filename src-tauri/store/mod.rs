@@ -78,6 +78,10 @@ enum TxInner {
     Postgres(Transaction<'static, Postgres>),
 }
 
+/// Connections per node to PostgreSQL: for reads, and for write transactions.
+const PG_READ_CONNECTIONS: u32 = 16;
+const PG_WRITE_CONNECTIONS: u32 = 8;
+
 /// The advisory lock key every PostgreSQL write transaction takes first ("tessera" in
 /// ASCII): the cluster's one writer at a time.
 const WRITE_LOCK: i64 = 0x0074_6573_7365_7261;
@@ -214,19 +218,25 @@ impl Db {
             .map_err(StoreError::from)?
             .application_name("tessera")
             .options([("plan_cache_mode", "force_generic_plan")]);
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
-            .await
-            .map_err(StoreError::from)?;
+        // Two pools, as on SQLite: a transaction holding the write lock may read through
+        // `db.read` while others wait for the lock; with one shared pool the waiters
+        // could hold every connection and the holder wait for one (a dead-lock until the
+        // acquire timeout). Writers queue for the lock one at a time, so a few suffice.
+        let pool = |max: u32| {
+            PgPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options.clone())
+        };
+        let write = pool(PG_WRITE_CONNECTIONS).await.map_err(StoreError::from)?;
         sqlx::migrate!("./migrations/postgres")
-            .run(&pool)
+            .run(&write)
             .await
             .map_err(StoreError::from)?;
+        let read = pool(PG_READ_CONNECTIONS).await.map_err(StoreError::from)?;
         Ok(Db {
-            read: Reader(Writer::Postgres(pool.clone())),
-            write: Writer::Postgres(pool),
+            read: Reader(Writer::Postgres(read)),
+            write: Writer::Postgres(write),
         })
     }
 
@@ -278,15 +288,13 @@ impl Db {
 
     /// Each pool's name, open connections and idle ones (for the metrics gauges).
     pub fn pool_use(&self) -> Vec<(&'static str, u32, usize)> {
-        match (&self.read.0, &self.write) {
-            (Writer::Sqlite(r), Writer::Sqlite(w)) => vec![
-                ("read", r.size(), r.num_idle()),
-                ("write", w.size(), w.num_idle()),
-            ],
-            (_, Writer::Postgres(p)) | (Writer::Postgres(p), _) => {
-                vec![("postgres", p.size(), p.num_idle())]
-            }
-        }
+        [("read", &self.read.0), ("write", &self.write)]
+            .into_iter()
+            .map(|(name, pool)| match pool {
+                Writer::Sqlite(p) => (name, p.size(), p.num_idle()),
+                Writer::Postgres(p) => (name, p.size(), p.num_idle()),
+            })
+            .collect()
     }
 
     pub async fn close(&self) {
