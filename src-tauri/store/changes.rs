@@ -11,7 +11,7 @@
 //! [`Db::cluster_job`]: the hourly maintenance runs on one node at a time.
 
 use super::sql::{q, Engine};
-use super::{Db, Result, Tx, Writer};
+use super::{Db, Pool, Result, Tx};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgListener;
 use sqlx::Postgres;
@@ -73,7 +73,7 @@ pub struct Follower(PgListener);
 impl Follower {
     /// `None` on SQLite: there are no other nodes.
     pub async fn start(db: &Db) -> Result<Option<Follower>> {
-        let Writer::Postgres(pool) = &db.write else {
+        let Pool::Postgres(pool) = &db.write else {
             return Ok(None);
         };
         let mut listener = PgListener::connect_with(pool).await?;
@@ -107,7 +107,7 @@ pub struct ClusterJob(Option<PoolConnection<Postgres>>);
 impl Db {
     /// `None` when another node of the cluster is running the maintenance job now.
     pub async fn cluster_job(&self) -> Result<Option<ClusterJob>> {
-        let Writer::Postgres(pool) = &self.write else {
+        let Pool::Postgres(pool) = &self.write else {
             return Ok(Some(ClusterJob(None)));
         };
         let mut conn = pool.acquire().await?;

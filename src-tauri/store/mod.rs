@@ -39,32 +39,33 @@ use std::time::Duration;
 pub struct Db {
     /// Reads that need no transaction: pass `&db.read` to a `store` function.
     pub read: Reader,
-    write: Writer,
+    write: Pool,
 }
 
+/// A connection pool of either engine (the read pool, or the writer's).
 #[derive(Clone, Debug)]
-enum Writer {
+enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
 
 /// The pool of read connections (read-only on SQLite; the one pool on PostgreSQL).
 #[derive(Clone, Debug)]
-pub struct Reader(Writer);
+pub struct Reader(Pool);
 
 impl Reader {
     fn conn(&self) -> Conn<'_> {
         match &self.0 {
-            Writer::Sqlite(p) => Conn::LitePool(p),
-            Writer::Postgres(p) => Conn::PgPool(p),
+            Pool::Sqlite(p) => Conn::LitePool(p),
+            Pool::Postgres(p) => Conn::PgPool(p),
         }
     }
 
     /// Which engine this database runs on (for the statements whose text differs).
     pub(crate) fn engine(&self) -> Engine {
         match self.0 {
-            Writer::Sqlite(_) => Engine::Sqlite,
-            Writer::Postgres(_) => Engine::Postgres,
+            Pool::Sqlite(_) => Engine::Sqlite,
+            Pool::Postgres(_) => Engine::Postgres,
         }
     }
 }
@@ -202,8 +203,8 @@ impl Db {
             .await
             .map_err(StoreError::from)?;
         Ok(Db {
-            read: Reader(Writer::Sqlite(read)),
-            write: Writer::Sqlite(write),
+            read: Reader(Pool::Sqlite(read)),
+            write: Pool::Sqlite(write),
         })
     }
 
@@ -235,8 +236,8 @@ impl Db {
             .map_err(StoreError::from)?;
         let read = pool(PG_READ_CONNECTIONS).await.map_err(StoreError::from)?;
         Ok(Db {
-            read: Reader(Writer::Postgres(read)),
-            write: Writer::Postgres(write),
+            read: Reader(Pool::Postgres(read)),
+            write: Pool::Postgres(write),
         })
     }
 
@@ -249,8 +250,8 @@ impl Db {
     /// front); on PostgreSQL `BEGIN` and the cluster's write lock.
     pub async fn begin(&self) -> Result<Tx> {
         match &self.write {
-            Writer::Sqlite(p) => Ok(Tx(TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?))),
-            Writer::Postgres(p) => {
+            Pool::Sqlite(p) => Ok(Tx(TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?))),
+            Pool::Postgres(p) => {
                 let mut tx = Tx(TxInner::Postgres(p.begin().await?));
                 sql::q("SELECT pg_advisory_xact_lock($1)")
                     .bind(WRITE_LOCK)
@@ -291,8 +292,8 @@ impl Db {
         [("read", &self.read.0), ("write", &self.write)]
             .into_iter()
             .map(|(name, pool)| match pool {
-                Writer::Sqlite(p) => (name, p.size(), p.num_idle()),
-                Writer::Postgres(p) => (name, p.size(), p.num_idle()),
+                Pool::Sqlite(p) => (name, p.size(), p.num_idle()),
+                Pool::Postgres(p) => (name, p.size(), p.num_idle()),
             })
             .collect()
     }
@@ -300,8 +301,8 @@ impl Db {
     pub async fn close(&self) {
         for pool in [&self.read.0, &self.write] {
             match pool {
-                Writer::Sqlite(p) => p.close().await,
-                Writer::Postgres(p) => p.close().await,
+                Pool::Sqlite(p) => p.close().await,
+                Pool::Postgres(p) => p.close().await,
             }
         }
     }

@@ -259,10 +259,6 @@ impl Sql {
         self
     }
 
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
     /// Runs the statement; the number of rows it changed.
     pub async fn execute<'a>(self, on: impl Exec<'a>) -> Result<u64> {
         if self.matches_nothing()? {
