@@ -34,6 +34,18 @@ pub struct AccessClaims {
     /// The branch id of the active context.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub branch: Option<String>,
+    /// How the user authenticated (RFC 8176: `pwd`, `otp`, `hwk`, `user`, `mfa`; user tokens).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub amr: Option<Vec<String>>,
+    /// The assurance level reached: `aal1` (one factor) or `aal2` (two; user tokens).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub acr: Option<String>,
+    /// The same as `acr` (IdentSphere's name).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub aal: Option<String>,
+    /// The first factor: `password` or `passkey` (user tokens).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub auth_method: Option<String>,
 }
 
 impl AccessClaims {
@@ -66,8 +78,17 @@ pub struct IdClaims {
     /// The `nonce` of the authorization request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
-    /// How the user authenticated (`pwd`).
+    /// How the user authenticated (RFC 8176: `pwd`, `otp`, `hwk`, `user`, `mfa`).
     pub amr: Vec<String>,
+    /// The assurance level reached: `aal1` (one factor) or `aal2` (two).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub acr: Option<String>,
+    /// The same as `acr` (IdentSphere's name).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub aal: Option<String>,
+    /// The first factor: `password` or `passkey`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub auth_method: Option<String>,
     /// The SSO session id (for logout).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,

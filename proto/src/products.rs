@@ -21,6 +21,9 @@ pub struct Product {
     pub refresh_token_ttl: i64,
     /// How long one sign-in may be kept alive by refreshing, in seconds.
     pub refresh_family_ttl: i64,
+    /// `optional` (a user with a factor enrolled is still asked for it) or `required`
+    /// (every user signing in to this product must use a second factor).
+    pub mfa: String,
     /// The public web client (authorization code + PKCE), or null.
     pub web_client: Option<WebClient>,
     /// The confidential server client (client credentials), or null.
@@ -112,6 +115,9 @@ pub struct CreateProduct {
     /// default 90 days): rotation never extends it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_family_ttl: Option<i64>,
+    /// `optional` (default) or `required`: whether every sign-in needs a second factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<String>,
 }
 
 /// `PATCH /v1/products/{id}`: absent fields stay; only `audience` may be null (clears it).
@@ -170,6 +176,13 @@ pub struct UpdateProduct {
         skip_serializing_if = "Option::is_none"
     )]
     pub server_client_scopes: Option<Option<Vec<String>>>,
+    /// `optional` or `required`; not null.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mfa: Option<Option<String>>,
 }
 
 /// `POST /v1/products/{id}/redirect-uris` and `.../post-logout-redirect-uris`.

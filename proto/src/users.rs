@@ -24,10 +24,26 @@ pub struct User {
     pub status: String,
     /// Whether the user may sign in to the console.
     pub is_superadmin: bool,
+    /// The user's second factors and MFA requirement.
+    pub mfa: UserMfa,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix seconds.
     pub updated_at: i64,
+}
+
+/// A user's second factors (never a secret) and whether MFA is required of them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserMfa {
+    /// Whether an authenticator app (TOTP) is enrolled.
+    pub totp: bool,
+    /// How many passkeys are registered.
+    pub passkeys: i64,
+    /// Unused recovery codes left.
+    pub recovery_codes_left: i64,
+    /// Whether `mfa:require` was set for this user (products may require MFA too).
+    pub required: bool,
 }
 
 /// A page of users, ordered by id.

@@ -109,6 +109,10 @@ mod tests {
             sid: None,
             org: None,
             branch: None,
+            amr: None,
+            acr: None,
+            aal: None,
+            auth_method: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Protocol rules with no HTTP and no SQL: scopes, PKCE, redirect URIs, claims.
 
+pub mod amr;
 pub mod branch;
 pub mod claims;
 pub mod pkce;

@@ -18,7 +18,7 @@ use crate::error::OAuthError;
 use crate::pages;
 use crate::state::{AppState, Shared};
 use crate::store::clients::{self, Client, ClientPolicy};
-use crate::store::sessions::{self, InteractionRow};
+use crate::store::sessions::{self, InteractionRow, SessionRow};
 use crate::store::tokens::{self, CodeRow};
 use crate::store::{businesses, now, users};
 use axum::extract::{RawQuery, State};
@@ -138,19 +138,13 @@ async fn continue_session(
     prompt_none: bool,
 ) -> Response {
     if !live.may_sign_in {
-        console::record_refusal(s, meta, &req.client_id, &live.user_id, "sso").await;
+        console::record_refusal(s, meta, &req.client_id, &live.session.user_id, "sso").await;
         return redirect_error(s, redirectable(req, console::denied()));
     }
     if !policy.silent_sso {
         return console_session::ask(s, req, &live, prompt_none).await;
     }
-    let LiveSession {
-        user_id,
-        session_id,
-        auth_time,
-        ..
-    } = live;
-    let ctx = match choose_branch(s, policy, &user_id, req).await {
+    let ctx = match choose_branch(s, policy, &live.session.user_id, req).await {
         Ok(Choice::Use(ctx)) => Some(ctx),
         Ok(Choice::NoBranch) => None,
         Ok(Choice::Denied) => return redirect_error(s, redirectable(req, denied())),
@@ -170,7 +164,7 @@ async fn continue_session(
         }
         Err(e) => return redirect_error(s, redirectable(req, e)),
     };
-    match issue_code(s, req, &user_id, &session_id, auth_time, ctx.as_ref()).await {
+    match issue_code(s, req, &live.session, ctx.as_ref()).await {
         Ok(location) => see_other(&location, None),
         Err(e) => redirect_error(s, redirectable(req, e)),
     }
@@ -314,10 +308,8 @@ fn check_request(
 
 /// A live SSO session of an active user.
 struct LiveSession {
-    user_id: String,
     email: String,
-    session_id: String,
-    auth_time: i64,
+    session: SessionRow,
     /// Whether the client's sign-in rule lets this user in.
     may_sign_in: bool,
 }
@@ -351,9 +343,7 @@ async fn current_session(
     Ok(Some(LiveSession {
         may_sign_in: policy.sign_in.allows(&user),
         email: user.email,
-        user_id: session.user_id,
-        session_id: session.id,
-        auth_time: session.auth_time,
+        session,
     }))
 }
 
@@ -372,17 +362,15 @@ async fn start_interaction(s: &AppState, req: &AuthRequest) -> Result<String, OA
     Ok(row.id)
 }
 
-/// Stores a new code and returns the redirect URI carrying it.
+/// Stores a new code of `session`'s sign-in and returns the redirect URI carrying it.
 pub async fn issue_code(
     s: &AppState,
     req: &AuthRequest,
-    user_id: &str,
-    session_id: &str,
-    auth_time: i64,
+    session: &SessionRow,
     ctx: Option<&BranchContext>,
 ) -> Result<String, OAuthError> {
     let mut tx = s.db.begin().await?;
-    let location = issue_code_in(s, &mut tx, req, user_id, session_id, auth_time, ctx).await?;
+    let location = issue_code_in(s, &mut tx, req, session, ctx).await?;
     tx.commit().await?;
     Ok(location)
 }
@@ -392,9 +380,7 @@ pub async fn issue_code_in(
     s: &AppState,
     tx: &mut crate::store::Tx,
     req: &AuthRequest,
-    user_id: &str,
-    session_id: &str,
-    auth_time: i64,
+    session: &SessionRow,
     ctx: Option<&BranchContext>,
 ) -> Result<String, OAuthError> {
     let code = random_token(32);
@@ -402,13 +388,14 @@ pub async fn issue_code_in(
     let row = CodeRow {
         code_hash: sha256(&code),
         client_id: req.client_id.clone(),
-        user_id: user_id.to_string(),
-        session_id: session_id.to_string(),
+        user_id: session.user_id.clone(),
+        session_id: session.id.clone(),
         redirect_uri: req.redirect_uri.clone(),
         scope: scope::join(&req.scope),
         nonce: req.nonce.clone(),
         code_challenge: req.code_challenge.clone(),
-        auth_time,
+        auth_time: session.auth_time,
+        amr: session.amr.clone(),
         expires_at: now + CODE_TTL,
         used_at: None,
         family_id: None,

@@ -3,6 +3,7 @@
 
 use crate::audit::Event;
 use crate::crypto::random_token;
+use crate::domain::amr::AuthMethods;
 use crate::domain::branch::{self, BranchContext, Grant};
 use crate::domain::claims::{AccessClaims, IdClaims, ReleasedClaims, UserClaims};
 use crate::error::OAuthError;
@@ -35,6 +36,8 @@ pub struct Subject<'a> {
     pub sub: &'a str,
     pub auth_time: Option<i64>,
     pub sid: Option<&'a str>,
+    /// How the user authenticated (none for a client's own token).
+    pub amr: Option<&'a AuthMethods>,
 }
 
 /// Signs a new access token, carrying `org` and `branch` when a branch is active; returns
@@ -60,6 +63,10 @@ pub fn access_token_in(
         sid: subject.sid.map(String::from),
         org: branch.map(|b| b.org.clone()),
         branch: branch.map(|b| b.branch.clone()),
+        amr: subject.amr.map(AuthMethods::amr),
+        acr: subject.amr.map(|m| m.aal().to_string()),
+        aal: subject.amr.map(|m| m.aal().to_string()),
+        auth_method: subject.amr.map(|m| m.auth_method().to_string()),
     };
     let jws = state
         .keys
@@ -75,6 +82,7 @@ pub struct IdTokenInput<'a> {
     pub user: &'a UserRow,
     pub scopes: &'a [String],
     pub auth_time: i64,
+    pub amr: &'a AuthMethods,
     pub nonce: Option<&'a str>,
     pub sid: Option<&'a str>,
     /// Role names in the active branch (the `groups` claim, omitted when empty).
@@ -96,7 +104,10 @@ pub fn id_token(
         iat: now,
         auth_time: input.auth_time,
         nonce: input.nonce.map(String::from),
-        amr: vec!["pwd".into()],
+        amr: input.amr.amr(),
+        acr: Some(input.amr.aal().to_string()),
+        aal: Some(input.amr.aal().to_string()),
+        auth_method: Some(input.amr.auth_method().to_string()),
         sid: input.sid.map(String::from),
         azp: Some(client.client_id.clone()),
         groups: (!input.groups.is_empty()).then(|| input.groups.to_vec()),

@@ -108,16 +108,7 @@ pub async fn submit(
         if !sessions::delete_interaction(&mut tx, &row.id).await? {
             return Err(OAuthError::invalid_request("interaction already used"));
         }
-        let location = issue_code_in(
-            &s,
-            &mut tx,
-            &req,
-            &session.user_id,
-            &session.id,
-            session.auth_time,
-            Some(&ctx),
-        )
-        .await?;
+        let location = issue_code_in(&s, &mut tx, &req, &session, Some(&ctx)).await?;
         tx.commit().await?;
         Ok(location)
     }

@@ -168,16 +168,7 @@ async fn finish(
     let location = match refusal {
         Some(e) => error_location(s, &p.req, e),
         None => {
-            let location = issue_code_in(
-                s,
-                &mut tx,
-                &p.req,
-                &p.user.id,
-                &p.session.id,
-                p.session.auth_time,
-                None,
-            )
-            .await?;
+            let location = issue_code_in(s, &mut tx, &p.req, &p.session, None).await?;
             Event::success(kind::LOGIN_SUCCEEDED)
                 .meta(meta)
                 .actor(&p.user.id)

@@ -7,6 +7,7 @@
 use super::{alert, binding, error_page, page};
 use crate::audit::{kind, Event};
 use crate::crypto::{ct_eq, random_token, sha256, verify_password, verify_password_against_dummy};
+use crate::domain::amr::AuthMethods;
 use crate::domain::branch::Choice;
 use crate::domain::throttle::minutes_text;
 use crate::domain::RequestMeta;
@@ -19,7 +20,7 @@ use crate::oauth::logout::end_browser_session;
 use crate::oauth::params::{Form, Params};
 use crate::oauth::{cookie, interaction_cookie, session_cookie, set_cookie};
 use crate::state::Shared;
-use crate::store::sessions::{self, InteractionRow, NewSession};
+use crate::store::sessions::{self, InteractionRow, NewSession, SessionRow};
 use crate::store::users::UserRow;
 use crate::store::StoreError;
 use crate::store::{now, users};
@@ -302,6 +303,8 @@ struct NewSso {
     token: String,
     id: String,
     at: i64,
+    /// How the user authenticated (stored text of `AuthMethods`).
+    amr: String,
 }
 
 /// A verified, active user signs in: the session starts and the browser goes on to the
@@ -322,6 +325,7 @@ async fn sign_in(
         at: now(),
         token: random_token(32),
         id: uuid::Uuid::now_v7().to_string(),
+        amr: AuthMethods::password().stored(),
     };
     match start_session(a, user, keys, account_counted, &choice, &sso).await {
         Ok(location) => {
@@ -383,16 +387,23 @@ async fn start_session(
             expires_at: sso.at + SESSION_TTL,
             ip: meta.ip.as_deref(),
             user_agent: meta.user_agent.as_deref(),
+            amr: &sso.amr,
         },
     )
     .await?;
+    let session = SessionRow {
+        id: sso.id.clone(),
+        user_id: user.id.clone(),
+        auth_time: sso.at,
+        expires_at: sso.at + SESSION_TTL,
+        ended_at: None,
+        amr: sso.amr.clone(),
+    };
     let location = match choice {
         Choice::Pick(_) => format!("/login/branch?interaction={}", a.row.id),
         Choice::Denied => error_location(s, req, denied()),
-        Choice::Use(ctx) => {
-            issue_code_in(s, &mut tx, req, &user.id, &sso.id, sso.at, Some(ctx)).await?
-        }
-        Choice::NoBranch => issue_code_in(s, &mut tx, req, &user.id, &sso.id, sso.at, None).await?,
+        Choice::Use(ctx) => issue_code_in(s, &mut tx, req, &session, Some(ctx)).await?,
+        Choice::NoBranch => issue_code_in(s, &mut tx, req, &session, None).await?,
     };
     Event::success(kind::LOGIN_SUCCEEDED)
         .meta(meta)

@@ -68,6 +68,8 @@ pub struct Client {
     pub refresh_token_ttl: i64,
     /// Absolute lifetime of a refresh family from the sign-in that started it.
     pub refresh_family_ttl: i64,
+    /// The product requires a second factor of everyone signing in to it.
+    pub mfa_required: bool,
     /// What the client may do; the one place its kind (or being the console) shows.
     pub policy: ClientPolicy,
 }
@@ -91,6 +93,7 @@ struct ClientJoinRow {
     access_token_ttl: Option<i64>,
     refresh_token_ttl: Option<i64>,
     refresh_family_ttl: Option<i64>,
+    mfa: Option<String>,
 }
 
 /// `find_client`'s statement; `$product_scopes` the JSON array of the product's own scopes.
@@ -100,7 +103,7 @@ macro_rules! find_client {
             "SELECT c.client_id, c.product_id, c.kind, c.name, c.secret_hash, c.scopes, ",
             $product_scopes,
             " AS product_scopes,
-                p.audience, p.access_token_ttl, p.refresh_token_ttl, p.refresh_family_ttl
+                p.audience, p.access_token_ttl, p.refresh_token_ttl, p.refresh_family_ttl, p.mfa
          FROM clients c LEFT JOIN products p ON p.id = c.product_id
          WHERE c.client_id = $1"
         )
@@ -147,6 +150,7 @@ pub async fn find_client(pool: &Reader, client_id: &str) -> Result<Option<Client
         access_token_ttl: r.access_token_ttl.unwrap_or(600),
         refresh_token_ttl: r.refresh_token_ttl.unwrap_or(30 * 24 * 3600),
         refresh_family_ttl: r.refresh_family_ttl.unwrap_or(DEFAULT_REFRESH_FAMILY_TTL),
+        mfa_required: r.mfa.as_deref() == Some("required"),
         policy: ClientPolicy::for_kind(kind),
     }))
 }
@@ -165,6 +169,7 @@ fn console_client(client_id: String, name: String) -> Client {
         access_token_ttl: CONSOLE_ACCESS_TTL,
         refresh_token_ttl: CONSOLE_REFRESH_TTL,
         refresh_family_ttl: CONSOLE_FAMILY_TTL,
+        mfa_required: false,
         policy: ClientPolicy::console(),
     }
 }
@@ -272,6 +277,8 @@ pub struct ProductRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub refresh_family_ttl: i64,
+    /// `optional` or `required`.
+    pub mfa: String,
 }
 
 pub struct NewProduct<'a> {

@@ -11,6 +11,8 @@ pub struct SessionRow {
     pub auth_time: i64,
     pub expires_at: i64,
     pub ended_at: Option<i64>,
+    /// How the sign-in authenticated (`domain::amr::AuthMethods`, stored text).
+    pub amr: String,
 }
 
 pub struct NewSession<'a> {
@@ -21,12 +23,14 @@ pub struct NewSession<'a> {
     pub expires_at: i64,
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
+    /// How the sign-in authenticated (`domain::amr::AuthMethods`, stored text).
+    pub amr: &'a str,
 }
 
 pub async fn insert_session(tx: &mut Tx, s: &NewSession<'_>) -> Result<()> {
     q(
-        "INSERT INTO sso_sessions (id, token_hash, user_id, auth_time, created_at, expires_at, ip, user_agent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO sso_sessions (id, token_hash, user_id, auth_time, created_at, expires_at, ip, user_agent, amr)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(s.id)
     .bind(s.token_hash)
@@ -36,6 +40,7 @@ pub async fn insert_session(tx: &mut Tx, s: &NewSession<'_>) -> Result<()> {
     .bind(s.expires_at)
     .bind(s.ip)
     .bind(s.user_agent)
+    .bind(s.amr)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -48,7 +53,7 @@ pub async fn find_live_session(
     now: i64,
 ) -> Result<Option<SessionRow>> {
     q(
-        "SELECT id, user_id, auth_time, expires_at, ended_at FROM sso_sessions
+        "SELECT id, user_id, auth_time, expires_at, ended_at, amr FROM sso_sessions
          WHERE token_hash = $1 AND ended_at IS NULL AND expires_at > $2",
     )
     .bind(token_hash)

@@ -21,6 +21,8 @@ pub struct CodeRow {
     /// Active business and branch chosen at sign-in, if any.
     pub org: Option<String>,
     pub branch: Option<String>,
+    /// How the sign-in authenticated (`domain::amr::AuthMethods`, stored text).
+    pub amr: String,
 }
 
 pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<()> {
@@ -30,8 +32,8 @@ pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<()> {
         .await?;
     q(
         "INSERT INTO authorization_codes (code_hash, client_id, user_id, session_id, redirect_uri, scope,
-            nonce, code_challenge, auth_time, created_at, expires_at, org, branch)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            nonce, code_challenge, auth_time, created_at, expires_at, org, branch, amr)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(&c.code_hash)
     .bind(&c.client_id)
@@ -46,6 +48,7 @@ pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<()> {
     .bind(c.expires_at)
     .bind(&c.org)
     .bind(&c.branch)
+    .bind(&c.amr)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -55,7 +58,7 @@ pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<()> {
 pub async fn find_code(tx: &mut Tx, code_hash: &[u8]) -> Result<Option<CodeRow>> {
     q(
         "SELECT code_hash, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge,
-                auth_time, expires_at, used_at, family_id, org, branch
+                auth_time, expires_at, used_at, family_id, org, branch, amr
          FROM authorization_codes WHERE code_hash = $1",
     )
     .bind(code_hash)
@@ -92,13 +95,15 @@ pub struct NewFamily<'a> {
     pub branch: Option<&'a str>,
     /// The absolute end of the family: no rotation extends it.
     pub expires_at: i64,
+    /// How the sign-in authenticated (`domain::amr::AuthMethods`, stored text).
+    pub amr: &'a str,
 }
 
 pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<()> {
     q(
         "INSERT INTO refresh_families (id, client_id, user_id, session_id, scope, auth_time, created_at,
-            org, branch, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            org, branch, expires_at, amr)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(f.id)
     .bind(f.client_id)
@@ -110,6 +115,7 @@ pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<(
     .bind(f.org)
     .bind(f.branch)
     .bind(f.expires_at)
+    .bind(f.amr)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -172,12 +178,14 @@ pub struct RefreshRecord {
     pub branch: Option<String>,
     /// When the family (the whole sign-in) ends.
     pub family_expires_at: i64,
+    /// How the sign-in authenticated (`domain::amr::AuthMethods`, stored text).
+    pub amr: String,
 }
 
 const REFRESH_SELECT: &str =
     "SELECT t.family_id, t.scope, t.expires_at, t.used_at, t.created_at AS issued_at,
             f.revoked_at AS family_revoked_at, f.client_id, f.user_id, f.session_id, f.auth_time,
-            f.org, f.branch, f.expires_at AS family_expires_at
+            f.org, f.branch, f.expires_at AS family_expires_at, f.amr
      FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
      WHERE t.token_hash = $1";
 

@@ -19,6 +19,8 @@ pub struct UserRow {
     pub is_superadmin: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// A super-admin set `mfa:require`: the user must sign in with a second factor.
+    pub mfa_required: bool,
 }
 
 impl UserRow {

@@ -65,6 +65,7 @@ async fn product(pool: &Reader, p: &ProductRow) -> Result<Product, ApiError> {
         access_token_ttl: p.access_token_ttl,
         refresh_token_ttl: p.refresh_token_ttl,
         refresh_family_ttl: p.refresh_family_ttl,
+        mfa: p.mfa.clone(),
         web_client: web,
         server_client: server,
         created_at: p.created_at,

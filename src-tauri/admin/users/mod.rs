@@ -17,7 +17,7 @@ use crate::state::Shared;
 use crate::store::users::{self, UserRow};
 use axum::extract::{Path, RawQuery, State};
 use axum::Json;
-use tessera_proto::users::{User, UserPage};
+use tessera_proto::users::{User, UserMfa, UserPage};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn routes() -> OpenApiRouter<Shared> {
@@ -43,6 +43,10 @@ fn user(u: &UserRow) -> User {
         email_verified: u.email_verified,
         status: u.status.clone(),
         is_superadmin: u.is_superadmin,
+        mfa: UserMfa {
+            required: u.mfa_required,
+            ..UserMfa::default()
+        },
         created_at: u.created_at,
         updated_at: u.updated_at,
     }

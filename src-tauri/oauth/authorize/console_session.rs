@@ -21,7 +21,7 @@ pub(super) async fn ask(
     live: &LiveSession,
     prompt_none: bool,
 ) -> Response {
-    let stale = now() - live.auth_time > console::REAUTH_AFTER;
+    let stale = now() - live.session.auth_time > console::REAUTH_AFTER;
     if prompt_none {
         let (error, description) = if stale {
             (
@@ -42,7 +42,7 @@ pub(super) async fn ask(
         pending.reauth_email = Some(live.email.clone());
         "/login"
     } else {
-        pending.confirm_session = Some(live.session_id.clone());
+        pending.confirm_session = Some(live.session.id.clone());
         "/login/confirm"
     };
     match start_interaction(s, &pending).await {

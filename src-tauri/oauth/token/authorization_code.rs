@@ -5,6 +5,7 @@ use super::issuance::{refuse_replay, Issuance, Refresh, Replay, SignIn, TokenReq
 use super::Grant;
 use crate::audit::kind;
 use crate::crypto::sha256;
+use crate::domain::amr::AuthMethods;
 use crate::domain::{branch, pkce, scope};
 use crate::error::OAuthError;
 use crate::oauth::issue;
@@ -65,6 +66,7 @@ impl Grant for AuthorizationCode {
             sign_in: Some(SignIn {
                 user,
                 auth_time: row.auth_time,
+                amr: AuthMethods::parse(&row.amr),
                 sid: Some(row.session_id),
                 nonce: row.nonce,
                 refresh: Refresh::NewFamily {

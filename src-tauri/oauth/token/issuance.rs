@@ -4,6 +4,7 @@
 
 use crate::audit::Event;
 use crate::crypto::sha256;
+use crate::domain::amr::AuthMethods;
 use crate::domain::branch::BranchContext;
 use crate::domain::claims::AccessClaims;
 use crate::domain::{scope, RequestMeta};
@@ -53,6 +54,8 @@ pub struct Issuance {
 pub struct SignIn {
     pub user: UserRow,
     pub auth_time: i64,
+    /// How the user authenticated (`amr`, `acr`, `aal`, `auth_method` claims).
+    pub amr: AuthMethods,
     /// The SSO session (`sid` claims).
     pub sid: Option<String>,
     /// The ID token's `nonce` (from the authorization request).
@@ -156,6 +159,7 @@ fn access_token(
         sub: user.map_or(&req.client.client_id, |u| &u.user.id),
         auth_time: user.map(|u| u.auth_time),
         sid: user.and_then(|u| u.sid.as_deref()),
+        amr: user.map(|u| &u.amr),
     };
     let scope = scope::join(scopes);
     issue::access_token_in(req.state, req.client, &subject, &scope, branch, req.now)
@@ -172,6 +176,7 @@ fn id_token(
         user: &sign_in.user,
         scopes,
         auth_time: sign_in.auth_time,
+        amr: &sign_in.amr,
         nonce: sign_in.nonce.as_deref(),
         sid: sign_in.sid.as_deref(),
         groups: &groups,
@@ -219,6 +224,7 @@ async fn store_refresh<'a>(
     let (family_id, scope, family_expires_at) = match &sign_in.refresh {
         Refresh::None => return Ok(None),
         Refresh::NewFamily { id, scope } => {
+            let amr = sign_in.amr.stored();
             let expires_at = now + client.refresh_family_ttl;
             let family = NewFamily {
                 id,
@@ -230,6 +236,7 @@ async fn store_refresh<'a>(
                 org: branch.map(|c| c.org.as_str()),
                 branch: branch.map(|c| c.branch.as_str()),
                 expires_at,
+                amr: &amr,
             };
             tokens::insert_family(tx, &family, now).await?;
             (id, scope, expires_at)

@@ -5,6 +5,7 @@ use super::issuance::{refuse_replay, Issuance, Refresh, Replay, SignIn, TokenReq
 use super::Grant;
 use crate::audit::{kind, Event};
 use crate::crypto::sha256;
+use crate::domain::amr::AuthMethods;
 use crate::domain::branch::{self, BranchContext};
 use crate::domain::scope;
 use crate::error::OAuthError;
@@ -62,6 +63,7 @@ impl Grant for RefreshToken {
             sign_in: Some(SignIn {
                 user,
                 auth_time: record.auth_time,
+                amr: AuthMethods::parse(&record.amr),
                 sid: record.session_id,
                 nonce: None,
                 // The family keeps its original scope, so a narrowed refresh can widen
