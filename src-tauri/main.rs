@@ -10,6 +10,12 @@ use std::process::ExitCode;
 use tessera::config::{default_data_dir, Protection, ServeConfig, DEFAULT_LISTEN};
 use tessera::throttle::client_ip::TrustedProxies;
 
+/// mimalloc instead of glibc's malloc: every request allocates and frees many small
+/// buffers across threads, and glibc's arenas spend a measurable share of a token's CPU
+/// there (`bench/token.sh`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "tessera",

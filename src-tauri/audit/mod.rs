@@ -2,7 +2,7 @@
 //! transaction as the change it describes. Never holds a token, secret or password.
 
 use crate::domain::RequestMeta;
-use crate::store::audit::{insert_event, insert_events, AuditRow};
+use crate::store::audit::{append_events, insert_event, AuditRow};
 use crate::store::StoreError;
 use crate::store::{now_ms, Db, Tx};
 use std::sync::Arc;
@@ -123,8 +123,8 @@ type Queued = (AuditRow, oneshot::Sender<bool>);
 /// Yields at most this often while gathering one group commit.
 const MAX_YIELDS: usize = 4;
 
-/// `first` and what else is queued for the same commit. Each commit costs several round
-/// trips to the single writer's thread, so the requests ready to run go first (a yield)
+/// `first` and what else is queued for the same commit. Each commit costs a round trip
+/// to the single writer's thread (three on PostgreSQL), so the requests ready to run go first (a yield)
 /// and add their events, and again while they do; on an idle server nothing else is
 /// ready and this returns at once.
 async fn gather(rx: &mut mpsc::Receiver<Queued>, first: Queued) -> Vec<Queued> {
@@ -154,7 +154,7 @@ impl AuditSink {
             while let Some(first) = rx.recv().await {
                 let batch = gather(&mut rx, first).await;
                 let rows: Vec<&AuditRow> = batch.iter().map(|(row, _)| row).collect();
-                let ok = match write_batch(&db, &rows).await {
+                let ok = match append_events(&db, &rows).await {
                     Ok(()) => true,
                     Err(e) => {
                         tracing::error!(error = %e, "cannot append audit events");
@@ -204,12 +204,6 @@ impl AuditSink {
 #[derive(Debug, thiserror::Error)]
 #[error("the audit log could not be written")]
 pub struct AuditUnavailable;
-
-async fn write_batch(db: &Db, rows: &[&AuditRow]) -> Result<(), StoreError> {
-    let mut tx = db.begin().await?;
-    insert_events(&mut tx, rows).await?;
-    tx.commit().await
-}
 
 /// Events deleted per retention transaction: keeps the single writer free for requests.
 const PRUNE_BATCH: i64 = 5_000;

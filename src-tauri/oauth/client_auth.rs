@@ -13,6 +13,7 @@ use crate::throttle;
 use axum::http::{header, HeaderMap};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use std::sync::Arc;
 
 /// How a client proved who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +70,7 @@ pub async fn authenticate(
     meta: &RequestMeta,
     headers: &HeaderMap,
     params: &Params,
-) -> Result<(Client, AuthMethod), OAuthError> {
+) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
     let (client_id, secret, method) = presented_credentials(headers, params)?;
     if client_id.len() > 200 {
         return Err(OAuthError::invalid_client("unknown client"));

@@ -66,7 +66,7 @@ pub async fn policy_of(s: &AppState, client_id: &str) -> Result<ClientPolicy, OA
     s.clients
         .get(&s.db.read, client_id)
         .await?
-        .map(|c| c.policy)
+        .map(|c| c.policy.clone())
         .ok_or_else(|| OAuthError::invalid_request("the client no longer exists"))
 }
 

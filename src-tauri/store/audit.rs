@@ -4,8 +4,8 @@
 mod names;
 mod read;
 
-use super::sql::{q, scalar, Sql};
-use super::Tx;
+use super::sql::{q, scalar, Autocommit, Exec, Sql};
+use super::{Db, Pool, Tx};
 use crate::store::{Reader, Result};
 pub use names::{business_ids, product_ids, user_ids, NAME_MATCHES_MAX};
 pub use read::{events_between, find_event, query_events, LabeledAuditRow};
@@ -53,8 +53,21 @@ pub async fn insert_event(tx: &mut Tx, e: &AuditRow) -> Result<i64> {
     .await
 }
 
+/// Appends standalone events (the audit sink's group commit) atomically. On SQLite one
+/// autocommit INSERT on the writer: one round trip instead of BEGIN, INSERT, COMMIT. On
+/// PostgreSQL in a write transaction, whose cluster lock keeps ids in commit order (the
+/// SSE cursor relies on it).
+pub async fn append_events(db: &Db, rows: &[&AuditRow]) -> Result<()> {
+    if let Pool::Sqlite(writer) = &db.write {
+        return insert_events(Autocommit(writer), rows).await;
+    }
+    let mut tx = db.begin().await?;
+    insert_events(&mut tx, rows).await?;
+    tx.commit().await
+}
+
 /// Appends several events with one multi-row INSERT.
-pub async fn insert_events(tx: &mut Tx, rows: &[&AuditRow]) -> Result<()> {
+async fn insert_events<'a>(on: impl Exec<'a>, rows: &[&AuditRow]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -89,7 +102,7 @@ pub async fn insert_events(tx: &mut Tx, rows: &[&AuditRow]) -> Result<()> {
             .push_bind(&e.detail)
             .push(")");
     }
-    q.execute(&mut *tx).await?;
+    q.execute(on).await?;
     Ok(())
 }
 

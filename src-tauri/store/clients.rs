@@ -360,7 +360,10 @@ pub async fn rotate_server_secret(
 /// (the CLI) are seen within [`CLIENT_CACHE_TTL`].
 #[derive(Default)]
 pub struct ClientCache {
-    entries: std::sync::RwLock<std::collections::HashMap<String, (Client, std::time::Instant)>>,
+    /// Shared rows: a hit hands out a pointer, not a copy of the client.
+    entries: std::sync::RwLock<
+        std::collections::HashMap<String, (std::sync::Arc<Client>, std::time::Instant)>,
+    >,
     /// Bumped by `clear`, so a row read before a change is not cached after it.
     generation: std::sync::atomic::AtomicU64,
 }
@@ -369,16 +372,20 @@ pub const CLIENT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs
 const CLIENT_CACHE_MAX: usize = 10_000;
 
 impl ClientCache {
-    pub async fn get(&self, pool: &Reader, client_id: &str) -> Result<Option<Client>, StoreError> {
+    pub async fn get(
+        &self,
+        pool: &Reader,
+        client_id: &str,
+    ) -> Result<Option<std::sync::Arc<Client>>, StoreError> {
         if let Ok(map) = self.entries.read() {
             if let Some((client, at)) = map.get(client_id) {
                 if at.elapsed() < CLIENT_CACHE_TTL {
-                    return Ok(Some(client.clone()));
+                    return Ok(Some(std::sync::Arc::clone(client)));
                 }
             }
         }
         let generation = self.generation.load(std::sync::atomic::Ordering::Acquire);
-        let loaded = find_client(pool, client_id).await?;
+        let loaded = find_client(pool, client_id).await?.map(std::sync::Arc::new);
         if let (Some(client), Ok(mut map)) = (&loaded, self.entries.write()) {
             if self.generation.load(std::sync::atomic::Ordering::Acquire) != generation {
                 return Ok(loaded);
@@ -388,7 +395,7 @@ impl ClientCache {
             }
             map.insert(
                 client_id.to_string(),
-                (client.clone(), std::time::Instant::now()),
+                (std::sync::Arc::clone(client), std::time::Instant::now()),
             );
         }
         Ok(loaded)

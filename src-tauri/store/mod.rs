@@ -187,9 +187,13 @@ impl Db {
             .busy_timeout(Duration::from_secs(10));
         // The writer stays open (min 1): its shared lock on the file is how `tessera
         // restore` tells that a server is running on this data dir.
+        // No liveness ping before each use (sqlx's default): a connection to a local
+        // file cannot drop, and the ping is one more round trip to the connection's
+        // worker thread on every statement batch.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await
             .map_err(StoreError::from)?;
@@ -199,6 +203,7 @@ impl Db {
             .map_err(StoreError::from)?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await
             .map_err(StoreError::from)?;

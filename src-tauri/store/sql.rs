@@ -173,6 +173,15 @@ impl<'a> Exec<'a> for &'a mut Tx {
     }
 }
 
+/// SQLite's writer outside a transaction: a single statement commits on its own.
+pub(super) struct Autocommit<'a>(pub(super) &'a SqlitePool);
+
+impl<'a> Exec<'a> for Autocommit<'a> {
+    fn conn(self) -> Conn<'a> {
+        Conn::LitePool(self.0)
+    }
+}
+
 impl<'a> Exec<'a> for &'a Reader {
     fn conn(self) -> Conn<'a> {
         self.conn()
