@@ -129,6 +129,15 @@ pub async fn accept_code(
     Ok(spent.then_some(Accepted::RecoveryCode))
 }
 
+/// `text` in groups of 4 characters joined by `sep` (easier to read and type).
+pub fn grouped(text: &str, sep: &str) -> String {
+    text.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
 /// RFC 4648 base32 without padding (the alphabet of TOTP secrets and recovery codes).
 pub fn base32(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

@@ -1,7 +1,7 @@
 //! Recovery codes: 16 base32 characters (80 random bits) shown as `xxxx-xxxx-xxxx-xxxx`,
 //! typed with or without dashes in any case, stored as SHA-256 hashes, single use.
 
-use super::base32;
+use super::{base32, grouped};
 use crate::crypto::{random_bytes, sha256};
 
 /// Codes per set.
@@ -10,14 +10,7 @@ pub const COUNT: usize = 10;
 /// A new set: the codes to show once, and their hashes to store.
 pub fn generate() -> (Vec<String>, Vec<Vec<u8>>) {
     let codes: Vec<String> = (0..COUNT)
-        .map(|_| {
-            let raw = base32(&random_bytes(10));
-            raw.as_bytes()
-                .chunks(4)
-                .map(|c| String::from_utf8_lossy(c).into_owned())
-                .collect::<Vec<_>>()
-                .join("-")
-        })
+        .map(|_| grouped(&base32(&random_bytes(10)), "-"))
         .collect();
     let hashes = codes
         .iter()

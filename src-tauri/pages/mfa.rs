@@ -29,7 +29,7 @@ use crate::throttle::{self, LoginKeys};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use maud::{html, PreEscaped};
+use maud::{html, Markup, PreEscaped};
 use serde_json::json;
 
 /// The page of a stage.
@@ -166,18 +166,25 @@ async fn posted(
     }
 }
 
+/// The form asking for a code, posted to `action`.
+fn code_fields(p: &Pending, action: &str, inputmode: &str) -> Markup {
+    html! {
+        form method="post" action=(action) {
+            (binding(&p.row.id, &p.row.csrf_token))
+            label for="code" { "Code" }
+            input id="code" name="code" type="text" inputmode=(inputmode)
+                autocomplete="one-time-code" maxlength="64" required autofocus;
+            button type="submit" { "Verify" }
+        }
+    }
+}
+
 fn code_form(status: StatusCode, p: &Pending, error: Option<&str>) -> Response {
     let body = html! {
         h1 { "Two-step sign-in" }
         p { "Enter the 6-digit code from your authenticator app, or one of your recovery codes." }
         (alert(error))
-        form method="post" action="/login/mfa" {
-            (binding(&p.row.id, &p.row.csrf_token))
-            label for="code" { "Code" }
-            input id="code" name="code" type="text" inputmode="text" autocomplete="one-time-code"
-                maxlength="64" required autofocus;
-            button type="submit" { "Verify" }
-        }
+        (code_fields(p, "/login/mfa", "text"))
     };
     page(status, "Two-step sign-in", body)
 }
@@ -194,11 +201,6 @@ fn setup_form(status: StatusCode, s: &Shared, p: &Pending, error: Option<&str>) 
     };
     let b32 = base32(&secret);
     let uri = totp::otpauth_uri("Tessera", &p.user.email, &b32);
-    let grouped: Vec<String> = b32
-        .as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect();
     let body = html! {
         h1 { "Set up two-step sign-in" }
         p { "Scan this code with an authenticator app, then enter the 6-digit code it shows." }
@@ -206,15 +208,9 @@ fn setup_form(status: StatusCode, s: &Shared, p: &Pending, error: Option<&str>) 
         @if let Some(svg) = totp::qr_svg(&uri) {
             div class="qr" role="img" aria-label="QR code of the authenticator key" { (PreEscaped(svg)) }
         }
-        p { "Or enter this key: " code id="totp-secret" { (grouped.join(" ")) } }
+        p { "Or enter this key: " code id="totp-secret" { (mfa::grouped(&b32, " ")) } }
         p { a href=(uri) { "Open in an authenticator app" } }
-        form method="post" action="/login/mfa/setup" {
-            (binding(&p.row.id, &p.row.csrf_token))
-            label for="code" { "Code" }
-            input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
-                maxlength="64" required autofocus;
-            button type="submit" { "Verify" }
-        }
+        (code_fields(p, "/login/mfa/setup", "numeric"))
     };
     page(status, "Set up two-step sign-in", body)
 }
