@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod keys;
 pub mod metrics;
+pub mod mfa;
 pub mod oauth;
 pub mod pages;
 pub mod request_id;

@@ -46,6 +46,16 @@ pub struct UserMfa {
     pub required: bool,
 }
 
+/// `POST /v1/users/{id}/mfa:require` (the body is optional: no body requires MFA).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RequireMfa {
+    /// Whether the user must sign in with a second factor (default true); false lifts it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+}
+
 /// A page of users, ordered by id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

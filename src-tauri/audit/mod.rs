@@ -35,6 +35,14 @@ pub mod kind {
     /// A client began a throttle for failed client authentication.
     pub const CLIENT_THROTTLED: &str = "client.throttled";
     pub const THROTTLE_CLEARED: &str = "admin.throttle.cleared";
+    /// A user confirmed a new authenticator app (TOTP); detail: factor.
+    pub const MFA_ENROLLED: &str = "mfa.enrolled";
+    /// A second factor was accepted at sign-in; detail: factor (`totp`, `recovery_code`).
+    pub const MFA_VERIFIED: &str = "mfa.verified";
+    /// A wrong second-factor code (never the code itself).
+    pub const MFA_FAILED: &str = "mfa.failed";
+    /// A super-admin removed every second factor of a user.
+    pub const MFA_RESET: &str = "mfa.reset";
 }
 
 /// One audit event being built.

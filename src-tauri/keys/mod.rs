@@ -110,6 +110,11 @@ impl KeyRing {
         })
     }
 
+    /// The key-encryption key (it also seals users' TOTP secrets).
+    pub fn kek(&self) -> &Kek {
+        &self.kek
+    }
+
     /// The key-encryption key's file (a backup carries it as `master.key`).
     pub fn kek_path(&self) -> &Path {
         self.kek.path()

@@ -5,6 +5,7 @@
 
 mod checks;
 mod console_session;
+mod step_up;
 
 use super::params::{Form, Params};
 use super::token::{AuthorizationCode, Grant};
@@ -55,6 +56,13 @@ pub struct AuthRequest {
     /// password, shown (read-only) on the login form.
     #[serde(default)]
     pub reauth_email: Option<String>,
+    /// `acr_values` asked for (space-separated in the request): `aal2` demands a second
+    /// factor; other values are voluntary and ignored.
+    #[serde(default)]
+    pub acr_values: Vec<String>,
+    /// A second factor still to pass before this request may yield a code.
+    #[serde(default)]
+    pub mfa: Option<crate::mfa::PendingMfa>,
 }
 
 /// An error that may be sent back to the client (the redirect URI is trusted).
@@ -106,7 +114,7 @@ async fn authorize(s: &AppState, meta: &RequestMeta, headers: &HeaderMap, p: Par
         .get("prompt")
         .is_some_and(|v| v.split(' ').any(|x| x == "none"));
     match current_session(s, headers, &client.policy, &req).await {
-        Ok(Some(live)) => continue_session(s, meta, &client.policy, &req, live, prompt_none).await,
+        Ok(Some(live)) => continue_session(s, meta, &client, &req, live, prompt_none).await,
         Ok(None) if prompt_none => redirect_error(
             s,
             redirectable(
@@ -132,17 +140,21 @@ async fn authorize(s: &AppState, meta: &RequestMeta, headers: &HeaderMap, p: Par
 async fn continue_session(
     s: &AppState,
     meta: &RequestMeta,
-    policy: &ClientPolicy,
+    client: &Client,
     req: &AuthRequest,
     live: LiveSession,
     prompt_none: bool,
 ) -> Response {
+    let policy = &client.policy;
     if !live.may_sign_in {
         console::record_refusal(s, meta, &req.client_id, &live.session.user_id, "sso").await;
         return redirect_error(s, redirectable(req, console::denied()));
     }
     if !policy.silent_sso {
         return console_session::ask(s, req, &live, prompt_none).await;
+    }
+    if step_up::needed(client, req, &live) {
+        return step_up::ask(s, req, &live, prompt_none).await;
     }
     let ctx = match choose_branch(s, policy, &live.session.user_id, req).await {
         Ok(Choice::Use(ctx)) => Some(ctx),
@@ -282,6 +294,18 @@ fn check_request(
     if branch.as_ref().is_some_and(|b| b.len() > 128) {
         return Err(fail(OAuthError::invalid_request("branch is too long")));
     }
+    let acr_values: Vec<String> = p
+        .get("acr_values")
+        .map(|v| {
+            v.split(' ')
+                .filter(|a| !a.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    if acr_values.len() > 10 || acr_values.iter().any(|a| a.len() > 64) {
+        return Err(fail(OAuthError::invalid_request("acr_values is too long")));
+    }
     let prompts: Vec<&str> = p
         .get("prompt")
         .map(|v| v.split(' ').collect())
@@ -303,6 +327,8 @@ fn check_request(
         branch,
         confirm_session: None,
         reauth_email: None,
+        acr_values,
+        mfa: None,
     })
 }
 
@@ -312,6 +338,8 @@ struct LiveSession {
     session: SessionRow,
     /// Whether the client's sign-in rule lets this user in.
     may_sign_in: bool,
+    /// A super-admin set `mfa:require` for the user.
+    mfa_required: bool,
 }
 
 /// The signed-in user behind the SSO cookie, if the request may reuse the session.
@@ -331,7 +359,11 @@ async fn current_session(
     let Some(session) = sessions::find_live_session(&s.db.read, &sha256(&token), now).await? else {
         return Ok(None);
     };
-    if req.max_age.is_some_and(|max| now - session.auth_time > max) {
+    // `max_age=0` always asks again, even within the second the session began.
+    if req
+        .max_age
+        .is_some_and(|max| max == 0 || now - session.auth_time > max)
+    {
         return Ok(None);
     }
     let Some(user) = users::find_user(&s.db.read, &session.user_id)
@@ -342,6 +374,7 @@ async fn current_session(
     };
     Ok(Some(LiveSession {
         may_sign_in: policy.sign_in.allows(&user),
+        mfa_required: user.mfa_required,
         email: user.email,
         session,
     }))
@@ -383,6 +416,10 @@ pub async fn issue_code_in(
     session: &SessionRow,
     ctx: Option<&BranchContext>,
 ) -> Result<String, OAuthError> {
+    // Fail closed: a request with a second factor still pending never yields a code.
+    if req.mfa.is_some() {
+        return Err(OAuthError::invalid_request("a second factor is pending"));
+    }
     let code = random_token(32);
     let now = now();
     let row = CodeRow {

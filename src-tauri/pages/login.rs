@@ -22,7 +22,7 @@ use crate::oauth::{cookie, interaction_cookie, session_cookie, set_cookie};
 use crate::state::Shared;
 use crate::store::sessions::{self, InteractionRow, NewSession, SessionRow};
 use crate::store::users::UserRow;
-use crate::store::StoreError;
+use crate::store::{mfa, StoreError, Tx};
 use crate::store::{now, users};
 use crate::throttle::hashing::{HashRefused, BUSY_RETRY_AFTER};
 use crate::throttle::{self, LoginKeys};
@@ -129,14 +129,16 @@ pub async fn submit(
     form: Result<Form, OAuthError>,
 ) -> Response {
     let Ok(Form(p)) = form else { return expired() };
-    let (row, req) = match bound_request(&s, &headers, &p).await {
+    let (row, mut req) = match bound_request(&s, &headers, &p).await {
         Ok(bound) => bound,
         Err(res) => return res,
     };
+    // A password starts over: whatever second factor was pending on this interaction is
+    // decided again for the user it belongs to.
+    req.mfa = None;
     let a = Attempt {
         s: &s,
         meta: &meta,
-        headers: &headers,
         row: &row,
         req: &req,
         email: p
@@ -160,14 +162,32 @@ pub async fn submit(
         Err(_) => return super::server_error(),
     }
 
-    sign_in(&a, &user, &keys, account_counted).await
+    // A second factor to pass (or enroll) first: the interaction remembers the password.
+    match super::after_password(&s, &row, &req, &user).await {
+        Ok(Some(location)) => return see_other(&location, None),
+        Ok(None) => {}
+        Err(e) if e.error == "invalid_request" => return expired(),
+        Err(_) => return super::server_error(),
+    }
+    let c = Completion {
+        s: &s,
+        meta: &meta,
+        headers: &headers,
+        row: &row,
+        req: &req,
+        user: &user,
+        reset: account_counted.then_some(&keys),
+    };
+    match s.db.begin().await {
+        Ok(tx) => complete_sign_in(&c, tx, AuthMethods::password()).await,
+        Err(_) => super::server_error(),
+    }
 }
 
 /// One sign-in at the form: the request it answers and who it says they are.
 struct Attempt<'a> {
     s: &'a Shared,
     meta: &'a RequestMeta,
-    headers: &'a HeaderMap,
     row: &'a InteractionRow,
     req: &'a AuthRequest,
     /// As typed (trimmed, at most 254 characters), shown again on failure.
@@ -192,7 +212,7 @@ impl Attempt<'_> {
 
 /// The interaction and request a posted form acts on: bound to this browser, CSRF token
 /// right; otherwise the answer to give.
-async fn bound_request(
+pub(super) async fn bound_request(
     s: &Shared,
     headers: &HeaderMap,
     p: &Params,
@@ -298,46 +318,58 @@ async fn wrong_password(a: &Attempt<'_>, keys: &LoginKeys, user: Option<UserRow>
     a.retry(StatusCode::UNAUTHORIZED, "Wrong email or password.")
 }
 
-/// The new SSO session's cookie value, id and start.
-struct NewSso {
-    token: String,
-    id: String,
-    at: i64,
-    /// How the user authenticated (stored text of `AuthMethods`).
-    amr: String,
+/// A sign-in whose factors are all verified, on the interaction it answers.
+pub(crate) struct Completion<'a> {
+    pub s: &'a Shared,
+    pub meta: &'a RequestMeta,
+    pub headers: &'a HeaderMap,
+    pub row: &'a InteractionRow,
+    pub req: &'a AuthRequest,
+    pub user: &'a UserRow,
+    /// The account's throttle counters to forget (it signed in), if any.
+    pub reset: Option<&'a LoginKeys>,
 }
 
-/// A verified, active user signs in: the session starts and the browser goes on to the
-/// client with a code (or an error), or to the branch choice.
-async fn sign_in(
-    a: &Attempt<'_>,
-    user: &UserRow,
-    keys: &LoginKeys,
-    account_counted: bool,
-) -> Response {
-    let s = a.s;
-    let choice = match branch_choice(s, &user.id, a.req).await {
+/// The session a completed sign-in ends up in.
+enum Sso {
+    /// A new session: its cookie value and id.
+    New { token: String, id: String },
+    /// Step-up: the live session whose sign-in gains a factor.
+    Upgrade(String),
+}
+
+/// Completes a sign-in with methods `amr` (`password()`, `password().with("otp")`,
+/// `passkey()`, `password().with("hwk")`): in ONE transaction `tx` (which may already hold
+/// the factor's own writes: the TOTP step, the spent recovery code, a passkey's counter),
+/// forgets the account's failures, starts the SSO session (or, for a step-up, upgrades
+/// it), stores the code or keeps the interaction for the branch choice, and appends
+/// `login.succeeded`. Returns where the browser goes.
+pub(crate) async fn complete_sign_in(c: &Completion<'_>, tx: Tx, amr: AuthMethods) -> Response {
+    let s = c.s;
+    let choice = match branch_choice(s, &c.user.id, c.req).await {
         Ok(c) => c,
         Err(_) => return super::server_error(),
     };
     let picking = matches!(choice, Choice::Pick(_));
-    let sso = NewSso {
-        at: now(),
-        token: random_token(32),
-        id: uuid::Uuid::now_v7().to_string(),
-        amr: AuthMethods::password().stored(),
+    let sso = match c.req.mfa.as_ref().and_then(|m| m.session_id.clone()) {
+        Some(id) => Sso::Upgrade(id),
+        None => Sso::New {
+            token: random_token(32),
+            id: uuid::Uuid::now_v7().to_string(),
+        },
     };
-    match start_session(a, user, keys, account_counted, &choice, &sso).await {
+    match start_session(c, tx, &choice, &sso, &amr).await {
         Ok(location) => {
-            let mut res = see_other(
-                &location,
-                Some(set_cookie(
+            let cookie = match &sso {
+                Sso::New { token, .. } => Some(set_cookie(
                     session_cookie(s.secure_cookies),
-                    &sso.token,
+                    token,
                     SESSION_TTL,
                     s.secure_cookies,
                 )),
-            );
+                Sso::Upgrade(_) => None,
+            };
+            let mut res = see_other(&location, cookie);
             // A branch still to pick keeps the interaction (and its cookie).
             if !picking {
                 clear_interaction_cookie(s, &mut res);
@@ -349,75 +381,102 @@ async fn sign_in(
     }
 }
 
-/// In ONE transaction: forgets the account's failures, spends the interaction, ends the
-/// browser's previous session, creates the new one, stores the code (per `choice`) and
-/// appends `login.succeeded`. Returns where the browser goes.
+/// [`complete_sign_in`]'s transaction. Returns where the browser goes.
 async fn start_session(
-    a: &Attempt<'_>,
-    user: &UserRow,
-    keys: &LoginKeys,
-    account_counted: bool,
+    c: &Completion<'_>,
+    mut tx: Tx,
     choice: &Choice,
-    sso: &NewSso,
+    sso: &Sso,
+    amr: &AuthMethods,
 ) -> Result<String, OAuthError> {
-    let (s, meta, req) = (a.s, a.meta, a.req);
-    let mut tx = s.db.begin().await?;
+    let (s, meta) = (c.s, c.meta);
     // The account's earlier failures are forgotten (the IP's are not).
-    if account_counted {
+    if let Some(keys) = c.reset {
         throttle::reset_account_in(&mut tx, keys).await?;
     }
-    // A branch still to pick keeps the interaction for the branch page.
-    if !matches!(choice, Choice::Pick(_))
-        && !sessions::delete_interaction(&mut tx, &a.row.id).await?
-    {
+    // The request is done with its second factor: from here it may yield a code.
+    let mut req = c.req.clone();
+    let had_pending = req.mfa.take().is_some();
+    if matches!(choice, Choice::Pick(_)) {
+        // A branch still to pick keeps the interaction for the branch page.
+        let request = serde_json::to_string(&req).map_err(|_| OAuthError::server_error())?;
+        if had_pending && !mfa::set_interaction_request(&mut tx, &c.row.id, &request).await? {
+            return Err(OAuthError::invalid_request("interaction already used"));
+        }
+    } else if !sessions::delete_interaction(&mut tx, &c.row.id).await? {
         return Err(OAuthError::invalid_request("interaction already used"));
     }
-    // A browser holds one session: the one this sign-in replaces ends here, with the
-    // refresh families started in it.
-    if let Some(previous) = cookie(a.headers, session_cookie(s.secure_cookies)) {
-        end_browser_session(&mut tx, meta, &previous, None, "new_sign_in").await?;
-    }
-    sessions::insert_session(
-        &mut tx,
-        &NewSession {
-            id: &sso.id,
-            token_hash: &sha256(&sso.token),
-            user_id: &user.id,
-            auth_time: sso.at,
-            expires_at: sso.at + SESSION_TTL,
-            ip: meta.ip.as_deref(),
-            user_agent: meta.user_agent.as_deref(),
-            amr: &sso.amr,
-        },
-    )
-    .await?;
-    let session = SessionRow {
-        id: sso.id.clone(),
-        user_id: user.id.clone(),
-        auth_time: sso.at,
-        expires_at: sso.at + SESSION_TTL,
-        ended_at: None,
-        amr: sso.amr.clone(),
-    };
+    let session = session_in(c, &mut tx, sso, amr).await?;
     let location = match choice {
-        Choice::Pick(_) => format!("/login/branch?interaction={}", a.row.id),
-        Choice::Denied => error_location(s, req, denied()),
-        Choice::Use(ctx) => issue_code_in(s, &mut tx, req, &session, Some(ctx)).await?,
-        Choice::NoBranch => issue_code_in(s, &mut tx, req, &session, None).await?,
+        Choice::Pick(_) => format!("/login/branch?interaction={}", c.row.id),
+        Choice::Denied => error_location(s, &req, denied()),
+        Choice::Use(ctx) => issue_code_in(s, &mut tx, &req, &session, Some(ctx)).await?,
+        Choice::NoBranch => issue_code_in(s, &mut tx, &req, &session, None).await?,
     };
     Event::success(kind::LOGIN_SUCCEEDED)
         .meta(meta)
-        .actor(&user.id)
-        .subject(&user.id)
+        .actor(&c.user.id)
+        .subject(&c.user.id)
         .client(&req.client_id)
-        .detail(json!({"method": "password", "session_id": sso.id}))
+        .detail(json!({
+            "method": amr.auth_method(),
+            "amr": amr.amr(),
+            "session_id": session.id,
+            "step_up": matches!(sso, Sso::Upgrade(_)),
+        }))
         .write(&mut tx)
         .await?;
     tx.commit().await?;
     Ok(location)
 }
 
-fn with_retry_after(mut res: Response, secs: i64) -> Response {
+/// The sign-in's session inside `tx`: a new one (ending the one this browser held before:
+/// one session per browser, with the refresh families started in it), or the live
+/// session a step-up upgrades (it must still be this user's).
+async fn session_in(
+    c: &Completion<'_>,
+    tx: &mut Tx,
+    sso: &Sso,
+    amr: &AuthMethods,
+) -> Result<SessionRow, OAuthError> {
+    let (s, meta, at) = (c.s, c.meta, now());
+    let (token, id) = match sso {
+        Sso::Upgrade(id) => {
+            return mfa::upgrade_session(tx, id, &c.user.id, &amr.stored(), at)
+                .await?
+                .ok_or_else(|| OAuthError::invalid_request("the session ended"));
+        }
+        Sso::New { token, id } => (token, id),
+    };
+    if let Some(previous) = cookie(c.headers, session_cookie(s.secure_cookies)) {
+        end_browser_session(tx, meta, &previous, None, "new_sign_in").await?;
+    }
+    let session = SessionRow {
+        id: id.clone(),
+        user_id: c.user.id.clone(),
+        auth_time: at,
+        expires_at: at + SESSION_TTL,
+        ended_at: None,
+        amr: amr.stored(),
+    };
+    sessions::insert_session(
+        tx,
+        &NewSession {
+            id,
+            token_hash: &sha256(token),
+            user_id: &c.user.id,
+            auth_time: at,
+            expires_at: session.expires_at,
+            ip: meta.ip.as_deref(),
+            user_agent: meta.user_agent.as_deref(),
+            amr: &session.amr,
+        },
+    )
+    .await?;
+    Ok(session)
+}
+
+pub(super) fn with_retry_after(mut res: Response, secs: i64) -> Response {
     res.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
     res

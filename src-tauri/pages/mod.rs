@@ -5,11 +5,14 @@
 mod branch;
 mod confirm;
 mod login;
+mod mfa;
+
+pub(crate) use mfa::{after_password, page_of as mfa_page};
 
 use crate::state::Shared;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup, PreEscaped};
 
@@ -18,6 +21,12 @@ pub fn routes() -> Router<Shared> {
         .route("/login", get(login::show).post(login::submit))
         .route("/login/branch", get(branch::show).post(branch::submit))
         .route("/login/confirm", get(confirm::show).post(confirm::submit))
+        .route("/login/mfa", get(mfa::show).post(mfa::submit))
+        .route(
+            "/login/mfa/setup",
+            get(mfa::show_setup).post(mfa::submit_setup),
+        )
+        .route("/login/mfa/continue", post(mfa::submit_continue))
 }
 
 /// The console's palette (ui/dist/console.css), so the sign-in page looks like the rest
@@ -29,11 +38,12 @@ const STYLE: &str = "
 main{width:min(92vw,380px);background:var(--card);border:1px solid var(--border);border-radius:12px;padding:32px;box-shadow:0 1px 2px rgba(16,24,40,.06)}
 h1{font-size:1.35rem;margin:0 0 4px}p{margin:0 0 16px;color:var(--muted)}a{color:var(--link)}
 label{display:block;font-weight:600;font-size:.9rem;margin:14px 0 6px}
-input[type=email],input[type=password]{width:100%;padding:10px 12px;border:1px solid var(--line);border-radius:8px;background:transparent;color:var(--fg);font:inherit}
+input[type=email],input[type=password],input[type=text]{width:100%;padding:10px 12px;border:1px solid var(--line);border-radius:8px;background:transparent;color:var(--fg);font:inherit}
 input:focus-visible,button:focus-visible{outline:3px solid color-mix(in srgb,var(--accent) 55%,transparent);outline-offset:2px}
 button{margin-top:22px;width:100%;padding:11px;border:0;border-radius:8px;background:var(--accent);color:#fff;font:inherit;font-weight:600;cursor:pointer}
 .error{color:var(--err);background:color-mix(in srgb,var(--err) 10%,transparent);padding:10px 12px;border-radius:8px}
 button.secondary{margin-top:10px;background:transparent;color:var(--fg);border:1px solid var(--line)}
+.qr svg{display:block;width:200px;height:200px;margin:0 auto 12px}.codes{columns:2;font-family:ui-monospace,monospace;padding-left:1.5em}code{font-family:ui-monospace,monospace}
 .brand{display:flex;align-items:center;gap:10px;font-weight:700;font-size:1.1rem;margin-bottom:20px}.brand svg{width:32px;height:32px;flex:none}
 ";
 

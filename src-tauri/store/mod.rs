@@ -15,6 +15,7 @@ pub mod changes;
 pub mod clients;
 pub mod idempotency;
 pub mod keys;
+pub mod mfa;
 pub mod offline;
 pub mod sessions;
 pub mod settings;

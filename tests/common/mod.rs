@@ -12,6 +12,7 @@ pub mod fixture;
 pub mod jwt;
 pub mod sse;
 pub mod table;
+pub mod totp;
 
 pub use browser::*;
 pub use fixture::*;

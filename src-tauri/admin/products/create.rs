@@ -1,7 +1,7 @@
 //! Registering a product: its public web client always, a confidential server client on
 //! request (its secret is in the answer, once).
 
-use super::rules::{check_scopes, check_scopes_unique, check_ttl, check_uris, dedup};
+use super::rules::{check_mfa, check_scopes, check_scopes_unique, check_ttl, check_uris, dedup};
 use super::rules::{FAMILY_TTL_MAX, FAMILY_TTL_MIN};
 use super::server_client::insert_server_client;
 use crate::admin::{clean_name, Admin, ApiJson};
@@ -27,6 +27,8 @@ struct Settings {
     access_ttl: i64,
     refresh_ttl: i64,
     family_ttl: i64,
+    /// `optional` or `required`.
+    mfa: String,
 }
 
 /// Checks the body field by field, in the order its errors are reported.
@@ -55,7 +57,9 @@ fn settings(body: &CreateProduct) -> Result<Settings, ApiError> {
         FAMILY_TTL_MIN,
         FAMILY_TTL_MAX,
     )?;
+    let mfa = check_mfa(body.mfa.as_deref().unwrap_or("optional"))?;
     Ok(Settings {
+        mfa,
         name,
         scopes: dedup(&body.scopes),
         audience,
@@ -87,6 +91,9 @@ async fn insert(
         now,
     };
     clients::insert_product(tx, &product).await?;
+    if set.mfa != "optional" {
+        crate::store::mfa::set_product_policy(tx, id, &set.mfa).await?;
+    }
     let web = NewClient {
         client_id: web_id,
         product_id: Some(id),

@@ -87,3 +87,14 @@ pub fn dedup(items: &[String]) -> Vec<String> {
     }
     out
 }
+
+/// A product's MFA policy: `optional` or `required`.
+pub fn check_mfa(value: &str) -> Result<String, ApiError> {
+    match value {
+        "optional" | "required" => Ok(value.to_string()),
+        _ => Err(ApiError::invalid_field(
+            "mfa",
+            "must be optional or required",
+        )),
+    }
+}

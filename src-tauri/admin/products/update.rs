@@ -1,7 +1,7 @@
 //! `PATCH /v1/products/{id}`: the product's name, scopes, audience, token lifetimes and
 //! the scopes of its server client. Clears the client cache after it commits.
 
-use super::rules::{check_scopes, check_scopes_unique, check_ttl, dedup};
+use super::rules::{check_mfa, check_scopes, check_scopes_unique, check_ttl, dedup};
 use super::rules::{FAMILY_TTL_MAX, FAMILY_TTL_MIN};
 use crate::admin::input::not_null;
 use crate::admin::{clean_name, Admin, ApiJson};
@@ -30,6 +30,8 @@ struct Patch {
     family_ttl: Option<i64>,
     /// Without repeats.
     server_scopes: Option<Vec<String>>,
+    /// `optional` or `required`.
+    mfa: Option<String>,
 }
 
 /// A lifetime field: absent stays, `null` is refused, a value must lie within bounds.
@@ -71,6 +73,9 @@ fn patch(body: UpdateProduct) -> Result<Patch, ApiError> {
         )?,
         server_scopes: not_null("server_client_scopes", body.server_client_scopes)?
             .map(|sc| dedup(&sc)),
+        mfa: not_null("mfa", body.mfa)?
+            .map(|m| check_mfa(&m))
+            .transpose()?,
     })
 }
 
@@ -177,6 +182,11 @@ pub async fn update(
         .ok_or_else(|| ApiError::not_found("product"))?;
     apply_settings(&mut tx, &mut p, &patch, &mut changed).await?;
     apply_server_scopes(&mut tx, &p, &patch, &mut changed).await?;
+    if let Some(m) = patch.mfa.as_ref().filter(|m| **m != p.mfa) {
+        crate::store::mfa::set_product_policy(&mut tx, &p.id, m).await?;
+        p.mfa = m.clone();
+        changed.push("mfa");
+    }
     if !changed.is_empty() {
         p.updated_at = now();
         edit::update_product(&mut tx, &p).await?;

@@ -9,6 +9,7 @@ use crate::crypto::hash_password;
 use crate::domain::RequestMeta;
 use crate::error::ApiError;
 use crate::state::Shared;
+use crate::store::mfa::Factors;
 use crate::store::users::{self, NewUser};
 use crate::store::{now, sessions};
 use axum::extract::{Path, State};
@@ -66,7 +67,10 @@ pub async fn create(
     let created = users::find_user(&s.db.read, &id)
         .await?
         .ok_or_else(ApiError::internal)?;
-    Ok((StatusCode::CREATED, Json(user(&created))))
+    Ok((
+        StatusCode::CREATED,
+        Json(user(&created, &Factors::default())),
+    ))
 }
 
 /// Deletes the user; sessions, codes, refresh families and memberships cascade, and

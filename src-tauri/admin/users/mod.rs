@@ -2,6 +2,7 @@
 //! (suspend, unsuspend), password and SSO sessions each in their own file.
 
 mod account;
+mod mfa;
 mod password;
 mod profile;
 mod sessions;
@@ -14,6 +15,7 @@ use super::input::query_params;
 use super::Admin;
 use crate::error::ApiError;
 use crate::state::Shared;
+use crate::store::mfa::{self as mfa_store, Factors};
 use crate::store::users::{self, UserRow};
 use axum::extract::{Path, RawQuery, State};
 use axum::Json;
@@ -29,10 +31,13 @@ pub(super) fn routes() -> OpenApiRouter<Shared> {
         .routes(routes!(password::set_password))
         .routes(routes!(sessions::list_sessions, sessions::end_sessions))
         .routes(routes!(sessions::end_session))
+        .routes(routes!(mfa::require))
+        .routes(routes!(mfa::reset))
 }
 
-/// The wire shape of a user (never the password hash).
-fn user(u: &UserRow) -> User {
+/// The wire shape of a user with the factors it has (never the password hash, never a
+/// secret).
+fn user(u: &UserRow, f: &Factors) -> User {
     User {
         id: u.id.clone(),
         email: u.email.clone(),
@@ -44,12 +49,20 @@ fn user(u: &UserRow) -> User {
         status: u.status.clone(),
         is_superadmin: u.is_superadmin,
         mfa: UserMfa {
+            totp: f.totp > 0,
+            passkeys: f.passkeys,
+            recovery_codes_left: f.recovery_codes_left,
             required: u.mfa_required,
-            ..UserMfa::default()
         },
         created_at: u.created_at,
         updated_at: u.updated_at,
     }
+}
+
+/// The answer naming one user, with its factors read.
+async fn user_json(s: &Shared, u: &UserRow) -> Result<Json<User>, ApiError> {
+    let f = mfa_store::factors(&s.db.read, &u.id).await?;
+    Ok(Json(user(u, &f)))
 }
 
 /// The user or 404.
@@ -70,7 +83,7 @@ pub async fn get_one(
     _admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<User>, ApiError> {
-    Ok(Json(user(&require_user(&s, &id).await?)))
+    user_json(&s, &require_user(&s, &id).await?).await
 }
 
 /// `GET /v1/users?q=&status=&limit=&cursor=`: ordered by id (creation order); the
@@ -120,8 +133,17 @@ pub async fn list(
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = more.then(|| rows.last().map(|u| u.id.clone())).flatten();
+    let ids: Vec<String> = rows.iter().map(|u| u.id.clone()).collect();
+    let factors = mfa_store::factors_of(&s.db.read, &ids).await?;
+    let of = |id: &str| {
+        factors
+            .iter()
+            .find(|f| f.user_id == id)
+            .cloned()
+            .unwrap_or_default()
+    };
     Ok(Json(UserPage {
-        users: rows.iter().map(user).collect(),
+        users: rows.iter().map(|u| user(u, &of(&u.id))).collect(),
         next_cursor,
     }))
 }

@@ -1,6 +1,6 @@
 //! A user's profile: name, given/family name, locale, email and its verification.
 
-use super::user;
+use super::user_json;
 use crate::admin::input::not_null;
 use crate::admin::{clean_name, Admin, ApiJson};
 use crate::audit::Event;
@@ -128,7 +128,7 @@ pub async fn update(
     }
     let fields = changed_fields(&change);
     if fields.is_empty() {
-        return Ok(Json(user(&current)));
+        return user_json(&s, &current).await;
     }
     let mut tx = s.db.begin().await?;
     let updated = users::update_profile(&mut tx, &id, &change, now())
@@ -142,7 +142,7 @@ pub async fn update(
         .write(&mut tx)
         .await?;
     tx.commit().await?;
-    Ok(Json(user(&updated)))
+    user_json(&s, &updated).await
 }
 
 #[cfg(test)]

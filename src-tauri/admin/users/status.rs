@@ -1,6 +1,6 @@
 //! A user's status: suspend (ends the SSO sessions, blocks the tokens) and unsuspend.
 
-use super::user;
+use super::user_json;
 use crate::admin::Admin;
 use crate::audit::{kind, Event};
 use crate::domain::RequestMeta;
@@ -41,7 +41,7 @@ pub async fn suspend(
         .write(&mut tx)
         .await?;
     tx.commit().await?;
-    Ok(Json(user(&suspended)))
+    user_json(&s, &suspended).await
 }
 
 /// Lifts a suspension. Suspension blocked (never revoked) the user's tokens, so refresh
@@ -69,5 +69,5 @@ pub async fn unsuspend(
         .write(&mut tx)
         .await?;
     tx.commit().await?;
-    Ok(Json(user(&active)))
+    user_json(&s, &active).await
 }
