@@ -43,7 +43,7 @@ input:focus-visible,button:focus-visible{outline:3px solid color-mix(in srgb,var
 button{margin-top:22px;width:100%;padding:11px;border:0;border-radius:8px;background:var(--accent);color:#fff;font:inherit;font-weight:600;cursor:pointer}
 .error{color:var(--err);background:color-mix(in srgb,var(--err) 10%,transparent);padding:10px 12px;border-radius:8px}
 button.secondary{margin-top:10px;background:transparent;color:var(--fg);border:1px solid var(--line)}
-.qr svg{display:block;width:200px;height:200px;margin:0 auto 12px}.codes{columns:2;font-family:ui-monospace,monospace;padding-left:1.5em}code{font-family:ui-monospace,monospace}
+.qr svg{display:block;width:200px;height:200px;margin:0 auto 12px}.codes{columns:2 17ch;font-family:ui-monospace,monospace;padding-left:2.5em}.codes code{white-space:nowrap}code{font-family:ui-monospace,monospace}
 .brand{display:flex;align-items:center;gap:10px;font-weight:700;font-size:1.1rem;margin-bottom:20px}.brand svg{width:32px;height:32px;flex:none}
 ";
 

@@ -3,7 +3,7 @@
 // Environment (set by scripts/e2e.sh): TESSERA_URL, E2E_ADMIN_EMAIL, E2E_ADMIN_PASSWORD,
 // E2E_OUT (screenshots and logs), SCREENSHOTS (optional: also write docs screenshots).
 import { chromium } from 'playwright-core';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
@@ -217,12 +217,38 @@ export async function wrongPasswords(page, { clientId, redirectUri, email, passw
 }
 
 /**
+ * The RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 `secret` at `time` (ms), as an
+ * authenticator app computes it.
+ */
+export function totp(secret, time = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/=+$/, '').toUpperCase()) {
+    const v = alphabet.indexOf(c);
+    if (v < 0) throw new Error(`not base32: ${c}`);
+    bits += v.toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(time / 30000)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(value).padStart(6, '0');
+}
+
+/** The claims of a JWT (not verified: for reading what a test just received). */
+export function jwtClaims(jwt) {
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
+}
+
+/**
  * A real authorization-code + PKCE login for `clientId` in `page` (its own browser
  * context): the browser goes to /oauth/authorize, signs in on the hosted page and is
  * redirected to `redirectUri` (which need not answer: the code is read from the URL);
  * then the code is exchanged at the token endpoint like the product's backend would.
  */
-export async function codeFlowLogin(page, { clientId, clientSecret, redirectUri, user }) {
+export async function codeFlowLogin(page, { clientId, clientSecret, redirectUri, user, afterPassword }) {
   const verifier = randomBytes(32).toString('base64url');
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const state = randomBytes(16).toString('base64url');
@@ -244,6 +270,8 @@ export async function codeFlowLogin(page, { clientId, clientSecret, redirectUri,
   });
   await page.goto(authorize.toString());
   await fillLogin(page, user);
+  // A second factor (or its enrollment) between the password and the product.
+  if (afterPassword) await afterPassword(page);
   await page.getByRole('heading', { name: 'Signed in' }).waitFor();
   if (!callback || callback.searchParams.get('state') !== state) {
     throw new Error(`unexpected callback ${callback}`);
