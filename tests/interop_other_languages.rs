@@ -573,3 +573,37 @@ async fn python_pyjwt_validates_access_tokens_locally_through_the_jwks() {
         assert_eq!(r["error"], error, "{case}: {r}");
     }
 }
+
+#[tokio::test]
+async fn node_openid_client_accepts_a_two_factor_sign_in_asked_for_with_acr_values() {
+    node_ready();
+    let it = Interop::new().await;
+    let out = node_script(
+        "mfa_flow.mjs",
+        &[
+            ("TESSERA_ISSUER", it.issuer()),
+            ("TESSERA_CLIENT_ID", &it.web_client_id),
+            ("TESSERA_REDIRECT_URI", LOOPBACK_REDIRECT),
+            ("TESSERA_EMAIL", EMAIL),
+            ("TESSERA_PASSWORD", PASSWORD),
+            ("TESSERA_SCOPE", USER_SCOPE),
+        ],
+    );
+    assert_eq!(
+        out["acr_values_supported"],
+        serde_json::json!(["aal1", "aal2"]),
+        "{out:#}"
+    );
+    // openid-client validated the ID token; the claims say two factors, and so do the
+    // access token and what a refresh returns.
+    let (_, at) = decode_jwt(s(&out, "access_token"));
+    let (_, refreshed) = decode_jwt(s(&out, "refreshed_access_token"));
+    let ids = [&out["id_token_claims"], &out["refreshed_id_token_claims"]];
+    for claims in ids.into_iter().chain([&at, &refreshed]) {
+        assert_eq!(claims["sub"], it.fx.user_id.as_str(), "{claims:#}");
+        assert_eq!(claims["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
+        assert_eq!(claims["acr"], "aal2");
+        assert_eq!(claims["aal"], "aal2");
+        assert_eq!(claims["auth_method"], "password");
+    }
+}

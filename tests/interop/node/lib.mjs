@@ -1,5 +1,6 @@
 // Shared helpers for the interop scripts: env access, JSON output, and a tiny
 // cookie-carrying "browser" that walks Tessera's hosted login page with fetch.
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 
 /** The installed openid-client version (from its package.json). */
@@ -148,4 +149,47 @@ export class Browser {
     }
     return Browser.location(done, loginUrl, "POST /login");
   }
+
+  /** POSTs the hidden fields of `html`'s form plus `extra` to `path`; returns the answer. */
+  async submit(base, path, html, extra = {}) {
+    const fields = {};
+    for (const name of ["interaction", "csrf_token"]) fields[name] = hiddenInput(html, name);
+    return this.fetch(new URL(path, base), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ ...fields, ...extra }),
+    });
+  }
+
+  /**
+   * TOTP enrollment on the setup page a sign-in was sent to: reads the key the page shows,
+   * sends the code an authenticator app would show, then "Continue" past the recovery
+   * codes. Returns the redirect back to the client (not followed).
+   */
+  async enrollTotp(setupUrl) {
+    const page = await this.fetch(setupUrl);
+    const html = await page.text();
+    if (page.status !== 200) throw new Error(`GET ${setupUrl.pathname}: ${page.status}`);
+    const shown = html.match(/id="totp-secret">([^<]*)</);
+    if (!shown) throw new Error(`no key shown: ${html.slice(0, 300)}`);
+    const code = totp(shown[1].replace(/\s+/g, ""));
+    const codes = await this.submit(setupUrl, "/login/mfa/setup", html, { code });
+    const codesHtml = await codes.text();
+    if (codes.status !== 200) throw new Error(`POST setup: ${codes.status} ${codesHtml.slice(0, 300)}`);
+    const done = await this.submit(setupUrl, "/login/mfa/continue", codesHtml);
+    return Browser.location(done, setupUrl, "POST /login/mfa/continue");
+  }
+}
+
+/** The RFC 6238 code (SHA-1, 6 digits, 30 s) of a base32 secret, now. */
+export function totp(secret, time = Date.now()) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(time / 30000)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const at = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(at) & 0x7fffffff) % 1_000_000).padStart(6, "0");
 }
