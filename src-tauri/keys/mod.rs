@@ -115,6 +115,11 @@ impl KeyRing {
         self.kek.path()
     }
 
+    /// The key-encryption key, for other secrets sealed at rest (passkey records).
+    pub fn kek(&self) -> &Kek {
+        &self.kek
+    }
+
     fn current(&self) -> Arc<KeySet> {
         match self.set.read() {
             Ok(guard) => guard.clone(),

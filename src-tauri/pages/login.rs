@@ -72,6 +72,7 @@ fn login_form(
                 autocomplete="current-password" required autofocus[reauth];
             button type="submit" { "Sign in" }
         }
+        (super::passkey::login_button(interaction, csrf))
     };
     page(status, "Sign in", body)
 }
@@ -160,7 +161,7 @@ pub async fn submit(
         Err(_) => return super::server_error(),
     }
 
-    sign_in(&a, &user, &keys, account_counted).await
+    sign_in(&a, &user, &keys, account_counted, AuthMethods::password()).await
 }
 
 /// One sign-in at the form: the request it answers and who it says they are.
@@ -314,6 +315,7 @@ async fn sign_in(
     user: &UserRow,
     keys: &LoginKeys,
     account_counted: bool,
+    methods: AuthMethods,
 ) -> Response {
     let s = a.s;
     let choice = match branch_choice(s, &user.id, a.req).await {
@@ -325,7 +327,7 @@ async fn sign_in(
         at: now(),
         token: random_token(32),
         id: uuid::Uuid::now_v7().to_string(),
-        amr: AuthMethods::password().stored(),
+        amr: methods.stored(),
     };
     match start_session(a, user, keys, account_counted, &choice, &sso).await {
         Ok(location) => {
@@ -410,7 +412,7 @@ async fn start_session(
         .actor(&user.id)
         .subject(&user.id)
         .client(&req.client_id)
-        .detail(json!({"method": "password", "session_id": sso.id}))
+        .detail(json!({"method": AuthMethods::parse(&sso.amr).auth_method(), "session_id": sso.id}))
         .write(&mut tx)
         .await?;
     tx.commit().await?;
@@ -439,7 +441,7 @@ pub(super) fn clear_interaction_cookie(s: &Shared, res: &mut Response) {
 
 /// A correct password of someone who is not an active super-admin, at the console: the
 /// request is spent, no session starts, and the console gets `access_denied`.
-async fn refuse_console(
+pub(super) async fn refuse_console(
     s: &Shared,
     meta: &RequestMeta,
     row: &InteractionRow,
@@ -464,7 +466,7 @@ async fn refuse_console(
     res
 }
 
-async fn record_failure(
+pub(super) async fn record_failure(
     s: &Shared,
     meta: &RequestMeta,
     req: &AuthRequest,
@@ -481,4 +483,26 @@ async fn record_failure(
     if s.audit.append(event).await.is_err() {
         tracing::error!("cannot record a failed login");
     }
+}
+
+/// A user verified another way (a passkey, `pages::passkey`) signs in with `methods`:
+/// the session starts and the browser goes on exactly as after a password.
+pub(super) async fn sign_in_verified(
+    s: &Shared,
+    meta: &RequestMeta,
+    headers: &HeaderMap,
+    (row, req): (&InteractionRow, &AuthRequest),
+    (user, keys, account_counted): (&UserRow, &LoginKeys, bool),
+    methods: AuthMethods,
+) -> Response {
+    let a = Attempt {
+        s,
+        meta,
+        headers,
+        row,
+        req,
+        email: user.email.clone(),
+        reauth: req.reauth_email.is_some(),
+    };
+    sign_in(&a, user, keys, account_counted, methods).await
 }

@@ -16,6 +16,7 @@ pub mod clients;
 pub mod idempotency;
 pub mod keys;
 pub mod offline;
+pub mod passkeys;
 pub mod sessions;
 pub mod settings;
 pub mod sql;

@@ -101,7 +101,7 @@ export async function continueToConsole(page) {
 export async function fillLogin(page, { email, password, branch } = ADMIN) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   if (branch) {
     await page.getByLabel(branch).check();
     await page.getByRole('button', { name: 'Continue' }).click();
