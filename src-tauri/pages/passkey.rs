@@ -18,7 +18,7 @@ use crate::store::sessions::InteractionRow;
 use crate::store::users::{self, UserRow};
 use crate::throttle::{self, source_key, LoginKeys};
 use crate::webauthn::{self, Challenge, Failure, Pending};
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -138,66 +138,91 @@ fn challenge(result: Result<Challenge, Failure>) -> Response {
     }
 }
 
-/// `POST /login/passkey/options`: a passwordless ceremony for this interaction.
-pub async fn login_options(
-    State(s): State<Shared>,
+/// A request of these endpoints, bound to this browser's interaction (cookie + CSRF
+/// token); the rejection is the answer.
+pub struct Bound {
     headers: HeaderMap,
-    form: Result<Form, OAuthError>,
-) -> Response {
-    match bound(&s, &headers, form).await {
-        Ok((_, row, _)) => challenge(webauthn::start_passwordless(&s, &row.id).await),
-        Err(res) => res,
+    p: Params,
+    row: InteractionRow,
+    req: AuthRequest,
+}
+
+impl FromRequest<Shared> for Bound {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, s: &Shared) -> Result<Self, Self::Rejection> {
+        let headers = req.headers().clone();
+        let form = Form::from_request(req, s).await;
+        let (p, row, req) = bound(s, &headers, form).await?;
+        Ok(Bound {
+            headers,
+            p,
+            row,
+            req,
+        })
     }
+}
+
+impl Bound {
+    /// The user who typed the password in this interaction and waits for a second factor.
+    fn second_factor_user(&self) -> Option<String> {
+        awaiting_second_factor(&self.row, &self.req)
+    }
+
+    /// A verified user signs in with `methods`; the script gets `{"location"}`.
+    async fn sign_in(
+        &self,
+        s: &Shared,
+        meta: &RequestMeta,
+        (user, keys, counted): (UserRow, LoginKeys, bool),
+        methods: AuthMethods,
+    ) -> Response {
+        let res = sign_in_verified(
+            s,
+            meta,
+            &self.headers,
+            (&self.row, &self.req),
+            (&user, &keys, counted),
+            methods,
+        )
+        .await;
+        as_json(res)
+    }
+}
+
+/// `POST /login/passkey/options`: a passwordless ceremony for this interaction.
+pub async fn login_options(State(s): State<Shared>, b: Bound) -> Response {
+    challenge(webauthn::start_passwordless(&s, &b.row.id).await)
 }
 
 /// `POST /login/passkey/finish`: verifies the answer, finds its user, and signs them in
 /// with `hwk user` (aal2), then goes on like a password sign-in.
-pub async fn login_finish(
-    State(s): State<Shared>,
-    meta: RequestMeta,
-    headers: HeaderMap,
-    form: Result<Form, OAuthError>,
-) -> Response {
-    let (p, row, req) = match bound(&s, &headers, form).await {
-        Ok(b) => b,
-        Err(res) => return res,
-    };
-    let f = Finish::new(&s, &meta, &p, &req);
+pub async fn login_finish(State(s): State<Shared>, meta: RequestMeta, b: Bound) -> Response {
+    let f = Finish::new(&s, &meta, &b);
     let credential = f.credential();
     let pending = match &credential {
-        Some(c) => webauthn::finish_passwordless(&s, &row.id, f.ceremony, c).await,
+        Some(c) => webauthn::finish_passwordless(&s, &b.row.id, f.ceremony, c).await,
         None => Err(Failure::Refused("not a WebAuthn credential".into())),
     };
-    let user = match f.verify(pending, credential.as_ref()).await {
+    let (user, keys, counted) = match f.verify(pending, credential.as_ref()).await {
         Ok(v) => v,
         Err(res) => return res,
     };
-    let (user, keys, counted) = user;
+    let req = &b.req;
     if let Some(email) = &req.reauth_email {
         // The console asked this user to sign in again: no one else.
         if !email.eq_ignore_ascii_case(&user.email) {
-            record_failure(&s, &meta, &req, Some(user.id.clone()), "passkey_other_user").await;
+            record_failure(&s, &meta, req, Some(user.id.clone()), "passkey_other_user").await;
             return refused();
         }
     }
     match crate::oauth::client_policy::may_sign_in(&s, &req.client_id, &user).await {
         Ok(true) => {}
-        Ok(false) => {
-            let res = refuse_console(&s, &meta, &row, &req, &user.id).await;
-            return as_json(res);
-        }
+        Ok(false) => return as_json(refuse_console(&s, &meta, &b.row, req, &user.id).await),
         Err(_) => return internal(),
     }
-    let res = sign_in_verified(
-        &s,
-        &meta,
-        &headers,
-        (&row, &req),
-        (&user, &keys, counted),
-        AuthMethods::passkey(),
-    )
-    .await;
-    as_json(res)
+    b.sign_in(&s, &meta, (user, keys, counted), AuthMethods::passkey())
+        .await
 }
 
 /// One passkey answer being checked.
@@ -212,13 +237,13 @@ struct Finish<'a> {
 }
 
 impl<'a> Finish<'a> {
-    fn new(s: &'a Shared, meta: &'a RequestMeta, p: &'a Params, req: &'a AuthRequest) -> Self {
+    fn new(s: &'a Shared, meta: &'a RequestMeta, b: &'a Bound) -> Self {
         Finish {
             s,
             meta,
-            req,
-            ceremony: p.get("ceremony").unwrap_or(""),
-            raw: p.get("credential").unwrap_or(""),
+            req: &b.req,
+            ceremony: b.p.get("ceremony").unwrap_or(""),
+            raw: b.p.get("credential").unwrap_or(""),
             user: None,
         }
     }
@@ -314,12 +339,7 @@ impl<'a> Finish<'a> {
 /// kept), anything else an error with its status.
 fn as_json(res: Response) -> Response {
     let status = res.status();
-    let location = res
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    match location {
+    match location_of(&res) {
         Some(location) if status.is_redirection() => {
             let cookies: Vec<_> = res
                 .headers()
@@ -336,6 +356,14 @@ fn as_json(res: Response) -> Response {
         _ if status.is_server_error() => internal(),
         _ => expired(),
     }
+}
+
+/// The `Location` of an answer, if any.
+pub fn location_of(res: &Response) -> Option<String> {
+    res.headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// The second-factor step (`pages::mfa`, built by the TOTP work): the user who typed
@@ -357,57 +385,33 @@ pub async fn may_use_passkey(s: &Shared, user_id: &str) -> bool {
 
 /// `POST /login/mfa/passkey/options`: a ceremony over the passkeys of the user who typed
 /// the password in this interaction.
-pub async fn mfa_options(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    form: Result<Form, OAuthError>,
-) -> Response {
-    let (_, row, req) = match bound(&s, &headers, form).await {
-        Ok(b) => b,
-        Err(res) => return res,
-    };
-    let Some(user_id) = awaiting_second_factor(&row, &req) else {
-        return expired();
-    };
-    challenge(webauthn::start_second_factor(&s, &user_id, &row.id).await)
+pub async fn mfa_options(State(s): State<Shared>, b: Bound) -> Response {
+    match b.second_factor_user() {
+        Some(user_id) => challenge(webauthn::start_second_factor(&s, &user_id, &b.row.id).await),
+        None => expired(),
+    }
 }
 
 /// `POST /login/mfa/passkey/finish`: verifies the passkey of the user who typed the
 /// password; the session starts with `pwd hwk` (aal2).
-pub async fn mfa_finish(
-    State(s): State<Shared>,
-    meta: RequestMeta,
-    headers: HeaderMap,
-    form: Result<Form, OAuthError>,
-) -> Response {
-    let (p, row, req) = match bound(&s, &headers, form).await {
-        Ok(b) => b,
-        Err(res) => return res,
-    };
-    let Some(user_id) = awaiting_second_factor(&row, &req) else {
+pub async fn mfa_finish(State(s): State<Shared>, meta: RequestMeta, b: Bound) -> Response {
+    let Some(user_id) = b.second_factor_user() else {
         return expired();
     };
     let f = Finish {
         user: Some(user_id.clone()),
-        ..Finish::new(&s, &meta, &p, &req)
+        ..Finish::new(&s, &meta, &b)
     };
     let credential = f.credential();
     let pending = match &credential {
-        Some(c) => webauthn::finish_second_factor(&s, &user_id, &row.id, f.ceremony, c).await,
+        Some(c) => webauthn::finish_second_factor(&s, &user_id, &b.row.id, f.ceremony, c).await,
         None => Err(Failure::Refused("not a WebAuthn credential".into())),
     };
-    let (user, keys, counted) = match f.verify(pending, credential.as_ref()).await {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
-    let res = sign_in_verified(
-        &s,
-        &meta,
-        &headers,
-        (&row, &req),
-        (&user, &keys, counted),
-        AuthMethods::password().with("hwk"),
-    )
-    .await;
-    as_json(res)
+    match f.verify(pending, credential.as_ref()).await {
+        Ok(verified) => {
+            let methods = AuthMethods::password().with("hwk");
+            b.sign_in(&s, &meta, verified, methods).await
+        }
+        Err(res) => res,
+    }
 }

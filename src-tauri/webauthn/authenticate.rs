@@ -10,10 +10,11 @@ use crate::domain::RequestMeta;
 use crate::state::AppState;
 use crate::store::now;
 use crate::store::passkeys::{self as store, PasskeyRow};
+use serde::Serialize;
 use serde_json::json;
 use webauthn_rs::prelude::{
     AuthenticationResult, DiscoverableAuthentication, Passkey, PasskeyAuthentication,
-    PublicKeyCredential,
+    PublicKeyCredential, RequestChallengeResponse,
 };
 
 /// A passkey answer whose ceremony was spent and whose credential is known, ready to be
@@ -29,18 +30,31 @@ pub async fn start_passwordless(s: &AppState, bound: &str) -> Result<Challenge, 
     let (rcr, state) = relying_party(s)?
         .start_discoverable_authentication()
         .map_err(|e| Failure::Config(e.to_string()))?;
-    let ceremony = save(s, PASSWORDLESS, None, bound, state).await?;
-    // A button click is a modal request: the library's conditional mediation is dropped.
-    let options =
+    request(s, PASSWORDLESS, None, bound, &rcr, state).await
+}
+
+/// The browser's options (`publicKey`) with the ceremony stored for their answer. Only
+/// the `publicKey` part goes out: a button click is a modal request, so the library's
+/// conditional mediation is dropped.
+async fn request<T: Serialize>(
+    s: &AppState,
+    kind: &str,
+    user_id: Option<&str>,
+    bound: &str,
+    rcr: &RequestChallengeResponse,
+    state: T,
+) -> Result<Challenge, Failure> {
+    let public_key =
         serde_json::to_value(&rcr.public_key).map_err(|e| Failure::Config(e.to_string()))?;
+    let ceremony = save(s, kind, user_id, bound, state).await?;
     Ok(Challenge {
         ceremony,
-        public_key: options,
+        public_key,
     })
 }
 
 /// The first half of a passwordless answer: the ceremony spent, the credential found (and
-/// the user handle the authenticator sent is its user's). Then [`finish`] verifies it.
+/// the user handle the authenticator sent is its user's). Then [`Pending::verify`] checks it.
 pub async fn finish_passwordless(
     s: &AppState,
     bound: &str,
@@ -88,17 +102,11 @@ pub async fn start_second_factor(
     let (rcr, state) = relying_party(s)?
         .start_passkey_authentication(&passkeys)
         .map_err(|e| Failure::Config(e.to_string()))?;
-    let ceremony = save(s, SECOND_FACTOR, Some(user_id), bound, state).await?;
-    let options =
-        serde_json::to_value(&rcr.public_key).map_err(|e| Failure::Config(e.to_string()))?;
-    Ok(Challenge {
-        ceremony,
-        public_key: options,
-    })
+    request(s, SECOND_FACTOR, Some(user_id), bound, &rcr, state).await
 }
 
 /// The first half of a second-factor answer: the ceremony spent (it must be `user_id`'s)
-/// and the credential found among the user's. Then [`finish`] verifies it.
+/// and the credential found among the user's. Then [`Pending::verify`] checks it.
 pub async fn finish_second_factor(
     s: &AppState,
     user_id: &str,

@@ -12,11 +12,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { launch, newPage, shot } from './lib.mjs';
+import { freePort, launch, newPage, shotBoth, stopServer, waitForHealth } from './lib.mjs';
 
 const BINARY = process.env.TESSERA_BINARY;
 const OUT = process.env.E2E_OUT || 'target/e2e';
@@ -29,31 +28,6 @@ let base;
 let browser;
 let page;
 let clientId;
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url, seconds) {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}`);
-    if (Date.now() > deadline) throw new Error(`no /health answer within ${seconds} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** A product with a web client whose redirect URI the test intercepts. */
 async function createProduct(env, data) {
@@ -96,7 +70,7 @@ before(async () => {
     stdio: ['ignore', log, log],
     env,
   });
-  await waitForHealth(base, 120);
+  await waitForHealth(base, 120, server);
   execFileSync(BINARY, ['superadmin', 'create', '--data-dir', data, '--email', user.email, '--password-stdin'], {
     input: `${user.password}\n`,
     stdio: ['pipe', 'ignore', 'inherit'],
@@ -115,21 +89,8 @@ before(async () => {
 after(async () => {
   if (page) assert.deepEqual(page.consoleErrors, [], `no script or CSP errors; logged: ${page.consoleLog.join(' | ')}`);
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
-  if (work) rmSync(work, { recursive: true, force: true });
+  await stopServer(server, work);
 });
-
-/** A screenshot in the light and the dark scheme (README: `docs`-light/-dark). */
-async function shotBoth(p, name, docs) {
-  await p.mouse.move(0, 0);
-  await shot(p, `${name}-light`, { docs: `${docs}-light`, fullPage: true });
-  await p.emulateMedia({ colorScheme: 'dark' });
-  await shot(p, `${name}-dark`, { docs: `${docs}-dark`, fullPage: true });
-  await p.emulateMedia({ colorScheme: 'light' });
-}
 
 /** The claims of a compact JWS (the signature is the server's business here). */
 const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url'));
@@ -148,7 +109,7 @@ test('a passkey added on the account page signs in without a password (amr hwk u
   await page.getByRole('button', { name: 'Add a passkey' }).click();
   await page.getByText('Your passkey is added.').waitFor();
   await page.getByText('Work laptop', { exact: true }).waitFor();
-  await shotBoth(page, 'passkeys/account', 'account');
+  await shotBoth(page, 'passkeys/account', 'account', { fullPage: true });
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'You are signed out' }).waitFor();

@@ -25,7 +25,7 @@ use crate::state::{AppState, Shared};
 use crate::store::clients::ACCOUNT_CLIENT_ID;
 use crate::store::now;
 use crate::store::users::{self, UserRow};
-use axum::extract::{RawQuery, State};
+use axum::extract::{FromRequest, RawQuery, Request, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -160,4 +160,33 @@ async fn posted(
         return Err(see_other("/account/reauth", None));
     }
     Ok((account, p))
+}
+
+/// A form of the account page that changes something: the signed-in user's, with its
+/// CSRF token, after a fresh sign-in (see [`posted`]; the rejection is its answer).
+pub struct Change(pub Account, pub Params);
+
+/// A form of the account page that needs no fresh sign-in (sign out, rename a passkey).
+pub struct Post(pub Account, pub Params);
+
+async fn extract(req: Request, s: &Shared, change: bool) -> Result<(Account, Params), Response> {
+    let headers = req.headers().clone();
+    let form = Form::from_request(req, s).await;
+    posted(s, &headers, form, change).await
+}
+
+impl FromRequest<Shared> for Change {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, s: &Shared) -> Result<Self, Self::Rejection> {
+        extract(req, s, true).await.map(|(a, p)| Change(a, p))
+    }
+}
+
+impl FromRequest<Shared> for Post {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, s: &Shared) -> Result<Self, Self::Rejection> {
+        extract(req, s, false).await.map(|(a, p)| Post(a, p))
+    }
 }

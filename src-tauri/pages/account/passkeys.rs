@@ -2,7 +2,7 @@
 //! `assets/passkey.js`, JSON answers), rename or remove one (plain forms). Adding and
 //! removing need a fresh sign-in; renaming does not.
 
-use super::{posted, view, Account};
+use super::{posted, view, Account, Change, Post};
 use crate::audit::{kind, Event};
 use crate::domain::RequestMeta;
 use crate::error::{OAuthError, StoreError};
@@ -13,7 +13,7 @@ use crate::store::clients::ACCOUNT_CLIENT_ID;
 use crate::store::passkeys::{delete_passkey, rename_passkey};
 use crate::webauthn::{self, clean_name, Failure, MAX_PASSKEYS};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -34,12 +34,7 @@ async fn posted_json(
     form: Result<Form, OAuthError>,
 ) -> Result<(Account, Params), Response> {
     posted(s, headers, form, true).await.map_err(|res| {
-        let location = res
-            .headers()
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        match location {
+        match crate::pages::passkey::location_of(&res) {
             Some(to) => (
                 StatusCode::UNAUTHORIZED,
                 Json(json!({
@@ -145,15 +140,7 @@ pub async fn finish(
 }
 
 /// `POST /account/passkeys/rename` (`passkey_id`, `name`).
-pub async fn rename(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    form: Result<Form, OAuthError>,
-) -> Response {
-    let (account, p) = match posted(&s, &headers, form, false).await {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
+pub async fn rename(State(s): State<Shared>, Post(account, p): Post) -> Response {
     let Some(name) = clean_name(p.get("name").unwrap_or("")) else {
         let notice =
             view::Notice::error(StatusCode::UNPROCESSABLE_ENTITY, "A passkey needs a name.");
@@ -174,13 +161,8 @@ pub async fn rename(
 pub async fn remove(
     State(s): State<Shared>,
     meta: RequestMeta,
-    headers: HeaderMap,
-    form: Result<Form, OAuthError>,
+    Change(account, p): Change,
 ) -> Response {
-    let (account, p) = match posted(&s, &headers, form, true).await {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
     let id = p.get("passkey_id").unwrap_or("");
     let user_id = &account.user.id;
     let removed: Result<bool, StoreError> = async {

@@ -2,14 +2,13 @@
 //! counted like a sign-in), the admin API's rules for the new one; the change signs the
 //! user out everywhere, as an administrator's password reset does.
 
-use super::{posted, signin, view, Account};
+use super::{signin, view, Account, Change};
 use crate::admin::validate_password;
 use crate::audit::{kind, Event};
 use crate::crypto::{hash_password, verify_password};
 use crate::domain::throttle::minutes_text;
 use crate::domain::RequestMeta;
-use crate::error::{OAuthError, StoreError};
-use crate::oauth::params::Form;
+use crate::error::StoreError;
 use crate::pages::page;
 use crate::state::Shared;
 use crate::store::clients::ACCOUNT_CLIENT_ID;
@@ -17,7 +16,7 @@ use crate::store::sessions::{end_user_sessions, revoke_user_families};
 use crate::store::{now, users};
 use crate::throttle::{self, LoginKeys};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
 use serde_json::json;
@@ -26,13 +25,8 @@ use serde_json::json;
 pub async fn change(
     State(s): State<Shared>,
     meta: RequestMeta,
-    headers: HeaderMap,
-    form: Result<Form, OAuthError>,
+    Change(account, p): Change,
 ) -> Response {
-    let (account, p) = match posted(&s, &headers, form, true).await {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
     let refuse = |status, msg: &str| view::render(&s, &account, view::Notice::error(status, msg));
     let new = p.get("new_password").unwrap_or("").to_string();
     if let Err(e) = validate_password(&new) {

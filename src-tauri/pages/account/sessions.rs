@@ -1,17 +1,16 @@
 //! Ending one of the user's own SSO sessions from the account page.
 
-use super::{posted, signin, view};
+use super::{signin, view, Change};
 use crate::audit::{kind, Event};
 use crate::domain::RequestMeta;
-use crate::error::{OAuthError, StoreError};
+use crate::error::StoreError;
 use crate::oauth::authorize::see_other;
-use crate::oauth::params::Form;
 use crate::state::Shared;
 use crate::store::clients::ACCOUNT_CLIENT_ID;
 use crate::store::now;
 use crate::store::sessions::{end_user_session, revoke_user_families};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
@@ -21,13 +20,8 @@ use serde_json::json;
 pub async fn end(
     State(s): State<Shared>,
     meta: RequestMeta,
-    headers: HeaderMap,
-    form: Result<Form, OAuthError>,
+    Change(account, p): Change,
 ) -> Response {
-    let (account, p) = match posted(&s, &headers, form, true).await {
-        Ok(v) => v,
-        Err(res) => return res,
-    };
     let session_id = p
         .get("session_id")
         .unwrap_or("")

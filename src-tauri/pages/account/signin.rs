@@ -4,7 +4,7 @@
 //! handler (every check of the code grant applies) and checks the ID token's nonce, and
 //! the sign-out.
 
-use super::{account_cookie, token_cookie, Account};
+use super::{account_cookie, token_cookie, Post};
 use crate::crypto::{b64url, ct_eq, random_token, sha256};
 use crate::domain::claims::IdClaims;
 use crate::domain::RequestMeta;
@@ -203,16 +203,8 @@ pub async fn sign_out(
     State(s): State<Shared>,
     meta: RequestMeta,
     headers: HeaderMap,
-    form: Result<Form, crate::error::OAuthError>,
+    _: Post,
 ) -> Response {
-    let account = match Account::load(&s, &headers).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return see_other("/account/", None),
-        Err(res) => return res,
-    };
-    if !form.is_ok_and(|Form(p)| account.csrf_ok(&p)) {
-        return super::view::csrf_refused();
-    }
     if let Some(token) = cookie(&headers, session_cookie(s.secure_cookies)) {
         let ended = async {
             let mut tx = s.db.begin().await?;
