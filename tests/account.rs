@@ -239,3 +239,71 @@ async fn a_stale_sign_in_is_sent_to_sign_in_again_before_a_change() {
         .await;
     assert_eq!(ended.status, 303, "{ended:?}");
 }
+
+/// A blob literal of `hex` in the server's SQL dialect.
+fn blob(fx: &Fixture, hex: &str) -> String {
+    if common::engine::database_url(&fx.srv.data_dir).is_some() {
+        format!("'\\x{hex}'::bytea")
+    } else {
+        format!("X'{hex}'")
+    }
+}
+
+#[tokio::test]
+async fn passkeys_are_renamed_and_removed_by_their_owner_only() {
+    let fx = Fixture::new().await;
+    let bo = fx
+        .create_user("bo@example.com", "bo's password, long", "Bo")
+        .await;
+    // Rows as a registration leaves them (the sealed record is never opened here).
+    for (id, user, cred, name) in [
+        ("pk-ann", fx.user_id.as_str(), "aa01", "Old laptop"),
+        ("pk-bo", bo["id"].as_str().unwrap(), "bb01", "Bo's phone"),
+    ] {
+        sql_write(
+            &fx.srv,
+            &format!(
+                "INSERT INTO passkeys (id, user_id, credential_id, name, passkey, created_at)
+                 VALUES ('{id}', '{user}', {}, '{}', {}, {})",
+                blob(&fx, cred),
+                name.replace('\'', "''"),
+                blob(&fx, "00"),
+                unix_now()
+            ),
+        );
+    }
+    let browser = fx.browser();
+    let page = open_account(&fx, &browser, Some((EMAIL, PASSWORD))).await;
+    assert!(
+        page.body.contains("Old laptop") && !page.body.contains("phone"),
+        "{}",
+        page.body
+    );
+    let csrf = input(&page.body, "csrf_token");
+    let form =
+        |id: &str, name: &str| fields(&[("csrf_token", &csrf), ("passkey_id", id), ("name", name)]);
+
+    let renamed = browser
+        .post_form("/account/passkeys/rename", &form("pk-ann", " New laptop "))
+        .await;
+    assert_eq!(renamed.status, 303, "{renamed:?}");
+    let page = browser.get(&fx.url("/account/?done=passkey_renamed")).await;
+    assert!(page.body.contains("New laptop") && page.body.contains("The passkey is renamed."));
+    for path in ["/account/passkeys/rename", "/account/passkeys/remove"] {
+        let foreign = browser.post_form(path, &form("pk-bo", "Mine now")).await;
+        assert_eq!(foreign.status, 404, "{path}: {foreign:?}");
+    }
+    let bo_rows = fx.srv.sql("SELECT name FROM passkeys WHERE id = 'pk-bo'");
+    assert_eq!(bo_rows[0]["name"], "Bo's phone");
+
+    let removed = browser
+        .post_form("/account/passkeys/remove", &form("pk-ann", ""))
+        .await;
+    assert_eq!(removed.status, 303, "{removed:?}");
+    assert!(fx
+        .srv
+        .sql("SELECT id FROM passkeys WHERE id = 'pk-ann'")
+        .is_empty());
+    let events = fx.audit_events("type=passkey.removed").await;
+    assert_eq!(events.len(), 1, "{events:?}");
+}
