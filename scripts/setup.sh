@@ -23,7 +23,8 @@ done
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # --- system packages -------------------------------------------------------------------
-base_packages=(build-essential pkg-config curl ca-certificates python3 git)
+# libssl-dev: webauthn-rs (passkeys) verifies with OpenSSL.
+base_packages=(build-essential pkg-config libssl-dev curl ca-certificates python3 git)
 # Used by scripts/test.sh: window smoke test, screenshots, console check, load tests.
 test_packages=(xvfb xauth fonts-dejavu-core imagemagick chromium wrk)
 # The desktop smoke's lifecycle run: a private D-Bus session, a window manager that closes

@@ -21,6 +21,7 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod throttle;
+pub mod webauthn;
 
 #[cfg(feature = "desktop")]
 pub mod desktop;

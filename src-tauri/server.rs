@@ -181,10 +181,10 @@ fn serve_metrics(listener: tokio::net::TcpListener, state: Shared) -> JoinHandle
     })
 }
 
-/// The built-in console client exists from the first start on (idempotent).
+/// The built-in clients (console, account page) exist from the first start on (idempotent).
 async fn ensure_console_client(db: &Db) -> Result<(), StartError> {
     let mut tx = db.begin().await?;
-    crate::store::clients::ensure_console_client(&mut tx, now()).await?;
+    crate::store::clients::ensure_builtin_clients(&mut tx, now()).await?;
     tx.commit().await?;
     Ok(())
 }

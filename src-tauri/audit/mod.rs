@@ -43,6 +43,14 @@ pub mod kind {
     pub const MFA_FAILED: &str = "mfa.failed";
     /// A super-admin removed every second factor of a user.
     pub const MFA_RESET: &str = "mfa.reset";
+    /// Passkeys (WebAuthn): one added on the account page; one used to sign in (detail
+    /// `as`: `passwordless` or `second_factor`); one removed.
+    pub const PASSKEY_REGISTERED: &str = "passkey.registered";
+    pub const PASSKEY_USED: &str = "passkey.used";
+    pub const PASSKEY_REMOVED: &str = "passkey.removed";
+    /// The account page: a user ended one of their sessions, changed their password.
+    pub const ACCOUNT_SESSION_ENDED: &str = "account.session_ended";
+    pub const ACCOUNT_PASSWORD_CHANGED: &str = "account.password_changed";
 }
 
 /// One audit event being built.

@@ -110,7 +110,7 @@ impl KeyRing {
         })
     }
 
-    /// The key-encryption key (it also seals users' TOTP secrets).
+    /// The key-encryption key (it also seals users' TOTP secrets and passkey records).
     pub fn kek(&self) -> &Kek {
         &self.kek
     }

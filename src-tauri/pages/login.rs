@@ -72,6 +72,7 @@ fn login_form(
                 autocomplete="current-password" required autofocus[reauth];
             button type="submit" { "Sign in" }
         }
+        (super::passkey::login_button(interaction, csrf))
     };
     page(status, "Sign in", body)
 }
@@ -396,11 +397,14 @@ async fn start_session(
     }
     // The request is done with its second factor: from here it may yield a code.
     let mut req = c.req.clone();
-    let had_pending = req.mfa.take().is_some();
+    req.mfa = None;
     if matches!(choice, Choice::Pick(_)) {
-        // A branch still to pick keeps the interaction for the branch page.
+        // A branch still to pick keeps the interaction for the branch page, without the
+        // pending factor it stored (if any).
         let request = serde_json::to_string(&req).map_err(|_| OAuthError::server_error())?;
-        if had_pending && !mfa::set_interaction_request(&mut tx, &c.row.id, &request).await? {
+        if request != c.row.request
+            && !mfa::set_interaction_request(&mut tx, &c.row.id, &request).await?
+        {
             return Err(OAuthError::invalid_request("interaction already used"));
         }
     } else if !sessions::delete_interaction(&mut tx, &c.row.id).await? {
@@ -498,7 +502,7 @@ pub(super) fn clear_interaction_cookie(s: &Shared, res: &mut Response) {
 
 /// A correct password of someone who is not an active super-admin, at the console: the
 /// request is spent, no session starts, and the console gets `access_denied`.
-async fn refuse_console(
+pub(super) async fn refuse_console(
     s: &Shared,
     meta: &RequestMeta,
     row: &InteractionRow,
@@ -523,7 +527,7 @@ async fn refuse_console(
     res
 }
 
-async fn record_failure(
+pub(super) async fn record_failure(
     s: &Shared,
     meta: &RequestMeta,
     req: &AuthRequest,
@@ -539,5 +543,31 @@ async fn record_failure(
     }
     if s.audit.append(event).await.is_err() {
         tracing::error!("cannot record a failed login");
+    }
+}
+
+/// A user verified another way (a passkey, `pages::passkey`) signs in with `methods`
+/// (`passkey()`, or the pending methods plus `hwk`), like [`complete_sign_in`] after a
+/// password: the account's failures are forgotten when `account_counted`.
+pub(super) async fn sign_in_verified(
+    s: &Shared,
+    meta: &RequestMeta,
+    headers: &HeaderMap,
+    (row, req): (&InteractionRow, &AuthRequest),
+    (user, keys, account_counted): (&UserRow, &LoginKeys, bool),
+    methods: AuthMethods,
+) -> Response {
+    let c = Completion {
+        s,
+        meta,
+        headers,
+        row,
+        req,
+        user,
+        reset: account_counted.then_some(keys),
+    };
+    match s.db.begin().await {
+        Ok(tx) => complete_sign_in(&c, tx, methods).await,
+        Err(_) => super::server_error(),
     }
 }

@@ -179,11 +179,20 @@ fn code_fields(p: &Pending, action: &str, inputmode: &str) -> Markup {
     }
 }
 
-fn code_form(status: StatusCode, p: &Pending, error: Option<&str>) -> Response {
+/// The code step; `passkeys`: the user may also answer with a passkey.
+fn code_form(status: StatusCode, p: &Pending, passkeys: bool, error: Option<&str>) -> Response {
+    let intro = if passkeys {
+        "Use your passkey, or enter the 6-digit code from your authenticator app or one of your recovery codes."
+    } else {
+        "Enter the 6-digit code from your authenticator app, or one of your recovery codes."
+    };
     let body = html! {
         h1 { "Two-step sign-in" }
-        p { "Enter the 6-digit code from your authenticator app, or one of your recovery codes." }
+        p { (intro) }
         (alert(error))
+        @if passkeys {
+            (super::passkey::second_factor_button(&p.row.id, &p.row.csrf_token))
+        }
         (code_fields(p, "/login/mfa", "text"))
     };
     page(status, "Two-step sign-in", body)
@@ -231,7 +240,10 @@ fn recovery_page(p: &Pending, codes: &[String]) -> Response {
 
 pub async fn show(State(s): State<Shared>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     match shown(&s, &headers, q, Stage::Verify).await {
-        Ok(p) => code_form(StatusCode::OK, &p, None),
+        Ok(p) => {
+            let passkeys = super::passkey::may_use_passkey(&s, &p.user.id).await;
+            code_form(StatusCode::OK, &p, passkeys, None)
+        }
         Err(res) => res,
     }
 }
@@ -324,7 +336,8 @@ pub async fn submit(
         Ok(p) => p,
         Err(res) => return res,
     };
-    let again = |status: StatusCode, msg: &str| code_form(status, &p, Some(msg));
+    let passkeys = super::passkey::may_use_passkey(&s, &p.user.id).await;
+    let again = |status: StatusCode, msg: &str| code_form(status, &p, passkeys, Some(msg));
     let keys = match throttle_keys(&s, &meta, &p, again).await {
         Ok(k) => k,
         Err(res) => return res,

@@ -1,13 +1,15 @@
-//! Hosted HTML pages (login, errors, sign-out): server-rendered forms that work without
-//! JavaScript. Markup comes from `maud` templates, which escape every spliced value (text
+//! Hosted HTML pages (login, errors, sign-out, the account page): server-rendered forms
+//! that work without JavaScript (only passkeys need the small `passkey` script). Markup comes from `maud` templates, which escape every spliced value (text
 //! and attributes alike); only the constant style sheet and logo go in pre-escaped.
 
+mod account;
 mod branch;
 mod confirm;
 mod login;
 mod mfa;
 
 pub(crate) use mfa::{after_password, page_of as mfa_page};
+pub mod passkey;
 
 use crate::state::Shared;
 use axum::http::{header, StatusCode};
@@ -27,6 +29,12 @@ pub fn routes() -> Router<Shared> {
             get(mfa::show_setup).post(mfa::submit_setup),
         )
         .route("/login/mfa/continue", post(mfa::submit_continue))
+        .route(passkey::SCRIPT_PATH, get(passkey::script))
+        .route("/login/passkey/options", post(passkey::login_options))
+        .route("/login/passkey/finish", post(passkey::login_finish))
+        .route("/login/mfa/passkey/options", post(passkey::mfa_options))
+        .route("/login/mfa/passkey/finish", post(passkey::mfa_finish))
+        .merge(account::routes())
 }
 
 /// The console's palette (ui/dist/console.css), so the sign-in page looks like the rest
@@ -45,9 +53,22 @@ button{margin-top:22px;width:100%;padding:11px;border:0;border-radius:8px;backgr
 button.secondary{margin-top:10px;background:transparent;color:var(--fg);border:1px solid var(--line)}
 .qr svg{display:block;width:200px;height:200px;margin:0 auto 12px}.codes{columns:2 17ch;font-family:ui-monospace,monospace;padding-left:2.5em}.codes code{white-space:nowrap}code{font-family:ui-monospace,monospace}
 .brand{display:flex;align-items:center;gap:10px;font-weight:700;font-size:1.1rem;margin-bottom:20px}.brand svg{width:32px;height:32px;flex:none}
+form.passkey{margin-top:4px}.passkey-status:empty{display:none}.passkey-status{margin:10px 0 0}
+main:has(.account){width:min(94vw,760px);margin:24px 0}.account section{border-top:1px solid var(--border);padding-top:16px;margin-top:24px}
+.account h2{font-size:1.1rem;margin:0 0 4px}.account .head{display:flex;justify-content:space-between;align-items:flex-start;gap:12px}
+.account form.inline button,.account .row button{width:auto;margin:0;padding:7px 14px}.account .head button{margin:0}
+.account .row{display:flex;gap:8px;flex-wrap:wrap;margin-top:8px}.account .row form{display:flex;gap:8px}
+input[type=text]{padding:8px 12px;border:1px solid var(--line);border-radius:8px;background:transparent;color:var(--fg);font:inherit}
+.account form:not(.inline) input[type=text]{width:100%}
+table{width:100%;border-collapse:collapse;font-size:.92rem}th,td{text-align:left;padding:8px 6px;border-bottom:1px solid var(--border);vertical-align:middle}th{color:var(--muted);font-weight:600}
+.badge{display:inline-block;font-size:.75rem;font-weight:600;padding:1px 8px;border-radius:999px;background:color-mix(in srgb,var(--accent) 15%,transparent);color:var(--link)}
+ul.passkeys{list-style:none;padding:0;margin:0}ul.passkeys li{padding:10px 0;border-bottom:1px solid var(--border)}.meta{color:var(--muted);font-size:.88rem}
+.done{color:var(--fg);background:color-mix(in srgb,#16a34a 14%,transparent);padding:10px 12px;border-radius:8px}.note{font-size:.92rem}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 ";
 
-/// The Tessera mark (as ui/dist/favicon.svg), inline: the pages load no resources.
+/// The Tessera mark (as ui/dist/favicon.svg), inline (the pages load one resource only:
+/// the passkey script).
 const MARK: &str = "<svg viewBox=\"0 0 35 35\" aria-hidden=\"true\"><rect width=\"35\" height=\"35\" rx=\"7\" fill=\"#312e81\"/>\
 <g fill=\"#5eead4\"><rect x=\"5\" y=\"5\" width=\"7\" height=\"7\" rx=\"1.5\"/><rect x=\"23\" y=\"5\" width=\"7\" height=\"7\" rx=\"1.5\"/>\
 <rect x=\"5\" y=\"23\" width=\"7\" height=\"7\" rx=\"1.5\"/><rect x=\"23\" y=\"23\" width=\"7\" height=\"7\" rx=\"1.5\"/></g>\
@@ -55,7 +76,7 @@ const MARK: &str = "<svg viewBox=\"0 0 35 35\" aria-hidden=\"true\"><rect width=
 <rect x=\"23\" y=\"14\" width=\"7\" height=\"7\" rx=\"1.5\"/><rect x=\"14\" y=\"23\" width=\"7\" height=\"7\" rx=\"1.5\"/></g>\
 <rect x=\"14\" y=\"14\" width=\"7\" height=\"7\" rx=\"1.5\" fill=\"#fbbf24\"/></svg>";
 
-/// The document around `body`: the shared look, no script.
+/// The document around `body`: the shared look.
 fn document(title: &str, body: Markup) -> Markup {
     html! {
         (PreEscaped("<!doctype html>"))
@@ -85,10 +106,11 @@ pub fn page(status: StatusCode, title: &str, body: Markup) -> Response {
             (header::HeaderName::from_static("x-frame-options"), "DENY"),
             // No `form-action`: browsers apply it to the redirect that follows a form
             // post too, and the login and sign-out forms end in a 303 to the client's
-            // redirect URI on another origin. The pages run no script at all.
+            // redirect URI on another origin. The only script is the passkey one, a
+            // file of this server (`passkey::SCRIPT_PATH`), which calls this origin.
             (
                 header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+                "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'",
             ),
         ],
         Html(document(title, body).into_string()),
@@ -122,13 +144,13 @@ pub fn signed_out() -> Response {
 }
 
 /// A form's error message, announced to screen readers.
-fn alert(error: Option<&str>) -> Markup {
+pub(crate) fn alert(error: Option<&str>) -> Markup {
     html! { @if let Some(e) = error { p class="error" role="alert" { (e) } } }
 }
 
 /// The hidden fields that bind a form to its interaction (with the cookie) and to the
 /// pending request (CSRF token).
-fn binding(interaction: &str, csrf: &str) -> Markup {
+pub(crate) fn binding(interaction: &str, csrf: &str) -> Markup {
     html! {
         (hidden("interaction", interaction))
         (hidden("csrf_token", csrf))

@@ -14,7 +14,14 @@ use crate::store::{Reader, Result};
 
 /// The built-in console's public sign-in client ([`ClientPolicy::console`]).
 pub const CONSOLE_CLIENT_ID: &str = "tessera-console";
-/// The console's token lifetimes: access 10 min, refresh 12 h (rotating).
+/// The built-in account page's public sign-in client ([`ClientPolicy::account`]).
+pub const ACCOUNT_CLIENT_ID: &str = "tessera-account";
+/// The built-in clients, created or put back in shape at every start.
+const BUILTIN_CLIENTS: [(&str, &str); 2] = [
+    (CONSOLE_CLIENT_ID, "Tessera console"),
+    (ACCOUNT_CLIENT_ID, "Tessera account"),
+];
+/// The built-in clients' token lifetimes: access 10 min, refresh 12 h (rotating).
 const CONSOLE_ACCESS_TTL: i64 = 600;
 const CONSOLE_REFRESH_TTL: i64 = 12 * 3600;
 /// A console sign-in ends with its SSO session, however often it is refreshed.
@@ -132,7 +139,18 @@ pub async fn find_client(pool: &Reader, client_id: &str) -> Result<Option<Client
     let kind = ClientKind::parse(&r.kind)
         .ok_or_else(|| StoreError::Corrupt(format!("client kind {:?}", r.kind)))?;
     if r.client_id == CONSOLE_CLIENT_ID {
-        return Ok(Some(console_client(r.client_id, r.name)));
+        return Ok(Some(builtin_client(
+            r.client_id,
+            r.name,
+            ClientPolicy::console(),
+        )));
+    }
+    if r.client_id == ACCOUNT_CLIENT_ID {
+        return Ok(Some(builtin_client(
+            r.client_id,
+            r.name,
+            ClientPolicy::account(),
+        )));
     }
     Ok(Some(Client {
         client_id: r.client_id,
@@ -155,8 +173,9 @@ pub async fn find_client(pool: &Reader, client_id: &str) -> Result<Option<Client
     }))
 }
 
-/// The console client, whatever its row says: the only place that knows it is special.
-fn console_client(client_id: String, name: String) -> Client {
+/// A built-in client (console, account page), whatever its row says: the only place that
+/// knows they are special.
+fn builtin_client(client_id: String, name: String, policy: ClientPolicy) -> Client {
     Client {
         client_id,
         product_id: None,
@@ -170,23 +189,32 @@ fn console_client(client_id: String, name: String) -> Client {
         refresh_token_ttl: CONSOLE_REFRESH_TTL,
         refresh_family_ttl: CONSOLE_FAMILY_TTL,
         mfa_required: false,
-        policy: ClientPolicy::console(),
+        policy,
     }
 }
 
-/// Creates the console client row, or puts it back in shape (public web client, no
-/// product, no secret, no scopes); a no-op when it is already right.
-pub async fn ensure_console_client(tx: &mut Tx, now: i64) -> Result<()> {
+/// Creates the built-in clients' rows (console, account page), or puts them back in
+/// shape (public web client, no product, no secret, no scopes); a no-op when they are
+/// already right.
+pub async fn ensure_builtin_clients(tx: &mut Tx, now: i64) -> Result<()> {
+    for (client_id, name) in BUILTIN_CLIENTS {
+        ensure_builtin_client(tx, client_id, name, now).await?;
+    }
+    Ok(())
+}
+
+async fn ensure_builtin_client(tx: &mut Tx, client_id: &str, name: &str, now: i64) -> Result<()> {
     q(
         "INSERT INTO clients (client_id, product_id, kind, name, secret_hash, scopes, created_at)
-         VALUES ($1, NULL, 'web', 'Tessera console', NULL, '[]', $2)
+         VALUES ($1, NULL, 'web', $3, NULL, '[]', $2)
          ON CONFLICT(client_id) DO UPDATE SET product_id = NULL, kind = 'web', secret_hash = NULL,
                                               scopes = '[]'
          WHERE clients.product_id IS NOT NULL OR clients.kind <> 'web'
                OR clients.secret_hash IS NOT NULL OR clients.scopes <> '[]'",
     )
-    .bind(CONSOLE_CLIENT_ID)
+    .bind(client_id)
     .bind(now)
+    .bind(name)
     .execute(&mut *tx)
     .await?;
     Ok(())

@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod mfa;
 pub mod offline;
+pub mod passkeys;
 pub mod sessions;
 pub mod settings;
 pub mod sql;

@@ -2,6 +2,7 @@
 //! offers helpers to act as admin, web client, server client and browser over HTTP.
 #![allow(dead_code)]
 
+pub mod account;
 pub mod admin_cases;
 pub mod backup;
 pub mod browser;

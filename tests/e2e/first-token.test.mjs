@@ -12,11 +12,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createPublicKey, verify as verifySignature } from 'node:crypto';
-import { mkdtempSync, rmSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { launch, newPage, shot } from './lib.mjs';
+import { freePort, launch, newPage, shot, shotBoth, stopServer, waitForHealth } from './lib.mjs';
 
 const BINARY = process.env.TESSERA_BINARY;
 const OUT = process.env.E2E_OUT || 'target/e2e';
@@ -45,31 +44,6 @@ const person = {
   },
 };
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url, seconds) {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    if (server.exitCode !== null) throw new Error(`the server exited with ${server.exitCode}`);
-    if (Date.now() > deadline) throw new Error(`no /health answer within ${seconds} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 before(async () => {
   assert.ok(BINARY, 'TESSERA_BINARY is set (run with scripts/e2e.sh)');
   work = mkdtempSync(path.join(tmpdir(), 'tessera-first-token-'));
@@ -92,7 +66,7 @@ before(async () => {
     stdio: ['ignore', log, log],
     env,
   });
-  await waitForHealth(base, 120);
+  await waitForHealth(base, 120, server);
   execFileSync(BINARY, ['superadmin', 'create', '--data-dir', data, '--email', admin.email, '--password-stdin'], {
     input: `${admin.password}\n`,
     stdio: ['pipe', 'ignore', 'inherit'],
@@ -105,23 +79,8 @@ before(async () => {
 after(async () => {
   if (page) assert.deepEqual(page.consoleErrors, [], `no uncaught errors in the console page; logged: ${page.consoleLog.join(' | ')}`);
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
-  if (work) rmSync(work, { recursive: true, force: true });
+  await stopServer(server, work);
 });
-
-/** A screenshot in the light and the dark scheme (README: `docs`-light/-dark). */
-async function shotBoth(p, name, docs) {
-  await p.mouse.move(0, 0);
-  await shot(p, `${name}-light`, { docs: `${docs}-light` });
-  await p.emulateMedia({ colorScheme: 'dark' });
-  await p.waitForTimeout(600); // the colour transitions
-  await shot(p, `${name}-dark`, { docs: `${docs}-dark` });
-  await p.emulateMedia({ colorScheme: 'light' });
-  await p.waitForTimeout(600);
-}
 
 /** The claims of a compact JWS, and whether its RS256 signature verifies with `jwks`. */
 function checkJwt(jwt, jwks) {

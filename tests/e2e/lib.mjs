@@ -4,7 +4,8 @@
 // E2E_OUT (screenshots and logs), SCREENSHOTS (optional: also write docs screenshots).
 import { chromium } from 'playwright-core';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 
 export const BASE = required('TESSERA_URL');
@@ -101,7 +102,7 @@ export async function continueToConsole(page) {
 export async function fillLogin(page, { email, password, branch } = ADMIN) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   if (branch) {
     await page.getByLabel(branch).check();
     await page.getByRole('button', { name: 'Continue' }).click();
@@ -291,4 +292,54 @@ export async function codeFlowLogin(page, { clientId, clientSecret, redirectUri,
   const tokens = await response.json();
   if (!response.ok) throw new Error(`token exchange: ${JSON.stringify(tokens)}`);
   return tokens;
+}
+
+/** A free TCP port on 127.0.0.1 (for a test that starts its own server). */
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits until the server `child` (a spawned `tessera serve`) answers `${url}/health`. */
+export async function waitForHealth(url, seconds, child) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`no /health answer within ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Stops a server a test file started itself (SIGTERM, then waits) and removes `work`. */
+export async function stopServer(child, work) {
+  if (child && child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  if (work) rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * A screenshot in the light and the dark scheme (`name`-light/-dark; README: `docs`-light/
+ * -dark), waiting out the colour transitions.
+ */
+export async function shotBoth(p, name, docs, { fullPage = false } = {}) {
+  await p.mouse.move(0, 0);
+  await shot(p, `${name}-light`, { docs: `${docs}-light`, fullPage });
+  await p.emulateMedia({ colorScheme: 'dark' });
+  await p.waitForTimeout(600);
+  await shot(p, `${name}-dark`, { docs: `${docs}-dark`, fullPage });
+  await p.emulateMedia({ colorScheme: 'light' });
+  await p.waitForTimeout(600);
 }

@@ -7,12 +7,17 @@ use crate::store::users::UserRow;
 
 /// The grants of a public sign-in client (PKCE code, then rotating refresh tokens).
 const SIGN_IN_GRANTS: &[&str] = &["authorization_code", "refresh_token"];
+/// The grants of the account page: it keeps only the access token (no refresh).
+const CODE_GRANT: &[&str] = &["authorization_code"];
 /// The grants of a confidential machine client.
 const MACHINE_GRANTS: &[&str] = &["client_credentials"];
 
 /// Paths of the console's redirect URIs under the issuer (see [`RedirectRule::UnderIssuer`]).
 const CONSOLE_CALLBACK_PATH: &str = "/console/callback";
 const CONSOLE_SIGNED_OUT_PATH: &str = "/console/";
+/// Paths of the account page's redirect URIs under the issuer.
+pub const ACCOUNT_CALLBACK_PATH: &str = "/account/callback";
+const ACCOUNT_SIGNED_OUT_PATH: &str = "/account/";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientPolicy {
@@ -136,6 +141,26 @@ impl ClientPolicy {
             branchless: true,
             audience: AudienceRule::AdminApi,
             admin_api: AdminApiAccess::SuperAdminUsers,
+            introspects_all: false,
+        }
+    }
+
+    /// The built-in account page (`/account`): any active user signs in to see and
+    /// change their own account; redirect URIs by rule, silent SSO, no branch, no admin,
+    /// code only (its access token, aud = its client id, lives in an HttpOnly cookie).
+    pub fn account() -> Self {
+        ClientPolicy {
+            grants: CODE_GRANT,
+            redirects: RedirectRule::UnderIssuer {
+                login: ACCOUNT_CALLBACK_PATH,
+                post_logout: ACCOUNT_SIGNED_OUT_PATH,
+            },
+            sign_in: SignInRule::Anyone,
+            silent_sso: true,
+            admin_scope: false,
+            branchless: true,
+            audience: AudienceRule::Product,
+            admin_api: AdminApiAccess::None,
             introspects_all: false,
         }
     }

@@ -1,0 +1,160 @@
+// Passkeys in a real browser: Chromium's virtual WebAuthn authenticator (CDP
+// `WebAuthn.addVirtualAuthenticator`: CTAP2, internal, resident keys, user verification).
+// A user signs in to the account page /account with the password, adds a passkey, signs
+// out, then signs in to a product with "Sign in with a passkey" (no password), and the
+// product's ID token says so: `amr` has `hwk` and `user` (and `mfa`), `acr` is `aal2`.
+//
+// This file starts its OWN server with the issuer `http://localhost:PORT`: WebAuthn takes
+// the relying-party id from the issuer's host, and browsers refuse an IP address as one.
+// Screenshots: the account page and the sign-in page with the passkey button, light and
+// dark (README: account-*, passkey-signin-*).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort, launch, newPage, shotBoth, stopServer, waitForHealth } from './lib.mjs';
+
+const BINARY = process.env.TESSERA_BINARY;
+const OUT = process.env.E2E_OUT || 'target/e2e';
+const user = { email: 'pat.passkey@example.com', password: 'Passkey-person-passphrase-42' };
+const REDIRECT = 'http://localhost:9/shop/callback';
+
+let server;
+let work;
+let base;
+let browser;
+let page;
+let clientId;
+
+/** A product with a web client whose redirect URI the test intercepts. */
+async function createProduct(env, data) {
+  const out = execFileSync(BINARY, ['admin-client', 'create', '--data-dir', data, '--name', 'e2e-passkeys'], { encoding: 'utf8', env });
+  const admin = JSON.parse(out);
+  const tokenAnswer = await fetch(`${base}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'Basic ' + Buffer.from(`${encodeURIComponent(admin.client_id)}:${encodeURIComponent(admin.client_secret)}`).toString('base64'),
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'admin' }),
+  });
+  const { access_token: token } = await tokenAnswer.json();
+  const product = await fetch(`${base}/v1/products`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Corner Shop', redirect_uris: [REDIRECT], post_logout_redirect_uris: [], scopes: ['orders:read'], server_client: false }),
+  });
+  assert.equal(product.status, 201, await product.clone().text());
+  return (await product.json()).web_client.client_id;
+}
+
+before(async () => {
+  assert.ok(BINARY, 'TESSERA_BINARY is set (run with scripts/e2e.sh)');
+  work = mkdtempSync(path.join(tmpdir(), 'tessera-passkeys-'));
+  const data = path.join(work, 'data');
+  const port = await freePort();
+  base = `http://localhost:${port}`;
+  const log = openSync(path.join(OUT, 'passkeys-server.log'), 'w');
+  const env = { ...process.env };
+  delete env.TESSERA_DATABASE_URL;
+  const cluster = process.env.TESSERA_TEST_DATABASE_URL;
+  if (cluster) {
+    const name = `e2e_passkeys_${port}`;
+    execFileSync('psql', [`${cluster}/postgres`, '-qAtc', `CREATE DATABASE ${name}`]);
+    env.TESSERA_DATABASE_URL = `${cluster}/${name}`;
+  }
+  server = spawn(BINARY, ['serve', '--data-dir', data, '--listen', `127.0.0.1:${port}`, '--issuer', base], {
+    stdio: ['ignore', log, log],
+    env,
+  });
+  await waitForHealth(base, 120, server);
+  execFileSync(BINARY, ['superadmin', 'create', '--data-dir', data, '--email', user.email, '--password-stdin'], {
+    input: `${user.password}\n`,
+    stdio: ['pipe', 'ignore', 'inherit'],
+    env,
+  });
+  clientId = await createProduct(env, data);
+  browser = await launch();
+  page = await newPage(browser);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
+  });
+});
+
+after(async () => {
+  if (page) assert.deepEqual(page.consoleErrors, [], `no script or CSP errors; logged: ${page.consoleLog.join(' | ')}`);
+  await browser?.close();
+  await stopServer(server, work);
+});
+
+/** The claims of a compact JWS (the signature is the server's business here). */
+const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url'));
+
+test('a passkey added on the account page signs in without a password (amr hwk user)', async () => {
+  // The account page signs in through the hosted login, like any client.
+  await page.goto(`${base}/account`);
+  await page.waitForURL(/\/login/);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('heading', { name: 'Your account' }).waitFor();
+  await page.getByText('This browser').waitFor();
+
+  await page.getByLabel('Name of the new passkey').fill('Work laptop');
+  await page.getByRole('button', { name: 'Add a passkey' }).click();
+  await page.getByText('Your passkey is added.').waitFor();
+  await page.getByText('Work laptop', { exact: true }).waitFor();
+  await shotBoth(page, 'passkeys/account', 'account', { fullPage: true });
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
+
+  // The product's sign-in, passwordless.
+  const verifier = randomBytes(32).toString('base64url');
+  const state = randomBytes(16).toString('base64url');
+  const authorize = new URL(`${base}/oauth/authorize`);
+  authorize.search = new URLSearchParams({
+    response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, scope: 'openid', state,
+    nonce: randomBytes(16).toString('base64url'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+  }).toString();
+  let callback;
+  await page.route(`${REDIRECT}**`, async (route) => {
+    callback = new URL(route.request().url());
+    await route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>Signed in</h1>' });
+  });
+  await page.goto(authorize.toString());
+  const passkeyButton = page.getByRole('button', { name: 'Sign in with a passkey' });
+  await passkeyButton.waitFor();
+  await shotBoth(page, 'passkeys/signin', 'passkey-signin');
+  await passkeyButton.click();
+  await page.getByRole('heading', { name: 'Signed in' }).waitFor();
+  assert.equal(callback?.searchParams.get('state'), state, `callback ${callback}`);
+
+  const answer = await fetch(`${base}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code: callback.searchParams.get('code'), redirect_uri: REDIRECT,
+      code_verifier: verifier, client_id: clientId,
+    }),
+  });
+  const tokens = await answer.json();
+  assert.equal(answer.status, 200, JSON.stringify(tokens));
+  const id = claimsOf(tokens.id_token);
+  assert.ok(id.amr.includes('hwk') && id.amr.includes('user'), `amr ${JSON.stringify(id.amr)}`);
+  assert.ok(!id.amr.includes('pwd'), `no password was typed: ${JSON.stringify(id.amr)}`);
+  assert.equal(id.acr, 'aal2');
+  assert.equal(id.auth_method, 'passkey');
+  assert.equal(claimsOf(tokens.access_token).auth_method, 'passkey');
+
+  // The account page (signed in silently by the passkey's session) shows the use.
+  await page.goto(`${base}/account`);
+  await page.getByRole('heading', { name: 'Your account' }).waitFor();
+  assert.doesNotMatch(await page.locator('ul.passkeys').innerText(), /last used never/);
+});
