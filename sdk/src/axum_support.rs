@@ -1,5 +1,7 @@
 //! axum integration: the [`Caller`] extractor and the [`require_scope`] layer, both
-//! answering RFC 6750 errors (`401 invalid_token`, `403 insufficient_scope`).
+//! answering RFC 6750 errors (`401 invalid_token`, `403 insufficient_scope`), and RFC
+//! 9470's `401 insufficient_user_authentication` when a second factor is required
+//! ([`Caller::require_aal2`], [`RequireScopeLayer::and_aal2`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,7 +15,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::error::TokenRejection;
+use crate::error::{InsufficientAuthentication, TokenRejection};
 use crate::verifier::{Caller, Verifier};
 
 /// Why a request was refused; answers with the matching status and `WWW-Authenticate`.
@@ -24,6 +26,10 @@ pub enum AuthRejection {
     InvalidToken(TokenRejection),
     /// 403 `Bearer error="insufficient_scope", scope="..."`.
     InsufficientScope(String),
+    /// 401 `Bearer error="insufficient_user_authentication", acr_values="aal2"` (RFC
+    /// 9470): a valid token from a sign-in weaker than the resource requires; the client
+    /// signs the user in again with `acr_values=aal2` (step-up).
+    InsufficientUserAuthentication(InsufficientAuthentication),
     /// 500: no [`Verifier`] reachable from the request (a wiring mistake).
     NoVerifier,
 }
@@ -43,6 +49,16 @@ impl IntoResponse for AuthRejection {
                 format!(r#"Bearer error="insufficient_scope", scope="{scope}""#),
                 "insufficient_scope",
                 format!("the token lacks the scope {scope}"),
+            ),
+            AuthRejection::InsufficientUserAuthentication(why) => (
+                StatusCode::UNAUTHORIZED,
+                // `required` is one of our own level names (`aal2`): no quote to escape.
+                format!(
+                    r#"Bearer error="insufficient_user_authentication", error_description="A second factor is required", acr_values="{}""#,
+                    why.required
+                ),
+                "insufficient_user_authentication",
+                why.to_string(),
             ),
             AuthRejection::NoVerifier => {
                 return (
@@ -72,6 +88,12 @@ impl Caller {
         } else {
             Err(AuthRejection::InsufficientScope(scope.to_string()))
         }
+    }
+}
+
+impl From<InsufficientAuthentication> for AuthRejection {
+    fn from(why: InsufficientAuthentication) -> Self {
+        AuthRejection::InsufficientUserAuthentication(why)
     }
 }
 
@@ -125,6 +147,7 @@ pub fn require_scope(scope: &str) -> RequireScopeLayer {
     RequireScopeLayer {
         scope: Arc::from(scope),
         verifier: None,
+        aal2: false,
     }
 }
 
@@ -134,6 +157,7 @@ impl Verifier {
         RequireScopeLayer {
             scope: Arc::from(scope),
             verifier: Some(self.clone()),
+            aal2: false,
         }
     }
 }
@@ -143,6 +167,27 @@ impl Verifier {
 pub struct RequireScopeLayer {
     scope: Arc<str>,
     verifier: Option<Verifier>,
+    aal2: bool,
+}
+
+impl RequireScopeLayer {
+    /// Also refuse tokens from a one-factor sign-in ([`Caller::require_aal2`]): 401
+    /// `insufficient_user_authentication` with `acr_values="aal2"`, checked after the scope.
+    ///
+    /// ```no_run
+    /// # use axum::{routing::post, Router};
+    /// # fn app(verifier: tessera_sdk::Verifier) -> Router {
+    /// async fn pay(caller: tessera_sdk::Caller) -> String { caller.subject }
+    /// Router::new()
+    ///     .route("/payments", post(pay))
+    ///     .route_layer(verifier.require_scope("payments:write").and_aal2())
+    ///     .with_state(verifier)
+    /// # }
+    /// ```
+    pub fn and_aal2(mut self) -> Self {
+        self.aal2 = true;
+        self
+    }
 }
 
 impl<S> tower_layer::Layer<S> for RequireScopeLayer {
@@ -153,6 +198,7 @@ impl<S> tower_layer::Layer<S> for RequireScopeLayer {
             inner,
             scope: self.scope.clone(),
             verifier: self.verifier.clone(),
+            aal2: self.aal2,
         }
     }
 }
@@ -163,6 +209,7 @@ pub struct RequireScope<S> {
     inner: S,
     scope: Arc<str>,
     verifier: Option<Verifier>,
+    aal2: bool,
 }
 
 impl<S> tower_service::Service<Request<Body>> for RequireScope<S>
@@ -184,6 +231,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let scope = self.scope.clone();
         let verifier = self.verifier.clone();
+        let aal2 = self.aal2;
         Box::pin(async move {
             let (mut parts, body) = req.into_parts();
             let verifier = verifier.or_else(|| parts.extensions.get::<Verifier>().cloned());
@@ -192,12 +240,71 @@ where
                 (None, Some(verifier)) => authenticate(&parts, &verifier).await,
                 (None, None) => Err(AuthRejection::NoVerifier),
             };
-            let caller = match caller.and_then(|c| c.require_scope(&scope).map(|_| c)) {
+            let checked = caller.and_then(|c| {
+                c.require_scope(&scope)?;
+                if aal2 {
+                    c.require_aal2()?;
+                }
+                Ok(c)
+            });
+            let caller = match checked {
                 Ok(caller) => caller,
                 Err(rejection) => return Ok(rejection.into_response()),
             };
             parts.extensions.insert(caller);
             inner.call(Request::from_parts(parts, body)).await
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn answer(rejection: AuthRejection) -> (StatusCode, String, serde_json::Value) {
+        let resp = rejection.into_response();
+        let challenge = resp.headers()[WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let status = resp.status();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        (status, challenge, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn insufficient_user_authentication_is_rfc_9470s_401() {
+        let why = InsufficientAuthentication {
+            required: "aal2".into(),
+            reached: Some("aal1".into()),
+        };
+        let (status, challenge, body) = answer(why.into()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            challenge,
+            r#"Bearer error="insufficient_user_authentication", error_description="A second factor is required", acr_values="aal2""#
+        );
+        assert_eq!(body["error"], "insufficient_user_authentication");
+        let description = body["error_description"].as_str().unwrap();
+        assert!(
+            description.contains("aal2") && description.contains("aal1"),
+            "{description}"
+        );
+    }
+
+    #[tokio::test]
+    async fn scope_and_token_refusals_keep_their_rfc_6750_answers() {
+        let (status, challenge, _) = answer(AuthRejection::InsufficientScope("a:b".into())).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            challenge,
+            r#"Bearer error="insufficient_scope", scope="a:b""#
+        );
+        let (status, challenge, _) =
+            answer(AuthRejection::InvalidToken(TokenRejection::Expired)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(challenge, r#"Bearer error="invalid_token""#);
     }
 }

@@ -109,3 +109,20 @@ pub enum TokenRejection {
     #[error("cannot fetch the issuer's keys: {0}")]
     KeysUnavailable(String),
 }
+
+/// The token is valid but its sign-in was weaker than required: RFC 9470's
+/// `insufficient_user_authentication`. Returned by [`Caller::require_aal2`](crate::Caller::require_aal2);
+/// with the `axum` feature `?` turns it into a 401 whose `WWW-Authenticate` challenge
+/// names the level to reach, so the client can sign the user in again with
+/// `acr_values=aal2` (step-up).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "insufficient user authentication: {required} (a second factor) is required, the sign-in reached {}",
+    reached.as_deref().unwrap_or("no assurance level")
+)]
+pub struct InsufficientAuthentication {
+    /// The level the resource requires (`aal2`); sent back as `acr_values`.
+    pub required: String,
+    /// The token's `acr` (or `aal`), when it has one.
+    pub reached: Option<String>,
+}

@@ -13,6 +13,11 @@
 //! - **Protect an API** ([`Verifier`], and with the `axum` feature the [`Caller`]
 //!   extractor and [`require_scope`] layer): local validation of RFC 9068 access tokens
 //!   (RS256 only, `typ: at+jwt`, `iss`, `aud`, `exp`/`nbf` with 60 s leeway).
+//! - **Demand a second factor** ([`Caller::require_aal2`], [`RequireScopeLayer::and_aal2`]):
+//!   a token from a one-factor sign-in (`acr`/`aal` not `aal2`) is refused with RFC 9470's
+//!   `401 insufficient_user_authentication` and `acr_values="aal2"`, so the client signs
+//!   the user in again with `acr_values=aal2` (step-up). [`Caller::amr`],
+//!   [`Caller::acr`]/[`Caller::aal`] and [`Caller::auth_method`] tell how the user signed in.
 //! - **Call other services** ([`ServiceClient`]): cached client_credentials tokens.
 //!
 //! Features: `axum` (default) for the extractor and layer; `tls` (default) for https
@@ -40,6 +45,12 @@
 //! async fn create_order(caller: Caller) -> Result<&'static str, tessera_sdk::AuthRejection> {
 //!     caller.require_scope("orders:write")?;
 //!     Ok("created")
+//! }
+//! // Refunds need a two-factor sign-in (aal2), else 401 insufficient_user_authentication.
+//! async fn refund(caller: Caller) -> Result<String, tessera_sdk::AuthRejection> {
+//!     caller.require_scope("orders:write")?;
+//!     caller.require_aal2()?;
+//!     Ok(format!("refunded by {} (amr {:?})", caller.subject, caller.amr()))
 //! }
 //!
 //! #[tokio::main]
@@ -79,6 +90,7 @@
 //!     let app = Router::new()
 //!         .route("/orders", get(list_orders))
 //!         .route("/orders", post(create_order))
+//!         .route("/refunds", post(refund))
 //!         .route("/login", get(|State(c): State<Client>, Query(_q): Query<Vec<(String, String)>>| async move {
 //!             let login = c.begin_login(LoginOptions {
 //!                 redirect_uri: "http://127.0.0.1:3000/callback".into(),
@@ -111,7 +123,7 @@ pub use authorized::AuthorizedClient;
 pub use axum_support::{require_scope, AuthRejection, RequireScope, RequireScopeLayer};
 pub use client::{Client, LoginOptions, LoginRequest};
 pub use discovery::{Discovery, ProviderMetadata};
-pub use error::{Error, TokenRejection};
+pub use error::{Error, InsufficientAuthentication, TokenRejection};
 pub use service::ServiceClient;
 pub use session::Session;
 pub use verifier::{Caller, Verifier, VerifierBuilder};

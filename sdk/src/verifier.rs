@@ -7,7 +7,7 @@ use std::time::Duration;
 use jsonwebtoken::Validation;
 use serde_json::{Map, Value};
 
-use crate::error::{Error, TokenRejection};
+use crate::error::{Error, InsufficientAuthentication, TokenRejection};
 use crate::jwks::{verify_jws, JwksCache, JwksSource, DEFAULT_REFETCH_INTERVAL};
 
 /// Who is calling, from a verified access token.
@@ -48,6 +48,57 @@ impl Caller {
     /// Whether the token grants `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// `amr` (RFC 8176): how the user authenticated, e.g. `["pwd", "otp", "mfa"]`
+    /// (`pwd` password, `otp` authenticator-app or recovery code, `hwk` passkey, `user`
+    /// user verified on the device, `mfa` more than one factor). Empty for
+    /// client_credentials tokens, which have no user.
+    pub fn amr(&self) -> Vec<&str> {
+        match self.claims.get("amr") {
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// `acr`: the assurance level the sign-in reached, `aal1` (one factor) or `aal2`
+    /// (two, NIST SP 800-63B).
+    pub fn acr(&self) -> Option<&str> {
+        self.claims.get("acr").and_then(Value::as_str)
+    }
+
+    /// `aal`: the same level as [`acr`](Self::acr) under IdentSphere's name; falls back to
+    /// `acr` when the token carries only that.
+    pub fn aal(&self) -> Option<&str> {
+        self.claims
+            .get("aal")
+            .and_then(Value::as_str)
+            .or_else(|| self.acr())
+    }
+
+    /// `auth_method`: the first factor, `password` or `passkey`.
+    pub fn auth_method(&self) -> Option<&str> {
+        self.claims.get("auth_method").and_then(Value::as_str)
+    }
+
+    /// `Ok` when the user signed in with two factors: `acr` and `aal` say `aal2` (every
+    /// one of them the token carries, and at least one). Else the RFC 9470 refusal, which
+    /// the `axum` feature answers with 401 and
+    /// `WWW-Authenticate: Bearer error="insufficient_user_authentication", acr_values="aal2"`:
+    /// `caller.require_aal2()?;` in a handler.
+    pub fn require_aal2(&self) -> Result<(), InsufficientAuthentication> {
+        const AAL2: &str = "aal2";
+        // Fail closed: a level claim that is present but not a string counts as no level.
+        let level = |name: &str| self.claims.get(name).map(|v| v.as_str().unwrap_or(""));
+        let (acr, aal) = (level("acr"), level("aal"));
+        let reached = acr.or(aal);
+        if reached.is_some() && acr.is_none_or(|v| v == AAL2) && aal.is_none_or(|v| v == AAL2) {
+            return Ok(());
+        }
+        Err(InsufficientAuthentication {
+            required: AAL2.to_string(),
+            reached: reached.filter(|v| !v.is_empty()).map(str::to_string),
+        })
     }
 
     /// The verified claims as Tessera's access-token claim set; `None` when the token
@@ -208,4 +259,77 @@ pub(crate) fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn caller(extra: Value) -> Caller {
+        let mut claims = json!({"sub": "user-1", "scope": "openid"});
+        for (k, v) in extra.as_object().unwrap() {
+            claims[k] = v.clone();
+        }
+        let Value::Object(map) = claims else {
+            unreachable!()
+        };
+        Caller::from_claims(map).unwrap()
+    }
+
+    #[test]
+    fn reads_amr_acr_aal_and_auth_method() {
+        let c = caller(json!({
+            "amr": ["pwd", "otp", "mfa"], "acr": "aal2", "aal": "aal2", "auth_method": "password"
+        }));
+        assert_eq!(c.amr(), ["pwd", "otp", "mfa"]);
+        assert_eq!((c.acr(), c.aal()), (Some("aal2"), Some("aal2")));
+        assert_eq!(c.auth_method(), Some("password"));
+
+        let service = caller(json!({}));
+        assert!(service.amr().is_empty());
+        assert_eq!(
+            (service.acr(), service.aal(), service.auth_method()),
+            (None, None, None)
+        );
+        // `aal` falls back to `acr`.
+        assert_eq!(caller(json!({"acr": "aal1"})).aal(), Some("aal1"));
+        // A malformed amr is no factor at all.
+        assert!(caller(json!({"amr": "pwd"})).amr().is_empty());
+    }
+
+    #[test]
+    fn require_aal2_accepts_only_two_factor_sign_ins() {
+        assert_eq!(
+            caller(json!({"acr": "aal2", "aal": "aal2"})).require_aal2(),
+            Ok(())
+        );
+        assert_eq!(caller(json!({"acr": "aal2"})).require_aal2(), Ok(()));
+        assert_eq!(caller(json!({"aal": "aal2"})).require_aal2(), Ok(()));
+
+        let refused = caller(json!({"acr": "aal1", "aal": "aal1", "amr": ["pwd"]}))
+            .require_aal2()
+            .unwrap_err();
+        assert_eq!(refused.required, "aal2");
+        assert_eq!(refused.reached.as_deref(), Some("aal1"));
+        assert!(refused.to_string().contains("aal2"), "{refused}");
+        assert!(refused.to_string().contains("aal1"), "{refused}");
+
+        // No level at all (a service token), disagreeing claims, a non-string level.
+        let none = caller(json!({})).require_aal2().unwrap_err();
+        assert_eq!(none.reached, None);
+        assert!(none.to_string().contains("no assurance level"), "{none}");
+        assert!(caller(json!({"acr": "aal2", "aal": "aal1"}))
+            .require_aal2()
+            .is_err());
+        assert!(caller(json!({"acr": "aal1", "aal": "aal2"}))
+            .require_aal2()
+            .is_err());
+        assert!(caller(json!({"acr": ["aal2"]})).require_aal2().is_err());
+        assert!(caller(json!({"acr": "AAL2"})).require_aal2().is_err());
+        // `mfa` in amr is not enough: the level claims decide.
+        assert!(caller(json!({"amr": ["pwd", "otp", "mfa"]}))
+            .require_aal2()
+            .is_err());
+    }
 }

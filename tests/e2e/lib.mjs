@@ -343,3 +343,30 @@ export async function shotBoth(p, name, docs, { fullPage = false } = {}) {
   await p.emulateMedia({ colorScheme: 'light' });
   await p.waitForTimeout(600);
 }
+
+/**
+ * A picture of one element (a card) in light and in dark colours: `${name}-light/dark` in
+ * E2E_OUT and, with `docs`, `${docs}-light/dark.png` in SCREENSHOTS when that is set.
+ */
+export async function shotCard(page, locator, name, { docs } = {}) {
+  await page.mouse.move(0, 0);
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForTimeout(600); // the colour transitions
+    await locator.scrollIntoViewIfNeeded();
+    const file = path.join(OUT, `${name}-${scheme}.png`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    await locator.screenshot({ path: file });
+    if (docs && process.env.SCREENSHOTS) {
+      mkdirSync(process.env.SCREENSHOTS, { recursive: true });
+      await locator.screenshot({ path: path.join(process.env.SCREENSHOTS, `${docs}-${scheme}.png`) });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/** An unsigned compact JWT (`alg: none`) of `claims`: what the inspector decodes anyway. */
+export function unsignedJwt(claims, header = { alg: 'none', typ: 'JWT' }) {
+  const part = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  return `${part(header)}.${part(claims)}.`;
+}

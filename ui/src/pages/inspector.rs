@@ -5,6 +5,7 @@
 //! is never sent anywhere.
 
 pub mod analysis;
+mod assurance;
 pub mod checks;
 pub mod claims;
 mod inputs;

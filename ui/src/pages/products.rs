@@ -6,6 +6,7 @@ mod detail;
 pub(crate) mod form;
 pub(crate) mod hooks;
 mod list;
+mod mfa;
 mod server;
 mod snippet;
 mod try_card;

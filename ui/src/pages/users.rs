@@ -1,8 +1,9 @@
 //! Users: the searchable, paged list with a create form, and one user's page (profile,
-//! password, suspension, SSO sessions, memberships, delete), and the accounts whose
-//! sign-in is throttled.
+//! password, sign-in factors and MFA, suspension, SSO sessions, memberships, delete), and
+//! the accounts whose sign-in is throttled.
 
 mod detail;
+mod factors;
 mod list;
 mod memberships;
 mod sessions;

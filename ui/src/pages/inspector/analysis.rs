@@ -1,10 +1,11 @@
 //! The verdict, the header and the claims of what is inspected: the signature check, the
-//! live expiry countdown, why a resource server would refuse it, the tables with what every
-//! member and claim means, and the raw JSON.
+//! live expiry countdown, why a resource server would refuse it, how the user signed in
+//! (`amr`, `acr`/`aal`), the tables with what every member and claim means, and the raw JSON.
 
 use leptos::prelude::*;
 use serde_json::Value;
 
+use super::assurance::SignInCard;
 use super::checks::Level;
 use super::claims::{self, Kind};
 use super::state::{Inspection, Sig, Subject};
@@ -55,6 +56,9 @@ pub fn Analysis(subject: Subject, i: Inspection) -> impl IntoView {
             <h2 class="insp-h">"Would an API accept it?"</h2>
             <Verdict i=i recorded=recorded />
         </div>
+
+        {claims::has_sign_in(&subject.claims)
+            .then(|| view! { <SignInCard claims=subject.claims.clone() /> })}
 
         <div class="card insp-table-card">
             <h2 class="card-title">"Header"</h2>

@@ -96,6 +96,8 @@ pub fn claim_order(claims: &Map<String, Value>) -> Vec<(String, Value)> {
             "nonce",
             "amr",
             "acr",
+            "aal",
+            "auth_method",
             "email",
             "email_verified",
             "name",
@@ -198,8 +200,17 @@ pub fn claim_meaning(name: &str, kind: Kind) -> &'static str {
             "The random value the app sent when it started the sign-in, echoed back. The \
              app checks it matches, so a stolen ID token cannot be replayed."
         }
-        "amr" => "How the user authenticated (pwd = password, mfa, otp …).",
-        "acr" => "Authentication context class: how strong the sign-in was.",
+        "amr" => {
+            "Authentication methods (RFC 8176): how the user signed in, one value per \
+             method; each is explained under “How the user signed in”."
+        }
+        "acr" => {
+            "Authentication context class: how strong the sign-in was. Tessera says aal1 \
+             (one factor) or aal2 (two factors), the NIST SP 800-63B assurance levels; an \
+             API that needs a second factor refuses anything but aal2."
+        }
+        "aal" => "Authenticator assurance level: the same value as acr, under IdentSphere's name.",
+        "auth_method" => "The first factor of the sign-in: password, or passkey (passwordless).",
         "at_hash" => "Hash of the access token issued with this ID token, binding the two.",
         "c_hash" => "Hash of the authorization code issued with this ID token.",
         "email" => "The user's email address (released with the email scope).",
@@ -269,5 +280,187 @@ pub fn relative_to(ts: i64, now: i64) -> String {
         format!("in {s}")
     } else {
         format!("{s} ago")
+    }
+}
+
+/// What one `amr` value (RFC 8176) means.
+pub fn amr_meaning(value: &str) -> &'static str {
+    match value {
+        "pwd" => "Password: something the user knows.",
+        "otp" => {
+            "One-time code: from an authenticator app (TOTP), or one of the user's \
+             single-use recovery codes."
+        }
+        "hwk" => "Hardware-bound key: a passkey, whose private key never leaves the device.",
+        "user" => {
+            "User presence and verification on the device: the passkey was unlocked with a \
+             PIN or a biometric (fingerprint, face)."
+        }
+        "mfa" => "Multiple factors: more than one of the methods above was used.",
+        "swk" => "Software-secured key.",
+        "sms" => "A code sent by text message.",
+        "otp_email" | "email" => "A code or link sent by email.",
+        "fpt" | "face" | "iris" | "vbm" | "retina" => "A biometric.",
+        "pin" => "A PIN.",
+        "kba" => "Knowledge-based questions.",
+        "sc" => "A smart card.",
+        _ => "A method Tessera does not issue; its meaning is up to whoever minted the token.",
+    }
+}
+
+/// What an `acr` / `aal` value means.
+pub fn level_meaning(value: &str) -> &'static str {
+    match value {
+        "aal1" => {
+            "aal1: one factor (NIST SP 800-63B). Enough for everyday use; an API demanding a \
+             second factor refuses it and the app asks for acr_values=aal2 (step-up)."
+        }
+        "aal2" => {
+            "aal2: two factors of different kinds (NIST SP 800-63B), e.g. a password and an \
+             authenticator app, or a passkey unlocked with a PIN or biometric."
+        }
+        "aal3" => "aal3: two factors with a hardware key resistant to impersonation.",
+        _ => "A level Tessera does not issue (it says aal1 or aal2).",
+    }
+}
+
+/// The strings of a claim that is a list of strings (or one string).
+pub fn strings(claims: &Map<String, Value>, name: &str) -> Vec<String> {
+    match claims.get(name) {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(String::from)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether the claims say anything about how the user signed in.
+pub fn has_sign_in(claims: &Map<String, Value>) -> bool {
+    ["amr", "acr", "aal", "auth_method"]
+        .iter()
+        .any(|c| claims.contains_key(*c))
+}
+
+/// The level the claims state (`acr`, else `aal`).
+pub fn level(claims: &Map<String, Value>) -> Option<String> {
+    ["acr", "aal"]
+        .iter()
+        .find_map(|c| claims.get(*c).and_then(Value::as_str))
+        .map(String::from)
+}
+
+/// One sentence on how the user signed in, e.g. "Signed in with a password and an
+/// authenticator app code (2 factors, aal2)."; `None` when the claims do not say.
+pub fn sign_in_summary(claims: &Map<String, Value>) -> Option<String> {
+    if !has_sign_in(claims) {
+        return None;
+    }
+    let amr = strings(claims, "amr");
+    let has = |m: &str| amr.iter().any(|a| a == m);
+    let mut parts: Vec<String> = Vec::new();
+    for m in &amr {
+        let part = match m.as_str() {
+            "pwd" => "a password".to_owned(),
+            // A recovery code is `otp` too: the row for `otp` says so.
+            "otp" => "an authenticator app code".to_owned(),
+            "hwk" if has("user") => {
+                "a passkey unlocked with the device's PIN or biometric".to_owned()
+            }
+            "hwk" => "a passkey".to_owned(),
+            "user" if has("hwk") => continue,
+            "user" => "verification on the device".to_owned(),
+            "mfa" => continue,
+            other => format!("“{other}”"),
+        };
+        parts.push(part);
+    }
+    if parts.is_empty() {
+        match claims.get("auth_method").and_then(Value::as_str) {
+            Some("password") => parts.push("a password".to_owned()),
+            Some("passkey") => parts.push("a passkey".to_owned()),
+            _ => {}
+        }
+    }
+    let how = match parts.len() {
+        0 => "Signed in".to_owned(),
+        1 => format!("Signed in with {}", parts[0]),
+        n => format!(
+            "Signed in with {} and {}",
+            parts[..n - 1].join(", "),
+            parts[n - 1]
+        ),
+    };
+    let factors = match level(claims).as_deref() {
+        Some("aal1") => Some("1 factor"),
+        Some("aal2") | Some("aal3") => Some("2 factors"),
+        _ => None,
+    };
+    Some(match (factors, level(claims)) {
+        (Some(f), Some(l)) => format!("{how} ({f}, {l})."),
+        (None, Some(l)) => format!("{how} (level {l})."),
+        _ => format!("{how}."),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn summaries_name_each_factor_and_the_level() {
+        let s = |v| sign_in_summary(&map(v)).unwrap();
+        assert_eq!(
+            s(
+                json!({"amr": ["pwd", "otp", "mfa"], "acr": "aal2", "aal": "aal2", "auth_method": "password"})
+            ),
+            "Signed in with a password and an authenticator app code (2 factors, aal2)."
+        );
+        assert_eq!(
+            s(json!({"amr": ["pwd"], "acr": "aal1"})),
+            "Signed in with a password (1 factor, aal1)."
+        );
+        assert_eq!(
+            s(json!({"amr": ["hwk", "user", "mfa"], "acr": "aal2", "auth_method": "passkey"})),
+            "Signed in with a passkey unlocked with the device's PIN or biometric (2 factors, aal2)."
+        );
+        assert_eq!(
+            s(json!({"amr": ["pwd", "hwk", "mfa"], "aal": "aal2"})),
+            "Signed in with a password and a passkey (2 factors, aal2)."
+        );
+        assert_eq!(
+            s(json!({"auth_method": "passkey"})),
+            "Signed in with a passkey."
+        );
+        assert_eq!(
+            s(json!({"amr": "pwd", "acr": "urn:x"})),
+            "Signed in with a password (level urn:x)."
+        );
+        assert_eq!(
+            s(json!({"amr": ["pwd", "sms", "x"]})),
+            "Signed in with a password, “sms” and “x”."
+        );
+        assert_eq!(sign_in_summary(&map(json!({"sub": "u"}))), None);
+    }
+
+    #[test]
+    fn every_value_tessera_issues_is_explained() {
+        for v in ["pwd", "otp", "hwk", "user", "mfa"] {
+            assert!(!amr_meaning(v).contains("does not issue"), "{v}");
+        }
+        assert!(amr_meaning("otp").contains("recovery code"));
+        assert!(level_meaning("aal2").contains("two factors"));
+        assert!(level_meaning("aal1").contains("one factor"));
+        assert!(level_meaning("x").contains("does not issue"));
+        for c in ["amr", "acr", "aal", "auth_method"] {
+            assert!(!claim_meaning(c, Kind::Id).contains("custom claim"), "{c}");
+        }
     }
 }

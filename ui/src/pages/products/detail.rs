@@ -1,4 +1,4 @@
-//! One product: its settings (name, audience, token lifetimes), "Try sign-in", redirect
+//! One product: its settings (name, audience, token lifetimes, MFA policy), "Try sign-in", redirect
 //! URIs, scopes, server client (secret rotation), integration snippet, and delete.
 
 use super::ProductExt;
@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::form::{banner_for, message_for, FieldError};
 use super::hooks::shown_cards;
+use super::mfa::{policy_of, MfaPolicyField};
 use super::server::ServerClientCard;
 use super::snippet::{Integration, Snippet};
 use super::try_card::TryCard;
@@ -190,6 +191,8 @@ struct SettingsForm {
     name: RwSignal<String>,
     audience: RwSignal<String>,
     ttls: [RwSignal<String>; 3],
+    /// `optional` or `required`.
+    mfa: RwSignal<String>,
 }
 
 impl SettingsForm {
@@ -199,6 +202,7 @@ impl SettingsForm {
             name: RwSignal::new(String::new()),
             audience: RwSignal::new(String::new()),
             ttls: std::array::from_fn(|_| RwSignal::new(String::new())),
+            mfa: RwSignal::new(String::new()),
         };
         form.reset();
         form
@@ -212,6 +216,7 @@ impl SettingsForm {
             for (t, input) in TTLS.iter().zip(self.ttls) {
                 input.set(in_units(t.of(&p), t.unit));
             }
+            self.mfa.set(policy_of(&p.mfa).to_owned());
         }
     }
 
@@ -245,6 +250,10 @@ impl SettingsForm {
                 body.insert(t.field.into(), json!(secs));
             }
         }
+        let mfa = self.mfa.get_untracked();
+        if mfa != policy_of(&p.mfa) {
+            body.insert("mfa".into(), json!(mfa));
+        }
         Ok(body)
     }
 
@@ -256,6 +265,7 @@ impl SettingsForm {
         for input in self.ttls {
             input.track();
         }
+        self.mfa.track();
         self.changes().map(|b| !b.is_empty()).unwrap_or(true)
     }
 }
@@ -266,9 +276,11 @@ const FIELDS: &[&str] = &[
     "access_token_ttl",
     "refresh_token_ttl",
     "refresh_family_ttl",
+    "mfa",
 ];
 
-/// Name, audience and token lifetimes, saved together with one PATCH of what changed.
+/// Name, audience, token lifetimes and MFA policy, saved together with one PATCH of what
+/// changed.
 #[component]
 fn SettingsCard(ctx: Ctx) -> impl IntoView {
     let form = SettingsForm::new(ctx);
@@ -298,7 +310,7 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
     };
     let msg =
         move |f: &'static str| Signal::derive(move || message_for(error.get().as_ref(), &[f]));
-    let (name_msg, audience_msg) = (msg("name"), msg("audience"));
+    let (name_msg, audience_msg, mfa_msg) = (msg("name"), msg("audience"), msg("mfa"));
 
     view! {
         <form
@@ -351,6 +363,7 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
                     .map(|(ttl, input)| view! { <LifetimeField ctx=ctx ttl=ttl input=input error=error /> })
                     .collect_view()}
             </div>
+            <MfaPolicyField policy=form.mfa message=mfa_msg />
             <SaveDiscard
                 busy=busy
                 dirty=Signal::derive(move || form.dirty())

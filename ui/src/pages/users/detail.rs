@@ -1,9 +1,10 @@
-//! One user: profile (name, email), password, suspend / unsuspend, SSO sessions,
-//! memberships (read-only) and delete.
+//! One user: profile (name, email), password, sign-in factors (MFA), suspend /
+//! unsuspend, SSO sessions, memberships (read-only) and delete.
 
 use leptos::prelude::*;
 use serde_json::{json, Map, Value};
 
+use super::factors::FactorsCard;
 use super::memberships::MembershipsCard;
 use super::sessions::SessionsCard;
 use super::{email_error, form_banner, StatusBadge, User, UserExt};
@@ -71,9 +72,10 @@ fn UserCards(ctx: Ctx, sessions_ended: Trigger) -> impl IntoView {
         <div class="user-grid">
             <ProfileCard ctx=ctx />
             <PasswordCard ctx=ctx sessions_ended=sessions_ended />
+            <FactorsCard ctx=ctx />
+            <DetailsCard ctx=ctx />
             <SessionsCard ctx=ctx ended=sessions_ended />
             <MembershipsCard ctx=ctx />
-            <DetailsCard ctx=ctx />
             <crate::pages::audit::recent::RecentActivity filter="user" value=Signal::derive(move || ctx.get(|u| u.email.clone()).unwrap_or_default()) />
             <DeleteCard
                 noun="user"

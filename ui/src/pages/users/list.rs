@@ -7,6 +7,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use serde::Serialize;
 
+use super::factors::has_factor;
 use super::throttles::ThrottlePanel;
 use super::{email_error, form_banner, StatusBadge, User, UserList};
 use crate::api::{self, ApiError};
@@ -315,6 +316,14 @@ fn UserRow(u: User) -> impl IntoView {
                 <span class="badges">
                     <StatusBadge status=u.status.clone() />
                     {u.is_superadmin.then(|| view! { <span class="badge badge-muted">"Super-admin"</span> })}
+                    {has_factor(&u.mfa)
+                        .then(|| {
+                            view! {
+                                <span class="badge badge-muted" title="A second factor is enrolled">
+                                    "MFA"
+                                </span>
+                            }
+                        })}
                 </span>
             </td>
             <td>{if u.email_verified { "Yes" } else { "No" }}</td>
