@@ -95,6 +95,43 @@ after(async () => {
 /** The claims of a compact JWS (the signature is the server's business here). */
 const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url'));
 
+/**
+ * The product's sign-in in `page` (code + PKCE; `extra` authorize parameters): `act` does
+ * what the person does on the hosted pages; returns the tokens of the code exchange.
+ */
+async function productSignIn(act, extra = {}) {
+  const verifier = randomBytes(32).toString('base64url');
+  const state = randomBytes(16).toString('base64url');
+  const authorize = new URL(`${base}/oauth/authorize`);
+  authorize.search = new URLSearchParams({
+    response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, scope: 'openid', state,
+    nonce: randomBytes(16).toString('base64url'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+    ...extra,
+  }).toString();
+  let callback;
+  await page.route(`${REDIRECT}**`, async (route) => {
+    callback = new URL(route.request().url());
+    await route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>Signed in</h1>' });
+  });
+  await page.goto(authorize.toString());
+  await act();
+  await page.getByRole('heading', { name: 'Signed in' }).waitFor();
+  await page.unroute(`${REDIRECT}**`);
+  assert.equal(callback?.searchParams.get('state'), state, `callback ${callback}`);
+  const answer = await fetch(`${base}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code: callback.searchParams.get('code'), redirect_uri: REDIRECT,
+      code_verifier: verifier, client_id: clientId,
+    }),
+  });
+  const tokens = await answer.json();
+  assert.equal(answer.status, 200, JSON.stringify(tokens));
+  return tokens;
+}
+
 test('a passkey added on the account page signs in without a password (amr hwk user)', async () => {
   // The account page signs in through the hosted login, like any client.
   await page.goto(`${base}/account`);
@@ -115,37 +152,12 @@ test('a passkey added on the account page signs in without a password (amr hwk u
   await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
 
   // The product's sign-in, passwordless.
-  const verifier = randomBytes(32).toString('base64url');
-  const state = randomBytes(16).toString('base64url');
-  const authorize = new URL(`${base}/oauth/authorize`);
-  authorize.search = new URLSearchParams({
-    response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, scope: 'openid', state,
-    nonce: randomBytes(16).toString('base64url'),
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
-  }).toString();
-  let callback;
-  await page.route(`${REDIRECT}**`, async (route) => {
-    callback = new URL(route.request().url());
-    await route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>Signed in</h1>' });
+  const tokens = await productSignIn(async () => {
+    const passkeyButton = page.getByRole('button', { name: 'Sign in with a passkey' });
+    await passkeyButton.waitFor();
+    await shotBoth(page, 'passkeys/signin', 'passkey-signin');
+    await passkeyButton.click();
   });
-  await page.goto(authorize.toString());
-  const passkeyButton = page.getByRole('button', { name: 'Sign in with a passkey' });
-  await passkeyButton.waitFor();
-  await shotBoth(page, 'passkeys/signin', 'passkey-signin');
-  await passkeyButton.click();
-  await page.getByRole('heading', { name: 'Signed in' }).waitFor();
-  assert.equal(callback?.searchParams.get('state'), state, `callback ${callback}`);
-
-  const answer = await fetch(`${base}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code', code: callback.searchParams.get('code'), redirect_uri: REDIRECT,
-      code_verifier: verifier, client_id: clientId,
-    }),
-  });
-  const tokens = await answer.json();
-  assert.equal(answer.status, 200, JSON.stringify(tokens));
   const id = claimsOf(tokens.id_token);
   assert.ok(id.amr.includes('hwk') && id.amr.includes('user'), `amr ${JSON.stringify(id.amr)}`);
   assert.ok(!id.amr.includes('pwd'), `no password was typed: ${JSON.stringify(id.amr)}`);
@@ -157,4 +169,22 @@ test('a passkey added on the account page signs in without a password (amr hwk u
   await page.goto(`${base}/account`);
   await page.getByRole('heading', { name: 'Your account' }).waitFor();
   assert.doesNotMatch(await page.locator('ul.passkeys').innerText(), /last used never/);
+});
+
+test('after the password, the passkey is the second factor (amr pwd hwk mfa)', async () => {
+  // A fresh sign-in (prompt=login): the password, then the second-factor step, where the
+  // passkey answers instead of a code.
+  const tokens = await productSignIn(async () => {
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === '/login/mfa');
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+  }, { prompt: 'login' });
+  for (const token of [tokens.id_token, tokens.access_token]) {
+    const claims = claimsOf(token);
+    assert.deepEqual(claims.amr, ['pwd', 'hwk', 'mfa']);
+    assert.equal(claims.acr, 'aal2');
+    assert.equal(claims.auth_method, 'password');
+  }
 });
