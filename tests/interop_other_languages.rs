@@ -290,6 +290,21 @@ impl Interop {
         self.fx.issuer()
     }
 
+    /// A node script that signs Ann in through the hosted pages with the public web client.
+    fn node_sign_in_script(&self, name: &str) -> Value {
+        node_script(
+            name,
+            &[
+                ("TESSERA_ISSUER", self.issuer()),
+                ("TESSERA_CLIENT_ID", &self.web_client_id),
+                ("TESSERA_REDIRECT_URI", LOOPBACK_REDIRECT),
+                ("TESSERA_EMAIL", EMAIL),
+                ("TESSERA_PASSWORD", PASSWORD),
+                ("TESSERA_SCOPE", USER_SCOPE),
+            ],
+        )
+    }
+
     /// A user token response through the hosted login (done in Rust, for the Python test).
     async fn user_tokens(&self) -> Value {
         let (verifier, challenge) = pkce();
@@ -339,17 +354,7 @@ fn scopes(v: &Value) -> Vec<String> {
 async fn node_openid_client_completes_code_flow_with_pkce_userinfo_and_refresh() {
     node_ready();
     let it = Interop::new().await;
-    let out = node_script(
-        "code_flow.mjs",
-        &[
-            ("TESSERA_ISSUER", it.issuer()),
-            ("TESSERA_CLIENT_ID", &it.web_client_id),
-            ("TESSERA_REDIRECT_URI", LOOPBACK_REDIRECT),
-            ("TESSERA_EMAIL", EMAIL),
-            ("TESSERA_PASSWORD", PASSWORD),
-            ("TESSERA_SCOPE", USER_SCOPE),
-        ],
-    );
+    let out = it.node_sign_in_script("code_flow.mjs");
     let issuer = it.issuer();
 
     // Discovery as openid-client read it.
@@ -578,17 +583,7 @@ async fn python_pyjwt_validates_access_tokens_locally_through_the_jwks() {
 async fn node_openid_client_accepts_a_two_factor_sign_in_asked_for_with_acr_values() {
     node_ready();
     let it = Interop::new().await;
-    let out = node_script(
-        "mfa_flow.mjs",
-        &[
-            ("TESSERA_ISSUER", it.issuer()),
-            ("TESSERA_CLIENT_ID", &it.web_client_id),
-            ("TESSERA_REDIRECT_URI", LOOPBACK_REDIRECT),
-            ("TESSERA_EMAIL", EMAIL),
-            ("TESSERA_PASSWORD", PASSWORD),
-            ("TESSERA_SCOPE", USER_SCOPE),
-        ],
-    );
+    let out = it.node_sign_in_script("mfa_flow.mjs");
     assert_eq!(
         out["acr_values_supported"],
         serde_json::json!(["aal1", "aal2"]),
