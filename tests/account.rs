@@ -215,6 +215,18 @@ async fn a_stale_sign_in_is_sent_to_sign_in_again_before_a_change() {
     assert_eq!(stale.status, 303, "{stale:?}");
     let reauth = stale.location.expect("Location");
     assert_eq!(reauth.path(), "/account/reauth");
+    // So are the authenticator app's changes.
+    for path in [
+        "/account/totp/start",
+        "/account/recovery-codes",
+        "/account/totp/remove",
+    ] {
+        let r = browser
+            .post_form(path, &fields(&[("csrf_token", &csrf)]))
+            .await;
+        assert_eq!(r.status, 303, "{path}: {r:?}");
+        assert_eq!(r.location.expect("Location").path(), "/account/reauth");
+    }
     let authorize = browser
         .get(reauth.as_str())
         .await
@@ -277,7 +289,7 @@ async fn passkeys_are_renamed_and_removed_by_their_owner_only() {
     }
     let page = browser.get(&fx.url("/account/")).await;
     assert!(
-        page.body.contains("Old laptop") && !page.body.contains("phone"),
+        page.body.contains("Old laptop") && !page.body.contains("pk-bo"),
         "{}",
         page.body
     );
@@ -308,4 +320,122 @@ async fn passkeys_are_renamed_and_removed_by_their_owner_only() {
         .is_empty());
     let events = fx.audit_events("type=passkey.removed").await;
     assert_eq!(events.len(), 1, "{events:?}");
+}
+
+/// The codes of a page that shows recovery codes.
+fn shown_codes(page: &str) -> Vec<String> {
+    page.split("<li><code>")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap_or("").to_string())
+        .collect()
+}
+
+/// The user's `mfa` as the admin API shows it.
+async fn mfa_of(fx: &Fixture) -> Value {
+    let r = fx
+        .admin(
+            reqwest::Method::GET,
+            &format!("/v1/users/{}", fx.user_id),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json["mfa"].clone()
+}
+
+#[tokio::test]
+async fn the_authenticator_app_is_set_up_renewed_and_removed_on_the_account_page() {
+    let fx = Fixture::new().await;
+    let browser = fx.browser();
+    let page = open_account(&fx, &browser, Some((EMAIL, PASSWORD))).await;
+    assert!(
+        page.body.contains("Set up an authenticator app"),
+        "{}",
+        page.body
+    );
+    let csrf = input(&page.body, "csrf_token");
+    let form = fields(&[("csrf_token", &csrf)]);
+    let forged = fields(&[("csrf_token", "forged")]);
+    assert_eq!(
+        browser
+            .post_form("/account/totp/start", &forged)
+            .await
+            .status,
+        403
+    );
+
+    // The key, shown once; a wrong code keeps it waiting, the right one confirms it.
+    let setup = browser.post_form("/account/totp/start", &form).await;
+    assert_eq!(setup.status, 200, "{setup:?}");
+    let at = setup.body.find("id=\"totp-secret\">").expect("key shown") + 17;
+    let key: String = setup.body[at..]
+        .split('<')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let secret = common::totp::base32_decode(&key);
+    assert!(setup.body.contains("otpauth://totp/") && setup.body.contains("<svg"));
+    let code = |c: &str| fields(&[("csrf_token", &csrf), ("code", c)]);
+    let wrong = browser
+        .post_form("/account/totp/confirm", &code("000000"))
+        .await;
+    let right = common::totp::totp_code(&secret, unix_now() / 30);
+    assert!(right == "000000" || wrong.status == 401, "{wrong:?}");
+    assert_eq!(
+        mfa_of(&fx).await["totp"],
+        false,
+        "not before its first code"
+    );
+    let done = browser
+        .post_form("/account/totp/confirm", &code(&right))
+        .await;
+    assert_eq!(done.status, 200, "{done:?}");
+    let first = shown_codes(&done.body);
+    assert_eq!(first.len(), 10, "{}", done.body);
+    assert_eq!(
+        mfa_of(&fx).await,
+        serde_json::json!({"totp": true, "passkeys": 0, "recovery_codes_left": 10, "required": false})
+    );
+    let enrolled = fx.audit_events("type=mfa.enrolled").await;
+    assert_eq!(enrolled.len(), 1);
+    assert_eq!(enrolled[0]["client_id"], "tessera-account");
+    // A second start while one is set up changes nothing.
+    assert_eq!(
+        browser.post_form("/account/totp/start", &form).await.status,
+        409
+    );
+
+    // New recovery codes replace the old ones.
+    let renewed = browser.post_form("/account/recovery-codes", &form).await;
+    assert_eq!(renewed.status, 200, "{renewed:?}");
+    let second = shown_codes(&renewed.body);
+    assert_eq!(second.len(), 10);
+    assert!(second.iter().all(|c| !first.contains(c)));
+    assert_eq!(
+        fx.audit_events("type=mfa.recovery_codes_replaced")
+            .await
+            .len(),
+        1
+    );
+    let page = browser.get(&fx.url("/account/")).await;
+    assert!(
+        page.body.contains("Recovery codes left: 10"),
+        "{}",
+        page.body
+    );
+
+    // Removed: the app and its codes go; new codes need an app again.
+    let removed = browser.post_form("/account/totp/remove", &form).await;
+    assert_eq!(removed.status, 303, "{removed:?}");
+    assert_eq!(mfa_of(&fx).await["totp"], false);
+    assert_eq!(mfa_of(&fx).await["recovery_codes_left"], 0);
+    assert_eq!(fx.audit_events("type=mfa.removed").await.len(), 1);
+    assert_eq!(
+        browser
+            .post_form("/account/recovery-codes", &form)
+            .await
+            .status,
+        409
+    );
 }

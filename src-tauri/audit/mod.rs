@@ -43,6 +43,10 @@ pub mod kind {
     pub const MFA_FAILED: &str = "mfa.failed";
     /// A super-admin removed every second factor of a user.
     pub const MFA_RESET: &str = "mfa.reset";
+    /// A user removed their authenticator app (and its recovery codes) on the account page.
+    pub const MFA_REMOVED: &str = "mfa.removed";
+    /// A user replaced their recovery codes on the account page (never the codes).
+    pub const MFA_RECOVERY_CODES_REPLACED: &str = "mfa.recovery_codes_replaced";
     /// Passkeys (WebAuthn): one added on the account page; one used to sign in (detail
     /// `as`: `passwordless` or `second_factor`); one removed.
     pub const PASSKEY_REGISTERED: &str = "passkey.registered";

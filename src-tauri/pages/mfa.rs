@@ -208,20 +208,33 @@ fn setup_form(status: StatusCode, s: &Shared, p: &Pending, error: Option<&str>) 
     let Some(secret) = secret else {
         return super::server_error();
     };
-    let b32 = base32(&secret);
-    let uri = totp::otpauth_uri("Tessera", &p.user.email, &b32);
     let body = html! {
         h1 { "Set up two-step sign-in" }
         p { "Scan this code with an authenticator app, then enter the 6-digit code it shows." }
         (alert(error))
+        (authenticator_key(&secret, &p.user.email))
+        (code_fields(p, "/login/mfa/setup", "numeric"))
+    };
+    page(status, "Set up two-step sign-in", body)
+}
+
+/// A new authenticator key as an app takes it: the QR code, the key as text
+/// (`#totp-secret`) and the `otpauth://` link.
+pub(crate) fn authenticator_key(secret: &[u8], email: &str) -> Markup {
+    let b32 = base32(secret);
+    let uri = totp::otpauth_uri("Tessera", email, &b32);
+    html! {
         @if let Some(svg) = totp::qr_svg(&uri) {
             div class="qr" role="img" aria-label="QR code of the authenticator key" { (PreEscaped(svg)) }
         }
         p { "Or enter this key: " code id="totp-secret" { (mfa::grouped(&b32, " ")) } }
         p { a href=(uri) { "Open in an authenticator app" } }
-        (code_fields(p, "/login/mfa/setup", "numeric"))
-    };
-    page(status, "Set up two-step sign-in", body)
+    }
+}
+
+/// Recovery codes, shown once.
+pub(crate) fn recovery_codes(codes: &[String]) -> Markup {
+    html! { ol class="codes" { @for c in codes { li { code { (c) } } } } }
 }
 
 /// The recovery codes, shown once, and "Continue".
@@ -229,7 +242,7 @@ fn recovery_page(p: &Pending, codes: &[String]) -> Response {
     let body = html! {
         h1 { "Save your recovery codes" }
         p { "Each code signs you in once if you lose your authenticator app. They are shown only now: store them somewhere safe." }
-        ol class="codes" { @for c in codes { li { code { (c) } } } }
+        (recovery_codes(codes))
         form method="post" action="/login/mfa/continue" {
             (binding(&p.row.id, &p.row.csrf_token))
             button type="submit" { "Continue" }

@@ -4,7 +4,7 @@
 
 use super::changes::Topic;
 use super::sessions::SessionRow;
-use super::sql::q;
+use super::sql::{q, scalar};
 use super::{Reader, Result, Tx};
 
 /// A user's TOTP factor.
@@ -61,6 +61,45 @@ pub async fn confirm_totp(
     .execute(&mut *tx)
     .await?
         == 1)
+}
+
+/// Starts an enrollment on the account page: the sealed secret, unconfirmed (a new start
+/// replaces an unconfirmed one); false when the user already has a confirmed factor.
+pub async fn start_totp(tx: &mut Tx, user_id: &str, sealed: &[u8], now: i64) -> Result<bool> {
+    Ok(q(
+        "INSERT INTO totp_factors (user_id, secret, confirmed_at, last_step, created_at)
+         VALUES ($1, $2, NULL, 0, $3)
+         ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at
+         WHERE totp_factors.confirmed_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(sealed)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+        == 1)
+}
+
+/// The sealed secret of a user's unconfirmed enrollment, if any.
+pub async fn pending_totp(pool: &Reader, user_id: &str) -> Result<Option<Vec<u8>>> {
+    scalar("SELECT secret FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NULL")
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Removes a user's authenticator app and its recovery codes; returns whether there was
+/// a confirmed one.
+pub async fn remove_totp(tx: &mut Tx, user_id: &str) -> Result<bool> {
+    let removed = q("DELETE FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    q("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(removed == 1)
 }
 
 /// Replaces every recovery code of a user with `hashes`.

@@ -4,7 +4,8 @@
 //! `/oauth/authorize` (code + PKCE S256, state, nonce) and redeems the code through the
 //! token endpoint's own code path (`signin`). Its access token lives in an HttpOnly,
 //! SameSite=Strict cookie limited to `/account`; the forms' CSRF token is derived from it.
-//! Every change (end a session, change the password, add or remove a passkey) needs a
+//! Every change (end a session, change the password, add or remove a passkey or the
+//! authenticator app, new recovery codes) needs a
 //! fresh sign-in (`auth_time` within [`FRESH_FOR`]), else the user signs in again through
 //! `/oauth/authorize?max_age=0` and comes back.
 
@@ -12,6 +13,7 @@ mod passkeys;
 mod password;
 mod sessions;
 mod signin;
+mod totp;
 mod view;
 
 use crate::crypto::{b64url, ct_eq, sha256};
@@ -44,6 +46,10 @@ pub fn routes() -> Router<Shared> {
         .route("/account/passkeys/finish", post(passkeys::finish))
         .route("/account/passkeys/rename", post(passkeys::rename))
         .route("/account/passkeys/remove", post(passkeys::remove))
+        .route("/account/totp/start", post(totp::start))
+        .route("/account/totp/confirm", post(totp::confirm))
+        .route("/account/totp/remove", post(totp::remove))
+        .route("/account/recovery-codes", post(totp::regenerate))
 }
 
 /// How recent a sign-in must be for a change on the account page.

@@ -1,9 +1,10 @@
-//! The account page's markup: sessions, password, passkeys.
+//! The account page's markup: sessions, password, authenticator app, passkeys.
 
 use super::{Account, FRESH_FOR};
 use crate::pages::passkey::script_tag;
 use crate::pages::{alert, hidden, page};
 use crate::state::AppState;
+use crate::store::mfa::{factors, Factors};
 use crate::store::now;
 use crate::store::passkeys::{user_passkeys, PasskeyRow};
 use crate::store::sessions::{list_user_sessions, SessionInfo};
@@ -29,6 +30,7 @@ impl Notice {
             "passkey_added" => "Your passkey is added. You can sign in with it now.",
             "passkey_renamed" => "The passkey is renamed.",
             "passkey_removed" => "The passkey is removed.",
+            "totp_removed" => "Your authenticator app is removed, with its recovery codes.",
             _ => return Notice::None,
         };
         Notice::Done(text)
@@ -51,11 +53,12 @@ pub fn csrf_refused() -> Response {
 /// The whole page for `account`, with `notice`.
 pub async fn render(s: &AppState, account: &Account, notice: Notice) -> Response {
     let user_id = &account.user.id;
-    let (sessions, passkeys) = tokio::join!(
+    let (sessions, passkeys, factors) = tokio::join!(
         list_user_sessions(&s.db.read, user_id, MAX_SESSIONS),
         user_passkeys(&s.db.read, user_id),
+        factors(&s.db.read, user_id),
     );
-    let (Ok(sessions), Ok(passkeys)) = (sessions, passkeys) else {
+    let (Ok(sessions), Ok(passkeys), Ok(factors)) = (sessions, passkeys, factors) else {
         return crate::pages::server_error();
     };
     let t = now();
@@ -85,6 +88,7 @@ pub async fn render(s: &AppState, account: &Account, notice: Notice) -> Response
             @if !account.fresh() { (stale_note(account)) }
             (sessions_section(account, &live))
             (password_section(account))
+            (totp_section(account, &factors))
             (passkeys_section(account, &passkeys, crate::webauthn::available(s)))
         }
         (script_tag())
@@ -151,6 +155,33 @@ fn password_section(account: &Account) -> Markup {
                 label for="new_password" { "New password" }
                 input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength="8" maxlength="1024" required;
                 button type="submit" { "Change password" }
+            }
+        }
+    }
+}
+
+fn totp_section(account: &Account, factors: &Factors) -> Markup {
+    let form = |action: &str, label: &str| {
+        html! {
+            form method="post" action=(action) class="inline" {
+                (hidden("csrf_token", &account.csrf))
+                button type="submit" class="secondary" { (label) }
+            }
+        }
+    };
+    html! {
+        section aria-labelledby="totp-title" {
+            h2 id="totp-title" { "Authenticator app" }
+            @if factors.totp > 0 {
+                p { "Set up. After your password, sign-ins ask for its 6-digit code." }
+                p class="meta" { "Recovery codes left: " (factors.recovery_codes_left) }
+                div class="row" {
+                    (form("/account/recovery-codes", "New recovery codes"))
+                    (form("/account/totp/remove", "Remove the authenticator app"))
+                }
+            } @else {
+                p { "A second step at sign-in: a 6-digit code from an app on your phone, with recovery codes for when you lose it." }
+                div class="row" { (form("/account/totp/start", "Set up an authenticator app")) }
             }
         }
     }
