@@ -307,6 +307,27 @@ async fn passkeys_are_renamed_and_removed_by_their_owner_only() {
         let foreign = browser.post_form(path, &form("pk-bo", "Mine now")).await;
         assert_eq!(foreign.status, 404, "{path}: {foreign:?}");
     }
+    // The admin API lists them with their names and use, never the key.
+    let listed = fx
+        .admin(
+            reqwest::Method::GET,
+            &format!("/v1/users/{}/passkeys", fx.user_id),
+            None,
+        )
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let keys = listed.json["passkeys"]
+        .as_array()
+        .expect("passkeys")
+        .clone();
+    assert_eq!(keys.len(), 1, "{}", listed.text);
+    assert_eq!(keys[0]["id"], "pk-ann");
+    assert_eq!(keys[0]["name"], "New laptop");
+    assert!(keys[0]["last_used_at"].is_null() && keys[0].get("passkey").is_none());
+    let unknown = fx
+        .admin(reqwest::Method::GET, "/v1/users/nobody/passkeys", None)
+        .await;
+    assert_eq!(unknown.status, 404);
     let bo_rows = fx.srv.sql("SELECT name FROM passkeys WHERE id = 'pk-bo'");
     assert_eq!(bo_rows[0]["name"], "Bo's phone");
 

@@ -137,3 +137,25 @@ pub struct SetPassword {
     /// The new password, 8 to 1024 characters.
     pub password: String,
 }
+
+/// One of a user's passkeys as the admin API shows it (never the key itself).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserPasskey {
+    /// The passkey's id.
+    pub id: String,
+    /// The name the user gave it.
+    pub name: String,
+    /// When it was registered, unix seconds.
+    pub created_at: i64,
+    /// When it last signed the user in, unix seconds; null if never.
+    pub last_used_at: Option<i64>,
+}
+
+/// `GET /v1/users/{id}/passkeys`: the user's passkeys, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserPasskeys {
+    /// The passkeys.
+    pub passkeys: Vec<UserPasskey>,
+}

@@ -46,6 +46,14 @@ async function seeFactors(page, mfa) {
     const json = Array.isArray(body.users) ? { ...body, users: body.users.map(merge) } : merge(body);
     await route.fulfill({ response, json });
   });
+  // Its passkeys by name, as many as `mfa.passkeys` says (a passkey needs a browser
+  // ceremony on a domain-named issuer: tests/e2e/passkeys.test.mjs registers real ones).
+  const now = Math.floor(Date.now() / 1000);
+  const passkeys = Array.from({ length: mfa.passkeys ?? 0 }, (_, i) => ({
+    id: `pk-${i}`, name: i === 0 ? 'Work laptop' : `Security key ${i}`, created_at: now - 86400 * (30 - i),
+    last_used_at: i === 0 ? now - 3600 : null,
+  }));
+  await page.route(`**/v1/users/${created.id}/passkeys`, (route) => route.fulfill({ json: { passkeys } }));
 }
 
 test('the user page shows the sign-in factors card', async () => {
@@ -81,6 +89,8 @@ test('the user page shows the sign-in factors card', async () => {
   await card.getByText('Enrolled', { exact: true }).waitFor();
   const enrolled = await card.textContent();
   assert.match(enrolled, /Passkeys\s*1 passkey/);
+  await card.getByText('Work laptop').waitFor();
+  assert.match(await card.textContent(), /Work laptop · added 30 d ago · last used 1 h ago/);
   assert.match(enrolled, /Recovery codes\s*8 left/);
   assert.equal(await toggle.isChecked(), true);
   assert.equal(await card.getByRole('button', { name: 'Reset MFA' }).isEnabled(), true);

@@ -1,5 +1,6 @@
-//! A user's second factors: require MFA of the user (or lift that), and reset every
-//! factor (TOTP, recovery codes, passkeys) when they lost them. Sessions are left alone.
+//! A user's second factors: their passkeys (names and use), require MFA of the user (or
+//! lift that), and reset every factor (TOTP, recovery codes, passkeys) when they lost
+//! them. Sessions are left alone.
 
 use super::{require_user, user_json};
 use crate::admin::{Admin, ApiJson};
@@ -13,7 +14,7 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::json;
-use tessera_proto::users::{RequireMfa, User};
+use tessera_proto::users::{RequireMfa, User, UserPasskey, UserPasskeys};
 
 pub const MFA_REQUIRED_SET: &str = "admin.user.mfa_required";
 
@@ -65,6 +66,31 @@ pub async fn require(
         .await?;
     tx.commit().await?;
     user_json(&s, &require_user(&s, &id).await?).await
+}
+
+#[utoipa::path(
+    get, path = "/users/{id}/passkeys", tag = "users",
+    operation_id = "users_passkeys",
+    params(("id" = String, Path, description = "The resource id")),
+    responses((status = 200, description = "The user's passkeys (names and use, never a key)", body = UserPasskeys))
+)]
+pub async fn passkeys(
+    State(s): State<Shared>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> Result<Json<UserPasskeys>, ApiError> {
+    require_user(&s, &id).await?;
+    let rows = crate::store::passkeys::user_passkeys(&s.db.read, &id).await?;
+    let passkeys = rows
+        .into_iter()
+        .map(|r| UserPasskey {
+            id: r.id,
+            name: r.name,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+        })
+        .collect();
+    Ok(Json(UserPasskeys { passkeys }))
 }
 
 #[utoipa::path(

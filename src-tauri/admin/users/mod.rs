@@ -33,6 +33,7 @@ pub(super) fn routes() -> OpenApiRouter<Shared> {
         .routes(routes!(sessions::end_session))
         .routes(routes!(mfa::require))
         .routes(routes!(mfa::reset))
+        .routes(routes!(mfa::passkeys))
 }
 
 /// The wire shape of a user with the factors it has (never the password hash, never a

@@ -8,8 +8,8 @@ use serde_json::json;
 use super::detail::Ctx;
 use super::User;
 use crate::api;
-use crate::components::{failure, on_done, toast, ConfirmDialog, ErrorBanner};
-use tessera_proto::users::UserMfa;
+use crate::components::{failure, on_done, time, toast, ConfirmDialog, ErrorBanner};
+use tessera_proto::users::{UserMfa, UserPasskey, UserPasskeys};
 
 /// Whether the user has any second factor enrolled (what the list's "MFA" badge shows).
 pub(crate) fn has_factor(mfa: &UserMfa) -> bool {
@@ -58,7 +58,10 @@ pub(crate) fn FactorsCard(ctx: Ctx) -> impl IntoView {
                     }}
                 </dd>
                 <dt>"Passkeys"</dt>
-                <dd data-factor="passkeys">{move || passkeys_text(mfa.get().passkeys)}</dd>
+                <dd data-factor="passkeys">
+                    {move || passkeys_text(mfa.get().passkeys)}
+                    <PasskeyList ctx=ctx count=Signal::derive(move || mfa.get().passkeys) />
+                </dd>
                 <dt>"Recovery codes"</dt>
                 <dd data-factor="recovery-codes">
                     {move || recovery_text(&mfa.get())}
@@ -72,6 +75,50 @@ pub(crate) fn FactorsCard(ctx: Ctx) -> impl IntoView {
             <RequireToggle ctx=ctx />
             <ResetMfa ctx=ctx />
         </section>
+    }
+}
+
+/// The user's passkeys by name, with when each was added and last used (read again when
+/// their number changes, e.g. after a reset).
+#[component]
+fn PasskeyList(ctx: Ctx, count: Signal<i64>) -> impl IntoView {
+    let list = LocalResource::new(move || {
+        let (path, n) = (ctx.path("/passkeys"), count.get());
+        async move {
+            if n <= 0 {
+                return Ok(UserPasskeys {
+                    passkeys: Vec::new(),
+                });
+            }
+            api::get::<UserPasskeys>(&path).await
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                list.get().and_then(Result::ok).map(|l| {
+                    view! {
+                        <ul class="factors-passkeys">
+                            {l.passkeys.into_iter().map(|p| view! { <PasskeyItem passkey=p /> }).collect_view()}
+                        </ul>
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn PasskeyItem(passkey: UserPasskey) -> impl IntoView {
+    let used = passkey.last_used_at.map_or_else(
+        || "never used".to_owned(),
+        |t| format!("last used {}", time::relative(t)),
+    );
+    view! {
+        <li>
+            <strong>{passkey.name}</strong>
+            <span class="muted">{format!(" · added {} · {used}", time::relative(passkey.created_at))}</span>
+        </li>
     }
 }
 
