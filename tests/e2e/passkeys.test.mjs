@@ -2,7 +2,9 @@
 // `WebAuthn.addVirtualAuthenticator`: CTAP2, internal, resident keys, user verification).
 // A user signs in to the account page /account with the password, adds a passkey, signs
 // out, then signs in to a product with "Sign in with a passkey" (no password), and the
-// product's ID token says so: `amr` has `hwk` and `user` (and `mfa`), `acr` is `aal2`.
+// product's ID token says so: `amr` has `hwk` and `user` (and `mfa`), `acr` is `aal2`, which
+// the console's token inspector explains. Then the passkey as the second factor after a
+// password (`amr` pwd hwk mfa).
 //
 // This file starts its OWN server with the issuer `http://localhost:PORT`: WebAuthn takes
 // the relying-party id from the issuer's host, and browsers refuse an IP address as one.
@@ -28,6 +30,8 @@ let base;
 let browser;
 let page;
 let clientId;
+/** The ID token of the passwordless sign-in (the inspector explains it below). */
+let passwordlessIdToken;
 
 /** A product with a web client whose redirect URI the test intercepts. */
 async function createProduct(env, data) {
@@ -158,6 +162,7 @@ test('a passkey added on the account page signs in without a password (amr hwk u
     await shotBoth(page, 'passkeys/signin', 'passkey-signin');
     await passkeyButton.click();
   });
+  passwordlessIdToken = tokens.id_token;
   const id = claimsOf(tokens.id_token);
   assert.ok(id.amr.includes('hwk') && id.amr.includes('user'), `amr ${JSON.stringify(id.amr)}`);
   assert.ok(!id.amr.includes('pwd'), `no password was typed: ${JSON.stringify(id.amr)}`);
@@ -187,4 +192,21 @@ test('after the password, the passkey is the second factor (amr pwd hwk mfa)', a
     assert.equal(claims.acr, 'aal2');
     assert.equal(claims.auth_method, 'password');
   }
+});
+
+test("the console's token inspector explains the passkey sign-in", async () => {
+  assert.ok(passwordlessIdToken, 'the passwordless test ran first');
+  // The super-admin's console, on this browser's live session: confirmed, not typed again.
+  await page.goto(`${base}/console/`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  // Client-side (a reload would sign the console in again).
+  await page.getByRole('navigation').getByRole('link', { name: 'Token inspector', exact: true }).click();
+  await page.getByLabel('JWT', { exact: true }).fill(passwordlessIdToken);
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByText('Signature valid').waitFor();
+  const card = page.getByRole('region', { name: 'How the user signed in' });
+  await card.getByText("Signed in with a passkey unlocked with the device's PIN or biometric (2 factors, aal2).").waitFor();
+  await card.getByText(/Hardware-bound key: a passkey/).waitFor();
 });
