@@ -214,6 +214,9 @@ fn setup_form(status: StatusCode, s: &Shared, p: &Pending, error: Option<&str>) 
         (alert(error))
         (authenticator_key(&secret, &p.user.email))
         (code_fields(p, "/login/mfa/setup", "numeric"))
+        @if crate::webauthn::available(s) {
+            (super::passkey::enroll_button(&p.row.id, &p.row.csrf_token))
+        }
     };
     page(status, "Set up two-step sign-in", body)
 }

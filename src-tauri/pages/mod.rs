@@ -34,6 +34,14 @@ pub fn routes() -> Router<Shared> {
         .route("/login/passkey/finish", post(passkey::login_finish))
         .route("/login/mfa/passkey/options", post(passkey::mfa_options))
         .route("/login/mfa/passkey/finish", post(passkey::mfa_finish))
+        .route(
+            "/login/mfa/setup/passkey/options",
+            post(passkey::enroll_options),
+        )
+        .route(
+            "/login/mfa/setup/passkey/finish",
+            post(passkey::enroll_finish),
+        )
         .merge(account::routes())
 }
 

@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use maud::{html, Markup};
 use serde_json::json;
-use webauthn_rs::prelude::PublicKeyCredential;
+use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
 /// The throttle account key of passkey answers whose credential is unknown: they are
 /// counted together (and by IP), never against a real account.
@@ -425,4 +425,81 @@ pub async fn mfa_finish(State(s): State<Shared>, meta: RequestMeta, b: Bound) ->
         Ok(verified) => b.sign_in(&s, &meta, verified, so_far.with("hwk")).await,
         Err(res) => res,
     }
+}
+
+/// "Use a passkey instead" on the enrollment step (`/login/mfa/setup`): registers a new
+/// passkey for the user who typed the password, as their second factor.
+pub fn enroll_button(interaction: &str, csrf: &str) -> Markup {
+    html! {
+        form id="passkey-enroll" class="passkey" hidden
+            data-passkey="create" data-options="/login/mfa/setup/passkey/options"
+            data-finish="/login/mfa/setup/passkey/finish" {
+            (super::binding(interaction, csrf))
+            button type="submit" class="secondary" { "Use a passkey instead" }
+            p class="passkey-status" role="status" {}
+        }
+        (script_tag())
+    }
+}
+
+impl Bound {
+    /// The user who typed the password in this interaction and must now enroll a second
+    /// factor, with the methods used so far.
+    async fn enrolling_user(&self, s: &Shared) -> Result<(UserRow, AuthMethods), Response> {
+        let Some(mfa) = self.req.mfa.as_ref().filter(|m| m.stage == Stage::Enroll) else {
+            return Err(expired());
+        };
+        match users::find_user(&s.db.read, &mfa.user_id).await {
+            Ok(Some(u)) if u.is_active() => Ok((u, AuthMethods::parse(&mfa.amr))),
+            Ok(_) => Err(expired()),
+            Err(_) => Err(internal()),
+        }
+    }
+}
+
+/// `POST /login/mfa/setup/passkey/options`: a registration for the enrolling user.
+pub async fn enroll_options(State(s): State<Shared>, b: Bound) -> Response {
+    match b.enrolling_user(&s).await {
+        Ok((user, _)) => challenge(webauthn::start_registration(&s, &user, &b.row.id).await),
+        Err(res) => res,
+    }
+}
+
+/// `POST /login/mfa/setup/passkey/finish`: stores the new passkey (`passkey.registered`),
+/// then the sign-in completes with `hwk` added to the pending methods (aal2).
+pub async fn enroll_finish(State(s): State<Shared>, meta: RequestMeta, b: Bound) -> Response {
+    let (user, so_far) = match b.enrolling_user(&s).await {
+        Ok(v) => v,
+        Err(res) => return res,
+    };
+    let raw = b.p.get("credential").unwrap_or("");
+    let credential: Option<RegisterPublicKeyCredential> = (raw.len() <= 64 * 1024)
+        .then(|| serde_json::from_str(raw).ok())
+        .flatten();
+    let Some(credential) = credential else {
+        return refused();
+    };
+    let ceremony = b.p.get("ceremony").unwrap_or("");
+    let registered = webauthn::finish_registration(
+        &s,
+        &meta,
+        &user.id,
+        &b.row.id,
+        ceremony,
+        &credential,
+        "Passkey",
+    )
+    .await;
+    match registered {
+        Ok(_) => {}
+        Err(Failure::Unavailable) => return unavailable(),
+        Err(e) if e.is_internal() => {
+            tracing::error!(error = %e, "cannot register a passkey at enrollment");
+            return internal();
+        }
+        Err(_) => return refused(),
+    }
+    let keys = LoginKeys::new(Some(&user.id), &user.email, &meta);
+    b.sign_in(&s, &meta, (user, keys, true), so_far.with("hwk"))
+        .await
 }

@@ -4,7 +4,8 @@
 // out, then signs in to a product with "Sign in with a passkey" (no password), and the
 // product's ID token says so: `amr` has `hwk` and `user` (and `mfa`), `acr` is `aal2`, which
 // the console's token inspector explains. Then the passkey as the second factor after a
-// password (`amr` pwd hwk mfa).
+// password (`amr` pwd hwk mfa), and a user who must have MFA enrolling a passkey right
+// after the password instead of an authenticator app.
 //
 // This file starts its OWN server with the issuer `http://localhost:PORT`: WebAuthn takes
 // the relying-party id from the issuer's host, and browsers refuse an IP address as one.
@@ -30,6 +31,9 @@ let base;
 let browser;
 let page;
 let clientId;
+let productId;
+/** An admin API token (client_credentials, scope admin). */
+let adminToken;
 /** The ID token of the passwordless sign-in (the inspector explains it below). */
 let passwordlessIdToken;
 
@@ -46,13 +50,16 @@ async function createProduct(env, data) {
     body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'admin' }),
   });
   const { access_token: token } = await tokenAnswer.json();
+  adminToken = token;
   const product = await fetch(`${base}/v1/products`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Corner Shop', redirect_uris: [REDIRECT], post_logout_redirect_uris: [], scopes: ['orders:read'], server_client: false }),
   });
   assert.equal(product.status, 201, await product.clone().text());
-  return (await product.json()).web_client.client_id;
+  const created = await product.json();
+  productId = created.id;
+  return created.web_client.client_id;
 }
 
 before(async () => {
@@ -209,4 +216,36 @@ test("the console's token inspector explains the passkey sign-in", async () => {
   const card = page.getByRole('region', { name: 'How the user signed in' });
   await card.getByText("Signed in with a passkey unlocked with the device's PIN or biometric (2 factors, aal2).").waitFor();
   await card.getByText(/Hardware-bound key: a passkey/).waitFor();
+});
+
+/** An admin API call with the test's admin token. */
+async function admin(method, apiPath, body) {
+  const answer = await fetch(`${base}${apiPath}`, {
+    method,
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.ok(answer.ok, `${method} ${apiPath}: ${answer.status} ${await answer.clone().text()}`);
+  return answer.json();
+}
+
+test('a user who must have MFA enrolls a passkey right after the password', async () => {
+  const quinn = { email: 'quinn@example.com', password: 'Quinn-enrolls-a-passkey-1' };
+  const created = await admin('POST', '/v1/users', { ...quinn, name: 'Quinn' });
+  await admin('PATCH', `/v1/products/${productId}`, { mfa: 'required' });
+  const tokens = await productSignIn(async () => {
+    await page.getByLabel('Email').fill(quinn.email);
+    await page.getByLabel('Password').fill(quinn.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === '/login/mfa/setup');
+    await page.getByRole('button', { name: 'Use a passkey instead' }).click();
+  }, { prompt: 'login' });
+  for (const token of [tokens.id_token, tokens.access_token]) {
+    const claims = claimsOf(token);
+    assert.equal(claims.sub, created.id);
+    assert.deepEqual(claims.amr, ['pwd', 'hwk', 'mfa']);
+    assert.equal(claims.acr, 'aal2');
+  }
+  const { mfa } = await admin('GET', `/v1/users/${created.id}`);
+  assert.deepEqual(mfa, { totp: false, passkeys: 1, recovery_codes_left: 0, required: false });
 });
