@@ -212,6 +212,7 @@ async fn a_node_killed_mid_burst_loses_no_issued_token_and_the_other_keeps_servi
         codes.push(c.a.login_code_silent(&browser).await);
     }
     let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (killed_tx, killed_rx) = tokio::sync::watch::channel(false);
     let mut burst = Vec::new();
     for i in 0..300 {
         let node = if i % 2 == 0 { &c.a } else { &c.b };
@@ -230,8 +231,14 @@ async fn a_node_killed_mid_burst_loses_no_issued_token_and_the_other_keeps_servi
             }
         }
         let (url, http, done) = (node.url("/oauth/token"), node.http.clone(), done.clone());
+        let mut killed_rx = killed_rx.clone();
         burst.push(tokio::spawn(async move {
             let _count = Finished(done);
+            // The last 200 wait for the kill: however fast the nodes answer, requests to
+            // node A are still to come when it dies (and the first 100 may be in flight).
+            if i >= 100 {
+                let _ = killed_rx.wait_for(|k| *k).await;
+            }
             let mut request = http.post(url).form(&form);
             if let Some(auth) = auth {
                 request = request.header("authorization", auth);
@@ -257,6 +264,7 @@ async fn a_node_killed_mid_burst_loses_no_issued_token_and_the_other_keeps_servi
         .status()
         .expect("kill");
     assert!(killed.success());
+    let _ = killed_tx.send(true);
     let mut issued = Vec::new();
     let mut refused = std::collections::BTreeMap::<u16, usize>::new();
     for task in burst {
