@@ -207,7 +207,8 @@ impl Browser {
     }
 }
 
-/// `(name, value)` of every `<input>` (attribute values unescaped).
+/// `(name, value)` of every `<input>` of the page's first form (attribute values
+/// unescaped).
 fn inputs(html: &str) -> Vec<(String, String)> {
     fn attr(tag: &str, name: &str) -> Option<String> {
         let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
@@ -221,7 +222,13 @@ fn inputs(html: &str) -> Vec<(String, String)> {
                 .replace("&amp;", "&"),
         )
     }
-    html.split("<input")
+    // The page's first form: the one a person fills in (the sign-in page has a second
+    // one, the passkey button's, with the same hidden fields).
+    let form = html
+        .split("<form")
+        .nth(1)
+        .map_or(html, |f| f.split("</form>").next().unwrap_or(f));
+    form.split("<input")
         .skip(1)
         .filter_map(|rest| {
             let tag = &rest[..rest.find('>').unwrap_or(rest.len())];
