@@ -16,8 +16,10 @@ mod signin;
 mod totp;
 mod view;
 
+use crate::audit::Event;
 use crate::crypto::{b64url, ct_eq, sha256};
 use crate::domain::claims::AccessClaims;
+use crate::domain::RequestMeta;
 use crate::error::OAuthError;
 use crate::oauth::authorize::see_other;
 use crate::oauth::bearer::active_access_token;
@@ -119,6 +121,16 @@ impl Account {
         self.claims
             .auth_time
             .is_some_and(|t| now() - t <= FRESH_FOR)
+    }
+
+    /// The audit event of a change the user made here (actor and subject the user, the
+    /// account page's client).
+    pub fn event(&self, kind: &'static str, meta: &RequestMeta) -> Event {
+        Event::success(kind)
+            .meta(meta)
+            .actor(&self.user.id)
+            .subject(&self.user.id)
+            .client(ACCOUNT_CLIENT_ID)
     }
 
     /// The SSO session the page was signed in with.

@@ -3,13 +3,12 @@
 //! removing need a fresh sign-in; renaming does not.
 
 use super::{posted, view, Account, Change, Post};
-use crate::audit::{kind, Event};
+use crate::audit::kind;
 use crate::domain::RequestMeta;
 use crate::error::{OAuthError, StoreError};
 use crate::oauth::authorize::see_other;
 use crate::oauth::params::{Form, Params};
 use crate::state::Shared;
-use crate::store::clients::ACCOUNT_CLIENT_ID;
 use crate::store::passkeys::{delete_passkey, rename_passkey};
 use crate::webauthn::{self, clean_name, Failure, MAX_PASSKEYS};
 use axum::extract::State;
@@ -170,11 +169,8 @@ pub async fn remove(
         if !delete_passkey(&mut tx, user_id, id).await? {
             return Ok(false);
         }
-        Event::success(kind::PASSKEY_REMOVED)
-            .meta(&meta)
-            .actor(user_id)
-            .subject(user_id)
-            .client(ACCOUNT_CLIENT_ID)
+        account
+            .event(kind::PASSKEY_REMOVED, &meta)
             .detail(json!({"passkey_id": id}))
             .write(&mut tx)
             .await?;

@@ -128,11 +128,8 @@ async fn save(
     users::set_password_hash(&mut tx, user_id, hash, t).await?;
     let sessions = end_user_sessions(&mut tx, user_id, t).await?;
     let families = revoke_user_families(&mut tx, user_id, None, "password_changed", t).await?;
-    Event::success(kind::ACCOUNT_PASSWORD_CHANGED)
-        .meta(meta)
-        .actor(user_id)
-        .subject(user_id)
-        .client(ACCOUNT_CLIENT_ID)
+    account
+        .event(kind::ACCOUNT_PASSWORD_CHANGED, meta)
         .detail(json!({"sessions_ended": sessions, "families_revoked": families}))
         .write(&mut tx)
         .await?;

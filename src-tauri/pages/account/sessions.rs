@@ -1,12 +1,11 @@
 //! Ending one of the user's own SSO sessions from the account page.
 
 use super::{signin, view, Change};
-use crate::audit::{kind, Event};
+use crate::audit::kind;
 use crate::domain::RequestMeta;
 use crate::error::StoreError;
 use crate::oauth::authorize::see_other;
 use crate::state::Shared;
-use crate::store::clients::ACCOUNT_CLIENT_ID;
 use crate::store::now;
 use crate::store::sessions::{end_user_session, revoke_user_families};
 use axum::extract::State;
@@ -37,11 +36,8 @@ pub async fn end(
         }
         let families =
             revoke_user_families(&mut tx, user_id, Some(&session_id), "session_ended", t).await?;
-        Event::success(kind::ACCOUNT_SESSION_ENDED)
-            .meta(&meta)
-            .actor(user_id)
-            .subject(user_id)
-            .client(ACCOUNT_CLIENT_ID)
+        account
+            .event(kind::ACCOUNT_SESSION_ENDED, &meta)
             .detail(json!({"session_id": session_id, "families_revoked": families}))
             .write(&mut tx)
             .await?;

@@ -4,13 +4,12 @@
 //! `totp_factors` row until its first code confirms it; sign-in ignores such a row.
 
 use super::{view, Account, Change};
-use crate::audit::{kind, Event};
+use crate::audit::kind;
 use crate::domain::RequestMeta;
 use crate::mfa::{self, recovery, totp};
 use crate::pages::mfa::{authenticator_key, recovery_codes};
 use crate::pages::{alert, hidden, page};
 use crate::state::Shared;
-use crate::store::clients::ACCOUNT_CLIENT_ID;
 use crate::store::{mfa as store, now, StoreError};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -68,7 +67,8 @@ pub async fn confirm(
             return Ok(false);
         }
         store::replace_recovery_codes(&mut tx, user_id, &hashes, t).await?;
-        audited(kind::MFA_ENROLLED, &meta, &account)
+        account
+            .event(kind::MFA_ENROLLED, &meta)
             .detail(json!({"factor": "totp", "recovery_codes": hashes.len()}))
             .write(&mut tx)
             .await?;
@@ -95,7 +95,8 @@ pub async fn remove(
         if !store::remove_totp(&mut tx, user_id).await? {
             return Ok(false);
         }
-        audited(kind::MFA_REMOVED, &meta, &account)
+        account
+            .event(kind::MFA_REMOVED, &meta)
             .detail(json!({"factor": "totp"}))
             .write(&mut tx)
             .await?;
@@ -131,7 +132,8 @@ pub async fn regenerate(
     let saved: Result<(), StoreError> = async {
         let mut tx = s.db.begin().await?;
         store::replace_recovery_codes(&mut tx, user_id, &hashes, now()).await?;
-        audited(kind::MFA_RECOVERY_CODES_REPLACED, &meta, &account)
+        account
+            .event(kind::MFA_RECOVERY_CODES_REPLACED, &meta)
             .detail(json!({"recovery_codes": hashes.len()}))
             .write(&mut tx)
             .await?;
@@ -142,15 +144,6 @@ pub async fn regenerate(
         Ok(()) => codes_page("New recovery codes", &codes),
         Err(_) => crate::pages::server_error(),
     }
-}
-
-/// An event of `account`'s own change on the account page.
-fn audited(kind: &'static str, meta: &RequestMeta, account: &Account) -> Event {
-    Event::success(kind)
-        .meta(meta)
-        .actor(&account.user.id)
-        .subject(&account.user.id)
-        .client(ACCOUNT_CLIENT_ID)
 }
 
 /// The page with a new key and the form for its first code.
