@@ -106,9 +106,9 @@ if [[ ! -f tests/interop/node/node_modules/openid-client/package.json ]]; then
     log "installing the interop-test packages (tests/interop/node)"
     npm ci --prefix tests/interop/node --no-audit --no-fund --loglevel=error
 fi
-if ! python3 -c 'import jwt, cryptography, openapi_spec_validator' 2>/dev/null; then
-    log "installing PyJWT, cryptography and openapi-spec-validator (pip)"
-    python3 -m pip install -q -r tests/interop/python/requirements.txt openapi-spec-validator
+if ! python3 -c 'import jwt, cryptography, openapi_spec_validator, aiosmtpd' 2>/dev/null; then
+    log "installing PyJWT, cryptography, openapi-spec-validator and aiosmtpd (the tests' SMTP server) (pip)"
+    python3 -m pip install -q -r tests/interop/python/requirements.txt openapi-spec-validator 'aiosmtpd>=1.4,<2'
 fi
 
 # --- the console ---------------------------------------------------------------------------

@@ -30,6 +30,9 @@ pub struct ServeConfig {
     /// `--metrics-listen`: serve `GET /metrics` on this address only; `None` = on the
     /// public port.
     pub metrics_listen: Option<SocketAddr>,
+    /// `TESSERA_SMTP_URL` / `TESSERA_SMTP_FROM`: when set, email goes through this server
+    /// and the console's SMTP setting is read-only.
+    pub smtp: crate::mail::SmtpEnv,
 }
 
 /// `--trusted-proxy` and `--hash-concurrency`; the desktop uses the defaults.
@@ -56,6 +59,7 @@ impl ServeConfig {
             console_on_loopback: true,
             protection: Protection::default(),
             metrics_listen: None,
+            smtp: Default::default(),
         }
     }
 }

@@ -166,6 +166,20 @@ struct ServeArgs {
     /// then answers 404 there.
     #[arg(long, value_name = "ADDR", env = "TESSERA_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
+    /// SMTP server for password-reset, verification and invitation emails:
+    /// `smtps://user:pass@host:465`, `smtp://user:pass@host:587?tls=required`, or
+    /// `smtp://host:25` for a local relay. Set, it overrides the console's setting. Prefer
+    /// the environment variable: a flag's value shows in the process list.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "TESSERA_SMTP_URL",
+        hide_env_values = true
+    )]
+    smtp_url: Option<String>,
+    /// The sender of those emails, e.g. `Tessera <no-reply@example.com>`.
+    #[arg(long, value_name = "ADDRESS", env = "TESSERA_SMTP_FROM")]
+    smtp_from: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -362,6 +376,10 @@ fn serve(args: ServeArgs) -> ExitCode {
             hash_concurrency: args.hash_concurrency.map(usize::from),
         },
         metrics_listen: args.metrics_listen,
+        smtp: tessera::mail::SmtpEnv {
+            url: args.smtp_url,
+            from: args.smtp_from,
+        },
     };
     runtime().block_on(async move {
         // Handlers go in before the banner: a signal right after "listening on" must

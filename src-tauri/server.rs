@@ -102,6 +102,7 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         .map_err(|e| {
             StartError::Config(format!("cannot start the password hashing threads: {e}"))
         })?;
+    let mail = crate::mail::Mail::from_env(&cfg.smtp).map_err(StartError::Config)?;
     let (stopping_tx, stopping) = watch::channel(false);
     let state: Shared = Arc::new(AppState {
         db: db.clone(),
@@ -119,9 +120,11 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         maintenance: Default::default(),
         hashing,
         trusted_proxies: cfg.protection.trusted_proxies.clone(),
+        mail,
     });
     tokio::spawn(maintenance(state.clone()));
     tokio::spawn(crate::cluster::follow_changes(state.clone()));
+    tokio::spawn(crate::mail::worker::run(state.clone()));
     let metrics_task = metrics_listener.map(|(listener, at)| {
         tracing::info!(addr = %at, "metrics on their own listener");
         serve_metrics(listener, state.clone())
@@ -241,6 +244,9 @@ async fn cluster_maintenance(state: &Shared) {
     }
     if let Err(e) = crate::store::throttles::prune(&state.db, now()).await {
         tracing::error!(error = %e, "cannot prune throttle counters");
+    }
+    if let Err(e) = crate::mail::prune(&state.db, now()).await {
+        tracing::error!(error = %e, "cannot prune the email outbox");
     }
 }
 

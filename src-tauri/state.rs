@@ -35,6 +35,8 @@ pub struct AppState {
     pub maintenance: tokio::sync::Notify,
     /// Every password hash runs through this bound (memory and CPU).
     pub hashing: crate::throttle::hashing::HashLimiter,
+    /// SMTP settings in force and the outbox sender's wake-up.
+    pub mail: crate::mail::Mail,
     /// Proxies whose `X-Forwarded-For` names the client IP.
     pub trusted_proxies: crate::throttle::client_ip::TrustedProxies,
 }

@@ -570,6 +570,7 @@ mod tests {
             console_on_loopback: true,
             protection: Default::default(),
             metrics_listen: None,
+            smtp: Default::default(),
         };
         let slot = ServerSlot::start(config).await;
         assert_eq!(context(&slot).await.stage, Stage::Setup);

@@ -338,6 +338,7 @@ mod tests {
             console_on_loopback: true,
             protection: Default::default(),
             metrics_listen: None,
+            smtp: Default::default(),
         }
     }
 

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod businesses;
 pub mod changes;
 pub mod clients;
+pub mod email;
 pub mod idempotency;
 pub mod keys;
 pub mod mfa;

@@ -21,11 +21,22 @@ pub struct UserRow {
     pub updated_at: i64,
     /// A super-admin set `mfa:require`: the user must sign in with a second factor.
     pub mfa_required: bool,
+    /// Invited by email and no password set yet (the invitation not accepted).
+    pub invited_at: Option<i64>,
 }
 
 impl UserRow {
     pub fn is_active(&self) -> bool {
         self.status == "active"
+    }
+
+    /// The status the API shows: `invited` until the invitation is accepted.
+    pub fn shown_status(&self) -> &str {
+        if self.invited_at.is_some() && self.is_active() {
+            "invited"
+        } else {
+            &self.status
+        }
     }
 }
 
@@ -66,6 +77,14 @@ pub async fn find_user(pool: &Reader, id: &str) -> Result<Option<UserRow>> {
     q("SELECT * FROM users WHERE id = $1")
         .bind(id)
         .fetch_optional(pool)
+        .await
+}
+
+/// [`find_user`] inside a write transaction.
+pub async fn find_user_tx(tx: &mut Tx, id: &str) -> Result<Option<UserRow>> {
+    q("SELECT * FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
         .await
 }
 
@@ -232,4 +251,28 @@ pub async fn superadmin_exists(pool: &Reader) -> Result<bool> {
 /// [`superadmin_exists`] inside a write transaction, so two setups cannot both succeed.
 pub async fn superadmin_exists_in(tx: &mut Tx) -> Result<bool> {
     scalar(SUPERADMIN_EXISTS).fetch_one(&mut *tx).await
+}
+
+/// A user proved control of their mailbox (a verification link, a reset or an invitation
+/// link): `email_verified`, and no pending invitation any more.
+pub async fn mark_email_verified(tx: &mut Tx, id: &str, now: i64) -> Result<bool> {
+    Ok(q("UPDATE users SET email_verified = $1, invited_at = NULL, updated_at = $2 WHERE id = $3")
+        .bind(true)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        == 1)
+}
+
+/// Marks a user invited (at `now`).
+pub async fn mark_invited(tx: &mut Tx, id: &str, now: i64) -> Result<bool> {
+    Ok(
+        q("UPDATE users SET invited_at = $1, updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            == 1,
+    )
 }

@@ -11,6 +11,7 @@ pub mod db;
 pub mod engine;
 pub mod fixture;
 pub mod jwt;
+pub mod smtp;
 pub mod sse;
 pub mod table;
 pub mod totp;
@@ -51,6 +52,8 @@ pub fn tessera_command() -> Command {
         "TESSERA_HASH_CONCURRENCY",
         "TESSERA_INSECURE_HTTP",
         "TESSERA_MASTER_KEY_FILE",
+        "TESSERA_SMTP_URL",
+        "TESSERA_SMTP_FROM",
     ] {
         cmd.env_remove(var);
     }

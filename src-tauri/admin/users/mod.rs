@@ -47,7 +47,7 @@ fn user(u: &UserRow, f: &Factors) -> User {
         family_name: u.family_name.clone(),
         locale: u.locale.clone(),
         email_verified: u.email_verified,
-        status: u.status.clone(),
+        status: u.shown_status().to_string(),
         is_superadmin: u.is_superadmin,
         mfa: UserMfa {
             totp: f.totp > 0,
