@@ -63,6 +63,10 @@ pub struct AuthRequest {
     /// A second factor still to pass before this request may yield a code.
     #[serde(default)]
     pub mfa: Option<crate::mfa::PendingMfa>,
+    /// The product's name, for the sign-in page's heading ("Sign in to Shop"); `None`
+    /// for Tessera's own clients.
+    #[serde(default)]
+    pub product_name: Option<String>,
 }
 
 /// An error that may be sent back to the client (the redirect URI is trusted).
@@ -329,6 +333,7 @@ fn check_request(
         reauth_email: None,
         acr_values,
         mfa: None,
+        product_name: client.product_id.as_ref().map(|_| client.name.clone()),
     })
 }
 

@@ -45,6 +45,25 @@ pub(super) fn expired() -> Response {
 
 /// The form; `reauth`: a console session too old to continue on its own, so the email is
 /// shown read-only and only the password is asked for.
+/// What the sign-in page says around the form: the product's name, and the links the
+/// server can offer ("Forgot password?" needs email).
+pub(super) struct FormContext<'a> {
+    pub product: Option<&'a str>,
+    pub forgot: bool,
+    /// The password was just reset: say so.
+    pub notice: Option<&'a str>,
+}
+
+impl<'a> FormContext<'a> {
+    pub fn of(s: &Shared, req: &'a AuthRequest) -> Self {
+        FormContext {
+            product: req.product_name.as_deref(),
+            forgot: s.mail.enabled() && req.reauth_email.is_none(),
+            notice: None,
+        }
+    }
+}
+
 fn login_form(
     status: StatusCode,
     interaction: &str,
@@ -52,6 +71,7 @@ fn login_form(
     email: &str,
     reauth: bool,
     error: Option<&str>,
+    context: &FormContext<'_>,
 ) -> Response {
     let intro = if reauth {
         "Enter your password again to continue to the Tessera console."
@@ -59,8 +79,11 @@ fn login_form(
         "Use your Tessera account."
     };
     let body = html! {
-        h1 { "Sign in" }
+        h1 {
+            @if let Some(product) = context.product { "Sign in to " (product) } @else { "Sign in" }
+        }
         p { (intro) }
+        @if let Some(notice) = context.notice { p class="done" role="status" { (notice) } }
         (alert(error))
         form method="post" action="/login" {
             (binding(interaction, csrf))
@@ -73,6 +96,9 @@ fn login_form(
             button type="submit" { "Sign in" }
         }
         (super::passkey::login_button(interaction, csrf))
+        @if context.forgot {
+            p class="note" { a href=(format!("/password/forgot?interaction={interaction}")) { "Forgot password?" } }
+        }
     };
     page(status, "Sign in", body)
 }
@@ -105,17 +131,22 @@ pub async fn show(State(s): State<Shared>, headers: HeaderMap, RawQuery(q): RawQ
     };
     match bound_interaction(&s, &headers, p.get("interaction")).await {
         Ok(Some(row)) => {
-            let reauth = serde_json::from_str::<AuthRequest>(&row.request)
-                .ok()
-                .and_then(|r| r.reauth_email);
-            let email = reauth.as_deref().unwrap_or("");
+            let Ok(req) = serde_json::from_str::<AuthRequest>(&row.request) else {
+                return expired();
+            };
+            let mut context = FormContext::of(&s, &req);
+            if p.get("reset") == Some("1") {
+                context.notice = Some("Your password is changed. Sign in with the new one.");
+            }
+            let reauth = req.reauth_email.as_deref();
             login_form(
                 StatusCode::OK,
                 &row.id,
                 &row.csrf_token,
-                email,
+                reauth.unwrap_or(""),
                 reauth.is_some(),
                 None,
+                &context,
             )
         }
         Ok(None) => expired(),
@@ -207,6 +238,7 @@ impl Attempt<'_> {
             &self.email,
             self.reauth,
             Some(msg),
+            &FormContext::of(self.s, self.req),
         )
     }
 }

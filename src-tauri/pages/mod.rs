@@ -5,8 +5,10 @@
 mod account;
 mod branch;
 mod confirm;
+mod invitation;
 mod login;
 mod mfa;
+mod recovery;
 
 pub(crate) use mfa::{after_password, page_of as mfa_page};
 pub mod passkey;
@@ -41,6 +43,22 @@ pub fn routes() -> Router<Shared> {
         .route(
             "/login/mfa/setup/passkey/finish",
             post(passkey::enroll_finish),
+        )
+        .route(
+            "/password/forgot",
+            get(recovery::forgot_show).post(recovery::forgot_submit),
+        )
+        .route(
+            "/password/reset",
+            get(recovery::reset_show).post(recovery::reset_submit),
+        )
+        .route(
+            "/email/verify",
+            get(invitation::verify_show).post(invitation::verify_submit),
+        )
+        .route(
+            "/invitation",
+            get(invitation::invitation_show).post(invitation::invitation_submit),
         )
         .merge(account::routes())
 }

@@ -46,6 +46,23 @@ pub async fn make(
     Ok(state.url(&format!("{}?token={token}", page(kind))))
 }
 
+/// Whether `token` can be a link token at all: 43 URL-safe characters (anything else is
+/// refused before it is hashed or looked up).
+fn well_formed(token: &str) -> bool {
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The email address a good link was sent to (the link stays unspent).
+pub async fn peek(state: &AppState, kind: LinkKind, token: &str) -> Result<Option<String>> {
+    if !well_formed(token) {
+        return Ok(None);
+    }
+    store::peek_link(&state.db.read, &sha256(token), kind, crate::store::now()).await
+}
+
 /// Spends the link `token` of `kind`, if it is good (see [`store::spend_link`]).
 pub async fn spend(
     tx: &mut Tx,
@@ -53,13 +70,7 @@ pub async fn spend(
     token: &str,
     now: i64,
 ) -> Result<Option<SpentLink>> {
-    // A token is 43 URL-safe characters; anything else cannot be one (and is not hashed
-    // at any length an attacker picks).
-    if token.len() != 43
-        || !token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !well_formed(token) {
         return Ok(None);
     }
     store::spend_link(tx, &sha256(token), kind, now).await

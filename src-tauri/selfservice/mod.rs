@@ -5,6 +5,7 @@
 //! with an absolute end; the email is queued in the transaction that makes the link.
 
 mod links;
+pub use links::peek;
 
 use crate::audit::Event;
 use crate::crypto::hash_password;

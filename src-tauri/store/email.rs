@@ -77,6 +77,25 @@ pub async fn spend_link(
     Ok(spent)
 }
 
+/// The email address a good (unused, unexpired) link of `kind` was sent to, without
+/// spending it (the page shows whose account it is about).
+pub async fn peek_link(
+    pool: &Reader,
+    hash: &[u8],
+    kind: LinkKind,
+    now: i64,
+) -> Result<Option<String>> {
+    scalar(
+        "SELECT u.email FROM email_links l JOIN users u ON u.id = l.user_id
+         WHERE l.token_hash = $1 AND l.kind = $2 AND l.used_at IS NULL AND l.expires_at > $3",
+    )
+    .bind(hash)
+    .bind(kind.as_str())
+    .bind(now)
+    .fetch_optional(pool)
+    .await
+}
+
 /// Ends every unused link of `kind` for a user (a newer invitation replaces the old one).
 pub async fn end_links(tx: &mut Tx, user_id: &str, kind: LinkKind, now: i64) -> Result<()> {
     q("UPDATE email_links SET used_at = $1 WHERE user_id = $2 AND kind = $3 AND used_at IS NULL")
