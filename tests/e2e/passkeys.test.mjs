@@ -13,20 +13,14 @@
 // dark (README: account-*, passkey-signin-*).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { freePort, launch, newPage, shotBoth, stopServer, waitForHealth } from './lib.mjs';
+import { launch, newPage, shotBoth } from './lib.mjs';
+import { ownServer } from './own-server.mjs';
 
-const BINARY = process.env.TESSERA_BINARY;
-const OUT = process.env.E2E_OUT || 'target/e2e';
 const user = { email: 'pat.passkey@example.com', password: 'Passkey-person-passphrase-42' };
 const REDIRECT = 'http://localhost:9/shop/callback';
 
-let server;
-let work;
+let srv;
 let base;
 let browser;
 let page;
@@ -38,56 +32,21 @@ let adminToken;
 let passwordlessIdToken;
 
 /** A product with a web client whose redirect URI the test intercepts. */
-async function createProduct(env, data) {
-  const out = execFileSync(BINARY, ['admin-client', 'create', '--data-dir', data, '--name', 'e2e-passkeys'], { encoding: 'utf8', env });
-  const admin = JSON.parse(out);
-  const tokenAnswer = await fetch(`${base}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: 'Basic ' + Buffer.from(`${encodeURIComponent(admin.client_id)}:${encodeURIComponent(admin.client_secret)}`).toString('base64'),
-    },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'admin' }),
+async function createProduct() {
+  const product = await srv.admin('POST', '/products', {
+    name: 'Corner Shop', redirect_uris: [REDIRECT], post_logout_redirect_uris: [], scopes: ['orders:read'], server_client: false,
   });
-  const { access_token: token } = await tokenAnswer.json();
-  adminToken = token;
-  const product = await fetch(`${base}/v1/products`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Corner Shop', redirect_uris: [REDIRECT], post_logout_redirect_uris: [], scopes: ['orders:read'], server_client: false }),
-  });
-  assert.equal(product.status, 201, await product.clone().text());
-  const created = await product.json();
-  productId = created.id;
-  return created.web_client.client_id;
+  assert.equal(product.status, 201, JSON.stringify(product.body));
+  productId = product.body.id;
+  return product.body.web_client.client_id;
 }
 
 before(async () => {
-  assert.ok(BINARY, 'TESSERA_BINARY is set (run with scripts/e2e.sh)');
-  work = mkdtempSync(path.join(tmpdir(), 'tessera-passkeys-'));
-  const data = path.join(work, 'data');
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  const log = openSync(path.join(OUT, 'passkeys-server.log'), 'w');
-  const env = { ...process.env };
-  delete env.TESSERA_DATABASE_URL;
-  const cluster = process.env.TESSERA_TEST_DATABASE_URL;
-  if (cluster) {
-    const name = `e2e_passkeys_${port}`;
-    execFileSync('psql', [`${cluster}/postgres`, '-qAtc', `CREATE DATABASE ${name}`]);
-    env.TESSERA_DATABASE_URL = `${cluster}/${name}`;
-  }
-  server = spawn(BINARY, ['serve', '--data-dir', data, '--listen', `127.0.0.1:${port}`, '--issuer', base], {
-    stdio: ['ignore', log, log],
-    env,
-  });
-  await waitForHealth(base, 120, server);
-  execFileSync(BINARY, ['superadmin', 'create', '--data-dir', data, '--email', user.email, '--password-stdin'], {
-    input: `${user.password}\n`,
-    stdio: ['pipe', 'ignore', 'inherit'],
-    env,
-  });
-  clientId = await createProduct(env, data);
+  srv = await ownServer('passkeys', { host: 'localhost' });
+  base = srv.base;
+  adminToken = srv.token;
+  srv.superadmin(user.email, user.password);
+  clientId = await createProduct();
   browser = await launch();
   page = await newPage(browser);
   const cdp = await page.context().newCDPSession(page);
@@ -100,7 +59,7 @@ before(async () => {
 after(async () => {
   if (page) assert.deepEqual(page.consoleErrors, [], `no script or CSP errors; logged: ${page.consoleLog.join(' | ')}`);
   await browser?.close();
-  await stopServer(server, work);
+  await srv?.stop();
 });
 
 /** The claims of a compact JWS (the signature is the server's business here). */
