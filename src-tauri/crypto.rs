@@ -109,9 +109,13 @@ pub fn hash_password(password: &str) -> String {
 }
 
 /// Verifies a password against a stored PHC string (with the parameters it names); a
-/// corrupt hash never matches.
+/// corrupt hash never matches. An empty one (an invited user who has not set a password
+/// yet) never matches either, after the same work as a real check (no timing tells it).
 pub fn verify_password(password: &str, phc: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(phc) else {
+        if phc.is_empty() {
+            verify_password_against_dummy(password);
+        }
         return false;
     };
     let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
