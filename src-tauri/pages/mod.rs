@@ -8,6 +8,7 @@ mod confirm;
 mod login;
 mod mfa;
 
+pub(crate) use login::{check_password, PasswordRefused, SESSION_TTL};
 pub(crate) use mfa::{after_password, page_of as mfa_page};
 pub mod passkey;
 
