@@ -21,7 +21,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use tessera_proto::auth::{Login, LoginAnswer, MfaRequired, Mode};
+use tessera_proto::auth::{Login, LoginAnswer, MfaRequired};
 
 #[utoipa::path(
     post, path = "/auth/login", tag = "auth",
@@ -42,10 +42,7 @@ pub async fn login(
     ApiJson(body): ApiJson<Login>,
 ) -> Answer<Response> {
     let client = product_client(&s, &body.client_id).await?;
-    let mode = body.mode.unwrap_or_default();
-    if mode == Mode::Cookie {
-        super::origin::check(&s, &client, &headers).await?;
-    }
+    let mode = super::origin::mode(&s, &client, &headers, body.mode).await?;
     let request = sign_in::Request::new(&client, body.scope.as_deref(), body.branch.as_deref())?;
     let email: String = body.email.trim().chars().take(254).collect();
     let checked = check_password(&s, &meta, &client.client_id, &email, body.password).await;

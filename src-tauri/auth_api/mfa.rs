@@ -23,7 +23,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::json;
-use tessera_proto::auth::{MfaVerify, Mode};
+use tessera_proto::auth::MfaVerify;
 
 /// How long an `mfa_token` lives (seconds).
 pub const MFA_TOKEN_TTL: i64 = 300;
@@ -87,10 +87,7 @@ pub async fn verify(
         .await?
         .ok_or_else(invalid_mfa_token)?;
     let client = product_client(&s, &pending.client_id).await?;
-    let mode = body.mode.unwrap_or_default();
-    if mode == Mode::Cookie {
-        super::origin::check(&s, &client, &headers).await?;
-    }
+    let mode = super::origin::mode(&s, &client, &headers, body.mode).await?;
     let user = users::find_user(&s.db.read, &pending.user_id)
         .await?
         .filter(UserRow::is_active)

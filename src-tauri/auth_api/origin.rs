@@ -7,6 +7,7 @@ use super::{refuse, Answer};
 use crate::state::AppState;
 use crate::store::clients::{self, Client};
 use axum::http::{header, HeaderMap, StatusCode};
+use tessera_proto::auth::Mode;
 
 /// The origins of `client`'s redirect URIs (`http`/`https` ones; custom schemes have no
 /// web origin).
@@ -37,6 +38,20 @@ pub async fn check(s: &AppState, client: &Client, headers: &HeaderMap) -> Answer
         "origin_not_allowed",
         "cookie mode: the Origin header must be one of the product's registered origins",
     ))
+}
+
+/// The mode a body asked for (default bearer); cookie mode passes [`check`] first.
+pub async fn mode(
+    s: &AppState,
+    client: &Client,
+    headers: &HeaderMap,
+    asked: Option<Mode>,
+) -> Answer<Mode> {
+    let mode = asked.unwrap_or_default();
+    if mode == Mode::Cookie {
+        check(s, client, headers).await?;
+    }
+    Ok(mode)
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::json;
-use tessera_proto::auth::{Mode, Register};
+use tessera_proto::auth::Register;
 
 /// Audit type of a user who signed up on their own.
 pub const USER_REGISTERED: &str = "user.registered";
@@ -212,10 +212,7 @@ pub async fn register(
     ApiJson(body): ApiJson<Register>,
 ) -> Answer<Response> {
     let client = product_client(&s, &body.client_id).await?;
-    let mode = body.mode.unwrap_or_default();
-    if mode == Mode::Cookie {
-        super::origin::check(&s, &client, &headers).await?;
-    }
+    let mode = super::origin::mode(&s, &client, &headers, body.mode).await?;
     let request = sign_in::Request::new(&client, body.scope.as_deref(), None)?;
     let fields = (body.email.as_str(), body.password, body.name.as_deref());
     let account = prepare(&s, &meta, &client, fields).await?;
