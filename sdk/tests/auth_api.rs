@@ -64,7 +64,8 @@ async fn sign_up_login_refresh_sessions_and_logout() {
     assert_eq!(sessions.len(), 2, "sign-up and login");
     let other = sessions.iter().find(|s| !s.current).unwrap().sid.clone();
     api.end_session(&access, &other).await.unwrap();
-    assert_eq!(code_of(api.end_session(&access, &other).await), "not_found");
+    assert_eq!(code_of(api.end_session(&access, "nope").await), "not_found");
+    assert_eq!(api.sessions(&access).await.unwrap().sessions.len(), 1);
 
     let first = tokens.refresh_token.clone().unwrap();
     let rotated = api.refresh(&first).await.unwrap();
