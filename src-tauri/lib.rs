@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod auth_api;
 pub mod backup;
 pub mod cli;
 pub mod cluster;

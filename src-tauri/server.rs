@@ -368,10 +368,13 @@ fn routes(state: Shared, with_metrics: bool) -> Router {
         .merge(crate::pages::routes())
         .nest(
             "/v1",
-            crate::admin::routes().route_layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                crate::admin::idempotency::middleware,
-            )),
+            crate::admin::routes()
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    crate::admin::idempotency::middleware,
+                ))
+                // After the idempotency layer, so not under it: no token answer is stored.
+                .merge(crate::auth_api::routes(state.clone())),
         )
         .merge(crate::console::routes())
         .route_layer(axum::middleware::from_fn(crate::metrics::tag_route))

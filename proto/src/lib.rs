@@ -5,6 +5,7 @@
 //! its description in the server's OpenAPI document.
 
 pub mod audit;
+pub mod auth;
 pub mod backup;
 pub mod businesses;
 pub mod claims;

@@ -24,6 +24,10 @@ pub struct Product {
     /// `optional` (a user with a factor enrolled is still asked for it) or `required`
     /// (every user signing in to this product must use a second factor).
     pub mfa: String,
+    /// Whether people may sign up on their own (`POST /v1/auth/register`, the hosted
+    /// sign-up page); default false.
+    #[serde(default)]
+    pub self_registration: bool,
     /// The public web client (authorization code + PKCE), or null.
     pub web_client: Option<WebClient>,
     /// The confidential server client (client credentials), or null.
@@ -118,6 +122,10 @@ pub struct CreateProduct {
     /// `optional` (default) or `required`: whether every sign-in needs a second factor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa: Option<String>,
+    /// Whether people may sign up on their own through `POST /v1/auth/register` (and the
+    /// hosted sign-up page); default false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_registration: Option<bool>,
 }
 
 /// `PATCH /v1/products/{id}`: absent fields stay; only `audience` may be null (clears it).
@@ -183,6 +191,13 @@ pub struct UpdateProduct {
         skip_serializing_if = "Option::is_none"
     )]
     pub mfa: Option<Option<String>>,
+    /// Whether people may sign up on their own; not null.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub self_registration: Option<Option<bool>>,
 }
 
 /// `POST /v1/products/{id}/redirect-uris` and `.../post-logout-redirect-uris`.

@@ -47,6 +47,20 @@ pub enum Error {
     /// The access token expired and the session holds no refresh token.
     #[error("the session expired and cannot be refreshed")]
     SessionExpired,
+    /// The first-party auth API (`/v1/auth/*`, [`crate::AuthApi`]) refused: the `/v1`
+    /// envelope's `code` (`invalid_credentials`, `rate_limited`, `email_taken`,
+    /// `registration_closed`, `invalid_code`, `invalid_mfa_token`, `invalid_grant`, ...).
+    #[error("{status} {code}: {message}")]
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// The envelope's `error.code`.
+        code: String,
+        /// The envelope's `error.message`.
+        message: String,
+        /// `Retry-After` seconds (429, 503).
+        retry_after: Option<u64>,
+    },
     /// `switch_branch`: the user holds no role in that branch (`invalid_scope` /
     /// `access_denied`); the session is unchanged.
     #[error("branch {branch} refused: {error}")]

@@ -106,6 +106,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod auth_api;
 mod authorized;
 #[cfg(feature = "axum")]
 mod axum_support;
@@ -118,6 +119,7 @@ mod session;
 mod token;
 mod verifier;
 
+pub use auth_api::{AuthApi, LoginOutcome};
 pub use authorized::AuthorizedClient;
 #[cfg(feature = "axum")]
 pub use axum_support::{require_scope, AuthRejection, RequireScope, RequireScopeLayer};

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use tessera_proto::error::{ErrorDetail, ErrorEnvelope};
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBody;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -32,7 +32,8 @@ struct ApiDoc;
 pub fn document() -> &'static utoipa::openapi::OpenApi {
     static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
-        let mut doc = ApiDoc::openapi().nest("/v1", super::api().into_openapi());
+        let api = super::api().merge(crate::auth_api::api());
+        let mut doc = ApiDoc::openapi().nest("/v1", api.into_openapi());
         Conventions.modify(&mut doc);
         doc
     })
@@ -82,10 +83,30 @@ impl Modify for Conventions {
             .bearer_format("JWT")
             .description(Some("An access token with scope `admin`."))
             .build();
-        api.components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme("bearer", SecurityScheme::Http(bearer));
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
+        let user_bearer = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .description(Some(
+                "`/v1/auth/*`: a user's access token issued to a product's web client.",
+            ))
+            .build();
+        components.add_security_scheme("user_bearer", SecurityScheme::Http(user_bearer));
+        components.add_security_scheme(
+            "user_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "tessera_at",
+                "`/v1/auth/*` in cookie mode: the access-token cookie (writes need a \
+                 registered `Origin`).",
+            ))),
+        );
         for (path, item) in api.paths.paths.iter_mut() {
+            // The first-party auth API declares its own errors and takes no
+            // Idempotency-Key (it is not under that middleware).
+            if path.starts_with("/v1/auth/") {
+                continue;
+            }
             for (write, op) in operations(item) {
                 add_errors(path, write, op);
             }
@@ -206,6 +227,7 @@ fn error_response(description: &str) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
     use std::collections::BTreeSet;
 
     /// The checks that need no server: version, unique operation ids, declared path
@@ -232,6 +254,11 @@ mod tests {
                 }
                 let public = path == "/v1/openapi.json";
                 let has_401 = op["responses"].get("401").is_some();
+                if path.starts_with("/v1/auth/") {
+                    // Declared by each operation: no admin bearer on any.
+                    assert_ne!(op["security"], json!([{"bearer": ["admin"]}]), "{path}");
+                    continue;
+                }
                 assert_eq!(has_401, !public, "{method} {path}");
             }
         }

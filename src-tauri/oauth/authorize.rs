@@ -25,7 +25,8 @@ use crate::store::{businesses, now, users};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use checks::{check_pkce, check_scope, check_state, check_unsupported};
+pub(crate) use checks::check_scope;
+use checks::{check_pkce, check_state, check_unsupported};
 use serde::{Deserialize, Serialize};
 
 /// Lifetime of an authorization code, seconds.

@@ -33,7 +33,7 @@ use maud::html;
 use serde_json::json;
 
 /// How long an SSO session lasts.
-const SESSION_TTL: i64 = 12 * 3600;
+pub(crate) const SESSION_TTL: i64 = 12 * 3600;
 
 pub(super) fn expired() -> Response {
     error_page(
@@ -265,90 +265,120 @@ pub(super) async fn bound_request(
 }
 
 /// The active user whose password this is, with the throttle keys of the attempt and
-/// whether the account had failures counted; otherwise the answer to give (throttled,
-/// busy, wrong password, suspended). The throttles come before any hashing.
+/// whether the account had failures counted; otherwise the form again (throttled, busy,
+/// wrong password, suspended).
 async fn authenticate(
     a: &Attempt<'_>,
     password: String,
 ) -> Result<(UserRow, LoginKeys, bool), Response> {
-    let s = a.s;
-    let user = users::find_user_by_email(&s.db.read, &a.email)
-        .await
-        .map_err(|_| super::server_error())?;
-    let keys = LoginKeys::new(user.as_ref().map(|u| u.id.as_str()), &a.email, a.meta);
-    let check = throttle::check_login(s, &keys)
-        .await
-        .map_err(|_| super::server_error())?;
-    if let Some(t) = check.throttled {
-        let msg = format!(
-            "Too many attempts. Try again in {}.",
-            minutes_text(t.retry_after)
-        );
-        let page = a.retry(StatusCode::TOO_MANY_REQUESTS, &msg);
-        return Err(with_retry_after(page, t.retry_after));
-    }
-    let ok = password_ok(a, &keys, user.as_ref(), password).await?;
-    let user = match (user, ok) {
-        (Some(u), true) => u,
-        (u, _) => return Err(wrong_password(a, &keys, u).await),
-    };
-    if !user.is_active() {
-        record_failure(s, a.meta, a.req, Some(user.id.clone()), "suspended").await;
-        return Err(a.retry(
-            StatusCode::FORBIDDEN,
-            "This account is suspended. Contact your administrator.",
-        ));
-    }
-    Ok((user, keys, check.account_counted))
-}
-
-/// Verifies `password` on a hashing thread (against a dummy hash for an unknown email, so
-/// both take as long); a full hashing bound answers 503.
-async fn password_ok(
-    a: &Attempt<'_>,
-    keys: &LoginKeys,
-    user: Option<&UserRow>,
-    password: String,
-) -> Result<bool, Response> {
-    let hash = user.map(|u| u.password_hash.clone());
-    let verified =
-        a.s.hashing
-            .run(keys.ip.as_deref(), move || match hash {
-                Some(h) => verify_password(&password, &h),
-                None => {
-                    verify_password_against_dummy(&password);
-                    false
-                }
-            })
-            .await;
-    match verified {
-        Ok(ok) => Ok(ok),
-        Err(HashRefused::Busy) => {
+    let checked = check_password(a.s, a.meta, &a.req.client_id, &a.email, password).await;
+    checked.map_err(|refused| match refused {
+        PasswordRefused::Throttled(secs) => {
+            let msg = format!("Too many attempts. Try again in {}.", minutes_text(secs));
+            with_retry_after(a.retry(StatusCode::TOO_MANY_REQUESTS, &msg), secs)
+        }
+        PasswordRefused::Busy => {
             let page = a.retry(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The server is busy right now. Please try again in a moment.",
             );
-            Err(with_retry_after(page, i64::from(BUSY_RETRY_AFTER)))
+            with_retry_after(page, i64::from(BUSY_RETRY_AFTER))
         }
-        Err(HashRefused::Failed) => Ok(false),
-    }
+        PasswordRefused::Wrong => a.retry(StatusCode::UNAUTHORIZED, "Wrong email or password."),
+        PasswordRefused::Suspended => a.retry(
+            StatusCode::FORBIDDEN,
+            "This account is suspended. Contact your administrator.",
+        ),
+        PasswordRefused::Failed => super::server_error(),
+    })
 }
 
-/// A wrong password or unknown email: counted for the throttles and audited, the form again.
-async fn wrong_password(a: &Attempt<'_>, keys: &LoginKeys, user: Option<UserRow>) -> Response {
+/// Why a password attempt identified no active user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PasswordRefused {
+    /// The account or the IP is throttled: seconds until it ends (nothing was hashed).
+    Throttled(i64),
+    /// The hashing bound is full (answer 503 + `Retry-After`).
+    Busy,
+    /// A wrong password or an unknown email: counted for the throttles and audited.
+    Wrong,
+    /// The right password of a suspended account: audited, not counted.
+    Suspended,
+    /// A storage failure.
+    Failed,
+}
+
+/// One password attempt for `client_id`, shared by the hosted form and the first-party
+/// auth API (`/v1/auth/login`): the account and IP throttles before any hashing, the
+/// hash on the hashing bound (against a dummy hash for an unknown email, so both take as
+/// long), a failure counted and audited `login.failed`. Returns the active user, the
+/// attempt's throttle keys and whether the account had failures counted.
+pub(crate) async fn check_password(
+    s: &Shared,
+    meta: &RequestMeta,
+    client_id: &str,
+    email: &str,
+    password: String,
+) -> Result<(UserRow, LoginKeys, bool), PasswordRefused> {
+    let fail = |_| PasswordRefused::Failed;
+    let user = users::find_user_by_email(&s.db.read, email)
+        .await
+        .map_err(fail)?;
+    let keys = LoginKeys::new(user.as_ref().map(|u| u.id.as_str()), email, meta);
+    let check = throttle::check_login(s, &keys).await.map_err(fail)?;
+    if let Some(t) = check.throttled {
+        return Err(PasswordRefused::Throttled(t.retry_after));
+    }
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let verified = s
+        .hashing
+        .run(keys.ip.as_deref(), move || match hash {
+            Some(h) => verify_password(&password, &h),
+            None => {
+                verify_password_against_dummy(&password);
+                false
+            }
+        })
+        .await;
+    let ok = match verified {
+        Ok(ok) => ok,
+        Err(HashRefused::Busy) => return Err(PasswordRefused::Busy),
+        Err(HashRefused::Failed) => false,
+    };
+    let user = match (user, ok) {
+        (Some(u), true) => u,
+        (u, _) => {
+            wrong_password(s, meta, client_id, &keys, u).await;
+            return Err(PasswordRefused::Wrong);
+        }
+    };
+    if !user.is_active() {
+        failure_event(s, meta, client_id, Some(user.id.clone()), "suspended").await;
+        return Err(PasswordRefused::Suspended);
+    }
+    Ok((user, keys, check.account_counted))
+}
+
+/// A wrong password or unknown email: counted for the throttles and audited.
+async fn wrong_password(
+    s: &Shared,
+    meta: &RequestMeta,
+    client_id: &str,
+    keys: &LoginKeys,
+    user: Option<UserRow>,
+) {
     let reason = if user.is_some() {
         "wrong_password"
     } else {
         "unknown_email"
     };
     let (counted, ()) = tokio::join!(
-        throttle::record_login_failure(a.s, a.meta, keys, &a.req.client_id),
-        record_failure(a.s, a.meta, a.req, user.map(|u| u.id), reason),
+        throttle::record_login_failure(s, meta, keys, client_id),
+        failure_event(s, meta, client_id, user.map(|u| u.id), reason),
     );
     if let Err(e) = counted {
         tracing::error!(error = %e, "cannot count a failed sign-in");
     }
-    a.retry(StatusCode::UNAUTHORIZED, "Wrong email or password.")
 }
 
 /// A sign-in whose factors are all verified, on the interaction it answers.
@@ -566,9 +596,20 @@ pub(super) async fn record_failure(
     user_id: Option<String>,
     reason: &str,
 ) {
+    failure_event(s, meta, &req.client_id, user_id, reason).await;
+}
+
+/// Appends `login.failed` (`reason`, never the password) for a sign-in to `client_id`.
+pub(crate) async fn failure_event(
+    s: &Shared,
+    meta: &RequestMeta,
+    client_id: &str,
+    user_id: Option<String>,
+    reason: &str,
+) {
     let mut event = Event::failure(kind::LOGIN_FAILED)
         .meta(meta)
-        .client(&req.client_id)
+        .client(client_id)
         .detail(json!({"reason": reason}));
     if let Some(id) = user_id {
         event = event.subject(id);

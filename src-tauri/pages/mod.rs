@@ -10,6 +10,7 @@ mod login;
 mod mfa;
 mod recovery;
 
+pub(crate) use login::{check_password, PasswordRefused, SESSION_TTL};
 pub(crate) use mfa::{after_password, page_of as mfa_page};
 pub mod passkey;
 

@@ -77,6 +77,9 @@ pub struct Client {
     pub refresh_family_ttl: i64,
     /// The product requires a second factor of everyone signing in to it.
     pub mfa_required: bool,
+    /// The product lets people sign up on their own (`/v1/auth/register`, the hosted
+    /// sign-up page).
+    pub self_registration: bool,
     /// What the client may do; the one place its kind (or being the console) shows.
     pub policy: ClientPolicy,
 }
@@ -101,6 +104,7 @@ struct ClientJoinRow {
     refresh_token_ttl: Option<i64>,
     refresh_family_ttl: Option<i64>,
     mfa: Option<String>,
+    self_registration: Option<bool>,
 }
 
 /// `find_client`'s statement; `$product_scopes` the JSON array of the product's own scopes.
@@ -110,7 +114,8 @@ macro_rules! find_client {
             "SELECT c.client_id, c.product_id, c.kind, c.name, c.secret_hash, c.scopes, ",
             $product_scopes,
             " AS product_scopes,
-                p.audience, p.access_token_ttl, p.refresh_token_ttl, p.refresh_family_ttl, p.mfa
+                p.audience, p.access_token_ttl, p.refresh_token_ttl, p.refresh_family_ttl, p.mfa,
+                p.self_registration
          FROM clients c LEFT JOIN products p ON p.id = c.product_id
          WHERE c.client_id = $1"
         )
@@ -169,6 +174,7 @@ pub async fn find_client(pool: &Reader, client_id: &str) -> Result<Option<Client
         refresh_token_ttl: r.refresh_token_ttl.unwrap_or(30 * 24 * 3600),
         refresh_family_ttl: r.refresh_family_ttl.unwrap_or(DEFAULT_REFRESH_FAMILY_TTL),
         mfa_required: r.mfa.as_deref() == Some("required"),
+        self_registration: r.self_registration.unwrap_or(false),
         policy: ClientPolicy::for_kind(kind),
     }))
 }
@@ -189,6 +195,7 @@ fn builtin_client(client_id: String, name: String, policy: ClientPolicy) -> Clie
         refresh_token_ttl: CONSOLE_REFRESH_TTL,
         refresh_family_ttl: CONSOLE_FAMILY_TTL,
         mfa_required: false,
+        self_registration: false,
         policy,
     }
 }
@@ -307,6 +314,8 @@ pub struct ProductRow {
     pub refresh_family_ttl: i64,
     /// `optional` or `required`.
     pub mfa: String,
+    /// People may sign up on their own.
+    pub self_registration: bool,
 }
 
 pub struct NewProduct<'a> {

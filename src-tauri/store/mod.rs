@@ -10,6 +10,7 @@
 //! What nodes spend their time on (password hashing, signatures) runs outside it.
 
 pub mod audit;
+pub mod auth_api;
 pub mod businesses;
 pub mod changes;
 pub mod clients;

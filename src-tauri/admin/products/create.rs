@@ -94,6 +94,9 @@ async fn insert(
     if set.mfa != "optional" {
         crate::store::mfa::set_product_policy(tx, id, &set.mfa).await?;
     }
+    if body.self_registration == Some(true) {
+        crate::store::auth_api::set_self_registration(tx, id, true).await?;
+    }
     let web = NewClient {
         client_id: web_id,
         product_id: Some(id),

@@ -66,6 +66,7 @@ async fn product(pool: &Reader, p: &ProductRow) -> Result<Product, ApiError> {
         refresh_token_ttl: p.refresh_token_ttl,
         refresh_family_ttl: p.refresh_family_ttl,
         mfa: p.mfa.clone(),
+        self_registration: p.self_registration,
         web_client: web,
         server_client: server,
         created_at: p.created_at,

@@ -32,6 +32,7 @@ struct Patch {
     server_scopes: Option<Vec<String>>,
     /// `optional` or `required`.
     mfa: Option<String>,
+    self_registration: Option<bool>,
 }
 
 /// A lifetime field: absent stays, `null` is refused, a value must lie within bounds.
@@ -76,6 +77,7 @@ fn patch(body: UpdateProduct) -> Result<Patch, ApiError> {
         mfa: not_null("mfa", body.mfa)?
             .map(|m| check_mfa(&m))
             .transpose()?,
+        self_registration: not_null("self_registration", body.self_registration)?,
     })
 }
 
@@ -186,6 +188,14 @@ pub async fn update(
         crate::store::mfa::set_product_policy(&mut tx, &p.id, m).await?;
         p.mfa = m.clone();
         changed.push("mfa");
+    }
+    if let Some(on) = patch
+        .self_registration
+        .filter(|on| *on != p.self_registration)
+    {
+        crate::store::auth_api::set_self_registration(&mut tx, &p.id, on).await?;
+        p.self_registration = on;
+        changed.push("self_registration");
     }
     if !changed.is_empty() {
         p.updated_at = now();

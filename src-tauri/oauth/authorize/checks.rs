@@ -63,7 +63,7 @@ pub(super) fn check_pkce(p: &Params) -> Result<String, OAuthError> {
     Ok(challenge.to_string())
 }
 
-pub(super) fn check_scope(client: &Client, p: &Params) -> Result<Vec<String>, OAuthError> {
+pub(crate) fn check_scope(client: &Client, p: &Params) -> Result<Vec<String>, OAuthError> {
     let requested =
         scope::parse(p.get("scope").unwrap_or("openid")).map_err(OAuthError::invalid_scope)?;
     let mut allowed: Vec<String> = scope::OIDC_SCOPES.iter().map(|s| s.to_string()).collect();

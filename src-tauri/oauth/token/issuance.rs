@@ -1,6 +1,8 @@
 //! What every grant ends in: a grant's checks decide an [`Issuance`], and [`commit`]
-//! mints and signs the tokens, stores the refresh and access-token rows, audits
-//! (`token.issued` / `token.refreshed`) and answers, the same way for every grant.
+//! mints and signs the tokens, stores the refresh and access-token rows and audits
+//! (`token.issued` / `token.refreshed`), the same way for every grant, and hands back the
+//! [`Issued`] tokens: `/oauth/token` answers them as RFC 6749 JSON, the first-party auth
+//! API (`/v1/auth/*`) as its own body or cookies.
 
 use crate::audit::Event;
 use crate::crypto::sha256;
@@ -9,7 +11,7 @@ use crate::domain::branch::BranchContext;
 use crate::domain::claims::AccessClaims;
 use crate::domain::{scope, RequestMeta};
 use crate::error::OAuthError;
-use crate::oauth::issue::{self, audit_detail, tag_branch, token_response, IdTokenInput, Subject};
+use crate::oauth::issue::{self, audit_detail, tag_branch, IdTokenInput, Subject};
 use crate::oauth::params::Params;
 use crate::state::AppState;
 use crate::store::clients::Client;
@@ -17,7 +19,6 @@ use crate::store::tokens::{self, NewAccessToken, NewFamily};
 use crate::store::users::UserRow;
 use crate::store::StoreError;
 use crate::store::Tx;
-use axum::response::Response;
 use serde_json::json;
 
 /// An authenticated token request, as every grant sees it.
@@ -83,13 +84,25 @@ pub enum Refresh {
     },
 }
 
+/// The tokens [`commit`] minted, stored and audited.
+pub struct Issued {
+    /// The signed access token (JWS).
+    pub access: String,
+    /// Its claims (`exp - iat` is its lifetime).
+    pub claims: AccessClaims,
+    /// The new refresh token, if the sign-in has a family.
+    pub refresh: Option<String>,
+    /// The ID token, when `openid` was granted to a user's sign-in.
+    pub id_token: Option<String>,
+}
+
 /// Mints and signs the tokens of `issuance`, stores and audits them (in the grant's
-/// transaction, committed here, or through the audit sink), and builds the response.
+/// transaction, committed here, or through the audit sink), and returns them.
 pub async fn commit(
     req: &TokenRequest<'_>,
     grant_type: &str,
     issuance: Issuance,
-) -> Result<Response, OAuthError> {
+) -> Result<Issued, OAuthError> {
     let Issuance {
         tx,
         sign_in,
@@ -141,12 +154,12 @@ pub async fn commit(
             }
         }
     }
-    Ok(token_response(
-        &access,
-        &claims,
-        refresh.as_deref(),
-        id_token.as_deref(),
-    ))
+    Ok(Issued {
+        access,
+        claims,
+        refresh,
+        id_token,
+    })
 }
 
 fn access_token(

@@ -151,13 +151,18 @@ async fn issue(
         now: now(),
     };
     let issuance = grant.validate(&req).await?;
-    let response = issuance::commit(&req, grant.grant_type(), issuance).await?;
+    let t = issuance::commit(&req, grant.grant_type(), issuance).await?;
     crate::metrics::token_issued(grant.grant_type());
-    Ok(response)
+    Ok(super::issue::token_response(
+        &t.access,
+        &t.claims,
+        t.refresh.as_deref(),
+        t.id_token.as_deref(),
+    ))
 }
 
 /// Writes a `token.refused` event; a failure to write is logged, not hidden from the client.
-async fn record_refusal(
+pub(crate) async fn record_refusal(
     state: &Shared,
     meta: &RequestMeta,
     client_id: Option<String>,

@@ -8,6 +8,7 @@ pub(crate) mod hooks;
 mod list;
 mod mfa;
 mod server;
+mod signup;
 mod snippet;
 mod try_card;
 mod uris;

@@ -193,6 +193,7 @@ struct SettingsForm {
     ttls: [RwSignal<String>; 3],
     /// `optional` or `required`.
     mfa: RwSignal<String>,
+    self_registration: RwSignal<bool>,
 }
 
 impl SettingsForm {
@@ -203,6 +204,7 @@ impl SettingsForm {
             audience: RwSignal::new(String::new()),
             ttls: std::array::from_fn(|_| RwSignal::new(String::new())),
             mfa: RwSignal::new(String::new()),
+            self_registration: RwSignal::new(false),
         };
         form.reset();
         form
@@ -217,6 +219,7 @@ impl SettingsForm {
                 input.set(in_units(t.of(&p), t.unit));
             }
             self.mfa.set(policy_of(&p.mfa).to_owned());
+            self.self_registration.set(p.self_registration);
         }
     }
 
@@ -254,6 +257,10 @@ impl SettingsForm {
         if mfa != policy_of(&p.mfa) {
             body.insert("mfa".into(), json!(mfa));
         }
+        let sign_up = self.self_registration.get_untracked();
+        if sign_up != p.self_registration {
+            body.insert("self_registration".into(), json!(sign_up));
+        }
         Ok(body)
     }
 
@@ -266,6 +273,7 @@ impl SettingsForm {
             input.track();
         }
         self.mfa.track();
+        self.self_registration.track();
         self.changes().map(|b| !b.is_empty()).unwrap_or(true)
     }
 }
@@ -277,9 +285,10 @@ const FIELDS: &[&str] = &[
     "refresh_token_ttl",
     "refresh_family_ttl",
     "mfa",
+    "self_registration",
 ];
 
-/// Name, audience, token lifetimes and MFA policy, saved together with one PATCH of what
+/// Name, audience, token lifetimes, MFA policy and sign-up, saved together with one PATCH of what
 /// changed.
 #[component]
 fn SettingsCard(ctx: Ctx) -> impl IntoView {
@@ -364,6 +373,7 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
                     .collect_view()}
             </div>
             <MfaPolicyField policy=form.mfa message=mfa_msg />
+            <super::signup::SignUpField allowed=form.self_registration />
             <SaveDiscard
                 busy=busy
                 dirty=Signal::derive(move || form.dirty())
