@@ -36,11 +36,18 @@ async fn ask_reset(fx: &Fixture, email: &str) -> (Browser, LoginForm, Answer) {
     let req = fx.authorize(&[]);
     let login = browser.start_login(&req.url).await;
     let forgot = format!("/password/forgot?interaction={}", login.interaction);
-    assert!(login.html.contains(&forgot.replace('&', "&amp;")), "{}", login.html);
+    assert!(
+        login.html.contains(&forgot.replace('&', "&amp;")),
+        "{}",
+        login.html
+    );
     let page = browser.get(&fx.url(&forgot)).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let done = browser
-        .post_form("/password/forgot", &form_fields(&page.body, &[("email", email)]))
+        .post_form(
+            "/password/forgot",
+            &form_fields(&page.body, &[("email", email)]),
+        )
         .await;
     (browser, login, done)
 }
@@ -79,25 +86,44 @@ async fn forgot_password_resets_it_through_the_emailed_link_and_ends_every_sessi
     assert!(page.body.contains(EMAIL), "{}", page.body);
     let short = reset(&browser, &link, "short", "short").await;
     assert_eq!(short.status, 422);
-    assert!(short.body.contains("at least 8 characters"), "{}", short.body);
+    assert!(
+        short.body.contains("at least 8 characters"),
+        "{}",
+        short.body
+    );
     let mismatch = reset(&browser, &link, "new password 1", "new password 2").await;
     assert_eq!(mismatch.status, 422);
 
-    let changed = reset(&browser, &link, "a brand new password", "a brand new password").await;
+    let changed = reset(
+        &browser,
+        &link,
+        "a brand new password",
+        "a brand new password",
+    )
+    .await;
     assert_eq!(changed.status, 303, "{}", changed.body);
     let back = changed.location.expect("back to sign-in");
     assert_eq!(back.path(), "/login");
-    assert_eq!(param(&back, "interaction").as_deref(), Some(login.interaction.as_str()));
+    assert_eq!(
+        param(&back, "interaction").as_deref(),
+        Some(login.interaction.as_str())
+    );
 
     // Every session ended: the earlier refresh token is refused.
     let r = fx.refresh(s(&before, "refresh_token")).await;
     assert_eq!(r.status, 400, "{}", r.text);
     // The old password fails, the new one signs in (on the same pending sign-in).
     let form = browser.login_form(&back).await;
-    assert!(form.html.contains("Your password is changed"), "{}", form.html);
+    assert!(
+        form.html.contains("Your password is changed"),
+        "{}",
+        form.html
+    );
     let old = browser.submit_login(&form, EMAIL, PASSWORD).await;
     assert_eq!(old.status, 401, "{}", old.body);
-    let ok = browser.submit_login(&form, EMAIL, "a brand new password").await;
+    let ok = browser
+        .submit_login(&form, EMAIL, "a brand new password")
+        .await;
     assert_eq!(ok.status, 303);
     assert!(ok.location.unwrap().as_str().starts_with(REDIRECT_URI));
 
@@ -121,7 +147,10 @@ async fn known_and_unknown_addresses_get_the_same_answer_and_only_accounts_get_m
     let (_, _, known) = ask_reset(&fx, EMAIL).await;
     let (_, _, unknown) = ask_reset(&fx, "nobody@example.com").await;
     assert_eq!(known.status, unknown.status);
-    let strip = |b: &str| b.replace(char::is_numeric, "").replace(|c: char| c == '-' || c == '_', "");
+    let strip = |b: &str| {
+        b.replace(char::is_numeric, "")
+            .replace(|c: char| c == '-' || c == '_', "")
+    };
     assert_eq!(
         strip(&known.body).split("interaction=").next(),
         strip(&unknown.body).split("interaction=").next()
@@ -129,7 +158,9 @@ async fn known_and_unknown_addresses_get_the_same_answer_and_only_accounts_get_m
     sink.wait_for(EMAIL).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(sink.count_to("nobody@example.com"), 0);
-    let refused = fx.audit_events("type=password.reset_requested&outcome=failure").await;
+    let refused = fx
+        .audit_events("type=password.reset_requested&outcome=failure")
+        .await;
     assert_eq!(refused.len(), 1, "{refused:?}");
     assert_eq!(refused[0]["detail"]["reason"], "unknown_email");
 }
@@ -145,7 +176,9 @@ async fn an_account_gets_at_most_three_reset_emails_in_fifteen_minutes() {
     sink.wait_for_nth(EMAIL, 3, 20).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(sink.count_to(EMAIL), 3);
-    let refused = fx.audit_events("type=password.reset_requested&outcome=failure").await;
+    let refused = fx
+        .audit_events("type=password.reset_requested&outcome=failure")
+        .await;
     assert_eq!(refused[0]["detail"]["reason"], "too_many", "{refused:?}");
 }
 
@@ -160,7 +193,13 @@ async fn an_expired_link_is_refused_and_a_newer_reset_ends_the_older_link() {
     let browser = fx.browser();
 
     // Spending the second ends the first.
-    let ok = reset(&browser, &second, "another new password", "another new password").await;
+    let ok = reset(
+        &browser,
+        &second,
+        "another new password",
+        "another new password",
+    )
+    .await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     assert!(ok.body.contains("Password changed"), "{}", ok.body);
     assert_eq!(browser.get(&first).await.status, 400);
@@ -168,10 +207,16 @@ async fn an_expired_link_is_refused_and_a_newer_reset_ends_the_older_link() {
     // A link past its hour.
     ask_reset(&fx, EMAIL).await;
     let third = reset_link(&fx, &sink.wait_for_nth(EMAIL, 3, 20).await);
-    sql_write(&fx.srv, "UPDATE email_links SET expires_at = 1 WHERE used_at IS NULL");
+    sql_write(
+        &fx.srv,
+        "UPDATE email_links SET expires_at = 1 WHERE used_at IS NULL",
+    );
     assert_eq!(browser.get(&third).await.status, 400);
     let fields = vec![
-        ("token".to_string(), third.split("token=").nth(1).unwrap().to_string()),
+        (
+            "token".to_string(),
+            third.split("token=").nth(1).unwrap().to_string(),
+        ),
         ("password".to_string(), "yet another password".to_string()),
         ("confirm".to_string(), "yet another password".to_string()),
     ];
@@ -179,7 +224,9 @@ async fn an_expired_link_is_refused_and_a_newer_reset_ends_the_older_link() {
     assert_eq!(late.status, 400, "{}", late.body);
     // Garbage tokens of any length get the same page.
     for token in ["", "x", &"a".repeat(5000)] {
-        let r = browser.get(&fx.url(&format!("/password/reset?token={token}"))).await;
+        let r = browser
+            .get(&fx.url(&format!("/password/reset?token={token}")))
+            .await;
         assert_eq!(r.status, 400);
     }
 }
@@ -194,12 +241,20 @@ async fn an_smtp_outage_delays_the_email_but_never_loses_it() {
     // The sender tried and failed: the outbox holds it for a retry.
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
-        let rows = fx.srv.sql("SELECT status, attempts, last_error FROM email_outbox");
-        if rows.len() == 1 && rows[0]["attempts"].as_i64() >= Some(1) && !rows[0]["last_error"].is_null() {
+        let rows = fx
+            .srv
+            .sql("SELECT status, attempts, last_error FROM email_outbox");
+        if rows.len() == 1
+            && rows[0]["attempts"].as_i64() >= Some(1)
+            && !rows[0]["last_error"].is_null()
+        {
             assert_eq!(rows[0]["status"], "queued");
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "no failed attempt: {rows:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no failed attempt: {rows:?}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     sink.restart();
@@ -220,7 +275,10 @@ async fn without_smtp_the_flow_is_off_and_the_sign_in_page_names_the_product() {
     let page = browser.get(&fx.url("/password/forgot")).await;
     assert_eq!(page.status, 503);
     let fields = vec![("email".to_string(), EMAIL.to_string())];
-    assert_eq!(browser.post_form("/password/forgot", &fields).await.status, 503);
+    assert_eq!(
+        browser.post_form("/password/forgot", &fields).await.status,
+        503
+    );
 }
 
 #[tokio::test]
@@ -231,16 +289,28 @@ async fn the_email_body_is_sealed_in_the_outbox() {
     ask_reset(&fx, EMAIL).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let rows = loop {
-        let hex = if common::engine::on_postgres() { "encode(body, 'hex')" } else { "hex(body)" };
-        let rows = fx.srv.sql(&format!("SELECT {hex} AS body, subject FROM email_outbox"));
+        let hex = if common::engine::on_postgres() {
+            "encode(body, 'hex')"
+        } else {
+            "hex(body)"
+        };
+        let rows = fx
+            .srv
+            .sql(&format!("SELECT {hex} AS body, subject FROM email_outbox"));
         if !rows.is_empty() || std::time::Instant::now() > deadline {
             break rows;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(rows.len(), 1);
-    let body = rows[0]["body"].as_str().unwrap_or_default().to_ascii_lowercase();
+    let body = rows[0]["body"]
+        .as_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     // The link's path would show in a plain body ("/password/reset" in hex).
-    let plain = "/password/reset".bytes().map(|b| format!("{b:02x}")).collect::<String>();
+    let plain = "/password/reset"
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
     assert!(!body.is_empty() && !body.contains(&plain));
 }

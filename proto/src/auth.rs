@@ -200,3 +200,33 @@ pub struct UserSession {
 pub struct UserSessions {
     pub sessions: Vec<UserSession>,
 }
+
+/// `POST /v1/auth/password/forgot`: answered 202 whatever the address (no account
+/// probing); an account with it gets an email with a link to the hosted reset page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordForgot {
+    /// The product's web client id: its name is in the email.
+    pub client_id: String,
+    pub email: String,
+}
+
+/// `POST /v1/auth/password/reset`: the token of the emailed link (single use, 1 hour) and
+/// the new password; every session of the account ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    pub token: String,
+    /// 8 to 1024 characters, as everywhere.
+    pub password: String,
+}
+
+/// `POST /v1/auth/email/verify`: the token of the emailed verification link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EmailVerify {
+    pub token: String,
+}

@@ -11,7 +11,8 @@
 //! shares), `login` (password, then tokens or an `mfa_token`), `mfa` (the second factor),
 //! `sign_in` (session + tokens for a verified user), `refresh`, `logout`, `sessions`
 //! (the caller's own), `caller` (who calls: bearer or `tessera_at` cookie), `answer`
-//! (tokens as body or cookies), `origin`.
+//! (tokens as body or cookies), `origin`, `recovery` (password forgot/reset, email
+//! verification: the `selfservice` flows).
 
 mod answer;
 mod caller;
@@ -19,6 +20,7 @@ mod login;
 mod logout;
 mod mfa;
 mod origin;
+mod recovery;
 mod refresh;
 pub mod register;
 mod sessions;
@@ -55,6 +57,9 @@ pub fn api() -> OpenApiRouter<Shared> {
         .routes(routes!(sessions::session))
         .routes(routes!(sessions::list))
         .routes(routes!(sessions::end))
+        .routes(routes!(recovery::forgot))
+        .routes(routes!(recovery::reset))
+        .routes(routes!(recovery::verify_email))
 }
 
 /// The router server.rs merges into `/v1` (after the idempotency layer, so it is not

@@ -6,7 +6,7 @@
 //!
 //! Use from other code: [`prepare`] (checks and hashes, no transaction held), then
 //! [`create_user`] inside the caller's transaction (inserts the user, audits
-//! `user.registered`, runs [`after_user_inserted`]), then commit.
+//! `user.registered`, queues the verification email), then commit and wake the sender.
 
 use super::answer;
 use super::sign_in::{self, Verified};
@@ -130,7 +130,8 @@ pub async fn prepare(
 }
 
 /// Inserts the account in `tx` (409 `email_taken` when the email is in use), audits
-/// `user.registered` and runs the email-verification hook; the caller commits.
+/// `user.registered` and queues the verification email (when email is on); the caller
+/// commits, then calls `s.mail.wake()`.
 pub async fn create_user(
     s: &AppState,
     tx: &mut Tx,
@@ -160,8 +161,7 @@ pub async fn create_user(
         .detail(json!({"email": account.email}))
         .write(tx)
         .await?;
-    after_user_inserted(s, tx, client, &id, &account.email).await?;
-    Ok(UserRow {
+    let user = UserRow {
         id,
         email: account.email.clone(),
         name: account.name.clone(),
@@ -175,21 +175,12 @@ pub async fn create_user(
         created_at: now,
         updated_at: now,
         mfa_required: false,
-    })
-}
-
-/// Email verification hook: runs in the sign-up's transaction right after the user row
-/// is inserted. This is where the verification email will be queued (the email outbox);
-/// until then it does nothing, and nothing claims an email was sent.
-pub async fn after_user_inserted(
-    _s: &AppState,
-    _tx: &mut Tx,
-    _client: &Client,
-    _user_id: &str,
-    _email: &str,
-) -> Result<(), StoreError> {
-    // email verification
-    Ok(())
+        invited_at: None,
+    };
+    // The verification email goes out with the account (when email is on); the caller
+    // wakes the sender after its commit.
+    crate::selfservice::send_verification(tx, s, &user, Some(&client.client_id)).await?;
+    Ok(user)
 }
 
 #[utoipa::path(
@@ -237,6 +228,7 @@ pub async fn register(
         reset: None,
     };
     let issued = sign_in::complete(verified, tx).await?;
+    s.mail.wake();
     Ok(answer::tokens(
         &s,
         &client,

@@ -20,9 +20,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use maud::html;
 
-/// Password-reset requests handled at once (each a lookup, maybe an email queued).
-static FORGOT_PLACES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(16);
-
 fn query(q: Option<String>) -> Params {
     Params::parse(q.unwrap_or_default().as_bytes()).unwrap_or_default()
 }
@@ -110,20 +107,7 @@ pub async fn forgot_submit(
         return forgot_form(interaction, Some("Enter your email address."));
     }
     let client_id = pending.as_ref().map(|(_, c)| c.clone());
-    // The answer does not wait for (or depend on) the lookup; a flood of requests waits
-    // here for a place instead of piling up work behind the answers.
-    let Ok(place) = FORGOT_PLACES.acquire().await else {
-        return super::server_error();
-    };
-    let state = s.clone();
-    tokio::spawn(async move {
-        let _place = place;
-        if let Err(e) =
-            selfservice::forgot_password(&state, client_id.as_deref(), &email, &meta).await
-        {
-            tracing::error!(error = ?e, "cannot handle a password-reset request");
-        }
-    });
+    selfservice::forgot_password_later(s.clone(), client_id, email, meta).await;
     let body = html! {
         h1 { "Check your email" }
         p { "If an account uses that address, we sent it a link to choose a new password. The link works once, for one hour." }

@@ -136,6 +136,29 @@ pub async fn forgot_password(
     Ok(())
 }
 
+/// Password-reset requests handled at once (each a lookup, maybe an email queued).
+static FORGOT_PLACES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(16);
+
+/// [`forgot_password`] after the caller has answered: the answer neither waits for nor
+/// depends on the lookup. A flood of requests waits here for one of 16 places instead
+/// of piling up work behind the answers.
+pub async fn forgot_password_later(
+    state: crate::state::Shared,
+    client_id: Option<String>,
+    email: String,
+    meta: RequestMeta,
+) {
+    let Ok(place) = FORGOT_PLACES.acquire().await else {
+        return;
+    };
+    tokio::spawn(async move {
+        let _place = place;
+        if let Err(e) = forgot_password(&state, client_id.as_deref(), &email, &meta).await {
+            tracing::error!(error = ?e, "cannot handle a password-reset request");
+        }
+    });
+}
+
 /// Sets a new password through a reset link: the link is spent, the email counts as
 /// verified, and every session of the user ends (their refresh tokens revoked).
 pub async fn reset_password(
