@@ -24,7 +24,10 @@ fn assert_error(r: &Reply, status: u16, code: &str) {
 }
 
 fn token_of(link: &str) -> String {
-    link.split("token=").nth(1).expect("token in link").to_string()
+    link.split("token=")
+        .nth(1)
+        .expect("token in link")
+        .to_string()
 }
 
 async fn forgot(fx: &Fixture, email: &str) -> Reply {
@@ -50,7 +53,9 @@ async fn forgot_answers_202_for_any_address_and_the_link_resets_once() {
     assert_eq!(known.text, unknown.text);
     let mail = sink.wait_for(EMAIL).await;
     assert_eq!(mail.subject, "Reset your Shop password");
-    let link = mail.link(&fx.url("/password/reset?token=")).expect("reset link");
+    let link = mail
+        .link(&fx.url("/password/reset?token="))
+        .expect("reset link");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.count_to("nobody@example.com"), 0);
 
@@ -58,17 +63,42 @@ async fn forgot_answers_202_for_any_address_and_the_link_resets_once() {
     let weak = reset(&fx, &token, "short").await;
     assert_error(&weak, 422, "validation_failed");
     assert_eq!(reset(&fx, &token, "a fresh new password").await.status, 204);
-    assert_error(&reset(&fx, &token, "another new password").await, 400, "invalid_token");
-    assert_error(&reset(&fx, "not-a-token", "another new password").await, 400, "invalid_token");
+    assert_error(
+        &reset(&fx, &token, "another new password").await,
+        400,
+        "invalid_token",
+    );
+    assert_error(
+        &reset(&fx, "not-a-token", "another new password").await,
+        400,
+        "invalid_token",
+    );
 
     // Every session ended: the earlier tokens no longer work.
-    let session = common::auth_api::call(&fx, reqwest::Method::GET, "/v1/auth/session", None, &[("authorization", &bearer(&before))]).await;
+    let session = common::auth_api::call(
+        &fx,
+        reqwest::Method::GET,
+        "/v1/auth/session",
+        None,
+        &[("authorization", &bearer(&before))],
+    )
+    .await;
     assert_eq!(session.status, 401, "{}", session.text);
-    let r = post(&fx, "/v1/auth/refresh", &json!({"refresh_token": before["refresh_token"]}), &[]).await;
+    let r = post(
+        &fx,
+        "/v1/auth/refresh",
+        &json!({"refresh_token": before["refresh_token"]}),
+        &[],
+    )
+    .await;
     assert_eq!(r.status, 401, "{}", r.text);
     // The new password signs in; the old one does not.
     let old = json!({"client_id": fx.web_client_id, "email": EMAIL, "password": PASSWORD});
-    assert_error(&post(&fx, "/v1/auth/login", &old, &[]).await, 401, "invalid_credentials");
+    assert_error(
+        &post(&fx, "/v1/auth/login", &old, &[]).await,
+        401,
+        "invalid_credentials",
+    );
     login(&fx, json!({"password": "a fresh new password"})).await;
 }
 
@@ -77,9 +107,17 @@ async fn an_expired_reset_link_is_refused() {
     let sink = SmtpSink::start();
     let fx = with_email(&sink).await;
     assert_eq!(forgot(&fx, EMAIL).await.status, 202);
-    let link = sink.wait_for(EMAIL).await.link(&fx.url("/password/reset?token=")).unwrap();
+    let link = sink
+        .wait_for(EMAIL)
+        .await
+        .link(&fx.url("/password/reset?token="))
+        .unwrap();
     sql_write(&fx.srv, "UPDATE email_links SET expires_at = 1");
-    assert_error(&reset(&fx, &token_of(&link), "a fresh new password").await, 400, "invalid_token");
+    assert_error(
+        &reset(&fx, &token_of(&link), "a fresh new password").await,
+        400,
+        "invalid_token",
+    );
     login(&fx, json!({})).await;
 }
 
@@ -95,17 +133,29 @@ async fn sign_up_sends_a_verification_email_whose_link_verifies_once() {
 
     let mail = sink.wait_for("new.user@example.com").await;
     assert_eq!(mail.subject, "Confirm your email for Shop");
-    let link = mail.link(&fx.url("/email/verify?token=")).expect("verify link");
+    let link = mail
+        .link(&fx.url("/email/verify?token="))
+        .expect("verify link");
     let verify = |token: String| {
         let fx = &fx;
         async move { post(fx, "/v1/auth/email/verify", &json!({"token": token}), &[]).await }
     };
     assert_eq!(verify(token_of(&link)).await.status, 204);
     assert_error(&verify(token_of(&link)).await, 400, "invalid_token");
-    let me = common::auth_api::call(&fx, reqwest::Method::GET, "/v1/auth/session", None, &[("authorization", &bearer(&r.json))]).await;
+    let me = common::auth_api::call(
+        &fx,
+        reqwest::Method::GET,
+        "/v1/auth/session",
+        None,
+        &[("authorization", &bearer(&r.json))],
+    )
+    .await;
     assert_eq!(me.json["user"]["email_verified"], true, "{}", me.text);
     let events: Vec<Value> = fx.audit_events("type=email.verified").await;
-    let outcomes: Vec<&str> = events.iter().map(|e| e["outcome"].as_str().unwrap()).collect();
+    let outcomes: Vec<&str> = events
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
     assert_eq!(outcomes, ["failure", "success"], "{events:?}");
 }
 
@@ -114,7 +164,11 @@ async fn without_smtp_the_email_flows_are_off() {
     let fx = Fixture::new().await;
     assert_error(&forgot(&fx, EMAIL).await, 503, "email_unavailable");
     let bad_client = json!({"client_id": "nope", "email": EMAIL});
-    assert_error(&post(&fx, "/v1/auth/password/forgot", &bad_client, &[]).await, 400, "invalid_client");
+    assert_error(
+        &post(&fx, "/v1/auth/password/forgot", &bad_client, &[]).await,
+        400,
+        "invalid_client",
+    );
     // Sign-up still works; no verification email is queued.
     set_self_registration(&fx, true).await;
     let body = json!({"client_id": fx.web_client_id, "email": "quiet@example.com", "password": "a long new password"});

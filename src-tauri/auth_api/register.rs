@@ -241,7 +241,12 @@ pub async fn register(
 
 /// A taken email counts as a failed attempt of the IP (sign-up cannot be used to test
 /// emails faster than passwords).
-async fn count_taken(s: &AppState, meta: &RequestMeta, client: &Client, keys: &LoginKeys) {
+pub(crate) async fn count_taken(
+    s: &AppState,
+    meta: &RequestMeta,
+    client: &Client,
+    keys: &LoginKeys,
+) {
     if let Err(e) = throttle::record_login_failure(s, meta, keys, &client.client_id).await {
         tracing::error!(error = %e, "cannot count a refused sign-up");
     }

@@ -68,6 +68,10 @@ pub struct AuthRequest {
     /// for Tessera's own clients.
     #[serde(default)]
     pub product_name: Option<String>,
+    /// The product lets people create their own accounts: the sign-in page links to
+    /// `/signup`.
+    #[serde(default)]
+    pub sign_up: bool,
 }
 
 /// An error that may be sent back to the client (the redirect URI is trusted).
@@ -335,6 +339,7 @@ fn check_request(
         acr_values,
         mfa: None,
         product_name: client.product_id.as_ref().map(|_| client.name.clone()),
+        sign_up: client.self_registration && crate::auth_api::serves(client),
     })
 }
 

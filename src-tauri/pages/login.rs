@@ -50,6 +50,8 @@ pub(super) fn expired() -> Response {
 pub(super) struct FormContext<'a> {
     pub product: Option<&'a str>,
     pub forgot: bool,
+    /// The product allows sign-up: link to `/signup`.
+    pub sign_up: bool,
     /// The password was just reset: say so.
     pub notice: Option<&'a str>,
 }
@@ -59,6 +61,7 @@ impl<'a> FormContext<'a> {
         FormContext {
             product: req.product_name.as_deref(),
             forgot: s.mail.enabled() && req.reauth_email.is_none(),
+            sign_up: req.sign_up,
             notice: None,
         }
     }
@@ -98,6 +101,9 @@ fn login_form(
         (super::passkey::login_button(interaction, csrf))
         @if context.forgot {
             p class="note" { a href=(format!("/password/forgot?interaction={interaction}")) { "Forgot password?" } }
+        }
+        @if context.sign_up {
+            p class="note" { "New here? " a href=(format!("/signup?interaction={interaction}")) { "Create an account" } }
         }
     };
     page(status, "Sign in", body)

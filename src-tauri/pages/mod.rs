@@ -9,6 +9,7 @@ mod invitation;
 mod login;
 mod mfa;
 mod recovery;
+mod signup;
 
 pub(crate) use login::{check_password, PasswordRefused, SESSION_TTL};
 pub(crate) use mfa::{after_password, page_of as mfa_page};
@@ -45,6 +46,7 @@ pub fn routes() -> Router<Shared> {
             "/login/mfa/setup/passkey/finish",
             post(passkey::enroll_finish),
         )
+        .route("/signup", get(signup::show).post(signup::submit))
         .route(
             "/password/forgot",
             get(recovery::forgot_show).post(recovery::forgot_submit),
