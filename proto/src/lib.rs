@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backup;
 pub mod businesses;
 pub mod claims;
+pub mod email;
 pub mod error;
 pub mod keys;
 pub mod products;

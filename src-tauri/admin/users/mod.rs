@@ -1,7 +1,9 @@
-//! `/v1/users`: read and list here; the account (create, delete), its profile, status
-//! (suspend, unsuspend), password and SSO sessions each in their own file.
+//! `/v1/users`: read and list here; the account (create, delete), invitations by email,
+//! its profile, status (suspend, unsuspend), password and SSO sessions each in their own
+//! file.
 
 mod account;
+mod invitation;
 mod mfa;
 mod password;
 mod profile;
@@ -34,6 +36,7 @@ pub(super) fn routes() -> OpenApiRouter<Shared> {
         .routes(routes!(mfa::require))
         .routes(routes!(mfa::reset))
         .routes(routes!(mfa::passkeys))
+        .routes(routes!(invitation::resend))
 }
 
 /// The wire shape of a user with the factors it has (never the password hash, never a
