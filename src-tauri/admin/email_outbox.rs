@@ -1,7 +1,7 @@
 //! `GET /v1/email-outbox`: the newest emails of the outbox (never a body), to see what
 //! was sent, what is being retried after an SMTP failure (and why), and what was given up.
 
-use super::input::query_params;
+use super::input::{page_limit, query_params};
 use super::Admin;
 use crate::error::ApiError;
 use crate::state::Shared;
@@ -61,14 +61,7 @@ pub async fn list(
             "must be queued, retrying, sent or failed",
         ));
     }
-    let limit = match p.get("limit") {
-        None => 50,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|l| (1..=200).contains(l))
-            .ok_or_else(|| ApiError::invalid_field("limit", "must be an integer 1-200"))?,
-    };
+    let limit = page_limit(&p, 50)?;
     let rows = store::list_emails(&s.db.read, status, limit).await?;
     Ok(Json(Outbox {
         emails: rows.into_iter().map(email).collect(),
