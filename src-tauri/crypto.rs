@@ -109,13 +109,15 @@ pub fn hash_password(password: &str) -> String {
 }
 
 /// Verifies a password against a stored PHC string (with the parameters it names); a
-/// corrupt hash never matches. An empty one (an invited user who has not set a password
-/// yet) never matches either, after the same work as a real check (no timing tells it).
+/// corrupt hash never matches. An empty one (an invited user who has not chosen a
+/// password yet) never matches either, after the same work as a real check, so such an
+/// account is not told apart from a wrong password by timing.
 pub fn verify_password(password: &str, phc: &str) -> bool {
+    if phc.is_empty() {
+        verify_password_against_dummy(password);
+        return false;
+    }
     let Ok(parsed) = PasswordHash::new(phc) else {
-        if phc.is_empty() {
-            verify_password_against_dummy(password);
-        }
         return false;
     };
     let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
@@ -164,6 +166,9 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("correct horse", "not a hash"));
+        // No password set (an invitation not accepted yet): nothing matches, not even "".
+        assert!(!verify_password("", ""));
+        assert!(!verify_password("correct horse", ""));
         // A stored hash demanding absurd memory is refused, not computed.
         let huge = h.replace("m=19456", "m=4000000");
         assert!(!verify_password("correct horse", &huge));

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod backup;
 pub mod businesses;
 pub mod claims;
+pub mod email;
 pub mod error;
 pub mod keys;
 pub mod products;

@@ -20,7 +20,7 @@ pub struct User {
     pub locale: Option<String>,
     /// Whether the email address is verified.
     pub email_verified: bool,
-    /// `active` or `suspended`.
+    /// `active`, `suspended` or `invited` (invited by email, not accepted yet).
     pub status: String,
     /// Whether the user may sign in to the console.
     pub is_superadmin: bool,
@@ -66,18 +66,38 @@ pub struct UserPage {
     pub next_cursor: Option<String>,
 }
 
-/// `POST /v1/users`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `POST /v1/users`: with a `password`, or `invite: true` (no password: the user is
+/// emailed an invitation link and chooses one).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// The sign-in email address.
     pub email: String,
-    /// 8 to 1024 characters.
-    pub password: String,
+    /// 8 to 1024 characters; not with `invite`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
     /// Full name (at most 200 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Invite the user by email instead of setting a password (needs email configured).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub invite: bool,
+    /// With `invite`: the product web client the invitation is for (its name in the
+    /// email; the user continues there after accepting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+/// `POST /v1/users/{id}/invitation:resend` (the body is optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResendInvitation {
+    /// The product web client the invitation is for; absent: the one of the last
+    /// invitation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 /// `PATCH /v1/users/{id}`: absent fields stay, `null` clears the optional ones.

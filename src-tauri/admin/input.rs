@@ -33,3 +33,15 @@ pub fn query_params(
     }
     Ok(out)
 }
+
+/// A list's `limit` query parameter: an integer 1-200, `default` when absent.
+pub fn page_limit(p: &HashMap<String, String>, default: i64) -> Result<i64, ApiError> {
+    match p.get("limit") {
+        None => Ok(default),
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|l| (1..=200).contains(l))
+            .ok_or_else(|| ApiError::invalid_field("limit", "must be an integer 1-200")),
+    }
+}

@@ -4,6 +4,7 @@
 mod audit_events;
 mod backup;
 mod businesses;
+mod email_outbox;
 mod fresh;
 pub(crate) mod idempotency;
 mod input;
@@ -61,6 +62,7 @@ fn api() -> OpenApiRouter<Shared> {
         .merge(audit_events::routes())
         .merge(businesses::routes())
         .merge(settings::routes())
+        .merge(email_outbox::routes())
         .merge(stats::routes())
         .merge(backup::routes())
         .merge(throttles::routes())

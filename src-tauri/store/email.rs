@@ -107,6 +107,22 @@ pub async fn end_links(tx: &mut Tx, user_id: &str, kind: LinkKind, now: i64) -> 
     Ok(())
 }
 
+/// The product client the newest link of `kind` for a user named (what a resent
+/// invitation names again); `None` when it named none or there is no such link.
+pub async fn last_link_client(
+    tx: &mut Tx,
+    user_id: &str,
+    kind: LinkKind,
+) -> Result<Option<String>> {
+    let link: Option<SpentLink> = q("SELECT user_id, client_id FROM email_links
+         WHERE user_id = $1 AND kind = $2 ORDER BY created_at DESC LIMIT 1")
+    .bind(user_id)
+    .bind(kind.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(link.and_then(|l| l.client_id))
+}
+
 /// How many links of `kind` were made for a user since `since` (caps how many emails one
 /// address can be sent).
 pub async fn links_since(tx: &mut Tx, user_id: &str, kind: LinkKind, since: i64) -> Result<i64> {
@@ -159,7 +175,7 @@ pub struct EmailRow {
     pub kind: String,
     pub recipient: String,
     pub subject: String,
-    /// `queued` (with `attempts` > 0: retrying), `sent` or `failed`.
+    /// `queued` (with a `last_error`: retrying), `sent` or `failed`.
     pub status: String,
     pub attempts: i64,
     pub next_attempt_at: i64,
@@ -250,11 +266,12 @@ pub async fn mark_failed(tx: &mut Tx, id: &str, error: &str, retry_at: Option<i6
 }
 
 /// The newest emails (bodies left out), newest first, optionally of one status
-/// (`retrying` = queued after a failed attempt).
+/// (`retrying` = queued after a failed attempt: it has a `last_error`).
 pub async fn list_emails(pool: &Reader, status: Option<&str>, limit: i64) -> Result<Vec<EmailRow>> {
     let filter = match status {
-        Some("retrying") => "WHERE status = 'queued' AND attempts > 0",
-        Some("queued") => "WHERE status = 'queued' AND attempts = 0",
+        // A first attempt under way has counted itself but not failed: still `queued`.
+        Some("retrying") => "WHERE status = 'queued' AND last_error IS NOT NULL",
+        Some("queued") => "WHERE status = 'queued' AND last_error IS NULL",
         Some("sent") => "WHERE status = 'sent'",
         Some("failed") => "WHERE status = 'failed'",
         _ => "",

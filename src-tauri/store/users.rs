@@ -177,7 +177,8 @@ pub async fn update_profile(
 /// Replaces the password hash; false for an unknown id.
 pub async fn set_password_hash(tx: &mut Tx, id: &str, hash: &str, now: i64) -> Result<bool> {
     Ok(
-        q("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        // A password set ends a pending invitation (the user can sign in now).
+        q("UPDATE users SET password_hash = $1, invited_at = NULL, updated_at = $2 WHERE id = $3")
             .bind(hash)
             .bind(now)
             .bind(id)

@@ -62,6 +62,11 @@ pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> R
     parse(&text)
 }
 
+pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    let text = call("PUT", path, Some(to_json(body)?)).await?;
+    parse(&text)
+}
+
 pub async fn delete(path: &str) -> Result<(), ApiError> {
     call("DELETE", path, None).await.map(drop)
 }

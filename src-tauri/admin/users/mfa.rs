@@ -19,7 +19,7 @@ use tessera_proto::users::{RequireMfa, User, UserPasskey, UserPasskeys};
 pub const MFA_REQUIRED_SET: &str = "admin.user.mfa_required";
 
 /// An optional JSON body: none (or an empty one) is `T::default()`, else as [`ApiJson`].
-async fn optional_body<T: serde::de::DeserializeOwned + Default>(
+pub(super) async fn optional_body<T: serde::de::DeserializeOwned + Default>(
     req: Request,
 ) -> Result<T, ApiError> {
     let (parts, body) = req.into_parts();

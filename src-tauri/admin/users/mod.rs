@@ -1,7 +1,9 @@
-//! `/v1/users`: read and list here; the account (create, delete), its profile, status
-//! (suspend, unsuspend), password and SSO sessions each in their own file.
+//! `/v1/users`: read and list here; the account (create, delete), invitations by email,
+//! its profile, status (suspend, unsuspend), password and SSO sessions each in their own
+//! file.
 
 mod account;
+mod invitation;
 mod mfa;
 mod password;
 mod profile;
@@ -11,7 +13,7 @@ mod status;
 pub use password::validate_password;
 pub use profile::validate_email;
 
-use super::input::query_params;
+use super::input::{page_limit, query_params};
 use super::Admin;
 use crate::error::ApiError;
 use crate::state::Shared;
@@ -34,6 +36,7 @@ pub(super) fn routes() -> OpenApiRouter<Shared> {
         .routes(routes!(mfa::require))
         .routes(routes!(mfa::reset))
         .routes(routes!(mfa::passkeys))
+        .routes(routes!(invitation::resend))
 }
 
 /// The wire shape of a user with the factors it has (never the password hash, never a
@@ -115,14 +118,7 @@ pub async fn list(
             "must be active or suspended",
         ));
     }
-    let limit = match p.get("limit") {
-        None => 50,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|l| (1..=200).contains(l))
-            .ok_or_else(|| ApiError::invalid_field("limit", "must be an integer 1-200"))?,
-    };
+    let limit = page_limit(&p, 50)?;
     let cursor = p.get("cursor").map(String::as_str);
     if cursor.is_some_and(|c| c.is_empty() || c.len() > 100) {
         return Err(ApiError::invalid_field(

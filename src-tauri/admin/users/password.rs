@@ -57,6 +57,8 @@ pub async fn set_password(
     if !users::set_password_hash(&mut tx, &id, &hash, now).await? {
         return Err(ApiError::not_found("user"));
     }
+    // A pending invitation's link stops working: the password is chosen.
+    crate::store::email::end_links(&mut tx, &id, crate::store::email::LinkKind::Invite, now).await?;
     sign_out_everywhere(
         &mut tx,
         &meta,

@@ -1,11 +1,13 @@
 //! Settings: key rotation and audit retention (`/v1/settings`), the sign-in protection
 //! policy (read-only), the server's listen address, port and issuer (changed in the
 //! desktop window, read-only in a browser: see `server`), and an encrypted backup of the
-//! data dir (see `backup`), and in the desktop window whether Tessera starts at login
-//! (see `desktop_app`).
+//! data dir (see `backup`), in the desktop window whether Tessera starts at login
+//! (see `desktop_app`), and the SMTP server emails go through with the outbox (`email`).
 
 mod backup;
 mod desktop_app;
+pub(crate) mod email;
+mod email_test;
 mod protection;
 mod server;
 
@@ -17,6 +19,7 @@ use crate::api::{self, ApiError};
 use crate::components::{failure, on_done, toast, ErrorBanner, Loaded, PageHeader};
 use backup::BackupCard;
 use desktop_app::DesktopAppCard;
+use email::EmailCard;
 use protection::ProtectionCard;
 use server::ServerCard;
 
@@ -32,11 +35,12 @@ pub fn SettingsPage() -> impl IntoView {
         <section class="page">
             <PageHeader
                 title="Settings"
-                subtitle="Signing-key rotation, audit retention, sign-in protection, where the server listens, and backups."
+                subtitle="Signing-key rotation, audit retention, sign-in protection, email, where the server listens, and backups."
                     .to_owned()
             />
             <PolicyCard loaded=loaded />
             <ProtectionCard policy=throttle />
+            <EmailCard />
             <ServerCard />
             <DesktopAppCard />
             <BackupCard />

@@ -1,9 +1,11 @@
-//! Users: the searchable, paged list with a create form, and one user's page (profile,
+//! Users: the searchable, paged list with a create form and an invite form
+//! (`invitation`), and one user's page (profile, a pending invitation,
 //! password, sign-in factors and MFA, suspension, SSO sessions, memberships, delete), and
 //! the accounts whose sign-in is throttled.
 
 mod detail;
 mod factors;
+mod invitation;
 mod list;
 mod memberships;
 mod sessions;
@@ -40,13 +42,19 @@ impl UserExt for User {
     }
 }
 
-/// The status as a badge: Active (green) or Suspended (amber).
+/// The status as a badge: Active (green), Suspended (amber) or Invited.
 #[component]
 pub(crate) fn StatusBadge(#[prop(into)] status: Signal<String>) -> impl IntoView {
-    move || match status.get().as_str() {
+    move || {
+        match status.get().as_str() {
         "active" => view! { <span class="badge badge-ok">"Active"</span> }.into_any(),
         "suspended" => view! { <span class="badge badge-warn">"Suspended"</span> }.into_any(),
+        "invited" => view! {
+            <span class="badge badge-muted" title="Invited by email; no password chosen yet">"Invited"</span>
+        }
+        .into_any(),
         other => view! { <span class="badge badge-muted">{other.to_string()}</span> }.into_any(),
+    }
     }
 }
 
@@ -72,4 +80,22 @@ pub(crate) fn form_banner(
             .filter(|e| e.code != "conflict")
             .and_then(|e| banner_for(Some(&e), fields))
     })
+}
+
+/// Opens the modal `dialog` (after `reset`) when `open` turns true, closes it when false.
+pub(crate) fn sync_dialog(
+    dialog: NodeRef<leptos::html::Dialog>,
+    open: RwSignal<bool>,
+    reset: impl Fn() + 'static,
+) {
+    Effect::new(move |_| {
+        let want = open.get();
+        let Some(el) = dialog.get() else { return };
+        if want && !el.open() {
+            reset();
+            let _ = el.show_modal();
+        } else if !want && el.open() {
+            el.close();
+        }
+    });
 }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use serde_json::{json, Map, Value};
 
 use super::factors::FactorsCard;
+use super::invitation::InvitationCard;
 use super::memberships::MembershipsCard;
 use super::sessions::SessionsCard;
 use super::{email_error, form_banner, StatusBadge, User, UserExt};
@@ -70,6 +71,7 @@ pub fn UserPage(id: String) -> impl IntoView {
 fn UserCards(ctx: Ctx, sessions_ended: Trigger) -> impl IntoView {
     view! {
         <div class="user-grid">
+            <InvitationCard ctx=ctx />
             <ProfileCard ctx=ctx />
             <PasswordCard ctx=ctx sessions_ended=sessions_ended />
             <FactorsCard ctx=ctx />

@@ -1,5 +1,6 @@
 //! The users list: search (debounced, the API's `q`), a status filter, 50 per page with
-//! the API's cursor, the "Create user" form, and above them the throttled accounts.
+//! the API's cursor, the "Create user" and "Invite user" forms, and above them the
+//! throttled accounts.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,8 +9,9 @@ use leptos::prelude::*;
 use serde::Serialize;
 
 use super::factors::has_factor;
+use super::invitation::{InviteButton, InviteUserDialog};
 use super::throttles::ThrottlePanel;
-use super::{email_error, form_banner, StatusBadge, User, UserList};
+use super::{email_error, form_banner, sync_dialog, StatusBadge, User, UserList};
 use crate::api::{self, ApiError};
 use crate::app::query_param;
 use crate::components::time::{local, relative};
@@ -142,15 +144,22 @@ pub fn UsersPage() -> impl IntoView {
         toast::show(format!("Created {}", u.email));
         listing.show_created(u, move || users.refetch());
     });
+    let inviting = RwSignal::new(false);
+    let on_invited = Callback::new(move |u: User| {
+        toast::show(format!("Invitation sent to {}", u.email));
+        listing.show_created(u, move || users.refetch());
+    });
 
     view! {
         <section class="page users-page">
             <PageHeader title="Users" subtitle="People who sign in to your products.".to_string()>
+                <InviteButton open=inviting />
                 <button type="button" class="btn btn-primary" on:click=move |_| creating.set(true)>
                     "Create user"
                 </button>
             </PageHeader>
             <CreateUserDialog open=creating on_created=on_created />
+            <InviteUserDialog open=inviting on_invited=on_invited />
             <ThrottlePanel />
             <SearchBar
                 listing=listing
@@ -363,18 +372,11 @@ fn CreateUserDialog(open: RwSignal<bool>, on_created: Callback<User>) -> impl In
         }
         Err(e) => error.set(Some(e)),
     });
-    Effect::new(move |_| {
-        let want = open.get();
-        let Some(el) = dialog.get() else { return };
-        if want && !el.open() {
-            email.set(String::new());
-            name.set(String::new());
-            password.set(String::new());
-            error.set(None);
-            let _ = el.show_modal();
-        } else if !want && el.open() {
-            el.close();
-        }
+    sync_dialog(dialog, open, move || {
+        email.set(String::new());
+        name.set(String::new());
+        password.set(String::new());
+        error.set(None);
     });
 
     let submit = move || {

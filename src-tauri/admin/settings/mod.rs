@@ -1,9 +1,14 @@
 //! `/v1/settings`: server settings an admin may change (key rotation period, audit retention).
 //! `PATCH` takes any subset of the fields, validates them all, then stores and audits.
 //! Both answers also show the sign-in protection policy (`throttle`), read-only: it is
-//! not a field `PATCH` takes (unknown fields are refused with 422).
+//! not a field `PATCH` takes (unknown fields are refused with 422). The SMTP server
+//! emails go through is its own resource, `/v1/settings/email` (`email`).
 
-use super::{Admin, ApiJson};
+mod email;
+
+pub(super) use email::{check_email_on, email_unavailable};
+
+use crate::admin::{Admin, ApiJson};
 use crate::audit::{kind, Event};
 use crate::domain::RequestMeta;
 use crate::error::ApiError;
@@ -17,7 +22,9 @@ use tessera_proto::settings::{self as wire, SettingsPatch, ThrottlePolicy};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn routes() -> OpenApiRouter<Shared> {
-    OpenApiRouter::new().routes(routes!(show, update))
+    OpenApiRouter::new()
+        .routes(routes!(show, update))
+        .merge(email::routes())
 }
 
 /// The stored settings as the audit event records them (before and after a change).
