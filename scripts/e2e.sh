@@ -19,6 +19,10 @@ tests=("$@")
 if ((${#tests[@]} == 0)); then tests=(tests/e2e/*.test.mjs); fi
 
 [[ -x $binary ]] || { echo "no binary at $binary (cargo build --no-default-features first)" >&2; exit 1; }
+# invitation.test.mjs runs the example product (examples/orders) for real: build it (a
+# no-op when it is up to date).
+export ORDERS_BINARY=$PWD/target/debug/tessera-example-orders
+cargo build -q -p tessera-example-orders
 command -v chromium >/dev/null || { echo "missing chromium: run scripts/setup.sh" >&2; exit 1; }
 [[ -f tests/e2e/node_modules/playwright-core/package.json ]] ||
     { echo "missing tests/e2e/node_modules: run scripts/setup.sh" >&2; exit 1; }

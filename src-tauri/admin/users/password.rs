@@ -58,7 +58,8 @@ pub async fn set_password(
         return Err(ApiError::not_found("user"));
     }
     // A pending invitation's link stops working: the password is chosen.
-    crate::store::email::end_links(&mut tx, &id, crate::store::email::LinkKind::Invite, now).await?;
+    crate::store::email::end_links(&mut tx, &id, crate::store::email::LinkKind::Invite, now)
+        .await?;
     sign_out_everywhere(
         &mut tx,
         &meta,
