@@ -3,7 +3,8 @@
 use super::{INVITE_TTL, RESET_TTL, VERIFY_TTL};
 use crate::crypto::{random_token, sha256};
 use crate::state::AppState;
-use crate::store::email::{self as store, LinkKind, SpentLink};
+pub use crate::store::email::SpentLink as Spent;
+use crate::store::email::{self as store, LinkKind};
 use crate::store::{Result, Tx};
 
 /// The hosted page a link opens.
@@ -64,12 +65,7 @@ pub async fn peek(state: &AppState, kind: LinkKind, token: &str) -> Result<Optio
 }
 
 /// Spends the link `token` of `kind`, if it is good (see [`store::spend_link`]).
-pub async fn spend(
-    tx: &mut Tx,
-    kind: LinkKind,
-    token: &str,
-    now: i64,
-) -> Result<Option<SpentLink>> {
+pub async fn spend(tx: &mut Tx, kind: LinkKind, token: &str, now: i64) -> Result<Option<Spent>> {
     if !well_formed(token) {
         return Ok(None);
     }

@@ -121,14 +121,7 @@ pub async fn forgot_password(
             .subject(&user.id)
             .detail(json!({"reason": "too_many"}));
     } else {
-        let name = product_name(state, client_id).await;
-        let link = links::make(&mut tx, state, LinkKind::Reset, &user.id, client_id, now).await?;
-        let about = About {
-            product: &name,
-            to: &user.email,
-        };
-        let email = compose::reset(&about, &link, "1 hour");
-        crate::mail::queue(&mut tx, state.keys.kek(), &email, now).await?;
+        email_link(&mut tx, state, LinkKind::Reset, &user, client_id, now).await?;
     }
     event.write(&mut tx).await?;
     tx.commit().await?;
@@ -169,12 +162,15 @@ pub async fn reset_password(
 ) -> Result<UserRow, FlowError> {
     let hash = new_password_hash(state, meta, password).await?;
     let now = now();
-    let mut tx = state.db.begin().await?;
-    let Some(link) = links::spend(&mut tx, LinkKind::Reset, token, now).await? else {
-        drop(tx);
-        refused(state, meta, kind::PASSWORD_RESET).await;
-        return Err(FlowError::InvalidLink);
-    };
+    let (mut tx, link) = spend(
+        state,
+        LinkKind::Reset,
+        token,
+        meta,
+        kind::PASSWORD_RESET,
+        now,
+    )
+    .await?;
     users::set_password_hash(&mut tx, &link.user_id, &hash, now).await?;
     users::mark_email_verified(&mut tx, &link.user_id, now).await?;
     let ended = sessions::end_user_sessions(&mut tx, &link.user_id, now).await?;
@@ -204,18 +200,7 @@ pub async fn send_verification(
     if !state.mail.enabled() || user.email_verified {
         return Ok(false);
     }
-    let now = now();
-    let name = product_name(state, client_id).await;
-    let link = links::make(tx, state, LinkKind::Verify, &user.id, client_id, now).await?;
-    let email = compose::verify(
-        &About {
-            product: &name,
-            to: &user.email,
-        },
-        &link,
-        "7 days",
-    );
-    crate::mail::queue(tx, state.keys.kek(), &email, now).await?;
+    email_link(tx, state, LinkKind::Verify, user, client_id, now()).await?;
     Ok(true)
 }
 
@@ -226,12 +211,15 @@ pub async fn verify_email(
     meta: &RequestMeta,
 ) -> Result<UserRow, FlowError> {
     let now = now();
-    let mut tx = state.db.begin().await?;
-    let Some(link) = links::spend(&mut tx, LinkKind::Verify, token, now).await? else {
-        drop(tx);
-        refused(state, meta, kind::EMAIL_VERIFIED).await;
-        return Err(FlowError::InvalidLink);
-    };
+    let (mut tx, link) = spend(
+        state,
+        LinkKind::Verify,
+        token,
+        meta,
+        kind::EMAIL_VERIFIED,
+        now,
+    )
+    .await?;
     users::mark_email_verified(&mut tx, &link.user_id, now).await?;
     Event::success(kind::EMAIL_VERIFIED)
         .meta(meta)
@@ -259,17 +247,7 @@ pub async fn invite(
     let now = now();
     crate::store::email::end_links(tx, &user.id, LinkKind::Invite, now).await?;
     users::mark_invited(tx, &user.id, now).await?;
-    let name = product_name(state, client_id).await;
-    let link = links::make(tx, state, LinkKind::Invite, &user.id, client_id, now).await?;
-    let email = compose::invite(
-        &About {
-            product: &name,
-            to: &user.email,
-        },
-        &link,
-        "7 days",
-    );
-    crate::mail::queue(tx, state.keys.kek(), &email, now).await?;
+    email_link(tx, state, LinkKind::Invite, user, client_id, now).await?;
     Ok(())
 }
 
@@ -283,12 +261,15 @@ pub async fn accept_invitation(
 ) -> Result<(UserRow, Option<String>), FlowError> {
     let hash = new_password_hash(state, meta, password).await?;
     let now = now();
-    let mut tx = state.db.begin().await?;
-    let Some(link) = links::spend(&mut tx, LinkKind::Invite, token, now).await? else {
-        drop(tx);
-        refused(state, meta, kind::INVITATION_ACCEPTED).await;
-        return Err(FlowError::InvalidLink);
-    };
+    let (mut tx, link) = spend(
+        state,
+        LinkKind::Invite,
+        token,
+        meta,
+        kind::INVITATION_ACCEPTED,
+        now,
+    )
+    .await?;
     users::set_password_hash(&mut tx, &link.user_id, &hash, now).await?;
     users::mark_email_verified(&mut tx, &link.user_id, now).await?;
     let mut event = Event::success(kind::INVITATION_ACCEPTED)
@@ -301,6 +282,51 @@ pub async fn accept_invitation(
     let user = users::find_user_tx(&mut tx, &link.user_id).await?;
     tx.commit().await?;
     Ok((user.ok_or(FlowError::InvalidLink)?, link.client_id))
+}
+
+/// Makes a link of `kind` for `user` and queues its email (the product's name in it).
+async fn email_link(
+    tx: &mut Tx,
+    state: &AppState,
+    kind: LinkKind,
+    user: &UserRow,
+    client_id: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let name = product_name(state, client_id).await;
+    let link = links::make(tx, state, kind, &user.id, client_id, now).await?;
+    let about = About {
+        product: &name,
+        to: &user.email,
+    };
+    let email = match kind {
+        LinkKind::Reset => compose::reset(&about, &link, "1 hour"),
+        LinkKind::Verify => compose::verify(&about, &link, "7 days"),
+        LinkKind::Invite => compose::invite(&about, &link, "7 days"),
+    };
+    crate::mail::queue(tx, state.keys.kek(), &email, now).await?;
+    Ok(())
+}
+
+/// Opens the write transaction and spends the link `token` of `kind` in it; a bad link
+/// is refused (audited as a failed `event`, after the transaction is let go).
+async fn spend(
+    state: &AppState,
+    kind: LinkKind,
+    token: &str,
+    meta: &RequestMeta,
+    event: &str,
+    now: i64,
+) -> Result<(Tx, links::Spent), FlowError> {
+    let mut tx = state.db.begin().await?;
+    match links::spend(&mut tx, kind, token, now).await? {
+        Some(link) => Ok((tx, link)),
+        None => {
+            drop(tx);
+            refused(state, meta, event).await;
+            Err(FlowError::InvalidLink)
+        }
+    }
 }
 
 /// Checks and hashes a new password (through the hashing bound).
