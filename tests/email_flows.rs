@@ -147,10 +147,7 @@ async fn known_and_unknown_addresses_get_the_same_answer_and_only_accounts_get_m
     let (_, _, known) = ask_reset(&fx, EMAIL).await;
     let (_, _, unknown) = ask_reset(&fx, "nobody@example.com").await;
     assert_eq!(known.status, unknown.status);
-    let strip = |b: &str| {
-        b.replace(char::is_numeric, "")
-            .replace(|c: char| c == '-' || c == '_', "")
-    };
+    let strip = |b: &str| b.replace(char::is_numeric, "").replace(['-', '_'], "");
     assert_eq!(
         strip(&known.body).split("interaction=").next(),
         strip(&unknown.body).split("interaction=").next()
