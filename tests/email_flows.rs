@@ -311,3 +311,32 @@ async fn the_email_body_is_sealed_in_the_outbox() {
         .collect::<String>();
     assert!(!body.is_empty() && !body.contains(&plain));
 }
+
+#[tokio::test]
+async fn a_reset_lifts_the_accounts_sign_in_throttle() {
+    let sink = SmtpSink::start();
+    let fx = with_email(&sink).await;
+    let browser = fx.browser();
+    let form = browser.start_login(&fx.authorize(&[]).url).await;
+    for _ in 0..5 {
+        browser.submit_login(&form, EMAIL, "wrong password").await;
+    }
+    let throttled = browser.submit_login(&form, EMAIL, PASSWORD).await;
+    assert_eq!(throttled.status, 429, "{}", throttled.body);
+
+    ask_reset(&fx, EMAIL).await;
+    let link = reset_link(&fx, &sink.wait_for(EMAIL).await);
+    let done = reset(
+        &fx.browser(),
+        &link,
+        "a brand new password",
+        "a brand new password",
+    )
+    .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let form = browser.start_login(&fx.authorize(&[]).url).await;
+    let ok = browser
+        .submit_login(&form, EMAIL, "a brand new password")
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+}

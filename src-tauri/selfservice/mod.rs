@@ -153,7 +153,8 @@ pub async fn forgot_password_later(
 }
 
 /// Sets a new password through a reset link: the link is spent, the email counts as
-/// verified, and every session of the user ends (their refresh tokens revoked).
+/// verified, the account's sign-in failures are forgotten, and every session of the
+/// user ends (their refresh tokens revoked).
 pub async fn reset_password(
     state: &AppState,
     token: &str,
@@ -173,6 +174,10 @@ pub async fn reset_password(
     .await?;
     users::set_password_hash(&mut tx, &link.user_id, &hash, now).await?;
     users::mark_email_verified(&mut tx, &link.user_id, now).await?;
+    // Whoever proved they hold the mailbox is not kept out by failures someone (maybe an
+    // attacker) piled onto the account.
+    let keys = crate::throttle::LoginKeys::new(Some(&link.user_id), "", meta);
+    crate::throttle::reset_account_in(&mut tx, &keys).await?;
     let ended = sessions::end_user_sessions(&mut tx, &link.user_id, now).await?;
     let families =
         sessions::revoke_user_families(&mut tx, &link.user_id, None, "password_reset", now).await?;
