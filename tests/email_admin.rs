@@ -291,6 +291,26 @@ async fn invited_users_get_an_email_and_cannot_sign_in_yet() {
         .admin(Method::GET, &format!("/v1/users/{id}"), None)
         .await;
     assert_eq!(r.json["status"], "invited");
+    // The list filters by the status it shows.
+    let listed = |status: &'static str| {
+        let fx = &fx;
+        async move {
+            let r = fx
+                .admin(Method::GET, &format!("/v1/users?status={status}"), None)
+                .await;
+            assert_eq!(r.status, 200, "{}", r.text);
+            r.json["users"]
+                .as_array()
+                .expect("users")
+                .iter()
+                .map(|u| u["email"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed("invited").await, ["ivy@example.com"]);
+    assert!(!listed("active")
+        .await
+        .contains(&"ivy@example.com".to_string()));
 
     // Any password fails exactly like a wrong one, after as much work.
     let (wrong, wrong_took) = failed_sign_in(&fx, EMAIL, "not the password").await;

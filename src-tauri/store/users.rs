@@ -206,7 +206,8 @@ macro_rules! user_search {
             " $1 ESCAPE '\\' OR COALESCE(name, '') ",
             $like,
             " $1 ESCAPE '\\')
-           AND ($2 IS NULL OR status = $2)
+           AND ($2 IS NULL OR CASE WHEN status = 'active' AND invited_at IS NOT NULL
+                                   THEN 'invited' ELSE status END = $2)
            AND ($3 IS NULL OR id > $3)
          ORDER BY id LIMIT "
         )
@@ -216,7 +217,7 @@ const USER_SEARCH_SQLITE: &str = user_search!("LIKE");
 const USER_SEARCH_POSTGRES: &str = user_search!("ILIKE");
 
 /// A page of the user list: substring search (LIKE: case-insensitive for ASCII) on email and name,
-/// optional status, ordered by id (UUIDv7, so by creation), starting after `after`.
+/// optional status as the API shows it (`invited` apart from `active`), ordered by id (UUIDv7, so by creation), starting after `after`.
 pub async fn list_users(
     pool: &Reader,
     search: Option<&str>,

@@ -95,7 +95,7 @@ pub async fn get_one(
 #[utoipa::path(
     get, path = "/users", tag = "users",
     operation_id = "users_list",
-    params(("q" = Option<String>, Query, description = "Search e-mail and names"), ("status" = Option<String>, Query, description = "active or suspended"), ("limit" = Option<i64>, Query, description = "Page size"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    params(("q" = Option<String>, Query, description = "Search e-mail and names"), ("status" = Option<String>, Query, description = "active, suspended or invited"), ("limit" = Option<i64>, Query, description = "Page size"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
     responses((status = 200, description = "A page of users", body = UserPage))
 )]
 pub async fn list(
@@ -112,10 +112,10 @@ pub async fn list(
         ));
     }
     let status = p.get("status").map(String::as_str);
-    if status.is_some_and(|st| st != "active" && st != "suspended") {
+    if status.is_some_and(|st| !["active", "suspended", "invited"].contains(&st)) {
         return Err(ApiError::invalid_field(
             "status",
-            "must be active or suspended",
+            "must be active, suspended or invited",
         ));
     }
     let limit = page_limit(&p, 50)?;

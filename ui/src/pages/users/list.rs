@@ -213,6 +213,7 @@ fn SearchBar(listing: Listing, updating: Signal<bool>) -> impl IntoView {
                     <option value="">"All"</option>
                     <option value="active">"Active"</option>
                     <option value="suspended">"Suspended"</option>
+                    <option value="invited">"Invited"</option>
                 </select>
             </div>
             <span class="spacer"></span>
