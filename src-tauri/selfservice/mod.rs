@@ -109,19 +109,16 @@ pub async fn forgot_password(
     let recent =
         crate::store::email::links_since(&mut tx, &user.id, LinkKind::Reset, now - RESET_WINDOW)
             .await?;
-    let mut event = Event::success(kind::RESET_REQUESTED)
-        .meta(meta)
-        .subject(&user.id);
-    if let Some(c) = client_id {
-        event = event.client(c);
-    }
-    if recent >= RESETS_PER_WINDOW {
-        event = Event::failure(kind::RESET_REQUESTED)
-            .meta(meta)
-            .subject(&user.id)
-            .detail(json!({"reason": "too_many"}));
+    let mut event = if recent >= RESETS_PER_WINDOW {
+        Event::failure(kind::RESET_REQUESTED).detail(json!({"reason": "too_many"}))
     } else {
         email_link(&mut tx, state, LinkKind::Reset, &user, client_id, now).await?;
+        Event::success(kind::RESET_REQUESTED)
+    }
+    .meta(meta)
+    .subject(&user.id);
+    if let Some(c) = client_id {
+        event = event.client(c);
     }
     event.write(&mut tx).await?;
     tx.commit().await?;

@@ -16,21 +16,13 @@ use tessera_proto::users::SetPassword;
 
 pub const PASSWORD_SET: &str = "admin.user.password_set";
 
+/// The password rules (`selfservice::password_problem`, the one rule everywhere) as the
+/// admin API's 422.
 pub fn validate_password(password: &str) -> Result<(), ApiError> {
-    let n = password.chars().count();
-    if n < 8 {
-        return Err(ApiError::invalid_field(
-            "password",
-            "must be at least 8 characters",
-        ));
+    match crate::selfservice::password_problem(password) {
+        Some(problem) => Err(ApiError::invalid_field("password", problem)),
+        None => Ok(()),
     }
-    if n > 1024 {
-        return Err(ApiError::invalid_field(
-            "password",
-            "must be at most 1024 characters",
-        ));
-    }
-    Ok(())
 }
 
 #[utoipa::path(
