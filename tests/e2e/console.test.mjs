@@ -109,10 +109,12 @@ test('add a redirect URI and rotate the secret', async () => {
 test('create a user and suspend them', async () => {
   await openNav(page, 'Users');
   await page.getByRole('button', { name: 'Create user' }).first().click();
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Name').fill(user.name);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('dialog').getByRole('button', { name: 'Create user' }).click();
+  // The open dialog's fields (the closed "Invite user" dialog has an Email field too).
+  const dialog = page.getByRole('dialog', { name: 'Create user' });
+  await dialog.getByLabel('Email').fill(user.email);
+  await dialog.getByLabel('Name').fill(user.name);
+  await dialog.getByLabel('Password', { exact: true }).fill(user.password);
+  await dialog.getByRole('button', { name: 'Create user' }).click();
   await page.getByRole('link', { name: user.email }).click();
   await page.getByRole('button', { name: 'Suspend' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click();
