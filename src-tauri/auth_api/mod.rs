@@ -19,7 +19,7 @@ mod caller;
 mod login;
 mod logout;
 mod mfa;
-mod origin;
+pub(crate) mod origin;
 mod recovery;
 mod refresh;
 pub mod register;

@@ -70,6 +70,16 @@ impl Mail {
     }
 }
 
+/// The settings in force after reading the stored ones (another node, or this one, may
+/// have changed them) and taking them into use, unless the environment's are in force.
+pub async fn reload(state: &crate::state::AppState) -> Result<Option<Arc<SmtpConfig>>, StoreError> {
+    if !state.mail.from_environment() {
+        let stored = smtp::load(&state.db.read, state.keys.kek()).await?;
+        state.mail.use_stored(stored);
+    }
+    Ok(state.mail.config())
+}
+
 /// An email to send.
 pub struct Outgoing {
     /// What it is (`reset`, `verify`, `invite`, `test`): shown in the console's outbox.

@@ -36,13 +36,11 @@ pub async fn run(state: Shared) {
         if *stopping.borrow() {
             return;
         }
-        if !state.mail.from_environment() {
-            match smtp::load(&state.db.read, state.keys.kek()).await {
-                Ok(stored) => state.mail.use_stored(stored),
-                Err(e) => tracing::error!(error = %e, "cannot read the SMTP settings"),
-            }
-        }
-        if let Some(cfg) = state.mail.config() {
+        let config = super::reload(&state).await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot read the SMTP settings");
+            state.mail.config()
+        });
+        if let Some(cfg) = config {
             if transport.as_ref().is_none_or(|(c, _)| **c != *cfg) {
                 transport = match cfg.transport() {
                     Ok(t) => Some((cfg.clone(), t)),

@@ -9,7 +9,6 @@ use crate::error::OAuthError;
 use crate::oauth::params::{Form, Params};
 use crate::selfservice::{self, FlowError};
 use crate::state::Shared;
-use crate::store::clients::redirect_uris;
 use crate::store::email::LinkKind;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -132,14 +131,12 @@ async fn accepted(s: &Shared, email: &str, client_id: Option<&str>) -> Response 
     page(StatusCode::OK, "Your account is ready", body)
 }
 
-/// A product client's name and home: the origin of its first http(s) redirect URI.
+/// A product client's name and home: its first registered web origin (the auth API's
+/// rule for a product's origins).
 async fn product_home(s: &Shared, client_id: &str) -> Option<(String, String)> {
     let client = s.clients.get(&s.db.read, client_id).await.ok().flatten()?;
     client.product_id.as_ref()?;
-    let uris = redirect_uris(&s.db.read, client_id, "login").await.ok()?;
-    let home = uris.iter().find_map(|u| {
-        let url = url::Url::parse(u).ok()?;
-        matches!(url.scheme(), "https" | "http").then(|| url.origin().ascii_serialization() + "/")
-    })?;
+    let origins = crate::auth_api::origin::registered(s, &client).await.ok()?;
+    let home = origins.into_iter().next()? + "/";
     Some((client.name.clone(), home))
 }

@@ -66,12 +66,7 @@ fn check_not_fixed(s: &AppState) -> Result<(), ApiError> {
 /// The stored settings, also taken into use on this node (another node may have
 /// changed them); the environment's when they are in force.
 async fn current(s: &AppState) -> Result<Option<SmtpConfig>, ApiError> {
-    if s.mail.from_environment() {
-        return Ok(s.mail.config().map(|c| (*c).clone()));
-    }
-    let stored = smtp::load(&s.db.read, s.keys.kek()).await?;
-    s.mail.use_stored(stored.clone());
-    Ok(stored)
+    Ok(crate::mail::reload(s).await?.map(|c| (*c).clone()))
 }
 
 /// A submitted URL whose password is `***` keeps the stored password, but only for the
