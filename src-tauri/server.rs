@@ -248,6 +248,9 @@ async fn cluster_maintenance(state: &Shared) {
     if let Err(e) = crate::mail::prune(&state.db, now()).await {
         tracing::error!(error = %e, "cannot prune the email outbox");
     }
+    if let Err(e) = crate::store::jtis::prune(&state.db, now()).await {
+        tracing::error!(error = %e, "cannot prune used client assertion and DPoP ids");
+    }
 }
 
 fn create_data_dir(cfg: &ServeConfig) -> Result<(), StartError> {

@@ -38,18 +38,92 @@ pub struct Product {
     pub updated_at: i64,
 }
 
-/// A product's public web client.
+/// A product's web client: the sign-in client of its browser, server-side web or native
+/// app (authorization code + PKCE, public or confidential).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebClient {
     /// The OAuth client id (`web_...`).
     pub client_id: String,
-    /// Always `none`: a public client, PKCE instead of a secret.
+    /// The client secret of a `client_secret_basic`/`_post` client, shown once: only in
+    /// the answer that mints it (creation, a change to a secret method, rotation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// `none` (public: PKCE only), `client_secret_basic`, `client_secret_post` or
+    /// `private_key_jwt`.
     pub token_endpoint_auth_method: String,
-    /// The registered redirect URIs (matched exactly).
+    /// `web` or `native` (RFC 8252: private-use scheme and any-port loopback redirects).
+    #[serde(default = "default_application_type")]
+    pub application_type: String,
+    /// The registered redirect URIs (matched exactly; loopback ones of a native client
+    /// on any port).
     pub redirect_uris: Vec<String>,
     /// The registered post-logout redirect URIs (matched exactly).
     pub post_logout_redirect_uris: Vec<String>,
+    /// Browser origins CORS allows on the token, userinfo, revoke and `/v1/auth/*`
+    /// endpoints; null = the origins of the redirect URIs.
+    #[serde(default)]
+    pub allowed_origins: Option<Vec<String>>,
+    /// Whether authorization requests must be pushed first (RFC 9126).
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
+    /// Whether access tokens must be bound to a DPoP key (RFC 9449).
+    #[serde(default)]
+    pub dpop_bound_access_tokens: bool,
+    /// `private_key_jwt`: the client's public keys as a JWK Set, or null.
+    #[serde(default)]
+    pub jwks: Option<serde_json::Value>,
+    /// `private_key_jwt`: where the client's JWK Set is fetched (https), or null.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+}
+
+fn default_application_type() -> String {
+    "web".into()
+}
+
+/// The web client's settings in `POST /v1/products` (absent = the default) and
+/// `PATCH /v1/products/{id}` (absent = unchanged; `allowed_origins`, `jwks` and
+/// `jwks_uri` may be null, which clears them).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WebClientSettings {
+    /// `none` (default), `client_secret_basic`, `client_secret_post` or
+    /// `private_key_jwt` (then `jwks` or `jwks_uri`). Changing to a secret method mints a
+    /// secret, shown once in the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_method: Option<String>,
+    /// `web` (default) or `native`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_type: Option<String>,
+    /// Browser origins (`scheme://host[:port]`, at most 20); null = the redirect URIs'.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_origins: Option<Option<Vec<String>>>,
+    /// Require PAR (RFC 9126) for this client's authorization requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_pushed_authorization_requests: Option<bool>,
+    /// Require DPoP-bound access tokens (RFC 9449).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_bound_access_tokens: Option<bool>,
+    /// The client's public keys (a JWK Set with public keys only), for `private_key_jwt`.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub jwks: Option<Option<serde_json::Value>>,
+    /// An https URL of the client's JWK Set, for `private_key_jwt`.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub jwks_uri: Option<Option<String>>,
 }
 
 /// A product's confidential server client.
@@ -126,6 +200,9 @@ pub struct CreateProduct {
     /// hosted sign-up page); default false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_registration: Option<bool>,
+    /// The web client's settings (what kind of app signs in with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_client: Option<WebClientSettings>,
 }
 
 /// `PATCH /v1/products/{id}`: absent fields stay; only `audience` may be null (clears it).
@@ -198,6 +275,13 @@ pub struct UpdateProduct {
         skip_serializing_if = "Option::is_none"
     )]
     pub self_registration: Option<Option<bool>>,
+    /// Changes to the web client's settings (absent fields stay); not null.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub web_client: Option<Option<WebClientSettings>>,
 }
 
 /// `POST /v1/products/{id}/redirect-uris` and `.../post-logout-redirect-uris`.

@@ -8,7 +8,7 @@ use crate::crypto::{ct_eq, sha256};
 use crate::domain::RequestMeta;
 use crate::error::OAuthError;
 use crate::state::AppState;
-use crate::store::clients::Client;
+use crate::store::clients::{Client, TokenAuthMethod};
 use crate::throttle;
 use axum::http::{header, HeaderMap};
 use base64::engine::general_purpose::STANDARD;
@@ -135,6 +135,11 @@ async fn check_secret(
     client: &Client,
     secret: Option<String>,
 ) -> Result<(), OAuthError> {
+    if client.app.token_auth == TokenAuthMethod::PrivateKeyJwt {
+        return Err(OAuthError::invalid_client(
+            "this client authenticates with a signed client assertion (private_key_jwt)",
+        ));
+    }
     match (&client.secret_hash, secret) {
         (Some(stored), Some(given)) => {
             if !ct_eq(stored, &sha256(&given)) {

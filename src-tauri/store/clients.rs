@@ -58,6 +58,107 @@ impl ClientKind {
     }
 }
 
+/// How a client authenticates at the token endpoint (RFC 7591 `token_endpoint_auth_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenAuthMethod {
+    /// A public client: PKCE, no secret.
+    None,
+    ClientSecretBasic,
+    ClientSecretPost,
+    /// RFC 7523 client assertions signed with a key from the client's `jwks`/`jwks_uri`.
+    PrivateKeyJwt,
+}
+
+impl TokenAuthMethod {
+    pub const ALL: [TokenAuthMethod; 4] = [
+        TokenAuthMethod::None,
+        TokenAuthMethod::ClientSecretBasic,
+        TokenAuthMethod::ClientSecretPost,
+        TokenAuthMethod::PrivateKeyJwt,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenAuthMethod::None => "none",
+            TokenAuthMethod::ClientSecretBasic => "client_secret_basic",
+            TokenAuthMethod::ClientSecretPost => "client_secret_post",
+            TokenAuthMethod::PrivateKeyJwt => "private_key_jwt",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+    /// Whether the client proves who it is with a shared secret.
+    pub fn uses_secret(self) -> bool {
+        matches!(
+            self,
+            TokenAuthMethod::ClientSecretBasic | TokenAuthMethod::ClientSecretPost
+        )
+    }
+}
+
+/// RFC 8252 / OIDC Registration `application_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplicationType {
+    /// Runs on a web server or in a browser: https redirect URIs (http on loopback).
+    Web,
+    /// A desktop or mobile app: also private-use schemes and loopback redirects that
+    /// match any port (RFC 8252 §7.1, §7.3).
+    Native,
+}
+
+impl ApplicationType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplicationType::Web => "web",
+            ApplicationType::Native => "native",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "web" => Some(ApplicationType::Web),
+            "native" => Some(ApplicationType::Native),
+            _ => None,
+        }
+    }
+}
+
+/// A web client's settings for every kind of app (PRODUCT.md "Kinds of apps"); server,
+/// admin and built-in clients have the defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSettings {
+    /// The registered method; a client stored without one has its kind's: `none` for a
+    /// web client, `client_secret_basic` (post accepted too) for server and admin clients.
+    pub token_auth: TokenAuthMethod,
+    pub application_type: ApplicationType,
+    /// Browser origins CORS allows; `None` = the origins of the redirect URIs.
+    pub allowed_origins: Option<Vec<String>>,
+    /// Authorization requests must come through PAR (RFC 9126).
+    pub require_par: bool,
+    /// Access tokens must be DPoP-bound (RFC 9449).
+    pub dpop_bound: bool,
+    /// `private_key_jwt`: the client's JWK Set as JSON text, or where to fetch it.
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
+}
+
+impl AppSettings {
+    /// The settings of a client of `kind` stored with none of its own.
+    pub fn default_for(kind: ClientKind) -> Self {
+        AppSettings {
+            token_auth: match kind {
+                ClientKind::Web => TokenAuthMethod::None,
+                ClientKind::Server | ClientKind::Admin => TokenAuthMethod::ClientSecretBasic,
+            },
+            application_type: ApplicationType::Web,
+            allowed_origins: None,
+            require_par: false,
+            dpop_bound: false,
+            jwks: None,
+            jwks_uri: None,
+        }
+    }
+}
+
 /// A client joined with the product settings the token endpoint needs.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -82,11 +183,14 @@ pub struct Client {
     pub self_registration: bool,
     /// What the client may do; the one place its kind (or being the console) shows.
     pub policy: ClientPolicy,
+    /// How it authenticates, what kind of app it is, CORS origins, PAR, DPoP.
+    pub app: AppSettings,
 }
 
 impl Client {
+    /// Whether the client authenticates itself (a secret or a signed assertion).
     pub fn is_confidential(&self) -> bool {
-        self.secret_hash.is_some()
+        self.app.token_auth != TokenAuthMethod::None
     }
 }
 
@@ -105,13 +209,41 @@ struct ClientJoinRow {
     refresh_family_ttl: Option<i64>,
     mfa: Option<String>,
     self_registration: Option<bool>,
+    token_endpoint_auth_method: Option<String>,
+    application_type: String,
+    allowed_origins: Option<String>,
+    require_par: bool,
+    dpop_bound: bool,
+    jwks: Option<String>,
+    jwks_uri: Option<String>,
+}
+
+impl ClientJoinRow {
+    /// The row's app settings; an unknown method or type is a corrupt row.
+    fn app_settings(&mut self, kind: ClientKind) -> Result<AppSettings, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("client {what}"));
+        let mut app = AppSettings::default_for(kind);
+        if let Some(m) = &self.token_endpoint_auth_method {
+            app.token_auth = TokenAuthMethod::parse(m).ok_or_else(|| corrupt("auth method"))?;
+        }
+        app.application_type = ApplicationType::parse(&self.application_type)
+            .ok_or_else(|| corrupt("application type"))?;
+        app.allowed_origins = self.allowed_origins.as_deref().map(from_json_list);
+        app.require_par = self.require_par;
+        app.dpop_bound = self.dpop_bound;
+        app.jwks = self.jwks.take();
+        app.jwks_uri = self.jwks_uri.take();
+        Ok(app)
+    }
 }
 
 /// `find_client`'s statement; `$product_scopes` the JSON array of the product's own scopes.
 macro_rules! find_client {
     ($product_scopes:literal) => {
         concat!(
-            "SELECT c.client_id, c.product_id, c.kind, c.name, c.secret_hash, c.scopes, ",
+            "SELECT c.client_id, c.product_id, c.kind, c.name, c.secret_hash, c.scopes,
+                c.token_endpoint_auth_method, c.application_type, c.allowed_origins,
+                c.require_par, c.dpop_bound, c.jwks, c.jwks_uri, ",
             $product_scopes,
             " AS product_scopes,
                 p.audience, p.access_token_ttl, p.refresh_token_ttl, p.refresh_family_ttl, p.mfa,
@@ -140,24 +272,29 @@ pub async fn find_client(pool: &Reader, client_id: &str) -> Result<Option<Client
             .bind(client_id)
             .fetch_optional(pool)
             .await?;
-    let Some(r) = row else { return Ok(None) };
+    row.map(client_from_row).transpose()
+}
+
+/// [`find_client`] inside a write transaction (a read-modify-write of its settings).
+pub async fn find_client_tx(tx: &mut Tx, client_id: &str) -> Result<Option<Client>, StoreError> {
+    let row: Option<ClientJoinRow> = q(tx.engine().pick(FIND_CLIENT_SQLITE, FIND_CLIENT_POSTGRES))
+        .bind(client_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    row.map(client_from_row).transpose()
+}
+
+fn client_from_row(mut r: ClientJoinRow) -> Result<Client, StoreError> {
     let kind = ClientKind::parse(&r.kind)
         .ok_or_else(|| StoreError::Corrupt(format!("client kind {:?}", r.kind)))?;
+    let app = r.app_settings(kind)?;
     if r.client_id == CONSOLE_CLIENT_ID {
-        return Ok(Some(builtin_client(
-            r.client_id,
-            r.name,
-            ClientPolicy::console(),
-        )));
+        return Ok(builtin_client(r.client_id, r.name, ClientPolicy::console()));
     }
     if r.client_id == ACCOUNT_CLIENT_ID {
-        return Ok(Some(builtin_client(
-            r.client_id,
-            r.name,
-            ClientPolicy::account(),
-        )));
+        return Ok(builtin_client(r.client_id, r.name, ClientPolicy::account()));
     }
-    Ok(Some(Client {
+    Ok(Client {
         client_id: r.client_id,
         product_id: r.product_id,
         kind,
@@ -176,7 +313,8 @@ pub async fn find_client(pool: &Reader, client_id: &str) -> Result<Option<Client
         mfa_required: r.mfa.as_deref() == Some("required"),
         self_registration: r.self_registration.unwrap_or(false),
         policy: ClientPolicy::for_kind(kind),
-    }))
+        app,
+    })
 }
 
 /// A built-in client (console, account page), whatever its row says: the only place that
@@ -197,6 +335,7 @@ fn builtin_client(client_id: String, name: String, policy: ClientPolicy) -> Clie
         mfa_required: false,
         self_registration: false,
         policy,
+        app: AppSettings::default_for(ClientKind::Web),
     }
 }
 

@@ -16,6 +16,7 @@ pub mod changes;
 pub mod clients;
 pub mod email;
 pub mod idempotency;
+pub mod jtis;
 pub mod keys;
 pub mod mfa;
 pub mod offline;

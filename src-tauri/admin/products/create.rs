@@ -4,13 +4,14 @@
 use super::rules::{check_mfa, check_scopes, check_scopes_unique, check_ttl, check_uris, dedup};
 use super::rules::{FAMILY_TTL_MAX, FAMILY_TTL_MIN};
 use super::server_client::insert_server_client;
+use super::web_client;
 use crate::admin::{clean_name, Admin, ApiJson};
 use crate::audit::{kind, Event};
 use crate::crypto::random_token;
 use crate::domain::RequestMeta;
 use crate::error::ApiError;
 use crate::state::Shared;
-use crate::store::clients::{self, ClientKind, NewClient, NewProduct};
+use crate::store::clients::{self, AppSettings, ClientKind, NewClient, NewProduct};
 use crate::store::{now, to_json_list, Tx};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -29,6 +30,8 @@ struct Settings {
     family_ttl: i64,
     /// `optional` or `required`.
     mfa: String,
+    /// The web client's settings.
+    app: AppSettings,
 }
 
 /// Checks the body field by field, in the order its errors are reported.
@@ -58,8 +61,14 @@ fn settings(body: &CreateProduct) -> Result<Settings, ApiError> {
         FAMILY_TTL_MAX,
     )?;
     let mfa = check_mfa(body.mfa.as_deref().unwrap_or("optional"))?;
+    let default = AppSettings::default_for(ClientKind::Web);
+    let app = match &body.web_client {
+        Some(w) => web_client::merge(w, &default)?,
+        None => default,
+    };
     Ok(Settings {
         mfa,
+        app,
         name,
         scopes: dedup(&body.scopes),
         audience,
@@ -69,16 +78,22 @@ fn settings(body: &CreateProduct) -> Result<Settings, ApiError> {
     })
 }
 
-/// Inserts the product, its web client with the body's URIs and, when the body asks for
-/// one, its server client (granted all the product's scopes): returns that client's id
-/// and secret.
+/// The secrets minted by a create: the web client's (a confidential web client) and the
+/// server client's id and secret.
+struct Minted {
+    web_secret: Option<String>,
+    server: Option<(String, String)>,
+}
+
+/// Inserts the product, its web client with the body's URIs and settings and, when the
+/// body asks for one, its server client (granted all the product's scopes).
 async fn insert(
     tx: &mut Tx,
     (id, web_id): (&str, &str),
     set: &Settings,
     body: &CreateProduct,
     now: i64,
-) -> Result<Option<(String, String)>, ApiError> {
+) -> Result<Minted, ApiError> {
     let scopes_json = to_json_list(&set.scopes);
     let product = NewProduct {
         id,
@@ -113,12 +128,13 @@ async fn insert(
     for uri in &body.post_logout_redirect_uris {
         clients::insert_redirect_uri(tx, web_id, "post_logout", uri).await?;
     }
-    if !body.server_client {
-        return Ok(None);
-    }
-    Ok(Some(
-        insert_server_client(tx, id, &set.name, &scopes_json, now).await?,
-    ))
+    let public = AppSettings::default_for(ClientKind::Web);
+    let web_secret = web_client::store(tx, web_id, &public, &set.app, now).await?;
+    let server = match body.server_client {
+        true => Some(insert_server_client(tx, id, &set.name, &scopes_json, now).await?),
+        false => None,
+    };
+    Ok(Minted { web_secret, server })
 }
 
 #[utoipa::path(
@@ -141,13 +157,18 @@ pub async fn create(
 
     let mut tx = s.db.begin().await?;
     check_scopes_unique(&mut tx, &set.scopes, None).await?;
-    let server = insert(&mut tx, (&id, &web_id), &set, &body, now).await?;
+    let minted = insert(&mut tx, (&id, &web_id), &set, &body, now).await?;
     Event::success(kind::PRODUCT_CREATED)
         .meta(&meta)
         .actor(admin.actor())
         .subject(&id)
         .client(&web_id)
-        .detail(json!({"name": set.name, "server_client": server.is_some()}))
+        .detail(json!({
+            "name": set.name,
+            "server_client": minted.server.is_some(),
+            "token_endpoint_auth_method": set.app.token_auth.as_str(),
+            "application_type": set.app.application_type.as_str(),
+        }))
         .write(&mut tx)
         .await?;
     tx.commit().await?;
@@ -156,8 +177,11 @@ pub async fn create(
         .await?
         .ok_or_else(ApiError::internal)?;
     let mut out = super::product(&s.db.read, &row).await?;
-    if let (Some(client), Some((_, secret))) = (out.server_client.as_mut(), server) {
+    if let (Some(client), Some((_, secret))) = (out.server_client.as_mut(), minted.server) {
         client.client_secret = Some(secret);
+    }
+    if let Some(client) = out.web_client.as_mut() {
+        client.client_secret = minted.web_secret;
     }
     Ok((StatusCode::CREATED, Json(out)))
 }

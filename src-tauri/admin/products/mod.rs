@@ -10,6 +10,7 @@ mod secret;
 mod server_client;
 mod update;
 mod uris;
+mod web_client;
 
 use super::Admin;
 use crate::error::ApiError;
@@ -18,7 +19,7 @@ use crate::store::clients::{self, ProductRow};
 use crate::store::{from_json_list, Reader};
 use axum::extract::{Path, State};
 use axum::Json;
-use tessera_proto::products::{Product, ProductList, WebClient};
+use tessera_proto::products::{Product, ProductList};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub(super) fn routes() -> OpenApiRouter<Shared> {
@@ -41,17 +42,16 @@ async fn product(pool: &Reader, p: &ProductRow) -> Result<Product, ApiError> {
     for (client_id, kind, scopes) in clients::product_clients(pool, &p.id).await? {
         match kind.as_str() {
             "web" => {
-                web = Some(WebClient {
-                    redirect_uris: clients::redirect_uris(pool, &client_id, "login").await?,
-                    post_logout_redirect_uris: clients::redirect_uris(
-                        pool,
-                        &client_id,
-                        "post_logout",
-                    )
-                    .await?,
-                    client_id,
-                    token_endpoint_auth_method: "none".into(),
-                })
+                let app = clients::find_client(pool, &client_id)
+                    .await?
+                    .ok_or_else(ApiError::internal)?
+                    .app;
+                web = Some(web_client::wire(
+                    client_id.clone(),
+                    clients::redirect_uris(pool, &client_id, "login").await?,
+                    clients::redirect_uris(pool, &client_id, "post_logout").await?,
+                    &app,
+                ));
             }
             "server" => server = Some(server_client::wire(client_id, &scopes, None)),
             _ => {}

@@ -3,18 +3,19 @@
 
 use super::rules::{check_mfa, check_scopes, check_scopes_unique, check_ttl, dedup};
 use super::rules::{FAMILY_TTL_MAX, FAMILY_TTL_MIN};
+use super::web_client;
 use crate::admin::input::not_null;
 use crate::admin::{clean_name, Admin, ApiJson};
 use crate::audit::Event;
 use crate::domain::RequestMeta;
 use crate::error::ApiError;
 use crate::state::Shared;
-use crate::store::clients::{edit, ProductRow};
+use crate::store::clients::{self, edit, ProductRow};
 use crate::store::{from_json_list, now, to_json_list, Tx};
 use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::json;
-use tessera_proto::products::{Product, UpdateProduct};
+use tessera_proto::products::{Product, UpdateProduct, WebClientSettings};
 
 pub const PRODUCT_UPDATED: &str = "admin.product.updated";
 
@@ -33,6 +34,8 @@ struct Patch {
     /// `optional` or `required`.
     mfa: Option<String>,
     self_registration: Option<bool>,
+    /// Changes to the web client's settings (merged with its stored ones under the lock).
+    web_client: Option<WebClientSettings>,
 }
 
 /// A lifetime field: absent stays, `null` is refused, a value must lie within bounds.
@@ -78,6 +81,7 @@ fn patch(body: UpdateProduct) -> Result<Patch, ApiError> {
             .map(|m| check_mfa(&m))
             .transpose()?,
         self_registration: not_null("self_registration", body.self_registration)?,
+        web_client: not_null("web_client", body.web_client)?,
     })
 }
 
@@ -197,6 +201,7 @@ pub async fn update(
         p.self_registration = on;
         changed.push("self_registration");
     }
+    let web_secret = apply_web_client(&mut tx, &p, &patch, &mut changed).await?;
     if !changed.is_empty() {
         p.updated_at = now();
         edit::update_product(&mut tx, &p).await?;
@@ -210,5 +215,35 @@ pub async fn update(
         tx.commit().await?;
         s.clients.clear();
     }
-    Ok(Json(super::product(&s.db.read, &p).await?))
+    let mut out = super::product(&s.db.read, &p).await?;
+    if let Some(client) = out.web_client.as_mut() {
+        client.client_secret = web_secret;
+    }
+    Ok(Json(out))
+}
+
+/// Merges the patch's web client settings with the stored ones and stores them; returns
+/// a secret minted by a change to a secret method (shown once in the answer).
+async fn apply_web_client(
+    tx: &mut Tx,
+    p: &ProductRow,
+    patch: &Patch,
+    changed: &mut Vec<&'static str>,
+) -> Result<Option<String>, ApiError> {
+    let Some(body) = &patch.web_client else {
+        return Ok(None);
+    };
+    let client_id = edit::product_client_id(tx, &p.id, "web")
+        .await?
+        .ok_or_else(|| ApiError::invalid_field("web_client", "the product has no web client"))?;
+    let old = clients::find_client_tx(tx, &client_id)
+        .await?
+        .ok_or_else(ApiError::internal)?
+        .app;
+    let new = web_client::merge(body, &old)?;
+    if new == old {
+        return Ok(None);
+    }
+    changed.push("web_client");
+    web_client::store(tx, &client_id, &old, &new, now()).await
 }

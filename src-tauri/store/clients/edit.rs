@@ -3,11 +3,11 @@
 //! the changes announce themselves to the other nodes of a cluster).
 
 use super::super::Tx;
-use super::ProductRow;
+use super::{AppSettings, ProductRow};
 use crate::error::StoreError;
 use crate::store::changes::Topic;
 use crate::store::sql::{q, scalar};
-use crate::store::{Reader, Result};
+use crate::store::{to_json_list, Reader, Result};
 
 pub async fn find_product_tx(tx: &mut Tx, id: &str) -> Result<Option<ProductRow>> {
     q("SELECT * FROM products WHERE id = $1")
@@ -229,4 +229,41 @@ pub async fn scope_declared_elsewhere(
     .bind(except_product)
     .fetch_optional(&mut *tx)
     .await
+}
+
+/// Stores a web client's app settings and, when `secret_hash` is `Some`, its new secret
+/// hash (`Some(None)` drops the secret: the client no longer uses one). Announced to the
+/// cluster so every node reloads the client.
+pub async fn set_app_settings(
+    tx: &mut Tx,
+    client_id: &str,
+    app: &AppSettings,
+    secret_hash: Option<Option<&[u8]>>,
+    now: i64,
+) -> Result<()> {
+    tx.announce(Topic::Clients).await?;
+    q(
+        "UPDATE clients SET token_endpoint_auth_method = $1, application_type = $2,
+            allowed_origins = $3, require_par = $4, dpop_bound = $5, jwks = $6, jwks_uri = $7
+         WHERE client_id = $8",
+    )
+    .bind(app.token_auth.as_str())
+    .bind(app.application_type.as_str())
+    .bind(app.allowed_origins.as_deref().map(to_json_list))
+    .bind(app.require_par)
+    .bind(app.dpop_bound)
+    .bind(app.jwks.as_deref())
+    .bind(app.jwks_uri.as_deref())
+    .bind(client_id)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(hash) = secret_hash {
+        q("UPDATE clients SET secret_hash = $1, secret_rotated_at = $2 WHERE client_id = $3")
+            .bind(hash)
+            .bind(now)
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
 }
