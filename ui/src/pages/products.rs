@@ -2,6 +2,8 @@
 //! that signs users in with Tessera: a public web client (code + PKCE) and, optionally, a
 //! confidential server client for service-to-service `client_credentials` tokens.
 
+mod app_kind;
+mod client_settings;
 mod detail;
 pub(crate) mod form;
 pub(crate) mod hooks;

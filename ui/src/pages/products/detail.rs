@@ -73,6 +73,7 @@ fn ProductCards(ctx: Ctx, issuer: LocalResource<String>) -> impl IntoView {
         <div class="product-grid">
             <TryCard ctx=ctx />
             <SettingsCard ctx=ctx />
+            <super::client_settings::ClientSettingsCard ctx=ctx />
             <RedirectsCard ctx=ctx />
             <ScopesCard ctx=ctx />
             <ServerClientCard ctx=ctx />
@@ -87,6 +88,7 @@ fn ProductCards(ctx: Ctx, issuer: LocalResource<String>) -> impl IntoView {
                         issuer: issuer.get(),
                         product,
                         secret: None,
+                        web_secret: None,
                     })
                 }) />
             </div>

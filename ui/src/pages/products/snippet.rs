@@ -13,6 +13,8 @@ pub(crate) struct Integration {
     pub issuer: String,
     pub product: Product,
     pub secret: Option<String>,
+    /// A confidential web client's secret, right after it was minted.
+    pub web_secret: Option<String>,
 }
 
 impl Integration {
@@ -40,6 +42,21 @@ impl Integration {
             self.product.web_client_id(),
             self.redirect_uri(),
         );
+        if let Some(w) = self
+            .product
+            .web_client
+            .as_ref()
+            .filter(|w| w.token_endpoint_auth_method.starts_with("client_secret"))
+        {
+            let secret = self
+                .web_secret
+                .clone()
+                .unwrap_or_else(|| "<the web client secret>".to_string());
+            out.push_str(&format!(
+                "TESSERA_CLIENT_SECRET={secret}\nTESSERA_TOKEN_ENDPOINT_AUTH_METHOD={}\n",
+                w.token_endpoint_auth_method
+            ));
+        }
         if let Some(first) = self.product.post_logout_uris().first() {
             out.push_str(&format!("TESSERA_POST_LOGOUT_REDIRECT_URI={first}\n"));
         }

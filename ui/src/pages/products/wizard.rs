@@ -1,11 +1,14 @@
-//! Register a product: 1 Name → 2 Redirect URIs → 3 Server client? → 4 Done. Nothing is
-//! saved until "Create product" on step 3 (one `POST /v1/products`); an API error sends
-//! the wizard back to the step of the field it names. Step 4 shows the client id and the
-//! server secret once, with an integration snippet.
+//! Register a product: 1 Name and kind of app → 2 Redirect URIs (skipped for a backend
+//! service) → 3 Server client? → 4 Done. Nothing is saved until "Create product" on step 3
+//! (one `POST /v1/products`, with the kind's `web_client` settings); an API error sends
+//! the wizard back to the step of the field it names. Step 4 shows the client ids and the
+//! secrets once, with an integration snippet.
 
+use super::app_kind::{AppKind, AppKindField};
 use super::ProductExt;
 use leptos::prelude::*;
 use serde::Serialize;
+use serde_json::Value;
 
 use super::form::{field_of, under, FieldError};
 use super::snippet::{focus_id, focus_step, Integration, Snippet};
@@ -24,14 +27,15 @@ struct CreateBody {
     post_logout_redirect_uris: Vec<String>,
     scopes: Vec<String>,
     server_client: bool,
+    web_client: Value,
 }
 
-const STEPS: [&str; 4] = ["Name", "Redirect URIs", "Server client?", "Done"];
+const STEPS: [&str; 4] = ["Name and kind", "Redirect URIs", "Server client?", "Done"];
 
 /// Which step shows an error about `field` under its input.
 fn step_of(field: &str) -> Option<u8> {
     match field {
-        "name" => Some(1),
+        "name" | "web_client" => Some(1),
         "redirect_uris" | "post_logout_redirect_uris" => Some(2),
         "scopes" => Some(3),
         _ => None,
@@ -43,6 +47,7 @@ fn step_of(field: &str) -> Option<u8> {
 struct Draft {
     step: RwSignal<u8>,
     name: RwSignal<String>,
+    kind: RwSignal<AppKind>,
     uris: RwSignal<Vec<String>>,
     uri_input: RwSignal<String>,
     logout_uris: RwSignal<Vec<String>>,
@@ -58,6 +63,7 @@ impl Draft {
         Self {
             step: RwSignal::new(1),
             name: RwSignal::new(String::new()),
+            kind: RwSignal::new(AppKind::Browser),
             uris: RwSignal::new(Vec::new()),
             uri_input: RwSignal::new(String::new()),
             logout_uris: RwSignal::new(Vec::new()),
@@ -81,7 +87,22 @@ impl Draft {
             focus_id("wizard-name");
             return;
         }
-        self.go(2);
+        if self.kind.get_untracked().signs_in() {
+            self.go(2);
+        } else {
+            // A backend service signs no one in: no redirect URIs, a server client.
+            self.server.set(true);
+            self.go(3);
+        }
+    }
+
+    /// Back from step 3: to the redirect URIs, or to step 1 for a backend service.
+    fn back_from_server(self) {
+        self.go(if self.kind.get_untracked().signs_in() {
+            2
+        } else {
+            1
+        });
     }
 
     fn next_from_uris(self) {
@@ -110,12 +131,23 @@ impl Draft {
         if !add_items(self.scope_input, self.scopes, self.error, "scopes", true) {
             return None;
         }
+        let kind = self.kind.get_untracked();
+        let signs_in = kind.signs_in();
         Some(CreateBody {
             name: self.name.get_untracked().trim().to_string(),
-            redirect_uris: self.uris.get_untracked(),
-            post_logout_redirect_uris: self.logout_uris.get_untracked(),
+            redirect_uris: if signs_in {
+                self.uris.get_untracked()
+            } else {
+                Vec::new()
+            },
+            post_logout_redirect_uris: if signs_in {
+                self.logout_uris.get_untracked()
+            } else {
+                Vec::new()
+            },
             scopes: self.scopes.get_untracked(),
-            server_client: self.server.get_untracked(),
+            server_client: self.server.get_untracked() || !signs_in,
+            web_client: kind.web_client(),
         })
     }
 }
@@ -183,7 +215,7 @@ pub fn NewProductPage() -> impl IntoView {
             <ErrorBanner error=banner />
             <div class="card wizard-card">
                 {move || match step.get() {
-                    1 => view! { <StepName name=draft.name error=draft.error on_next=Callback::new(move |()| draft.next_from_name()) /> }.into_any(),
+                    1 => view! { <StepName name=draft.name kind=draft.kind error=draft.error on_next=Callback::new(move |()| draft.next_from_name()) /> }.into_any(),
                     2 => view! { <StepUris draft=draft /> }.into_any(),
                     3 => view! { <StepServer draft=draft busy=busy on_create=on_create /> }.into_any(),
                     _ => {
@@ -284,8 +316,10 @@ fn StepServer(draft: Draft, busy: Memo<bool>, on_create: Callback<()>) -> impl I
         scopes,
         scope_input,
         error,
+        kind,
         ..
     } = draft;
+    let backend = move || !kind.get().signs_in();
     view! {
         <h2 class="card-title" id="wizard-step-title" tabindex="-1">"Server client?"</h2>
         <div class="server-choice">
@@ -293,7 +327,8 @@ fn StepServer(draft: Draft, busy: Memo<bool>, on_create: Callback<()>) -> impl I
                 <input
                     type="checkbox"
                     aria-describedby="wizard-server-hint"
-                    prop:checked=move || server.get()
+                    disabled=backend
+                    prop:checked=move || server.get() || backend()
                     on:change=move |ev| server.set(event_target_checked(&ev))
                 />
                 <span>"Create a server client"</span>
@@ -309,14 +344,14 @@ fn StepServer(draft: Draft, busy: Memo<bool>, on_create: Callback<()>) -> impl I
             "What your product's API understands, for example "
             <span class="mono">"orders:read"</span>
             ". Roles in businesses grant them to people"
-            {move || if server.get() { "; the server client is granted all of them." } else { "." }}
+            {move || if server.get() || backend() { "; the server client is granted all of them." } else { "." }}
         </p>
         <UriListEditor
             items=scopes
             input=scope_input
             error=error
             field="scopes"
-            label=Signal::derive(move || if server.get() { "Server client scopes" } else { "Product scopes" })
+            label=Signal::derive(move || if server.get() || backend() { "Server client scopes" } else { "Product scopes" })
             input_id="wizard-scope"
             what="scope"
             add_label="Add scope"
@@ -326,7 +361,7 @@ fn StepServer(draft: Draft, busy: Memo<bool>, on_create: Callback<()>) -> impl I
             on_remove=Callback::new(move |s: String| scopes.update(|l| l.retain(|x| *x != s)))
         />
         <div class="wizard-actions">
-            <button type="button" class="btn" disabled=move || busy.get() on:click=move |_| draft.go(2)>"Back"</button>
+            <button type="button" class="btn" disabled=move || busy.get() on:click=move |_| draft.back_from_server()>"Back"</button>
             <span class="spacer"></span>
             <button type="button" class="btn btn-primary" disabled=move || busy.get() on:click=move |_| on_create.run(())>
                 {move || if busy.get() { "Creating…" } else { "Create product" }}
@@ -338,6 +373,7 @@ fn StepServer(draft: Draft, busy: Memo<bool>, on_create: Callback<()>) -> impl I
 #[component]
 fn StepName(
     name: RwSignal<String>,
+    kind: RwSignal<AppKind>,
     error: RwSignal<Option<ApiError>>,
     on_next: Callback<()>,
 ) -> impl IntoView {
@@ -372,6 +408,7 @@ fn StepName(
                 </p>
                 <FieldError message=msg id="wizard-name-error" />
             </div>
+            <AppKindField kind=kind />
             <div class="wizard-actions">
                 <button type="button" class="btn" on:click=move |_| navigate("/console/products")>
                     "Cancel"
@@ -392,14 +429,18 @@ fn StepDone(created: RwSignal<Option<Product>>, issuer: Signal<String>) -> impl 
         .server_client
         .as_ref()
         .and_then(|s| s.client_secret.clone());
+    let web_secret = p.web_client.as_ref().and_then(|w| w.client_secret.clone());
+    let kind = AppKind::of(&p);
     let integration = Signal::derive({
         let p = p.clone();
         let secret = secret.clone();
+        let web_secret = web_secret.clone();
         move || {
             Some(Integration {
                 issuer: issuer.get(),
                 product: p.clone(),
                 secret: secret.clone(),
+                web_secret: web_secret.clone(),
             })
         }
     });
@@ -419,13 +460,16 @@ fn StepDone(created: RwSignal<Option<Product>>, issuer: Signal<String>) -> impl 
                 <span class="mono" data-testid="client-id">{client_id.clone()}</span>
                 <CopyButton text=Signal::derive(move || client_id.clone()) label="Copy client ID" />
             </dd>
+            <dt>"Kind of app"</dt>
+            <dd>{kind.label()}</dd>
             <dt>"Sign-in"</dt>
-            <dd>"Public client: authorization code with PKCE, no secret."</dd>
+            <dd>{sign_in_sentence(kind)}</dd>
             <dt>"Discovery URL"</dt>
             <dd class="mono">
                 {move || format!("{}/.well-known/openid-configuration", issuer.get())}
             </dd>
         </dl>
+        {web_secret.clone().map(|sec| view! { <SecretOnce secret=sec /> })}
         {server.map(|s| {
             let sid = s.client_id.clone();
             view! {
@@ -465,6 +509,16 @@ fn StepDone(created: RwSignal<Option<Product>>, issuer: Signal<String>) -> impl 
         </div>
     }
     .into_any()
+}
+
+/// How a product of `kind` signs people in, in one sentence.
+fn sign_in_sentence(kind: AppKind) -> &'static str {
+    match kind {
+        AppKind::Browser => "Public client: authorization code with PKCE, no secret; its redirect URIs' origins may call the token endpoint from the browser.",
+        AppKind::ServerWeb => "Confidential client: authorization code with PKCE, and the client secret below at the token endpoint (client_secret_basic).",
+        AppKind::Native => "Public native client: authorization code with PKCE; its own URI scheme or http://127.0.0.1 on any port.",
+        AppKind::Backend => "No one signs in: the server client below gets tokens of its own (client_credentials).",
+    }
 }
 
 /// In step 2: one click puts the console's test callback in the list, so the product can
