@@ -5,7 +5,8 @@ use leptos::prelude::*;
 
 use crate::api::ApiError;
 
-/// The field a `validation_failed` error names (its message reads `field: what is wrong`)
+/// The field a `validation_failed` error names (its message reads `field: what is wrong`;
+/// a nested one `object.field`)
 /// and the message without that prefix; `None` for other errors.
 pub(crate) fn field_of(e: &ApiError) -> Option<(String, String)> {
     if e.code != "validation_failed" {
@@ -15,7 +16,7 @@ pub(crate) fn field_of(e: &ApiError) -> Option<(String, String)> {
     let ident = !field.is_empty()
         && field
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.');
     ident.then(|| (field.to_string(), rest.to_string()))
 }
 

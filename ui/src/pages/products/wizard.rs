@@ -35,7 +35,7 @@ const STEPS: [&str; 4] = ["Name and kind", "Redirect URIs", "Server client?", "D
 /// Which step shows an error about `field` under its input.
 fn step_of(field: &str) -> Option<u8> {
     match field {
-        "name" | "web_client" => Some(1),
+        "name" => Some(1),
         "redirect_uris" | "post_logout_redirect_uris" => Some(2),
         "scopes" => Some(3),
         _ => None,
