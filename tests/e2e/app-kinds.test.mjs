@@ -116,7 +116,11 @@ test('the Sign-in client card edits the client settings and rotates the secret',
   await card.getByRole('button', { name: 'Save changes' }).click();
   await card.getByText(/is not an origin/).waitFor();
   await card.getByRole('button', { name: 'Discard changes' }).click();
+  await page.getByText('Sign-in client saved').waitFor({ state: 'hidden' });
+  // Tall enough for the whole card below the sticky top bar.
+  await page.setViewportSize({ width: 1024, height: 1200 });
   await shotCard(page, card, 'e2e-product-sign-in-client', { docs: 'product-sign-in-client' });
+  await page.setViewportSize({ width: 1024, height: 700 });
 
   await card.getByRole('button', { name: 'Rotate secret' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Rotate secret' }).click();

@@ -379,7 +379,7 @@ fn StepName(
 ) -> impl IntoView {
     let msg = under(error, &["name"]);
     view! {
-        <h2 class="card-title" id="wizard-step-title" tabindex="-1">"Name"</h2>
+        <h2 class="card-title" id="wizard-step-title" tabindex="-1">"Name and kind of app"</h2>
         <form
             class="stack"
             novalidate
