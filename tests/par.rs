@@ -112,7 +112,8 @@ async fn pushed_request_signs_in_once() {
 async fn pushed_requests_are_checked_like_authorize() {
     let fx = Fixture::new().await;
     let id = fx.web_client_id.clone();
-    let cases: Vec<(&str, Vec<(&str, Option<&str>)>, &str)> = vec![
+    type Override<'a> = (&'a str, Option<&'a str>);
+    let cases: Vec<(&str, Vec<Override>, &str)> = vec![
         (
             "unregistered redirect",
             vec![("redirect_uri", Some("https://evil.example/cb"))],
