@@ -241,7 +241,7 @@ mod tests {
         {"kty":"EC","crv":"P-256","kid":"e1","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},
         {"kty":"oct","kid":"s","k":"c2VjcmV0"},
         {"kty":"RSA","kid":"r1","use":"enc","n":"sXch","e":"AQAB"},
-        {"kty":"weird"}
+        "not a key"
     ]}"#;
 
     #[test]
