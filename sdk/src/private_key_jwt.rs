@@ -31,16 +31,44 @@ impl std::fmt::Debug for PrivateKeyJwt {
     }
 }
 
+/// The DER inside a PEM block labelled `label`.
+fn pem_body(pem: &[u8], label: &str) -> Result<Vec<u8>, Error> {
+    use base64::Engine;
+    let text = std::str::from_utf8(pem).map_err(|_| Error::InvalidKey("PEM is not text".into()))?;
+    let (begin, end) = (
+        format!("-----BEGIN {label}-----"),
+        format!("-----END {label}-----"),
+    );
+    let body = text
+        .split_once(&begin)
+        .and_then(|(_, rest)| rest.split_once(&end))
+        .map(|(body, _)| body)
+        .ok_or_else(|| Error::InvalidKey(format!("no {begin} block")))?;
+    let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|_| Error::InvalidKey("the PEM body is not base64".into()))
+}
+
 impl PrivateKeyJwt {
-    /// An ES256 key from a PEM (PKCS#8 `PRIVATE KEY` or SEC1 `EC PRIVATE KEY`, P-256).
+    /// An ES256 key from a PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`, P-256).
     pub fn es256_pem(pem: &[u8], kid: &str) -> Result<PrivateKeyJwt, Error> {
-        let key = EncodingKey::from_ec_pem(pem).map_err(|e| Error::InvalidKey(e.to_string()))?;
+        let der = pem_body(pem, "PRIVATE KEY")?;
+        aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            &der,
+        )
+        .map_err(|e| Error::InvalidKey(format!("not a P-256 PKCS#8 key: {e}")))?;
+        let key = EncodingKey::from_ec_der(&der);
         Ok(PrivateKeyJwt::new(key, Algorithm::ES256, kid))
     }
 
-    /// An RS256 key from a PEM (PKCS#1 `RSA PRIVATE KEY` or PKCS#8 `PRIVATE KEY`).
+    /// An RS256 key from a PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`).
     pub fn rs256_pem(pem: &[u8], kid: &str) -> Result<PrivateKeyJwt, Error> {
-        let key = EncodingKey::from_rsa_pem(pem).map_err(|e| Error::InvalidKey(e.to_string()))?;
+        let der = pem_body(pem, "RSA PRIVATE KEY")?;
+        aws_lc_rs::rsa::KeyPair::from_der(&der)
+            .map_err(|e| Error::InvalidKey(format!("not a PKCS#1 RSA key: {e}")))?;
+        let key = EncodingKey::from_rsa_der(&der);
         Ok(PrivateKeyJwt::new(key, Algorithm::RS256, kid))
     }
 
