@@ -172,34 +172,7 @@ async fn login_refresh_switch_branch_and_logout_against_tessera() {
         })
         .unwrap();
     // The browser: authorize -> login form -> back to the redirect URI.
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let resp = browser.get(&login.url).send().await.unwrap();
-    let to = resp.headers()["location"].to_str().unwrap().to_string();
-    let page = browser
-        .get(format!("{issuer}{to}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let resp = browser
-        .post(format!("{issuer}/login"))
-        .form(&[
-            ("interaction", hidden(&page, "interaction")),
-            ("csrf_token", hidden(&page, "csrf_token")),
-            ("email", email.clone()),
-            ("password", "correct horse 1".into()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
-    let callback = resp.headers()["location"].to_str().unwrap().to_string();
+    let callback = sign_in(&issuer, &login.url, &email).await;
     let session = client.complete_login(&login, &callback).await.unwrap();
     assert_eq!(session.branch().as_deref(), Some(a));
     assert_eq!(session.org().as_deref(), Some(biz_id));
@@ -234,6 +207,32 @@ fn tessera_sdk_nonce() -> u128 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos()
+}
+
+/// The browser: authorize -> login form -> POST -> the callback URL (not followed).
+async fn sign_in(issuer: &str, authorize_url: &str, email: &str) -> String {
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = browser.get(authorize_url).send().await.unwrap();
+    let to = resp.headers()["location"].to_str().unwrap().to_string();
+    let page = browser.get(format!("{issuer}{to}")).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    let resp = browser
+        .post(format!("{issuer}/login"))
+        .form(&[
+            ("interaction", hidden(&page, "interaction")),
+            ("csrf_token", hidden(&page, "csrf_token")),
+            ("email", email.to_string()),
+            ("password", "correct horse 1".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    resp.headers()["location"].to_str().unwrap().to_string()
 }
 
 /// A new P-256 key: its PKCS#8 PEM and public JWK.
@@ -316,27 +315,7 @@ async fn private_key_jwt_login_and_refresh_against_tessera() {
             ..Default::default()
         })
         .unwrap();
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let resp = browser.get(&login.url).send().await.unwrap();
-    let to = resp.headers()["location"].to_str().unwrap().to_string();
-    let page = browser.get(format!("{issuer}{to}")).send().await.unwrap();
-    let page = page.text().await.unwrap();
-    let resp = browser
-        .post(format!("{issuer}/login"))
-        .form(&[
-            ("interaction", hidden(&page, "interaction")),
-            ("csrf_token", hidden(&page, "csrf_token")),
-            ("email", email.clone()),
-            ("password", "correct horse 1".into()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let callback = resp.headers()["location"].to_str().unwrap().to_string();
+    let callback = sign_in(&issuer, &login.url, &email).await;
     // Without the key the code exchange is refused; with it, a session that refreshes.
     let public = Client::new(discovery.clone(), client_id);
     let err = public.complete_login(&login, &callback).await.unwrap_err();
