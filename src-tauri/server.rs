@@ -110,6 +110,7 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         audit: crate::audit::AuditSink::start(db.clone()),
         clients: Default::default(),
         client_hints: Default::default(),
+        client_jwks: Default::default(),
         secure_cookies: issuer.starts_with("https://"),
         console_loopback_port: cfg.console_on_loopback.then_some(addr.port()),
         issuer: issuer.clone(),
@@ -250,6 +251,9 @@ async fn cluster_maintenance(state: &Shared) {
     }
     if let Err(e) = crate::store::jtis::prune(&state.db, now()).await {
         tracing::error!(error = %e, "cannot prune used client assertion and DPoP ids");
+    }
+    if let Err(e) = crate::store::par::prune(&state.db, now()).await {
+        tracing::error!(error = %e, "cannot prune pushed authorization requests");
     }
 }
 

@@ -16,6 +16,8 @@ pub struct AppState {
     pub clients: crate::store::clients::ClientCache,
     /// Clients recently found not throttled (skips a read per token request).
     pub client_hints: crate::throttle::client_hint::ClientHints,
+    /// `private_key_jwt` clients' fetched `jwks_uri` key sets.
+    pub client_jwks: crate::oauth::client_jwks::JwksCache,
     /// Public issuer URL, no trailing slash.
     pub issuer: String,
     pub listen: SocketAddr,

@@ -79,10 +79,12 @@ fn node_ready() {
             ));
         }
         let node_dir = interop_dir().join("node");
-        if !node_dir
-            .join("node_modules/openid-client/package.json")
-            .is_file()
-        {
+        let installed = ["openid-client", "oauth4webapi"].iter().all(|m| {
+            node_dir
+                .join(format!("node_modules/{m}/package.json"))
+                .is_file()
+        });
+        if !installed {
             run_quiet(
                 Command::new("npm")
                     .args([
@@ -253,6 +255,7 @@ fn python_script(name: &str, env: &[(&str, &str)]) -> Value {
 /// loopback redirect URI, an API audience, two scopes and a server client.
 struct Interop {
     fx: Fixture,
+    product_id: String,
     web_client_id: String,
     server_client_id: String,
     server_secret: String,
@@ -279,6 +282,7 @@ impl Interop {
         assert_eq!(r.status, 201, "create product: {}", r.text);
         let p = r.json;
         Interop {
+            product_id: s(&p, "id").into(),
             web_client_id: s(&p["web_client"], "client_id").into(),
             server_client_id: s(&p["server_client"], "client_id").into(),
             server_secret: s(&p["server_client"], "client_secret").into(),
@@ -292,17 +296,31 @@ impl Interop {
 
     /// A node script that signs Ann in through the hosted pages with the public web client.
     fn node_sign_in_script(&self, name: &str) -> Value {
-        node_script(
-            name,
-            &[
-                ("TESSERA_ISSUER", self.issuer()),
-                ("TESSERA_CLIENT_ID", &self.web_client_id),
-                ("TESSERA_REDIRECT_URI", LOOPBACK_REDIRECT),
-                ("TESSERA_EMAIL", EMAIL),
-                ("TESSERA_PASSWORD", PASSWORD),
-                ("TESSERA_SCOPE", USER_SCOPE),
-            ],
-        )
+        self.node_sign_in_with(name, &[])
+    }
+
+    /// Changes the web client's settings (`web_client` of PATCH /v1/products); the answer's
+    /// `web_client`.
+    async fn set_web_client(&self, settings: Value) -> Value {
+        let path = format!("/v1/products/{}", self.product_id);
+        let body = json!({ "web_client": settings });
+        let r = self.fx.admin(Method::PATCH, &path, Some(&body)).await;
+        assert_eq!(r.status, 200, "PATCH web_client: {}", r.text);
+        r.json["web_client"].clone()
+    }
+
+    /// A node script that signs Ann in with the web client, with `extra` env.
+    fn node_sign_in_with(&self, name: &str, extra: &[(&str, &str)]) -> Value {
+        let mut env = vec![
+            ("TESSERA_ISSUER", self.issuer()),
+            ("TESSERA_CLIENT_ID", self.web_client_id.as_str()),
+            ("TESSERA_REDIRECT_URI", LOOPBACK_REDIRECT),
+            ("TESSERA_EMAIL", EMAIL),
+            ("TESSERA_PASSWORD", PASSWORD),
+            ("TESSERA_SCOPE", USER_SCOPE),
+        ];
+        env.extend_from_slice(extra);
+        node_script(name, &env)
     }
 
     /// A user token response through the hosted login (done in Rust, for the Python test).
@@ -601,4 +619,82 @@ async fn node_openid_client_accepts_a_two_factor_sign_in_asked_for_with_acr_valu
         assert_eq!(claims["aal"], "aal2");
         assert_eq!(claims["auth_method"], "password");
     }
+}
+
+/// The claims every oauth4webapi flow below must end with: Ann, signed in to the web client.
+fn assert_oauth4webapi_sign_in(it: &Interop, out: &Value) {
+    println!("oauth4webapi {}", s(out, "oauth4webapi_version"));
+    assert_eq!(out["has_access_token"], true, "{out:#}");
+    assert_eq!(
+        out["id_token_claims"]["sub"],
+        it.fx.user_id.as_str(),
+        "{out:#}"
+    );
+    assert_eq!(
+        out["id_token_claims"]["aud"],
+        it.web_client_id.as_str(),
+        "{out:#}"
+    );
+    assert_eq!(out["refreshed"]["has_access_token"], true, "{out:#}");
+}
+
+#[tokio::test]
+async fn node_oauth4webapi_signs_in_with_private_key_jwt() {
+    node_ready();
+    let it = Interop::new().await;
+    let (pem, jwk) = common::assertion::ClientKey::es256_pem("interop-1");
+    let keys = json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [jwk]}});
+    it.set_web_client(keys).await;
+    let out = it.node_sign_in_with(
+        "pkjwt_flow.mjs",
+        &[
+            ("TESSERA_PRIVATE_KEY_PEM", &pem),
+            ("TESSERA_KID", "interop-1"),
+        ],
+    );
+    assert_oauth4webapi_sign_in(&it, &out);
+    assert!(out["auth_signing_algs"]
+        .as_array()
+        .is_some_and(|a| a.contains(&json!("ES256"))));
+    assert_eq!(out["unauthenticated"]["error"], "invalid_client", "{out:#}");
+}
+
+#[tokio::test]
+async fn node_oauth4webapi_pushes_its_authorization_request() {
+    node_ready();
+    let it = Interop::new().await;
+    // Required for this client: only a pushed request can sign in.
+    it.set_web_client(json!({"require_pushed_authorization_requests": true}))
+        .await;
+    let out = it.node_sign_in_script("par_flow.mjs");
+    assert_oauth4webapi_sign_in(&it, &out);
+    assert_eq!(out["par_endpoint"], it.fx.url("/oauth/par"), "{out:#}");
+    assert_eq!(out["par"]["expires_in"], 60, "{out:#}");
+    assert_eq!(
+        out["par"]["request_uri_prefix"],
+        "urn:ietf:params:oauth:request_uri"
+    );
+    let url = url::Url::parse(s(&out, "authorization_url")).expect("url");
+    let names: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    assert_eq!(
+        names,
+        ["client_id", "request_uri"],
+        "only the reference travels"
+    );
+}
+
+#[tokio::test]
+async fn node_oauth4webapi_signs_in_as_a_confidential_web_client() {
+    node_ready();
+    let it = Interop::new().await;
+    let web = it
+        .set_web_client(json!({"token_endpoint_auth_method": "client_secret_basic"}))
+        .await;
+    let secret = s(&web, "client_secret").to_string();
+    let out = it.node_sign_in_with(
+        "confidential_flow.mjs",
+        &[("TESSERA_CLIENT_SECRET", &secret)],
+    );
+    assert_oauth4webapi_sign_in(&it, &out);
+    assert_eq!(out["wrong_secret"]["error"], "invalid_client", "{out:#}");
 }

@@ -15,7 +15,7 @@ use crate::discovery::Discovery;
 use crate::error::{Error, TokenRejection};
 use crate::jwks::verify_jws;
 use crate::session::Session;
-use crate::token::{post_token, random_token};
+use crate::token::{post_token, post_token_signed, random_token, TokenResponse};
 
 /// A public (browser-facing) OAuth client of one issuer: signs users in with the
 /// authorization code flow and PKCE S256. Cheap to clone (shared).
@@ -28,6 +28,8 @@ pub(crate) struct ClientInner {
     pub(crate) discovery: Discovery,
     pub(crate) client_id: String,
     id_validation: Validation,
+    /// `private_key_jwt`: token requests carry a fresh signed assertion.
+    private_key: Option<crate::PrivateKeyJwt>,
 }
 
 impl std::fmt::Debug for Client {
@@ -77,6 +79,24 @@ impl Client {
 
     /// A client for `client_id` of an already discovered issuer.
     pub fn new(discovery: Discovery, client_id: &str) -> Client {
+        Client::build(discovery, client_id, None)
+    }
+
+    /// A confidential client registered with `private_key_jwt`: the code exchange and
+    /// every refresh authenticate with a fresh assertion signed by `key`.
+    pub fn with_private_key_jwt(
+        discovery: Discovery,
+        client_id: &str,
+        key: crate::PrivateKeyJwt,
+    ) -> Client {
+        Client::build(discovery, client_id, Some(key))
+    }
+
+    fn build(
+        discovery: Discovery,
+        client_id: &str,
+        private_key: Option<crate::PrivateKeyJwt>,
+    ) -> Client {
         let mut id_validation = crate::jwks::rs256_validation(
             discovery.issuer(),
             client_id,
@@ -88,6 +108,7 @@ impl Client {
                 discovery,
                 client_id: client_id.to_string(),
                 id_validation,
+                private_key,
             }),
         }
     }
@@ -200,25 +221,36 @@ impl Client {
             });
         }
         let code = params.get("code").ok_or(Error::MissingCode)?;
-        let resp = post_token(
-            self.discovery().http(),
-            &meta.token_endpoint,
-            &[
+        let resp = self
+            .token_request(&[
                 ("grant_type", "authorization_code"),
                 ("code", code),
                 ("redirect_uri", &request.redirect_uri),
                 ("code_verifier", &request.code_verifier),
                 ("client_id", &self.inner.client_id),
-            ],
-            None,
-        )
-        .await?;
+            ])
+            .await?;
         let id_token = resp
             .id_token
             .as_deref()
             .ok_or_else(|| Error::InvalidIdToken("no id_token in the token response".into()))?;
         let id_claims = self.verify_id_token(id_token, Some(&request.nonce)).await?;
         Ok(Session::new(self.clone(), resp, id_claims))
+    }
+
+    /// POSTs `form` to the token endpoint, with an assertion when the client has a key.
+    pub(crate) async fn token_request(
+        &self,
+        form: &[(&str, &str)],
+    ) -> Result<TokenResponse, Error> {
+        let (http, endpoint) = (
+            self.discovery().http(),
+            &self.discovery().metadata().token_endpoint,
+        );
+        match &self.inner.private_key {
+            Some(key) => post_token_signed(http, endpoint, form, &self.inner.client_id, key).await,
+            None => post_token(http, endpoint, form, None).await,
+        }
     }
 
     /// Verifies an ID token of this client; `nonce`, when given, must match exactly.

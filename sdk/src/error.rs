@@ -10,6 +10,9 @@ pub enum Error {
     /// The HTTP request to the issuer failed (connection, TLS, timeout, body).
     #[error("HTTP request failed: {0}")]
     Http(#[from] reqwest::Error),
+    /// A private key given for `private_key_jwt` cannot be read or cannot sign.
+    #[error("invalid private key: {0}")]
+    InvalidKey(String),
     /// The issuer answered something the SDK cannot use (bad JSON, unexpected status).
     #[error("unexpected response from the issuer: {0}")]
     UnexpectedResponse(String),

@@ -114,6 +114,7 @@ mod client;
 mod discovery;
 mod error;
 mod jwks;
+mod private_key_jwt;
 mod service;
 mod session;
 mod token;
@@ -126,6 +127,7 @@ pub use axum_support::{require_scope, AuthRejection, RequireScope, RequireScopeL
 pub use client::{Client, LoginOptions, LoginRequest};
 pub use discovery::{Discovery, ProviderMetadata};
 pub use error::{Error, InsufficientAuthentication, TokenRejection};
+pub use private_key_jwt::PrivateKeyJwt;
 pub use service::ServiceClient;
 pub use session::Session;
 pub use verifier::{Caller, Verifier, VerifierBuilder};

@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use crate::discovery::Discovery;
 use crate::error::Error;
-use crate::token::{expires_at, now_unix, post_token, unverified_claims};
+use crate::token::{expires_at, now_unix, post_token, post_token_signed, unverified_claims};
 
 /// Reuse a cached token until this many seconds before it expires.
 const RENEW_MARGIN_SECS: u64 = 30;
 
 /// Gets client_credentials tokens for a confidential (server) client with
-/// client_secret_basic, asking for exactly the scopes given (ask for the narrowest set
+/// client_secret_basic (or `private_key_jwt`: [`ServiceClient::with_private_key_jwt`]), asking for exactly the scopes given (ask for the narrowest set
 /// the call needs). Tokens are cached until 30 s before expiry; concurrent callers share
 /// one token request. Cheap to clone (shared).
 #[derive(Clone)]
@@ -21,9 +21,15 @@ pub struct ServiceClient {
 struct ServiceInner {
     discovery: Discovery,
     client_id: String,
-    client_secret: String,
+    credential: Credential,
     scope: String,
     cached: tokio::sync::Mutex<Option<(String, u64)>>,
+}
+
+/// How the service client authenticates.
+enum Credential {
+    Secret(String),
+    PrivateKey(crate::PrivateKeyJwt),
 }
 
 impl std::fmt::Debug for ServiceClient {
@@ -43,6 +49,27 @@ impl ServiceClient {
         client_secret: &str,
         scopes: &[S],
     ) -> ServiceClient {
+        let secret = Credential::Secret(client_secret.to_string());
+        ServiceClient::build(discovery, client_id, secret, scopes)
+    }
+
+    /// A service client registered with `private_key_jwt`: each token request carries a
+    /// fresh assertion signed by `key`.
+    pub fn with_private_key_jwt<S: AsRef<str>>(
+        discovery: Discovery,
+        client_id: &str,
+        key: crate::PrivateKeyJwt,
+        scopes: &[S],
+    ) -> ServiceClient {
+        ServiceClient::build(discovery, client_id, Credential::PrivateKey(key), scopes)
+    }
+
+    fn build<S: AsRef<str>>(
+        discovery: Discovery,
+        client_id: &str,
+        credential: Credential,
+        scopes: &[S],
+    ) -> ServiceClient {
         let scope = scopes
             .iter()
             .map(AsRef::as_ref)
@@ -52,7 +79,7 @@ impl ServiceClient {
             inner: Arc::new(ServiceInner {
                 discovery,
                 client_id: client_id.to_string(),
-                client_secret: client_secret.to_string(),
+                credential,
                 scope,
                 cached: tokio::sync::Mutex::new(None),
             }),
@@ -72,13 +99,17 @@ impl ServiceClient {
         if !self.inner.scope.is_empty() {
             form.push(("scope", &self.inner.scope));
         }
-        let resp = post_token(
+        let (http, endpoint, id) = (
             self.inner.discovery.http(),
             &self.inner.discovery.metadata().token_endpoint,
-            &form,
-            Some((&self.inner.client_id, &self.inner.client_secret)),
-        )
-        .await?;
+            &self.inner.client_id,
+        );
+        let resp = match &self.inner.credential {
+            Credential::Secret(secret) => {
+                post_token(http, endpoint, &form, Some((id, secret))).await
+            }
+            Credential::PrivateKey(key) => post_token_signed(http, endpoint, &form, id, key).await,
+        }?;
         let exp = expires_at(&resp, &unverified_claims(&resp.access_token));
         *cached = Some((resp.access_token.clone(), exp));
         Ok(resp.access_token)

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::token::{expires_at, now_unix, post_token, unverified_claims, TokenResponse};
+use crate::token::{expires_at, now_unix, unverified_claims, TokenResponse};
 
 /// Refresh when the access token has less than this many seconds left.
 const REFRESH_MARGIN_SECS: u64 = 30;
@@ -145,13 +145,7 @@ impl Session {
         if let Some(branch) = branch {
             form.push(("branch", branch));
         }
-        let resp = post_token(
-            client.discovery().http(),
-            &client.discovery().metadata().token_endpoint,
-            &form,
-            None,
-        )
-        .await?;
+        let resp = client.token_request(&form).await?;
         let (id_token, id_claims) = match resp.id_token.as_deref() {
             Some(id_token) => {
                 let claims = client.verify_id_token(id_token, None).await?;

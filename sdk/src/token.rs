@@ -58,6 +58,25 @@ pub(crate) async fn post_token(
     }
 }
 
+/// POSTs a form to the token endpoint, authenticated by a fresh `private_key_jwt`
+/// assertion of `client_id` (`aud` = the endpoint).
+pub(crate) async fn post_token_signed(
+    http: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+    client_id: &str,
+    key: &crate::PrivateKeyJwt,
+) -> Result<TokenResponse, Error> {
+    let assertion = key.assertion(client_id, endpoint)?;
+    let mut form = form.to_vec();
+    form.push((
+        "client_assertion_type",
+        crate::private_key_jwt::ASSERTION_TYPE,
+    ));
+    form.push(("client_assertion", &assertion));
+    post_token(http, endpoint, &form, None).await
+}
+
 /// `Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
 fn basic_auth(id: &str, secret: &str) -> String {
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();

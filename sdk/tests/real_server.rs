@@ -172,34 +172,7 @@ async fn login_refresh_switch_branch_and_logout_against_tessera() {
         })
         .unwrap();
     // The browser: authorize -> login form -> back to the redirect URI.
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let resp = browser.get(&login.url).send().await.unwrap();
-    let to = resp.headers()["location"].to_str().unwrap().to_string();
-    let page = browser
-        .get(format!("{issuer}{to}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let resp = browser
-        .post(format!("{issuer}/login"))
-        .form(&[
-            ("interaction", hidden(&page, "interaction")),
-            ("csrf_token", hidden(&page, "csrf_token")),
-            ("email", email.clone()),
-            ("password", "correct horse 1".into()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
-    let callback = resp.headers()["location"].to_str().unwrap().to_string();
+    let callback = sign_in(&issuer, &login.url, &email).await;
     let session = client.complete_login(&login, &callback).await.unwrap();
     assert_eq!(session.branch().as_deref(), Some(a));
     assert_eq!(session.org().as_deref(), Some(biz_id));
@@ -234,4 +207,120 @@ fn tessera_sdk_nonce() -> u128 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos()
+}
+
+/// The browser: authorize -> login form -> POST -> the callback URL (not followed).
+async fn sign_in(issuer: &str, authorize_url: &str, email: &str) -> String {
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = browser.get(authorize_url).send().await.unwrap();
+    let to = resp.headers()["location"].to_str().unwrap().to_string();
+    let page = browser.get(format!("{issuer}{to}")).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    let resp = browser
+        .post(format!("{issuer}/login"))
+        .form(&[
+            ("interaction", hidden(&page, "interaction")),
+            ("csrf_token", hidden(&page, "csrf_token")),
+            ("email", email.to_string()),
+            ("password", "correct horse 1".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    resp.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// A new P-256 key: its PKCS#8 PEM and public JWK.
+fn p256_key(kid: &str) -> (String, serde_json::Value) {
+    use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING as P256};
+    use base64::Engine;
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let der = EcdsaKeyPair::generate_pkcs8(&P256, &rng).unwrap();
+    let point = EcdsaKeyPair::from_pkcs8(&P256, der.as_ref())
+        .unwrap()
+        .public_key()
+        .as_ref()
+        .to_vec();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+    let lines: Vec<String> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect();
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        lines.join("\n")
+    );
+    let url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let jwk = serde_json::json!({"kty": "EC", "crv": "P-256", "kid": kid,
+        "x": url.encode(&point[1..33]), "y": url.encode(&point[33..])});
+    (pem, jwk)
+}
+
+#[tokio::test]
+async fn private_key_jwt_login_and_refresh_against_tessera() {
+    use serde_json::{json, Value};
+    use tessera_sdk::{Client, LoginOptions, PrivateKeyJwt};
+    let target = target().await;
+    let issuer = target.issuer.clone();
+    let discovery = Discovery::fetch(&issuer).await.unwrap();
+    let admin = ServiceClient::new(
+        discovery.clone(),
+        &target.client_id,
+        &target.client_secret,
+        &["admin"],
+    );
+    let http = discovery.http().clone();
+    let call = |method: reqwest::Method, path: String, body: Value| {
+        let req = http.request(method, format!("{issuer}{path}")).json(&body);
+        let admin = admin.clone();
+        async move {
+            let resp = admin.send(req).await.unwrap();
+            assert!(resp.status().is_success(), "{}", resp.status());
+            resp.json::<Value>().await.unwrap()
+        }
+    };
+    let email = format!(
+        "pk{}-{}@example.com",
+        std::process::id(),
+        tessera_sdk_nonce()
+    );
+    let user = json!({"email": email, "password": "correct horse 1", "name": "K"});
+    call(reqwest::Method::POST, "/v1/users".into(), user).await;
+    let redirect = "http://127.0.0.1:9/cb";
+    let product = call(
+        reqwest::Method::POST,
+        "/v1/products".into(),
+        json!({"name": "Keyed", "redirect_uris": [redirect], "post_logout_redirect_uris": [],
+               "scopes": [], "server_client": false}),
+    )
+    .await;
+    let (pem, jwk) = p256_key("sdk-1");
+    let web = json!({"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [jwk]}});
+    let path = format!("/v1/products/{}", product["id"].as_str().unwrap());
+    call(reqwest::Method::PATCH, path, json!({"web_client": web})).await;
+    let client_id = product["web_client"]["client_id"].as_str().unwrap();
+
+    let key = PrivateKeyJwt::es256_pem(pem.as_bytes(), "sdk-1").unwrap();
+    let client = Client::with_private_key_jwt(discovery.clone(), client_id, key);
+    let login = client
+        .begin_login(LoginOptions {
+            redirect_uri: redirect.into(),
+            scopes: vec!["offline_access".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    let callback = sign_in(&issuer, &login.url, &email).await;
+    // Without the key the code exchange is refused; with it, a session that refreshes.
+    let public = Client::new(discovery.clone(), client_id);
+    let err = public.complete_login(&login, &callback).await.unwrap_err();
+    assert_eq!(err.oauth_error(), Some("invalid_client"));
+    let session = client.complete_login(&login, &callback).await.unwrap();
+    session.refresh().await.unwrap();
+    session.refresh().await.unwrap(); // every request a fresh jti
 }

@@ -5,6 +5,7 @@
 
 mod checks;
 mod console_session;
+pub(crate) mod pushed;
 mod step_up;
 
 use super::params::{Form, Params};
@@ -110,11 +111,19 @@ pub async fn authorize_post(
 }
 
 async fn authorize(s: &AppState, meta: &RequestMeta, headers: &HeaderMap, p: Params) -> Response {
+    // A pushed request (RFC 9126) replaces the parameters; then it flows like any other.
+    let (p, pushed) = match pushed::resolve(s, p).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
     // Until the client and redirect URI are known good, errors are shown, never redirected.
     let (client, redirect_uri) = match check_client_and_redirect(s, &p).await {
         Ok(v) => v,
         Err(resp) => return resp,
     };
+    if client.app.require_par && !pushed {
+        return pushed::required();
+    }
     let req = match check_request(&client, &redirect_uri, &p) {
         Ok(r) => r,
         Err(e) => return redirect_error(s, e),
@@ -250,24 +259,40 @@ fn redirectable(req: &AuthRequest, error: OAuthError) -> Redirectable {
     }
 }
 
+/// Why a request's client or redirect URI is not usable: shown, never redirected.
+enum Unusable {
+    Bad(&'static str),
+    Server,
+}
+
 async fn check_client_and_redirect(s: &AppState, p: &Params) -> Result<(Client, String), Response> {
-    let bad = |msg: &str| pages::error_page(StatusCode::BAD_REQUEST, "Bad sign-in request", msg);
+    client_and_redirect(s, p).await.map_err(|e| match e {
+        Unusable::Bad(msg) => {
+            pages::error_page(StatusCode::BAD_REQUEST, "Bad sign-in request", msg)
+        }
+        Unusable::Server => pages::server_error(),
+    })
+}
+
+async fn client_and_redirect(s: &AppState, p: &Params) -> Result<(Client, String), Unusable> {
     let client_id = p
         .get("client_id")
-        .ok_or_else(|| bad("The request has no client_id."))?;
+        .ok_or(Unusable::Bad("The request has no client_id."))?;
     let client = clients::find_client(&s.db.read, client_id)
         .await
-        .map_err(|_| pages::server_error())?
+        .map_err(|_| Unusable::Server)?
         .filter(|c| c.policy.may_use(AuthorizationCode::GRANT_TYPE))
-        .ok_or_else(|| bad("The application asking you to sign in is not registered here."))?;
+        .ok_or(Unusable::Bad(
+            "The application asking you to sign in is not registered here.",
+        ))?;
     let redirect_uri = p
         .get("redirect_uri")
-        .ok_or_else(|| bad("The request has no redirect_uri."))?;
+        .ok_or(Unusable::Bad("The request has no redirect_uri."))?;
     let registered = client_policy::redirect_uri_allowed(s, &client, "login", redirect_uri)
         .await
-        .map_err(|_| pages::server_error())?;
+        .map_err(|_| Unusable::Server)?;
     if !registered {
-        return Err(bad("The redirect_uri is not registered for this application, so you will not be sent back there."));
+        return Err(Unusable::Bad("The redirect_uri is not registered for this application, so you will not be sent back there."));
     }
     Ok((client, redirect_uri.to_string()))
 }

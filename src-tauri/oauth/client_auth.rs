@@ -1,8 +1,11 @@
-//! Client authentication at the token, introspection and revocation endpoints:
-//! `client_secret_basic`, `client_secret_post`, or `none` for public clients. Wrong
-//! secrets count per client_id; a throttled client is refused (429) before its secret is
+//! Client authentication at the token, introspection, revocation and PAR endpoints:
+//! `client_secret_basic`, `client_secret_post`, `private_key_jwt` (a signed assertion,
+//! [`super::client_assertion`]), or `none` for public clients. A client uses the kind
+//! of credential it is registered with. Wrong secrets and refused assertions count per
+//! client_id; a throttled client is refused (429) before its secret is
 //! even compared, so the right secret is refused too until the backoff ends.
 
+use super::client_assertion::{self, ASSERTION_TYPE};
 use super::params::Params;
 use crate::crypto::{ct_eq, sha256};
 use crate::domain::RequestMeta;
@@ -21,6 +24,7 @@ pub enum AuthMethod {
     None,
     SecretBasic,
     SecretPost,
+    PrivateKeyJwt,
 }
 
 /// Client id and secret from an `Authorization: Basic` header (RFC 6749 §2.3.1:
@@ -54,7 +58,11 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
 pub fn claimed_client_id(headers: &HeaderMap, params: &Params) -> Option<String> {
     match basic_credentials(headers) {
         Ok(Some((id, _))) => Some(id),
-        _ => params.get("client_id").map(String::from),
+        _ => params.get("client_id").map(String::from).or_else(|| {
+            params
+                .get("client_assertion")
+                .and_then(|a| client_assertion::claimed_client_id(a).ok())
+        }),
     }
 }
 
@@ -71,6 +79,9 @@ pub async fn authenticate(
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
+    if let Some(assertion) = presented_assertion(headers, params)? {
+        return authenticate_assertion(state, meta, params, assertion).await;
+    }
     let (client_id, secret, method) = presented_credentials(headers, params)?;
     if client_id.len() > 200 {
         return Err(OAuthError::invalid_client("unknown client"));
@@ -87,6 +98,83 @@ pub async fn authenticate(
     }
     check_secret(state, meta, &client, secret).await?;
     Ok((client, method))
+}
+
+/// A `client_assertion` (RFC 7521 §4.2), when the request carries one: of the JWT type,
+/// and the only credential presented.
+fn presented_assertion<'a>(
+    headers: &HeaderMap,
+    params: &'a Params,
+) -> Result<Option<&'a str>, OAuthError> {
+    let (assertion, kind) = (
+        params.get("client_assertion"),
+        params.get("client_assertion_type"),
+    );
+    if assertion.is_none() && kind.is_none() {
+        return Ok(None);
+    }
+    if kind != Some(ASSERTION_TYPE) {
+        return Err(OAuthError::invalid_client(format!(
+            "client_assertion_type must be {ASSERTION_TYPE}"
+        )));
+    }
+    let assertion =
+        assertion.ok_or_else(|| OAuthError::invalid_request("client_assertion is required"))?;
+    if headers.contains_key(header::AUTHORIZATION) || params.get("client_secret").is_some() {
+        return Err(OAuthError::invalid_request(
+            "use exactly one client authentication method",
+        ));
+    }
+    Ok(Some(assertion))
+}
+
+/// `private_key_jwt`: the client the assertion names (and `client_id`, if sent, must be
+/// the same) must be registered for it; a refusal counts against the client like a
+/// wrong secret.
+async fn authenticate_assertion(
+    state: &AppState,
+    meta: &RequestMeta,
+    params: &Params,
+    assertion: &str,
+) -> Result<(Arc<Client>, AuthMethod), OAuthError> {
+    let client_id = client_assertion::claimed_client_id(assertion)?;
+    if params.get("client_id").is_some_and(|id| id != client_id) {
+        return Err(OAuthError::invalid_client(
+            "client_id does not match the client assertion",
+        ));
+    }
+    let client = state
+        .clients
+        .get(&state.db.read, &client_id)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_client("unknown client or bad credentials"))?;
+    if let Some(t) = throttle::check_client(state, &client.client_id).await? {
+        return Err(OAuthError::client_throttled(t.retry_after));
+    }
+    let checked = if client.app.token_auth == TokenAuthMethod::PrivateKeyJwt {
+        client_assertion::verify(state, &client, assertion).await
+    } else {
+        Err(OAuthError::invalid_client(
+            "this client does not authenticate with a client assertion",
+        ))
+    };
+    match checked {
+        Ok(()) => Ok((client, AuthMethod::PrivateKeyJwt)),
+        Err(e) => {
+            if e.status == axum::http::StatusCode::UNAUTHORIZED {
+                count_failure(state, meta, &client.client_id).await;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Counts a failed client authentication. The request is refused either way; a counter
+/// that cannot be written is logged rather than turned into a 500 for every guess.
+async fn count_failure(state: &AppState, meta: &RequestMeta, client_id: &str) {
+    if let Err(e) = throttle::record_client_failure(state, meta, client_id).await {
+        tracing::error!(error = %e, "cannot count a failed client authentication");
+    }
 }
 
 /// The client id, the secret (if any) and how they came: Basic header, body, or a bare
@@ -128,7 +216,8 @@ fn presented_credentials(
 }
 
 /// A confidential client's secret must match (compared in constant time; a wrong one is
-/// counted); a public client must present none.
+/// counted); a public client must present none; a `private_key_jwt` client must send an
+/// assertion instead.
 async fn check_secret(
     state: &AppState,
     meta: &RequestMeta,
@@ -143,13 +232,7 @@ async fn check_secret(
     match (&client.secret_hash, secret) {
         (Some(stored), Some(given)) => {
             if !ct_eq(stored, &sha256(&given)) {
-                // The request is refused either way; a counter that cannot be written
-                // is logged rather than turned into a 500 for every guess.
-                if let Err(e) =
-                    throttle::record_client_failure(state, meta, &client.client_id).await
-                {
-                    tracing::error!(error = %e, "cannot count a failed client authentication");
-                }
+                count_failure(state, meta, &client.client_id).await;
                 return Err(OAuthError::invalid_client(
                     "unknown client or bad credentials",
                 ));

@@ -2,13 +2,16 @@
 
 pub mod authorize;
 pub mod bearer;
+pub mod client_assertion;
 pub mod client_auth;
+pub mod client_jwks;
 pub mod client_policy;
 pub mod console;
 pub mod discovery;
 pub mod introspect;
 pub mod issue;
 pub mod logout;
+pub mod par;
 pub mod params;
 pub mod revoke;
 pub mod token;
@@ -36,6 +39,7 @@ pub fn routes() -> Router<Shared> {
             get(authorize::authorize_get).post(authorize::authorize_post),
         )
         .route("/oauth/token", post(token::token))
+        .route("/oauth/par", post(par::par))
         .route(
             "/oauth/userinfo",
             get(userinfo::userinfo).post(userinfo::userinfo),

@@ -7,8 +7,9 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{header, StatusCode};
 use std::collections::HashMap;
 
-/// Parsed parameters; empty values count as absent (RFC 6749 §3.1).
-#[derive(Debug, Default, Clone)]
+/// Parsed parameters; empty values count as absent (RFC 6749 §3.1). Serialized as a JSON
+/// object (a pushed authorization request keeps its parameters so).
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Params(HashMap<String, String>);
 
 impl Params {
@@ -32,6 +33,15 @@ impl Params {
 
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
+    }
+
+    /// Sets `key` (a non-empty value; an empty one removes it, as if absent).
+    pub fn set(&mut self, key: &str, value: &str) {
+        if value.is_empty() {
+            self.0.remove(key);
+        } else {
+            self.0.insert(key.to_string(), value.to_string());
+        }
     }
 
     /// A required parameter, or `invalid_request` naming it.

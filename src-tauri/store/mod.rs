@@ -20,6 +20,7 @@ pub mod jtis;
 pub mod keys;
 pub mod mfa;
 pub mod offline;
+pub mod par;
 pub mod passkeys;
 pub mod sessions;
 pub mod settings;

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod admin_cases;
+pub mod assertion;
 pub mod auth_api;
 pub mod backup;
 pub mod browser;
