@@ -15,10 +15,11 @@ use crate::discovery::Discovery;
 use crate::error::{Error, TokenRejection};
 use crate::jwks::verify_jws;
 use crate::session::Session;
-use crate::token::{post_token, random_token};
+use crate::token::{post_form, random_token, TokenResponse};
 
-/// A public (browser-facing) OAuth client of one issuer: signs users in with the
-/// authorization code flow and PKCE S256. Cheap to clone (shared).
+/// An OAuth client of one issuer that signs users in with the authorization code flow
+/// and PKCE S256: public ([`Client::new`]), or a confidential web client with a secret
+/// ([`Client::confidential`]). Cheap to clone (shared).
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<ClientInner>,
@@ -28,6 +29,27 @@ pub(crate) struct ClientInner {
     pub(crate) discovery: Discovery,
     pub(crate) client_id: String,
     id_validation: Validation,
+    secret: Option<ClientSecret>,
+}
+
+/// A confidential web client's secret and the method it was registered with
+/// (`token_endpoint_auth_method`); sent on the code exchange, refresh and revocation.
+/// PKCE is used all the same.
+#[derive(Clone)]
+pub enum ClientSecret {
+    /// `client_secret_basic`: HTTP Basic authentication.
+    Basic(String),
+    /// `client_secret_post`: `client_id` and `client_secret` in the form body.
+    Post(String),
+}
+
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ClientSecret::Basic(_) => "Basic(***)",
+            ClientSecret::Post(_) => "Post(***)",
+        })
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -75,8 +97,18 @@ impl Client {
         Ok(Client::new(Discovery::fetch(issuer).await?, client_id))
     }
 
-    /// A client for `client_id` of an already discovered issuer.
+    /// A public client `client_id` of an already discovered issuer.
     pub fn new(discovery: Discovery, client_id: &str) -> Client {
+        Client::build(discovery, client_id, None)
+    }
+
+    /// A confidential web client `client_id` (`client_secret_basic` or `_post`) of an
+    /// already discovered issuer.
+    pub fn confidential(discovery: Discovery, client_id: &str, secret: ClientSecret) -> Client {
+        Client::build(discovery, client_id, Some(secret))
+    }
+
+    fn build(discovery: Discovery, client_id: &str, secret: Option<ClientSecret>) -> Client {
         let mut id_validation = crate::jwks::rs256_validation(
             discovery.issuer(),
             client_id,
@@ -88,6 +120,7 @@ impl Client {
                 discovery,
                 client_id: client_id.to_string(),
                 id_validation,
+                secret,
             }),
         }
     }
@@ -200,25 +233,53 @@ impl Client {
             });
         }
         let code = params.get("code").ok_or(Error::MissingCode)?;
-        let resp = post_token(
-            self.discovery().http(),
-            &meta.token_endpoint,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", &request.redirect_uri),
-                ("code_verifier", &request.code_verifier),
-                ("client_id", &self.inner.client_id),
-            ],
-            None,
-        )
-        .await?;
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", &request.redirect_uri),
+            ("code_verifier", &request.code_verifier),
+        ];
+        let resp = self.token_request(&form).await?;
         let id_token = resp
             .id_token
             .as_deref()
             .ok_or_else(|| Error::InvalidIdToken("no id_token in the token response".into()))?;
         let id_claims = self.verify_id_token(id_token, Some(&request.nonce)).await?;
         Ok(Session::new(self.clone(), resp, id_claims))
+    }
+
+    /// POSTs `form` to the token endpoint as this client: `client_id` in the body (public,
+    /// `client_secret_post` with the secret) or HTTP Basic (`client_secret_basic`).
+    pub(crate) async fn token_request(
+        &self,
+        form: &[(&str, &str)],
+    ) -> Result<TokenResponse, Error> {
+        let endpoint = &self.discovery().metadata().token_endpoint;
+        let body = self.authenticated_post(endpoint, form).await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| Error::UnexpectedResponse(format!("token response: {e}")))
+    }
+
+    /// POSTs `form` to `endpoint` (token, revocation) with this client's authentication.
+    pub(crate) async fn authenticated_post(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Vec<u8>, Error> {
+        let id = self.inner.client_id.as_str();
+        let mut form = form.to_vec();
+        let basic = match &self.inner.secret {
+            Some(ClientSecret::Basic(secret)) => Some((id, secret.as_str())),
+            Some(ClientSecret::Post(secret)) => {
+                form.extend([("client_id", id), ("client_secret", secret.as_str())]);
+                None
+            }
+            None => {
+                form.push(("client_id", id));
+                None
+            }
+        };
+        post_form(self.discovery().http(), endpoint, &form, basic).await
     }
 
     /// Verifies an ID token of this client; `nonce`, when given, must match exactly.

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::token::{expires_at, now_unix, post_token, unverified_claims, TokenResponse};
+use crate::token::{expires_at, now_unix, unverified_claims, TokenResponse};
 
 /// Refresh when the access token has less than this many seconds left.
 const REFRESH_MARGIN_SECS: u64 = 30;
@@ -140,18 +140,11 @@ impl Session {
         let mut form = vec![
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
-            ("client_id", client.client_id()),
         ];
         if let Some(branch) = branch {
             form.push(("branch", branch));
         }
-        let resp = post_token(
-            client.discovery().http(),
-            &client.discovery().metadata().token_endpoint,
-            &form,
-            None,
-        )
-        .await?;
+        let resp = client.token_request(&form).await?;
         let (id_token, id_claims) = match resp.id_token.as_deref() {
             Some(id_token) => {
                 let claims = client.verify_id_token(id_token, None).await?;
@@ -179,6 +172,26 @@ impl Session {
             .current
             .write()
             .unwrap_or_else(|p| p.into_inner()) = Arc::new(tokens);
+        Ok(())
+    }
+
+    /// Revokes the session's refresh token (RFC 7009; the whole sign-in ends with it), or
+    /// its access token when it has none, authenticated as the client.
+    pub async fn revoke(&self) -> Result<(), Error> {
+        let tokens = self.snapshot();
+        let (token, hint) = match &tokens.refresh_token {
+            Some(rt) => (rt.as_str(), "refresh_token"),
+            None => (tokens.access_token.as_str(), "access_token"),
+        };
+        let client = &self.inner.client;
+        let endpoint = client
+            .discovery()
+            .metadata()
+            .revocation_endpoint
+            .as_deref()
+            .ok_or_else(|| Error::UnexpectedResponse("no revocation_endpoint".into()))?;
+        let form = [("token", token), ("token_type_hint", hint)];
+        client.authenticated_post(endpoint, &form).await?;
         Ok(())
     }
 

@@ -171,35 +171,7 @@ async fn login_refresh_switch_branch_and_logout_against_tessera() {
             ..Default::default()
         })
         .unwrap();
-    // The browser: authorize -> login form -> back to the redirect URI.
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let resp = browser.get(&login.url).send().await.unwrap();
-    let to = resp.headers()["location"].to_str().unwrap().to_string();
-    let page = browser
-        .get(format!("{issuer}{to}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let resp = browser
-        .post(format!("{issuer}/login"))
-        .form(&[
-            ("interaction", hidden(&page, "interaction")),
-            ("csrf_token", hidden(&page, "csrf_token")),
-            ("email", email.clone()),
-            ("password", "correct horse 1".into()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
-    let callback = resp.headers()["location"].to_str().unwrap().to_string();
+    let callback = browser_login(&issuer, &login.url, &email, "correct horse 1").await;
     let session = client.complete_login(&login, &callback).await.unwrap();
     assert_eq!(session.branch().as_deref(), Some(a));
     assert_eq!(session.org().as_deref(), Some(biz_id));
@@ -227,6 +199,109 @@ async fn login_refresh_switch_branch_and_logout_against_tessera() {
     // A replayed callback (code already spent) is a typed OAuth error.
     let err = client.complete_login(&login, &callback).await.unwrap_err();
     assert_eq!(err.oauth_error(), Some("invalid_grant"));
+}
+
+/// The browser: authorize -> login form -> back to the redirect URI (the callback URL).
+async fn browser_login(issuer: &str, url: &str, email: &str, password: &str) -> String {
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = browser.get(url).send().await.unwrap();
+    let to = resp.headers()["location"].to_str().unwrap().to_string();
+    let page = browser
+        .get(format!("{issuer}{to}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let resp = browser
+        .post(format!("{issuer}/login"))
+        .form(&[
+            ("interaction", hidden(&page, "interaction")),
+            ("csrf_token", hidden(&page, "csrf_token")),
+            ("email", email.to_string()),
+            ("password", password.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    resp.headers()["location"].to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_confidential_web_client_signs_in_refreshes_and_revokes_with_its_secret() {
+    use serde_json::{json, Value};
+    use tessera_sdk::{Client, ClientSecret, LoginOptions};
+    let target = target().await;
+    let issuer = target.issuer.clone();
+    let discovery = Discovery::fetch(&issuer).await.unwrap();
+    let admin = ServiceClient::new(
+        discovery.clone(),
+        &target.client_id,
+        &target.client_secret,
+        &["admin"],
+    );
+    let http = discovery.http().clone();
+    let call = |method: reqwest::Method, path: String, body: Value| {
+        let req = http.request(method, format!("{issuer}{path}")).json(&body);
+        let admin = admin.clone();
+        async move {
+            let resp = admin.send(req).await.unwrap();
+            assert!(resp.status().is_success(), "{}", resp.status());
+            resp.json::<Value>().await.unwrap()
+        }
+    };
+    let email = format!("conf{}@example.com", tessera_sdk_nonce());
+    let user = json!({"email": email, "password": "correct horse 2", "name": "C"});
+    call(reqwest::Method::POST, "/v1/users".into(), user).await;
+    let redirect = "http://127.0.0.1:9/conf";
+    let product = call(
+        reqwest::Method::POST,
+        "/v1/products".into(),
+        json!({"name": "Conf", "redirect_uris": [redirect],
+               "web_client": {"token_endpoint_auth_method": "client_secret_basic"}}),
+    )
+    .await;
+    let web = &product["web_client"];
+    let client_id = web["client_id"].as_str().unwrap();
+    let secret = web["client_secret"].as_str().unwrap().to_string();
+    let product_id = product["id"].as_str().unwrap();
+
+    for method in ["client_secret_basic", "client_secret_post"] {
+        let settings = json!({"web_client": {"token_endpoint_auth_method": method}});
+        call(
+            reqwest::Method::PATCH,
+            format!("/v1/products/{product_id}"),
+            settings,
+        )
+        .await;
+        let with_secret = match method {
+            "client_secret_basic" => ClientSecret::Basic(secret.clone()),
+            _ => ClientSecret::Post(secret.clone()),
+        };
+        let client = Client::confidential(discovery.clone(), client_id, with_secret);
+        let options = LoginOptions {
+            redirect_uri: redirect.into(),
+            scopes: vec!["offline_access".into()],
+            ..Default::default()
+        };
+        // The public client's way (no secret) is refused; the secret's way works.
+        let public = Client::new(discovery.clone(), client_id);
+        let login = public.begin_login(options.clone()).unwrap();
+        let callback = browser_login(&issuer, &login.url, &email, "correct horse 2").await;
+        let err = public.complete_login(&login, &callback).await.unwrap_err();
+        assert_eq!(err.oauth_error(), Some("invalid_client"), "{method}");
+        let session = client.complete_login(&login, &callback).await.unwrap();
+        session.refresh().await.unwrap();
+        session.revoke().await.unwrap();
+        let err = session.refresh().await.unwrap_err();
+        assert_eq!(err.oauth_error(), Some("invalid_grant"), "{method}: {err}");
+    }
 }
 
 fn tessera_sdk_nonce() -> u128 {
