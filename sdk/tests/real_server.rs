@@ -85,6 +85,44 @@ async fn admin_client_token_verifies_locally_and_calls_the_api() {
     assert_eq!(resp.status(), 200);
 }
 
+/// The target's admin API, called as its admin client.
+struct AdminApi {
+    issuer: String,
+    discovery: Discovery,
+    admin: ServiceClient,
+}
+
+impl AdminApi {
+    async fn of(target: &Target) -> AdminApi {
+        let discovery = Discovery::fetch(&target.issuer).await.unwrap();
+        let admin = ServiceClient::new(
+            discovery.clone(),
+            &target.client_id,
+            &target.client_secret,
+            &["admin"],
+        );
+        AdminApi {
+            issuer: target.issuer.clone(),
+            discovery,
+            admin,
+        }
+    }
+
+    /// `method path` with a JSON body; must succeed: the answer's JSON.
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: String,
+        body: serde_json::Value,
+    ) -> serde_json::Value {
+        let url = format!("{}{path}", self.issuer);
+        let req = self.discovery.http().request(method, url).json(&body);
+        let resp = self.admin.send(req).await.unwrap();
+        assert!(resp.status().is_success(), "{}", resp.status());
+        resp.json().await.unwrap()
+    }
+}
+
 /// The value of the hidden input `name` in a hosted page.
 fn hidden(html: &str, name: &str) -> String {
     let at = html
@@ -100,23 +138,9 @@ async fn login_refresh_switch_branch_and_logout_against_tessera() {
     use tessera_sdk::{Client, Error, LoginOptions};
     let target = target().await;
     let issuer = target.issuer.clone();
-    let discovery = Discovery::fetch(&issuer).await.unwrap();
-    let admin = ServiceClient::new(
-        discovery.clone(),
-        &target.client_id,
-        &target.client_secret,
-        &["admin"],
-    );
-    let http = discovery.http().clone();
-    let post = |path: &str, body: Value| {
-        let req = http.post(format!("{issuer}{path}")).json(&body);
-        let admin = admin.clone();
-        async move {
-            let resp = admin.send(req).await.unwrap();
-            assert!(resp.status().is_success(), "{}", resp.status());
-            resp.json::<Value>().await.unwrap()
-        }
-    };
+    let api = AdminApi::of(&target).await;
+    let discovery = api.discovery.clone();
+    let post = |path: &str, body: Value| api.call(reqwest::Method::POST, path.to_string(), body);
     let n = std::process::id();
     let email = format!("sdk{n}-{}@example.com", tessera_sdk_nonce());
     let user = post(
@@ -235,27 +259,13 @@ async fn browser_login(issuer: &str, url: &str, email: &str, password: &str) -> 
 
 #[tokio::test]
 async fn a_confidential_web_client_signs_in_refreshes_and_revokes_with_its_secret() {
-    use serde_json::{json, Value};
+    use serde_json::json;
     use tessera_sdk::{Client, ClientSecret, LoginOptions};
     let target = target().await;
     let issuer = target.issuer.clone();
-    let discovery = Discovery::fetch(&issuer).await.unwrap();
-    let admin = ServiceClient::new(
-        discovery.clone(),
-        &target.client_id,
-        &target.client_secret,
-        &["admin"],
-    );
-    let http = discovery.http().clone();
-    let call = |method: reqwest::Method, path: String, body: Value| {
-        let req = http.request(method, format!("{issuer}{path}")).json(&body);
-        let admin = admin.clone();
-        async move {
-            let resp = admin.send(req).await.unwrap();
-            assert!(resp.status().is_success(), "{}", resp.status());
-            resp.json::<Value>().await.unwrap()
-        }
-    };
+    let api = AdminApi::of(&target).await;
+    let discovery = api.discovery.clone();
+    let call = |method, path, body| api.call(method, path, body);
     let email = format!("conf{}@example.com", tessera_sdk_nonce());
     let user = json!({"email": email, "password": "correct horse 2", "name": "C"});
     call(reqwest::Method::POST, "/v1/users".into(), user).await;
