@@ -47,28 +47,32 @@ pub async fn rotate_web_secret(
     meta: RequestMeta,
     Path(id): Path<String>,
 ) -> Result<Json<RotatedSecret>, ApiError> {
-    let secret = random_token(32);
     let mut tx = s.db.begin().await?;
-    let client_id = super::uris::web_client(&mut tx, &id).await?;
-    let method = clients::find_client_tx(&mut tx, &client_id)
+    let client_id = web_client_with_secret(&mut tx, &id).await?;
+    let secret = random_token(32);
+    if !edit::rotate_secret(&mut tx, &client_id, "web", &sha256(&secret), now()).await? {
+        return Err(ApiError::internal());
+    }
+    rotated(&s, tx, (&admin, &meta), &id, client_id, secret).await
+}
+
+/// The product's web client when it authenticates with a secret; 404 without a product
+/// or web client, 409 when its method uses no secret.
+async fn web_client_with_secret(tx: &mut Tx, product_id: &str) -> Result<String, ApiError> {
+    let client_id = super::uris::web_client(tx, product_id).await?;
+    let method = clients::find_client_tx(tx, &client_id)
         .await?
         .ok_or_else(ApiError::internal)?
         .app
         .token_auth;
-    let no_secret = || {
-        ApiError::conflict(format!(
+    if !method.uses_secret() {
+        return Err(ApiError::conflict(format!(
             "the web client uses no secret (token_endpoint_auth_method {}): set \
              client_secret_basic or client_secret_post first, which shows its first secret",
             method.as_str()
-        ))
-    };
-    if !method.uses_secret() {
-        return Err(no_secret());
+        )));
     }
-    if !edit::rotate_secret(&mut tx, &client_id, "web", &sha256(&secret), now()).await? {
-        return Err(no_secret());
-    }
-    rotated(&s, tx, (&admin, &meta), &id, client_id, secret).await
+    Ok(client_id)
 }
 
 /// Records the rotation of `client_id`'s secret, commits, and shows the secret once.

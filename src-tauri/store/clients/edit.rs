@@ -175,8 +175,8 @@ pub async fn rotate_admin_secret(
     rotate_secret(tx, client_id, "admin", secret_hash, now).await
 }
 
-/// Replaces the secret hash of the client `client_id` of `kind` that has a secret; false
-/// when there is no such client.
+/// Replaces the secret hash of the client `client_id` of `kind`; false when there is no
+/// such client.
 pub async fn rotate_secret(
     tx: &mut Tx,
     client_id: &str,
@@ -187,7 +187,7 @@ pub async fn rotate_secret(
     tx.announce(Topic::Clients).await?;
     Ok(
         q("UPDATE clients SET secret_hash = $1, secret_rotated_at = $2
-         WHERE client_id = $3 AND kind = $4 AND secret_hash IS NOT NULL")
+         WHERE client_id = $3 AND kind = $4")
         .bind(secret_hash)
         .bind(now)
         .bind(client_id)
