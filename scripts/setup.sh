@@ -115,6 +115,8 @@ fi
 if [[ -f tests/e2e/package.json ]]; then
     log "installing the browser-test packages (tests/e2e)"
     (cd tests/e2e && { [[ -f package-lock.json ]] && npm ci --no-audit --no-fund || npm install --no-audit --no-fund; })
+    log "installing the SPA example's oauth4webapi (examples/spa; tests/e2e/spa.test.mjs)"
+    npm ci --prefix examples/spa --no-audit --no-fund --loglevel=error
 fi
 
 if $build_ui; then

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod console;
+pub mod cors;
 pub mod crypto;
 pub mod domain;
 pub mod error;

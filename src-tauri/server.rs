@@ -371,7 +371,7 @@ fn routes(state: Shared, with_metrics: bool) -> Router {
     routes
         .route("/health", get(health))
         .route("/health/ready", get(ready))
-        .merge(crate::oauth::routes())
+        .merge(crate::oauth::routes(&state))
         .merge(crate::pages::routes())
         .nest(
             "/v1",

@@ -15,10 +15,11 @@ use crate::discovery::Discovery;
 use crate::error::{Error, TokenRejection};
 use crate::jwks::verify_jws;
 use crate::session::Session;
-use crate::token::{post_token, post_token_signed, random_token, TokenResponse};
+use crate::token::{post_form, random_token, TokenResponse};
 
-/// A public (browser-facing) OAuth client of one issuer: signs users in with the
-/// authorization code flow and PKCE S256. Cheap to clone (shared).
+/// An OAuth client of one issuer that signs users in with the authorization code flow
+/// and PKCE S256: public ([`Client::new`]), or a confidential web client with a secret
+/// ([`Client::confidential`]). Cheap to clone (shared).
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<ClientInner>,
@@ -28,8 +29,39 @@ pub(crate) struct ClientInner {
     pub(crate) discovery: Discovery,
     pub(crate) client_id: String,
     id_validation: Validation,
-    /// `private_key_jwt`: token requests carry a fresh signed assertion.
-    private_key: Option<crate::PrivateKeyJwt>,
+    /// How it authenticates at the token and revocation endpoints.
+    auth: ClientAuth,
+}
+
+/// How a [`Client`] authenticates at the token and revocation endpoints.
+#[derive(Clone)]
+enum ClientAuth {
+    /// A public client: `client_id` only (PKCE proves the rest).
+    Public,
+    /// A confidential web client's secret.
+    Secret(ClientSecret),
+    /// `private_key_jwt`: a fresh signed assertion per request.
+    PrivateKey(crate::PrivateKeyJwt),
+}
+
+/// A confidential web client's secret and the method it was registered with
+/// (`token_endpoint_auth_method`); sent on the code exchange, refresh and revocation.
+/// PKCE is used all the same.
+#[derive(Clone)]
+pub enum ClientSecret {
+    /// `client_secret_basic`: HTTP Basic authentication.
+    Basic(String),
+    /// `client_secret_post`: `client_id` and `client_secret` in the form body.
+    Post(String),
+}
+
+impl std::fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ClientSecret::Basic(_) => "Basic(***)",
+            ClientSecret::Post(_) => "Post(***)",
+        })
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -77,9 +109,9 @@ impl Client {
         Ok(Client::new(Discovery::fetch(issuer).await?, client_id))
     }
 
-    /// A client for `client_id` of an already discovered issuer.
+    /// A public client `client_id` of an already discovered issuer.
     pub fn new(discovery: Discovery, client_id: &str) -> Client {
-        Client::build(discovery, client_id, None)
+        Client::build(discovery, client_id, ClientAuth::Public)
     }
 
     /// A confidential client registered with `private_key_jwt`: the code exchange and
@@ -89,14 +121,16 @@ impl Client {
         client_id: &str,
         key: crate::PrivateKeyJwt,
     ) -> Client {
-        Client::build(discovery, client_id, Some(key))
+        Client::build(discovery, client_id, ClientAuth::PrivateKey(key))
     }
 
-    fn build(
-        discovery: Discovery,
-        client_id: &str,
-        private_key: Option<crate::PrivateKeyJwt>,
-    ) -> Client {
+    /// A confidential web client `client_id` (`client_secret_basic` or `_post`) of an
+    /// already discovered issuer.
+    pub fn confidential(discovery: Discovery, client_id: &str, secret: ClientSecret) -> Client {
+        Client::build(discovery, client_id, ClientAuth::Secret(secret))
+    }
+
+    fn build(discovery: Discovery, client_id: &str, auth: ClientAuth) -> Client {
         let mut id_validation = crate::jwks::rs256_validation(
             discovery.issuer(),
             client_id,
@@ -108,7 +142,7 @@ impl Client {
                 discovery,
                 client_id: client_id.to_string(),
                 id_validation,
-                private_key,
+                auth,
             }),
         }
     }
@@ -221,15 +255,13 @@ impl Client {
             });
         }
         let code = params.get("code").ok_or(Error::MissingCode)?;
-        let resp = self
-            .token_request(&[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", &request.redirect_uri),
-                ("code_verifier", &request.code_verifier),
-                ("client_id", &self.inner.client_id),
-            ])
-            .await?;
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", &request.redirect_uri),
+            ("code_verifier", &request.code_verifier),
+        ];
+        let resp = self.token_request(&form).await?;
         let id_token = resp
             .id_token
             .as_deref()
@@ -238,19 +270,53 @@ impl Client {
         Ok(Session::new(self.clone(), resp, id_claims))
     }
 
-    /// POSTs `form` to the token endpoint, with an assertion when the client has a key.
+    /// POSTs `form` to the token endpoint as this client: `client_id` in the body (public,
+    /// `client_secret_post` with the secret), HTTP Basic (`client_secret_basic`) or a
+    /// fresh signed assertion (`private_key_jwt`).
     pub(crate) async fn token_request(
         &self,
         form: &[(&str, &str)],
     ) -> Result<TokenResponse, Error> {
-        let (http, endpoint) = (
-            self.discovery().http(),
-            &self.discovery().metadata().token_endpoint,
-        );
-        match &self.inner.private_key {
-            Some(key) => post_token_signed(http, endpoint, form, &self.inner.client_id, key).await,
-            None => post_token(http, endpoint, form, None).await,
-        }
+        let endpoint = &self.discovery().metadata().token_endpoint;
+        let body = self.authenticated_post(endpoint, form).await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| Error::UnexpectedResponse(format!("token response: {e}")))
+    }
+
+    /// POSTs `form` to `endpoint` (token, revocation) with this client's authentication.
+    /// An assertion's `aud` is the token endpoint, which Tessera takes at every endpoint.
+    pub(crate) async fn authenticated_post(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Vec<u8>, Error> {
+        let id = self.inner.client_id.as_str();
+        let mut form = form.to_vec();
+        form.push(("client_id", id));
+        let assertion;
+        let basic = match &self.inner.auth {
+            ClientAuth::Secret(ClientSecret::Basic(secret)) => {
+                form.pop();
+                Some((id, secret.as_str()))
+            }
+            ClientAuth::Secret(ClientSecret::Post(secret)) => {
+                form.push(("client_secret", secret.as_str()));
+                None
+            }
+            ClientAuth::PrivateKey(key) => {
+                assertion = key.assertion(id, &self.discovery().metadata().token_endpoint)?;
+                form.extend([
+                    (
+                        "client_assertion_type",
+                        crate::private_key_jwt::ASSERTION_TYPE,
+                    ),
+                    ("client_assertion", assertion.as_str()),
+                ]);
+                None
+            }
+            ClientAuth::Public => None,
+        };
+        post_form(self.discovery().http(), endpoint, &form, basic).await
     }
 
     /// Verifies an ID token of this client; `nonce`, when given, must match exactly.

@@ -124,7 +124,7 @@ pub use auth_api::{AuthApi, LoginOutcome};
 pub use authorized::AuthorizedClient;
 #[cfg(feature = "axum")]
 pub use axum_support::{require_scope, AuthRejection, RequireScope, RequireScopeLayer};
-pub use client::{Client, LoginOptions, LoginRequest};
+pub use client::{Client, ClientSecret, LoginOptions, LoginRequest};
 pub use discovery::{Discovery, ProviderMetadata};
 pub use error::{Error, InsufficientAuthentication, TokenRejection};
 pub use private_key_jwt::PrivateKeyJwt;

@@ -140,7 +140,6 @@ impl Session {
         let mut form = vec![
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token),
-            ("client_id", client.client_id()),
         ];
         if let Some(branch) = branch {
             form.push(("branch", branch));
@@ -173,6 +172,26 @@ impl Session {
             .current
             .write()
             .unwrap_or_else(|p| p.into_inner()) = Arc::new(tokens);
+        Ok(())
+    }
+
+    /// Revokes the session's refresh token (RFC 7009; the whole sign-in ends with it), or
+    /// its access token when it has none, authenticated as the client.
+    pub async fn revoke(&self) -> Result<(), Error> {
+        let tokens = self.snapshot();
+        let (token, hint) = match &tokens.refresh_token {
+            Some(rt) => (rt.as_str(), "refresh_token"),
+            None => (tokens.access_token.as_str(), "access_token"),
+        };
+        let client = &self.inner.client;
+        let endpoint = client
+            .discovery()
+            .metadata()
+            .revocation_endpoint
+            .as_deref()
+            .ok_or_else(|| Error::UnexpectedResponse("no revocation_endpoint".into()))?;
+        let form = [("token", token), ("token_type_hint", hint)];
+        client.authenticated_post(endpoint, &form).await?;
         Ok(())
     }
 

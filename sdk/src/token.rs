@@ -33,6 +33,19 @@ pub(crate) async fn post_token(
     form: &[(&str, &str)],
     basic: Option<(&str, &str)>,
 ) -> Result<TokenResponse, Error> {
+    let body = post_form(http, endpoint, form, basic).await?;
+    serde_json::from_slice(&body)
+        .map_err(|e| Error::UnexpectedResponse(format!("token response: {e}")))
+}
+
+/// POSTs an OAuth form (token, revocation), with client_secret_basic when `basic` is
+/// given; a success's body, or the OAuth error of a refusal.
+pub(crate) async fn post_form(
+    http: &reqwest::Client,
+    endpoint: &str,
+    form: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> Result<Vec<u8>, Error> {
     let mut req = http
         .post(endpoint)
         .header(reqwest::header::ACCEPT, "application/json")
@@ -44,8 +57,7 @@ pub(crate) async fn post_token(
     let status = resp.status();
     let body = resp.bytes().await?;
     if status.is_success() {
-        return serde_json::from_slice(&body)
-            .map_err(|e| Error::UnexpectedResponse(format!("token response: {e}")));
+        return Ok(body.to_vec());
     }
     match serde_json::from_slice::<ErrorResponse>(&body) {
         Ok(err) => Err(Error::OAuth {
@@ -53,7 +65,7 @@ pub(crate) async fn post_token(
             description: err.error_description,
         }),
         Err(_) => Err(Error::UnexpectedResponse(format!(
-            "token endpoint answered {status}"
+            "{endpoint} answered {status}"
         ))),
     }
 }

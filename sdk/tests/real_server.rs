@@ -85,6 +85,44 @@ async fn admin_client_token_verifies_locally_and_calls_the_api() {
     assert_eq!(resp.status(), 200);
 }
 
+/// The target's admin API, called as its admin client.
+struct AdminApi {
+    issuer: String,
+    discovery: Discovery,
+    admin: ServiceClient,
+}
+
+impl AdminApi {
+    async fn of(target: &Target) -> AdminApi {
+        let discovery = Discovery::fetch(&target.issuer).await.unwrap();
+        let admin = ServiceClient::new(
+            discovery.clone(),
+            &target.client_id,
+            &target.client_secret,
+            &["admin"],
+        );
+        AdminApi {
+            issuer: target.issuer.clone(),
+            discovery,
+            admin,
+        }
+    }
+
+    /// `method path` with a JSON body; must succeed: the answer's JSON.
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: String,
+        body: serde_json::Value,
+    ) -> serde_json::Value {
+        let url = format!("{}{path}", self.issuer);
+        let req = self.discovery.http().request(method, url).json(&body);
+        let resp = self.admin.send(req).await.unwrap();
+        assert!(resp.status().is_success(), "{}", resp.status());
+        resp.json().await.unwrap()
+    }
+}
+
 /// The value of the hidden input `name` in a hosted page.
 fn hidden(html: &str, name: &str) -> String {
     let at = html
@@ -100,23 +138,9 @@ async fn login_refresh_switch_branch_and_logout_against_tessera() {
     use tessera_sdk::{Client, Error, LoginOptions};
     let target = target().await;
     let issuer = target.issuer.clone();
-    let discovery = Discovery::fetch(&issuer).await.unwrap();
-    let admin = ServiceClient::new(
-        discovery.clone(),
-        &target.client_id,
-        &target.client_secret,
-        &["admin"],
-    );
-    let http = discovery.http().clone();
-    let post = |path: &str, body: Value| {
-        let req = http.post(format!("{issuer}{path}")).json(&body);
-        let admin = admin.clone();
-        async move {
-            let resp = admin.send(req).await.unwrap();
-            assert!(resp.status().is_success(), "{}", resp.status());
-            resp.json::<Value>().await.unwrap()
-        }
-    };
+    let api = AdminApi::of(&target).await;
+    let discovery = api.discovery.clone();
+    let post = |path: &str, body: Value| api.call(reqwest::Method::POST, path.to_string(), body);
     let n = std::process::id();
     let email = format!("sdk{n}-{}@example.com", tessera_sdk_nonce());
     let user = post(
@@ -171,8 +195,7 @@ async fn login_refresh_switch_branch_and_logout_against_tessera() {
             ..Default::default()
         })
         .unwrap();
-    // The browser: authorize -> login form -> back to the redirect URI.
-    let callback = sign_in(&issuer, &login.url, &email).await;
+    let callback = browser_login(&issuer, &login.url, &email, "correct horse 1").await;
     let session = client.complete_login(&login, &callback).await.unwrap();
     assert_eq!(session.branch().as_deref(), Some(a));
     assert_eq!(session.org().as_deref(), Some(biz_id));
@@ -202,37 +225,100 @@ async fn login_refresh_switch_branch_and_logout_against_tessera() {
     assert_eq!(err.oauth_error(), Some("invalid_grant"));
 }
 
-fn tessera_sdk_nonce() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
-}
-
-/// The browser: authorize -> login form -> POST -> the callback URL (not followed).
-async fn sign_in(issuer: &str, authorize_url: &str, email: &str) -> String {
+/// The browser: authorize -> login form -> back to the redirect URI (the callback URL).
+async fn browser_login(issuer: &str, url: &str, email: &str, password: &str) -> String {
     let browser = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let resp = browser.get(authorize_url).send().await.unwrap();
+    let resp = browser.get(url).send().await.unwrap();
     let to = resp.headers()["location"].to_str().unwrap().to_string();
-    let page = browser.get(format!("{issuer}{to}")).send().await.unwrap();
-    let page = page.text().await.unwrap();
+    let page = browser
+        .get(format!("{issuer}{to}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let resp = browser
         .post(format!("{issuer}/login"))
         .form(&[
             ("interaction", hidden(&page, "interaction")),
             ("csrf_token", hidden(&page, "csrf_token")),
             ("email", email.to_string()),
-            ("password", "correct horse 1".into()),
+            ("password", password.to_string()),
         ])
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 303);
     resp.headers()["location"].to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_confidential_web_client_signs_in_refreshes_and_revokes_with_its_secret() {
+    use serde_json::json;
+    use tessera_sdk::{Client, ClientSecret, LoginOptions};
+    let target = target().await;
+    let issuer = target.issuer.clone();
+    let api = AdminApi::of(&target).await;
+    let discovery = api.discovery.clone();
+    let call = |method, path, body| api.call(method, path, body);
+    let email = format!("conf{}@example.com", tessera_sdk_nonce());
+    let user = json!({"email": email, "password": "correct horse 2", "name": "C"});
+    call(reqwest::Method::POST, "/v1/users".into(), user).await;
+    let redirect = "http://127.0.0.1:9/conf";
+    let product = call(
+        reqwest::Method::POST,
+        "/v1/products".into(),
+        json!({"name": "Conf", "redirect_uris": [redirect],
+               "web_client": {"token_endpoint_auth_method": "client_secret_basic"}}),
+    )
+    .await;
+    let web = &product["web_client"];
+    let client_id = web["client_id"].as_str().unwrap();
+    let secret = web["client_secret"].as_str().unwrap().to_string();
+    let product_id = product["id"].as_str().unwrap();
+
+    for method in ["client_secret_basic", "client_secret_post"] {
+        let settings = json!({"web_client": {"token_endpoint_auth_method": method}});
+        call(
+            reqwest::Method::PATCH,
+            format!("/v1/products/{product_id}"),
+            settings,
+        )
+        .await;
+        let with_secret = match method {
+            "client_secret_basic" => ClientSecret::Basic(secret.clone()),
+            _ => ClientSecret::Post(secret.clone()),
+        };
+        let client = Client::confidential(discovery.clone(), client_id, with_secret);
+        let options = LoginOptions {
+            redirect_uri: redirect.into(),
+            scopes: vec!["offline_access".into()],
+            ..Default::default()
+        };
+        // The public client's way (no secret) is refused; the secret's way works.
+        let public = Client::new(discovery.clone(), client_id);
+        let login = public.begin_login(options.clone()).unwrap();
+        let callback = browser_login(&issuer, &login.url, &email, "correct horse 2").await;
+        let err = public.complete_login(&login, &callback).await.unwrap_err();
+        assert_eq!(err.oauth_error(), Some("invalid_client"), "{method}");
+        let session = client.complete_login(&login, &callback).await.unwrap();
+        session.refresh().await.unwrap();
+        session.revoke().await.unwrap();
+        let err = session.refresh().await.unwrap_err();
+        assert_eq!(err.oauth_error(), Some("invalid_grant"), "{method}: {err}");
+    }
+}
+
+fn tessera_sdk_nonce() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
 }
 
 /// A new P-256 key: its PKCS#8 PEM and public JWK.
@@ -264,27 +350,13 @@ fn p256_key(kid: &str) -> (String, serde_json::Value) {
 
 #[tokio::test]
 async fn private_key_jwt_login_and_refresh_against_tessera() {
-    use serde_json::{json, Value};
+    use serde_json::json;
     use tessera_sdk::{Client, LoginOptions, PrivateKeyJwt};
     let target = target().await;
     let issuer = target.issuer.clone();
-    let discovery = Discovery::fetch(&issuer).await.unwrap();
-    let admin = ServiceClient::new(
-        discovery.clone(),
-        &target.client_id,
-        &target.client_secret,
-        &["admin"],
-    );
-    let http = discovery.http().clone();
-    let call = |method: reqwest::Method, path: String, body: Value| {
-        let req = http.request(method, format!("{issuer}{path}")).json(&body);
-        let admin = admin.clone();
-        async move {
-            let resp = admin.send(req).await.unwrap();
-            assert!(resp.status().is_success(), "{}", resp.status());
-            resp.json::<Value>().await.unwrap()
-        }
-    };
+    let api = AdminApi::of(&target).await;
+    let discovery = api.discovery.clone();
+    let call = |method, path, body| api.call(method, path, body);
     let email = format!(
         "pk{}-{}@example.com",
         std::process::id(),
@@ -315,7 +387,7 @@ async fn private_key_jwt_login_and_refresh_against_tessera() {
             ..Default::default()
         })
         .unwrap();
-    let callback = sign_in(&issuer, &login.url, &email).await;
+    let callback = browser_login(&issuer, &login.url, &email, "correct horse 1").await;
     // Without the key the code exchange is refused; with it, a session that refreshes.
     let public = Client::new(discovery.clone(), client_id);
     let err = public.complete_login(&login, &callback).await.unwrap_err();

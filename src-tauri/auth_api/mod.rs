@@ -66,7 +66,11 @@ pub fn api() -> OpenApiRouter<Shared> {
 /// under it), with refusals audited.
 pub fn routes(state: Shared) -> Router<Shared> {
     let (router, _) = api().split_for_parts();
-    router.route_layer(axum::middleware::from_fn_with_state(state, audit_refusals))
+    let cors = crate::cors::for_clients(&state);
+    router
+        .route_layer(axum::middleware::from_fn_with_state(state, audit_refusals))
+        // Outside the audit: a preflight is answered here and is no refusal.
+        .layer(cors)
 }
 
 /// Appends `auth.refused` for every 4xx/5xx answer of a `/v1/auth` call: its path, status

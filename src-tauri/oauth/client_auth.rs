@@ -97,6 +97,7 @@ pub async fn authenticate(
         }
     }
     check_secret(state, meta, &client, secret).await?;
+    check_method(&client, method)?;
     Ok((client, method))
 }
 
@@ -175,6 +176,24 @@ async fn count_failure(state: &AppState, meta: &RequestMeta, client_id: &str) {
     if let Err(e) = throttle::record_client_failure(state, meta, client_id).await {
         tracing::error!(error = %e, "cannot count a failed client authentication");
     }
+}
+
+/// A client whose policy wants the registered method (a confidential web client) must
+/// send its secret that way: `client_secret_basic` registered, a body secret is refused,
+/// and the other way round (RFC 7591 §2: the method is part of the registration).
+fn check_method(client: &Client, used: AuthMethod) -> Result<(), OAuthError> {
+    let registered = match client.app.token_auth {
+        TokenAuthMethod::ClientSecretBasic => AuthMethod::SecretBasic,
+        TokenAuthMethod::ClientSecretPost => AuthMethod::SecretPost,
+        _ => return Ok(()),
+    };
+    if client.policy.exact_auth_method && used != registered {
+        return Err(OAuthError::invalid_client(format!(
+            "this client is registered for {}: send its secret that way",
+            client.app.token_auth.as_str()
+        )));
+    }
+    Ok(())
 }
 
 /// The client id, the secret (if any) and how they came: Basic header, body, or a bare

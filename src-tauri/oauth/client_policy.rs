@@ -1,16 +1,18 @@
 //! The protocol side of a client's policy (`store::clients::ClientPolicy`): redirect URIs
 //! by rule or by registration, and the policy of a client named only by its id.
 
+use crate::domain::redirect;
 use crate::error::{OAuthError, StoreError};
 use crate::state::AppState;
-use crate::store::clients::{self, Client, ClientPolicy, RedirectRule};
+use crate::store::clients::{self, ApplicationType, Client, ClientPolicy, RedirectRule};
 use crate::store::users::UserRow;
 
 /// The hosts the desktop window may open the console at (`loopback_if_unspecified`).
 const LOOPBACK_HOSTS: [&str; 2] = ["127.0.0.1", "[::1]"];
 
 /// Whether `uri` may be used as a redirect URI of `kind` (`login` or `post_logout`) for
-/// `client`: registered exactly, or following its rule.
+/// `client`: registered exactly, or following its rule. A native app's loopback IP
+/// redirect matches its port-less registration on any port (RFC 8252 §7.3).
 pub async fn redirect_uri_allowed(
     s: &AppState,
     client: &Client,
@@ -19,7 +21,16 @@ pub async fn redirect_uri_allowed(
 ) -> Result<bool, StoreError> {
     match client.policy.redirects {
         RedirectRule::Registered => {
-            clients::has_redirect_uri(&s.db.read, &client.client_id, kind, uri).await
+            let id = &client.client_id;
+            if clients::has_redirect_uri(&s.db.read, id, kind, uri).await? {
+                return Ok(true);
+            }
+            match redirect::loopback_without_port(uri) {
+                Some(portless) if client.app.application_type == ApplicationType::Native => {
+                    clients::has_redirect_uri(&s.db.read, id, kind, &portless).await
+                }
+                _ => Ok(false),
+            }
         }
         RedirectRule::UnderIssuer { login, post_logout } => {
             let path = match kind {

@@ -1,6 +1,7 @@
 //! OpenID Provider metadata and the JWKS.
 
 use crate::state::Shared;
+use crate::store::clients::TokenAuthMethod;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -8,7 +9,13 @@ use axum::Json;
 use serde_json::json;
 
 pub async fn openid_configuration(State(s): State<Shared>) -> impl IntoResponse {
-    let auth_methods = ["none", "client_secret_basic", "client_secret_post"];
+    // Every registrable method; introspection is for confidential clients only.
+    let auth_methods: Vec<&str> = TokenAuthMethod::ALL.iter().map(|m| m.as_str()).collect();
+    let confidential: Vec<&str> = auth_methods
+        .iter()
+        .copied()
+        .filter(|m| *m != "none")
+        .collect();
     let doc = json!({
         "issuer": s.issuer,
         "authorization_endpoint": s.url("/oauth/authorize"),
@@ -35,7 +42,7 @@ pub async fn openid_configuration(State(s): State<Shared>) -> impl IntoResponse 
         "token_endpoint_auth_signing_alg_values_supported": ["RS256", "PS256", "ES256", "EdDSA"],
         "pushed_authorization_request_endpoint": s.url("/oauth/par"),
         "require_pushed_authorization_requests": false,
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "introspection_endpoint_auth_methods_supported": confidential,
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "authorization_response_iss_parameter_supported": true,
         "request_parameter_supported": false,

@@ -27,25 +27,30 @@ use axum::Router;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 
-pub fn routes() -> Router<Shared> {
+/// The protocol routes; CORS (`crate::cors`) on those a browser app calls.
+pub fn routes(state: &Shared) -> Router<Shared> {
+    let clients = crate::cors::for_clients(state);
+    let anyone = crate::cors::for_anyone();
     Router::new()
         .route(
             "/.well-known/openid-configuration",
-            get(discovery::openid_configuration),
+            get(discovery::openid_configuration).layer(anyone.clone()),
         )
-        .route("/.well-known/jwks.json", get(discovery::jwks))
+        .route("/.well-known/jwks.json", get(discovery::jwks).layer(anyone))
         .route(
             "/oauth/authorize",
             get(authorize::authorize_get).post(authorize::authorize_post),
         )
-        .route("/oauth/token", post(token::token))
-        .route("/oauth/par", post(par::par))
+        .route("/oauth/token", post(token::token).layer(clients.clone()))
+        .route("/oauth/par", post(par::par).layer(clients.clone()))
         .route(
             "/oauth/userinfo",
-            get(userinfo::userinfo).post(userinfo::userinfo),
+            get(userinfo::userinfo)
+                .post(userinfo::userinfo)
+                .layer(clients.clone()),
         )
         .route("/oauth/introspect", post(introspect::introspect))
-        .route("/oauth/revoke", post(revoke::revoke))
+        .route("/oauth/revoke", post(revoke::revoke).layer(clients))
         .route(
             "/oauth/logout",
             get(logout::logout_get).post(logout::logout_post),

@@ -3,6 +3,7 @@
 
 use crate::store::sql::{q, scalar};
 pub mod edit;
+pub mod origins;
 pub mod policy;
 
 pub use policy::{AdminApiAccess, AudienceRule, ClientPolicy, RedirectRule, SignInRule};
@@ -542,6 +543,8 @@ pub struct ClientCache {
     >,
     /// Bumped by `clear`, so a row read before a change is not cached after it.
     generation: std::sync::atomic::AtomicU64,
+    /// The origins clients allow (CORS), cleared with the rows.
+    origins: origins::OriginCache,
 }
 
 pub const CLIENT_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
@@ -577,12 +580,22 @@ impl ClientCache {
         Ok(loaded)
     }
 
-    /// Forgets every cached client (after any change to clients or products).
+    /// Forgets every cached client and the origins they allow (after any change to
+    /// clients or products).
     pub fn clear(&self) {
         if let Ok(mut map) = self.entries.write() {
             self.generation
                 .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             map.clear();
         }
+        self.origins.clear();
+    }
+
+    /// Every client's allowed browser origins (in memory; see [`origins`]).
+    pub async fn origins(
+        &self,
+        pool: &Reader,
+    ) -> Result<std::sync::Arc<origins::Origins>, StoreError> {
+        self.origins.get(pool).await
     }
 }

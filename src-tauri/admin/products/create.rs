@@ -37,8 +37,18 @@ struct Settings {
 /// Checks the body field by field, in the order its errors are reported.
 fn settings(body: &CreateProduct) -> Result<Settings, ApiError> {
     let name = clean_name("name", &body.name)?;
-    check_uris("redirect_uris", &body.redirect_uris)?;
-    check_uris("post_logout_redirect_uris", &body.post_logout_redirect_uris)?;
+    let default = AppSettings::default_for(ClientKind::Web);
+    let app = match &body.web_client {
+        Some(w) => web_client::merge(w, &default)?,
+        None => default,
+    };
+    let kind = app.application_type;
+    check_uris("redirect_uris", &body.redirect_uris, kind)?;
+    check_uris(
+        "post_logout_redirect_uris",
+        &body.post_logout_redirect_uris,
+        kind,
+    )?;
     check_scopes(&body.scopes)?;
     let audience = body
         .audience
@@ -61,11 +71,6 @@ fn settings(body: &CreateProduct) -> Result<Settings, ApiError> {
         FAMILY_TTL_MAX,
     )?;
     let mfa = check_mfa(body.mfa.as_deref().unwrap_or("optional"))?;
-    let default = AppSettings::default_for(ClientKind::Web);
-    let app = match &body.web_client {
-        Some(w) => web_client::merge(w, &default)?,
-        None => default,
-    };
     Ok(Settings {
         mfa,
         app,

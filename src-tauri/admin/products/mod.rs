@@ -27,6 +27,7 @@ pub(super) fn routes() -> OpenApiRouter<Shared> {
         .routes(routes!(list, create::create))
         .routes(routes!(get_one, update::update, delete::delete))
         .routes(routes!(secret::rotate_secret))
+        .routes(routes!(secret::rotate_web_secret))
         .routes(routes!(
             server_client::add_server_client,
             server_client::delete_server_client

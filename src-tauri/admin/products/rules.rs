@@ -3,7 +3,7 @@
 
 use crate::domain::{redirect, scope};
 use crate::error::ApiError;
-use crate::store::clients;
+use crate::store::clients::{self, ApplicationType};
 
 /// Bounds of a product's refresh-family lifetime: 1 hour to 2 years.
 pub const FAMILY_TTL_MIN: i64 = 3600;
@@ -12,15 +12,21 @@ pub const FAMILY_TTL_MAX: i64 = 730 * 86_400;
 /// Scopes a product may not declare: they belong to OIDC or to Tessera itself.
 const RESERVED_SCOPES: [&str; 5] = ["openid", "profile", "email", "offline_access", "admin"];
 
-pub fn check_uris(field: &str, uris: &[String]) -> Result<(), ApiError> {
+/// Redirect URIs of a web client of `app_type` (native apps may use private-use schemes).
+pub fn check_uris(field: &str, uris: &[String], app_type: ApplicationType) -> Result<(), ApiError> {
     if uris.len() > 50 {
         return Err(ApiError::invalid_field(field, "at most 50 URIs"));
     }
     for uri in uris {
-        redirect::validate_registration(uri)
-            .map_err(|why| ApiError::invalid_field(field, format!("{uri:?} {why}")))?;
+        check_uri(field, uri, app_type)?;
     }
     Ok(())
+}
+
+/// One redirect URI of a web client of `app_type`; a refusal names it.
+pub fn check_uri(field: &str, uri: &str, app_type: ApplicationType) -> Result<(), ApiError> {
+    redirect::validate_registration(uri, app_type)
+        .map_err(|why| ApiError::invalid_field(field, format!("{uri:?} {why}")))
 }
 
 pub fn check_scopes(scopes: &[String]) -> Result<(), ApiError> {

@@ -1,7 +1,7 @@
 //! `PATCH /v1/products/{id}`: the product's name, scopes, audience, token lifetimes and
 //! the scopes of its server client. Clears the client cache after it commits.
 
-use super::rules::{check_mfa, check_scopes, check_scopes_unique, check_ttl, dedup};
+use super::rules::{check_mfa, check_scopes, check_scopes_unique, check_ttl, check_uri, dedup};
 use super::rules::{FAMILY_TTL_MAX, FAMILY_TTL_MIN};
 use super::web_client;
 use crate::admin::input::not_null;
@@ -243,6 +243,12 @@ async fn apply_web_client(
     let new = web_client::merge(body, &old)?;
     if new == old {
         return Ok(None);
+    }
+    if new.application_type != old.application_type {
+        // A web app may not keep a native app's private-use schemes.
+        for uri in edit::all_redirect_uris(tx, &client_id).await? {
+            check_uri("web_client.application_type", &uri, new.application_type)?;
+        }
     }
     changed.push("web_client");
     web_client::store(tx, &client_id, &old, &new, now()).await

@@ -5,7 +5,7 @@ use super::{product, require_product};
 use crate::admin::input::query_params;
 use crate::admin::{Admin, ApiJson};
 use crate::audit::Event;
-use crate::domain::{redirect, RequestMeta};
+use crate::domain::RequestMeta;
 use crate::error::ApiError;
 use crate::state::Shared;
 use crate::store::clients::{self, edit};
@@ -28,7 +28,7 @@ const LOGIN: Kind = Kind("login", "redirect_uris");
 const LOGOUT: Kind = Kind("post_logout", "post_logout_redirect_uris");
 
 /// The id of the product's web client; 404 for a missing product or client.
-async fn web_client(tx: &mut Tx, id: &str) -> Result<String, ApiError> {
+pub(super) async fn web_client(tx: &mut Tx, id: &str) -> Result<String, ApiError> {
     edit::find_product_tx(tx, id)
         .await?
         .ok_or_else(|| ApiError::not_found("product"))?;
@@ -45,10 +45,14 @@ async fn add(
     kind: Kind,
     uri: String,
 ) -> Result<(StatusCode, Json<Product>), ApiError> {
-    redirect::validate_registration(&uri)
-        .map_err(|why| ApiError::invalid_field("uri", format!("{uri:?} {why}")))?;
     let mut tx = s.db.begin().await?;
     let web = web_client(&mut tx, &id).await?;
+    // The rules depend on the kind of app (native apps: private-use schemes).
+    let app = clients::find_client_tx(&mut tx, &web)
+        .await?
+        .ok_or_else(ApiError::internal)?
+        .app;
+    super::rules::check_uri("uri", &uri, app.application_type)?;
     if edit::count_redirect_uris(&mut tx, &web, kind.0).await? >= MAX_URIS {
         return Err(ApiError::invalid_field(
             "uri",

@@ -108,6 +108,9 @@ pub async fn token(
         let (client, _) = authenticate(&state, &meta, &headers, &params)
             .await
             .map_err(|e| (claimed_client_id(&headers, &params), e))?;
+        check_origin(&state, &client, &headers)
+            .await
+            .map_err(|e| (Some(client.client_id.clone()), e))?;
         issue(&state, &meta, &client, &params, &grant)
             .await
             .map_err(|e| (Some(client.client_id.clone()), e))
@@ -121,6 +124,23 @@ pub async fn token(
             error.into_response()
         }
     }
+}
+
+/// A browser's request (it names its `Origin`) must come from an origin the client allows
+/// (`crate::cors::origin_allowed`): else `invalid_client`, so a page of one product cannot
+/// redeem codes or refresh tokens with another product's client.
+async fn check_origin(
+    state: &AppState,
+    client: &Client,
+    headers: &HeaderMap,
+) -> Result<(), OAuthError> {
+    if crate::cors::origin_allowed(state, &client.client_id, headers).await? {
+        return Ok(());
+    }
+    Err(OAuthError::invalid_client(
+        "this client does not allow requests from the Origin of this page \
+         (its allowed_origins, or the origins of its redirect URIs)",
+    ))
 }
 
 /// Runs grant `grant_type` for an authenticated client.

@@ -172,17 +172,38 @@ pub async fn rotate_admin_secret(
     secret_hash: &[u8],
     now: i64,
 ) -> Result<bool, StoreError> {
+    rotate_secret(tx, client_id, "admin", secret_hash, now).await
+}
+
+/// Replaces the secret hash of the client `client_id` of `kind`; false when there is no
+/// such client.
+pub async fn rotate_secret(
+    tx: &mut Tx,
+    client_id: &str,
+    kind: &str,
+    secret_hash: &[u8],
+    now: i64,
+) -> Result<bool, StoreError> {
     tx.announce(Topic::Clients).await?;
     Ok(
         q("UPDATE clients SET secret_hash = $1, secret_rotated_at = $2
-         WHERE client_id = $3 AND kind = 'admin'")
+         WHERE client_id = $3 AND kind = $4")
         .bind(secret_hash)
         .bind(now)
         .bind(client_id)
+        .bind(kind)
         .execute(&mut *tx)
         .await?
             == 1,
     )
+}
+
+/// Every redirect URI of a client, login and post-logout.
+pub async fn all_redirect_uris(tx: &mut Tx, client_id: &str) -> Result<Vec<String>> {
+    scalar("SELECT uri FROM client_redirect_uris WHERE client_id = $1 ORDER BY rowid")
+        .bind(client_id)
+        .fetch_all(&mut *tx)
+        .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

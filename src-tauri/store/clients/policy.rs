@@ -42,6 +42,9 @@ pub struct ClientPolicy {
     pub admin_api: AdminApiAccess,
     /// Whether it may introspect tokens of every client (else its own product's).
     pub introspects_all: bool,
+    /// Whether a secret must come by its registered method only (`client_secret_basic`
+    /// or `_post`); else either is accepted (server and admin clients).
+    pub exact_auth_method: bool,
 }
 
 /// How redirect URIs are checked; always an exact string comparison.
@@ -108,11 +111,13 @@ impl ClientPolicy {
             audience: AudienceRule::Product,
             admin_api: AdminApiAccess::None,
             introspects_all: false,
+            exact_auth_method: true,
         };
         match kind {
             ClientKind::Web => product,
             ClientKind::Server => ClientPolicy {
                 grants: MACHINE_GRANTS,
+                exact_auth_method: false,
                 ..product
             },
             ClientKind::Admin => ClientPolicy {
@@ -120,6 +125,7 @@ impl ClientPolicy {
                 audience: AudienceRule::AdminApi,
                 admin_api: AdminApiAccess::ClientTokens,
                 introspects_all: true,
+                exact_auth_method: false,
                 ..product
             },
         }
@@ -142,6 +148,7 @@ impl ClientPolicy {
             audience: AudienceRule::AdminApi,
             admin_api: AdminApiAccess::SuperAdminUsers,
             introspects_all: false,
+            exact_auth_method: true,
         }
     }
 
@@ -162,6 +169,7 @@ impl ClientPolicy {
             audience: AudienceRule::Product,
             admin_api: AdminApiAccess::None,
             introspects_all: false,
+            exact_auth_method: true,
         }
     }
 
