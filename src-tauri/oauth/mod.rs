@@ -6,6 +6,7 @@ pub mod client_auth;
 pub mod client_policy;
 pub mod console;
 pub mod discovery;
+pub mod dpop;
 pub mod introspect;
 pub mod issue;
 pub mod logout;
