@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::discovery::Discovery;
+use crate::dpop::DpopKey;
 use crate::error::{Error, TokenRejection};
 use crate::jwks::verify_jws;
 use crate::session::Session;
@@ -28,6 +29,8 @@ pub(crate) struct ClientInner {
     pub(crate) discovery: Discovery,
     pub(crate) client_id: String,
     id_validation: Validation,
+    /// The DPoP key the sessions' tokens are bound to, if any.
+    dpop: Option<DpopKey>,
 }
 
 impl std::fmt::Debug for Client {
@@ -88,8 +91,29 @@ impl Client {
                 discovery,
                 client_id: client_id.to_string(),
                 id_validation,
+                dpop: None,
             }),
         }
+    }
+
+    /// The same client, with its tokens bound to `key` (RFC 9449): code exchanges and
+    /// refreshes send a proof by it, and [`crate::AuthorizedClient`] calls APIs with
+    /// `Authorization: DPoP` and a proof per request.
+    pub fn with_dpop(self, key: DpopKey) -> Client {
+        let inner = &self.inner;
+        Client {
+            inner: Arc::new(ClientInner {
+                discovery: inner.discovery.clone(),
+                client_id: inner.client_id.clone(),
+                id_validation: inner.id_validation.clone(),
+                dpop: Some(key),
+            }),
+        }
+    }
+
+    /// The DPoP key of [`Client::with_dpop`].
+    pub fn dpop(&self) -> Option<&DpopKey> {
+        self.inner.dpop.as_ref()
     }
 
     /// The discovered issuer.
@@ -211,6 +235,7 @@ impl Client {
                 ("client_id", &self.inner.client_id),
             ],
             None,
+            self.dpop(),
         )
         .await?;
         let id_token = resp

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::discovery::Discovery;
+use crate::dpop::DpopKey;
 use crate::error::Error;
 use crate::token::{expires_at, now_unix, post_token, unverified_claims};
 
@@ -24,6 +25,8 @@ struct ServiceInner {
     client_secret: String,
     scope: String,
     cached: tokio::sync::Mutex<Option<(String, u64)>>,
+    /// The DPoP key the tokens are bound to, if any.
+    dpop: Option<DpopKey>,
 }
 
 impl std::fmt::Debug for ServiceClient {
@@ -55,6 +58,23 @@ impl ServiceClient {
                 client_secret: client_secret.to_string(),
                 scope,
                 cached: tokio::sync::Mutex::new(None),
+                dpop: None,
+            }),
+        }
+    }
+
+    /// The same client with its tokens bound to `key` (RFC 9449): token requests send a
+    /// proof, [`ServiceClient::send`] uses `Authorization: DPoP` and a proof per request.
+    pub fn with_dpop(self, key: DpopKey) -> ServiceClient {
+        let inner = &self.inner;
+        ServiceClient {
+            inner: Arc::new(ServiceInner {
+                discovery: inner.discovery.clone(),
+                client_id: inner.client_id.clone(),
+                client_secret: inner.client_secret.clone(),
+                scope: inner.scope.clone(),
+                cached: tokio::sync::Mutex::new(None),
+                dpop: Some(key),
             }),
         }
     }
@@ -77,6 +97,7 @@ impl ServiceClient {
             &self.inner.discovery.metadata().token_endpoint,
             &form,
             Some((&self.inner.client_id, &self.inner.client_secret)),
+            self.inner.dpop.as_ref(),
         )
         .await?;
         let exp = expires_at(&resp, &unverified_claims(&resp.access_token));
@@ -95,19 +116,17 @@ impl ServiceClient {
         let mut request = request.build()?;
         let retry = request.try_clone();
         let token = self.access_token().await?;
-        request.headers_mut().insert(
-            reqwest::header::AUTHORIZATION,
-            crate::authorized::bearer(&token)?,
-        );
+        let dpop = self.inner.dpop.as_ref();
+        crate::authorized::authorize(&mut request, &token, dpop)?;
         let resp = http.execute(request).await?;
         match retry {
             Some(mut retry) if resp.status() == reqwest::StatusCode::UNAUTHORIZED => {
-                self.invalidate_if(&token).await;
+                // A nonce asked for (RFC 9449 §9) is kept by the key; the token stays.
+                if !dpop.is_some_and(|k| k.remember_nonce(resp.headers())) {
+                    self.invalidate_if(&token).await;
+                }
                 let token = self.access_token().await?;
-                retry.headers_mut().insert(
-                    reqwest::header::AUTHORIZATION,
-                    crate::authorized::bearer(&token)?,
-                );
+                crate::authorized::authorize(&mut retry, &token, dpop)?;
                 Ok(http.execute(retry).await?)
             }
             _ => Ok(resp),

@@ -150,6 +150,7 @@ impl Session {
             &client.discovery().metadata().token_endpoint,
             &form,
             None,
+            client.dpop(),
         )
         .await?;
         let (id_token, id_claims) = match resp.id_token.as_deref() {

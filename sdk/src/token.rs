@@ -5,6 +5,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::dpop::DpopKey;
 use crate::error::Error;
 
 /// A successful token-endpoint answer (RFC 6749 §5.1).
@@ -26,36 +27,63 @@ struct ErrorResponse {
     error_description: Option<String>,
 }
 
-/// POSTs a form to the token endpoint, with client_secret_basic when `basic` is given.
+/// POSTs a form to the token endpoint, with client_secret_basic when `basic` is given and
+/// a DPoP proof by `dpop` (retried once with the server's nonce on `use_dpop_nonce`).
 pub(crate) async fn post_token(
     http: &reqwest::Client,
     endpoint: &str,
     form: &[(&str, &str)],
     basic: Option<(&str, &str)>,
+    dpop: Option<&DpopKey>,
 ) -> Result<TokenResponse, Error> {
-    let mut req = http
-        .post(endpoint)
-        .header(reqwest::header::ACCEPT, "application/json")
-        .form(form);
-    if let Some((id, secret)) = basic {
-        req = req.header(reqwest::header::AUTHORIZATION, basic_auth(id, secret));
+    let attempt = || async {
+        let mut req = http
+            .post(endpoint)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(form);
+        if let Some((id, secret)) = basic {
+            req = req.header(reqwest::header::AUTHORIZATION, basic_auth(id, secret));
+        }
+        if let Some(key) = dpop {
+            let proof = key.proof("POST", endpoint, None).map_err(|e| (e, None))?;
+            req = req.header("DPoP", proof);
+        }
+        let resp = req.send().await.map_err(|e| (e.into(), None))?;
+        read_token_response(resp).await
+    };
+    match attempt().await {
+        Err((Error::OAuth { error, .. }, Some(headers)))
+            if error == "use_dpop_nonce" && dpop.is_some_and(|k| k.remember_nonce(&headers)) =>
+        {
+            attempt().await.map_err(|(e, _)| e)
+        }
+        other => other.map_err(|(e, _)| e),
     }
-    let resp = req.send().await?;
+}
+
+/// The token response, or the error with the response's headers (for its `DPoP-Nonce`).
+async fn read_token_response(
+    resp: reqwest::Response,
+) -> Result<TokenResponse, (Error, Option<reqwest::header::HeaderMap>)> {
+    let headers = resp.headers().clone();
     let status = resp.status();
-    let body = resp.bytes().await?;
+    let body = resp.bytes().await.map_err(|e| (e.into(), None))?;
     if status.is_success() {
-        return serde_json::from_slice(&body)
-            .map_err(|e| Error::UnexpectedResponse(format!("token response: {e}")));
+        return serde_json::from_slice(&body).map_err(|e| {
+            (
+                Error::UnexpectedResponse(format!("token response: {e}")),
+                None,
+            )
+        });
     }
-    match serde_json::from_slice::<ErrorResponse>(&body) {
-        Ok(err) => Err(Error::OAuth {
+    let error = match serde_json::from_slice::<ErrorResponse>(&body) {
+        Ok(err) => Error::OAuth {
             error: err.error,
             description: err.error_description,
-        }),
-        Err(_) => Err(Error::UnexpectedResponse(format!(
-            "token endpoint answered {status}"
-        ))),
-    }
+        },
+        Err(_) => Error::UnexpectedResponse(format!("token endpoint answered {status}")),
+    };
+    Err((error, Some(headers)))
 }
 
 /// `Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).
