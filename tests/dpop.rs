@@ -93,16 +93,31 @@ async fn token(fx: &Fixture, form: &[(&str, &str)], proof: Option<&str>) -> Repl
     Reply::read(req.send().await.expect("token")).await
 }
 
-async fn code_exchange(fx: &Fixture, proof: Option<&str>) -> Reply {
-    let browser = fx.browser();
-    let (code, req) = fx.login_code(&browser, "openid email").await;
-    let form = [
+/// A fresh code of the fixture user's sign-in, and its PKCE verifier.
+async fn fresh_code(fx: &Fixture) -> (String, String) {
+    let (code, req) = fx.login_code(&fx.browser(), "openid email").await;
+    (code, req.verifier)
+}
+
+fn code_form<'a>(code: &'a str, verifier: &'a str) -> [(&'static str, &'a str); 4] {
+    [
         ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
+        ("code", code),
         ("redirect_uri", REDIRECT_URI),
-        ("code_verifier", req.verifier.as_str()),
-    ];
-    token(fx, &form, proof).await
+        ("code_verifier", verifier),
+    ]
+}
+
+async fn code_exchange(fx: &Fixture, proof: Option<&str>) -> Reply {
+    let (code, verifier) = fresh_code(fx).await;
+    token(fx, &code_form(&code, &verifier), proof).await
+}
+
+/// A sign-in whose code is exchanged with a proof by `key` (200).
+async fn bound_sign_in(fx: &Fixture, key: &Key) -> Reply {
+    let r = code_exchange(fx, Some(&key.proof("POST", &fx.url("/oauth/token")))).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r
 }
 
 /// GET `path` with `Authorization: {scheme} {token}` and an optional proof.
@@ -144,8 +159,7 @@ async fn a_proof_binds_the_token_and_userinfo_needs_the_key() {
     let fx = Fixture::new().await;
     let key = Key::new();
     let token_url = fx.url("/oauth/token");
-    let r = code_exchange(&fx, Some(&key.proof("POST", &token_url))).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let r = bound_sign_in(&fx, &key).await;
     assert_eq!(r.json["token_type"], "DPoP");
     let at = text(&r.json, "access_token");
     assert_eq!(decode_jwt(at).1["cnf"], json!({"jkt": key.jkt()}));
@@ -259,14 +273,7 @@ async fn a_proof_binds_the_token_and_userinfo_needs_the_key() {
     let pat = text(&plain, "access_token");
     assert_eq!(plain["token_type"], "Bearer");
     assert!(decode_jwt(pat).1.get("cnf").is_none());
-    let proof = key.proof_with(
-        "GET",
-        &info,
-        &Claims {
-            token: Some(pat),
-            ..Default::default()
-        },
-    );
+    let proof = key.proof_with("GET", &info, &bound(pat));
     let r = get(&fx, "/oauth/userinfo", &format!("DPoP {pat}"), Some(&proof)).await;
     assert_dpop_refusal(&r, "invalid_token");
     assert_eq!(fx.introspect(pat).await["token_type"], "Bearer");
@@ -374,8 +381,7 @@ async fn a_public_clients_refresh_token_is_bound_to_the_key() {
     let fx = Fixture::new().await;
     let key = Key::new();
     let url = fx.url("/oauth/token");
-    let r = code_exchange(&fx, Some(&key.proof("POST", &url))).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let r = bound_sign_in(&fx, &key).await;
     let rt = text(&r.json, "refresh_token").to_string();
     let form = [
         ("grant_type", "refresh_token"),
@@ -443,14 +449,7 @@ async fn the_admin_api_takes_dpop_tokens_and_discovery_lists_the_algs() {
     assert_eq!(r.status, 200, "{}", r.text);
     let at = text(&r.json, "access_token");
     let products = fx.url("/v1/products");
-    let proof = key.proof_with(
-        "GET",
-        &products,
-        &Claims {
-            token: Some(at),
-            ..Default::default()
-        },
-    );
+    let proof = key.proof_with("GET", &products, &bound(at));
     let r = get(&fx, "/v1/products", &format!("DPoP {at}"), Some(&proof)).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let r = get(&fx, "/v1/products", &format!("Bearer {at}"), None).await;
@@ -483,14 +482,8 @@ async fn a_required_nonce_is_handed_out_and_then_accepted() {
     let fx = Fixture::with_args(&["--dpop-nonce"]).await;
     let key = Key::new();
     let url = fx.url("/oauth/token");
-    let browser = fx.browser();
-    let (code, req) = fx.login_code(&browser, "openid").await;
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT_URI),
-        ("code_verifier", req.verifier.as_str()),
-    ];
+    let (code, verifier) = fresh_code(&fx).await;
+    let form = code_form(&code, &verifier);
     let r = token(&fx, &form, Some(&key.proof("POST", &url))).await;
     assert_eq!(r.status, 400, "{}", r.text);
     assert_eq!(r.json["error"], "use_dpop_nonce");
@@ -521,14 +514,7 @@ async fn a_required_nonce_is_handed_out_and_then_accepted() {
     let at = text(&r.json, "access_token");
 
     let info = fx.url("/oauth/userinfo");
-    let proof = key.proof_with(
-        "GET",
-        &info,
-        &Claims {
-            token: Some(at),
-            ..Default::default()
-        },
-    );
+    let proof = key.proof_with("GET", &info, &bound(at));
     let r = get(&fx, "/oauth/userinfo", &format!("DPoP {at}"), Some(&proof)).await;
     assert_dpop_refusal(&r, "use_dpop_nonce");
     let nonce = r.header("dpop-nonce").expect("DPoP-Nonce");
