@@ -42,6 +42,8 @@ pub struct Protection {
     pub trusted_proxies: crate::throttle::client_ip::TrustedProxies,
     /// Password hashes run at once; `None` = the number of cores.
     pub hash_concurrency: Option<usize>,
+    /// `--dpop-nonce`: every DPoP proof must carry a server nonce (RFC 9449 §8, §9).
+    pub dpop_nonce: bool,
 }
 
 impl ServeConfig {

@@ -39,9 +39,13 @@ pub struct OAuthError {
     pub status: StatusCode,
     pub error: &'static str,
     pub description: String,
-    pub www_authenticate: Option<String>,
+    pub www_authenticate: Option<Box<str>>,
     /// `Retry-After` seconds (throttled or busy answers); u16 keeps the error small.
     pub retry_after: Option<u16>,
+    /// A fresh `DPoP-Nonce` (RFC 9449 §8) for the client's next proof (a thin box: the
+    /// error travels in `Result`s and must stay small).
+    #[allow(clippy::box_collection)]
+    pub dpop_nonce: Option<Box<String>>,
 }
 
 impl OAuthError {
@@ -52,6 +56,7 @@ impl OAuthError {
             description: description.into(),
             www_authenticate: None,
             retry_after: None,
+            dpop_nonce: None,
         }
     }
     pub fn invalid_request(d: impl Into<String>) -> Self {
@@ -79,10 +84,13 @@ impl OAuthError {
     pub fn invalid_token(d: impl Into<String>) -> Self {
         let d = d.into();
         let mut e = Self::new(StatusCode::UNAUTHORIZED, "invalid_token", d.clone());
-        e.www_authenticate = Some(format!(
-            "Bearer realm=\"tessera\", error=\"invalid_token\", error_description=\"{}\"",
-            d.replace('"', "'")
-        ));
+        e.www_authenticate = Some(
+            format!(
+                "Bearer realm=\"tessera\", error=\"invalid_token\", error_description=\"{}\"",
+                d.replace('"', "'")
+            )
+            .into(),
+        );
         e
     }
     pub fn server_error() -> Self {
@@ -129,6 +137,7 @@ impl IntoResponse for OAuthError {
         if let Some(secs) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        insert_dpop_nonce(headers, self.dpop_nonce.as_deref().map(String::as_str));
         res
     }
 }
@@ -142,6 +151,10 @@ pub struct ApiError {
     pub field: Option<String>,
     /// `Retry-After` seconds (busy answers).
     pub retry_after: Option<u16>,
+    /// The challenge of a 401 (default: `Bearer realm="tessera"`), e.g. a DPoP one.
+    pub www_authenticate: Option<String>,
+    /// A fresh `DPoP-Nonce` (RFC 9449 §9) for the client's next proof.
+    pub dpop_nonce: Option<String>,
 }
 
 impl ApiError {
@@ -152,6 +165,8 @@ impl ApiError {
             message: message.into(),
             field: None,
             retry_after: None,
+            www_authenticate: None,
+            dpop_nonce: None,
         }
     }
     pub fn not_found(what: &str) -> Self {
@@ -237,11 +252,20 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if self.status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"tessera\""),
-            );
+            let challenge = self
+                .www_authenticate
+                .and_then(|v| HeaderValue::from_str(&v).ok())
+                .unwrap_or(HeaderValue::from_static("Bearer realm=\"tessera\""));
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
         }
+        insert_dpop_nonce(res.headers_mut(), self.dpop_nonce.as_deref());
         res
+    }
+}
+
+fn insert_dpop_nonce(headers: &mut axum::http::HeaderMap, nonce: Option<&str>) {
+    if let Some(v) = nonce.and_then(|v| HeaderValue::from_str(v).ok()) {
+        headers.insert("dpop-nonce", v);
     }
 }

@@ -166,6 +166,10 @@ struct ServeArgs {
     /// then answers 404 there.
     #[arg(long, value_name = "ADDR", env = "TESSERA_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
+    /// Require a server-provided nonce in every DPoP proof (RFC 9449 §8, §9): clients
+    /// first get `use_dpop_nonce` and a `DPoP-Nonce` header, and retry with it.
+    #[arg(long, env = "TESSERA_DPOP_NONCE")]
+    dpop_nonce: bool,
     /// SMTP server for password-reset, verification and invitation emails:
     /// `smtps://user:pass@host:465`, `smtp://user:pass@host:587?tls=required`, or
     /// `smtp://host:25` for a local relay. Set, it overrides the console's setting. Prefer
@@ -374,6 +378,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         protection: Protection {
             trusted_proxies: TrustedProxies::new(args.trusted_proxy),
             hash_concurrency: args.hash_concurrency.map(usize::from),
+            dpop_nonce: args.dpop_nonce,
         },
         metrics_listen: args.metrics_listen,
         smtp: tessera::mail::SmtpEnv {

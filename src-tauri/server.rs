@@ -104,7 +104,9 @@ pub async fn start(cfg: ServeConfig) -> Result<RunningServer, StartError> {
         })?;
     let mail = crate::mail::Mail::from_env(&cfg.smtp).map_err(StartError::Config)?;
     let (stopping_tx, stopping) = watch::channel(false);
+    let dpop = crate::oauth::dpop::Dpop::new(keys.kek(), cfg.protection.dpop_nonce);
     let state: Shared = Arc::new(AppState {
+        dpop,
         db: db.clone(),
         keys,
         audit: crate::audit::AuditSink::start(db.clone()),

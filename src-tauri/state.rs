@@ -41,6 +41,8 @@ pub struct AppState {
     pub mail: crate::mail::Mail,
     /// Proxies whose `X-Forwarded-For` names the client IP.
     pub trusted_proxies: crate::throttle::client_ip::TrustedProxies,
+    /// DPoP proof checks' settings (server nonces).
+    pub dpop: crate::oauth::dpop::Dpop,
 }
 
 pub type Shared = Arc<AppState>;

@@ -698,3 +698,52 @@ async fn node_oauth4webapi_signs_in_as_a_confidential_web_client() {
     assert_oauth4webapi_sign_in(&it, &out);
     assert_eq!(out["wrong_secret"]["error"], "invalid_client", "{out:#}");
 }
+
+#[tokio::test]
+async fn node_oauth4webapi_signs_in_with_dpop_and_refreshes_with_the_same_key() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use sha2::Digest;
+    node_ready();
+    let it = Interop::new().await;
+    let out = it.node_sign_in_script("dpop_flow.mjs");
+    println!(
+        "dpop_flow.mjs: oauth4webapi {}",
+        s(&out, "oauth4webapi_version")
+    );
+    let algs = out["dpop_signing_alg_values_supported"]
+        .as_array()
+        .expect("algs");
+    assert!(algs.contains(&json!("ES256")), "{algs:?}");
+    assert!(
+        s(&out, "token_type").eq_ignore_ascii_case("DPoP"),
+        "{out:#}"
+    );
+
+    // The access token is bound to the key oauth4webapi made (RFC 7638 thumbprint).
+    let jwk = &out["public_jwk"];
+    let canonical = format!(
+        r#"{{"crv":"{}","kty":"EC","x":"{}","y":"{}"}}"#,
+        s(jwk, "crv"),
+        s(jwk, "x"),
+        s(jwk, "y")
+    );
+    let jkt = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(canonical.as_bytes()));
+    let claims = decode_jwt(s(&out, "access_token")).1;
+    assert_eq!(claims["cnf"], json!({"jkt": jkt}));
+    assert_eq!(out["userinfo"]["sub"], it.fx.user_id.as_str());
+
+    // As a Bearer token it is refused with a DPoP challenge; another key cannot refresh.
+    assert_eq!(out["as_bearer"]["status"], 401, "{:#}", out["as_bearer"]);
+    assert_eq!(
+        out["other_key"]["error"], "invalid_grant",
+        "{:#}",
+        out["other_key"]
+    );
+
+    let refresh = &out["refresh"];
+    assert!(s(refresh, "token_type").eq_ignore_ascii_case("DPoP"));
+    assert_eq!(refresh["refresh_token_rotated"], true);
+    assert_eq!(decode_jwt(s(refresh, "access_token")).1["cnf"]["jkt"], jkt);
+    assert_eq!(out["userinfo_after_refresh"]["sub"], it.fx.user_id.as_str());
+}

@@ -46,6 +46,17 @@ pub struct AccessClaims {
     /// The first factor: `password` or `passkey` (user tokens).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub auth_method: Option<String>,
+    /// The key the token is bound to (RFC 9449 §6: DPoP), when it is.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cnf: Option<Confirmation>,
+}
+
+/// An access token's confirmation claim (RFC 7800 §3.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Confirmation {
+    /// The RFC 7638 SHA-256 thumbprint of the DPoP key, base64url.
+    pub jkt: String,
 }
 
 impl AccessClaims {

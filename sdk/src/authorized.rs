@@ -7,7 +7,8 @@ use crate::error::Error;
 use crate::session::Session;
 
 /// Wraps `reqwest` for calls on behalf of a [`Session`]: attaches
-/// `Authorization: Bearer <access token>` (refreshing first when it is about to expire),
+/// `Authorization: Bearer <access token>` (or `DPoP` and a proof, when the client has a
+/// [`crate::DpopKey`]; refreshing first when it is about to expire),
 /// and when the API answers 401 refreshes once and retries once.
 #[derive(Clone, Debug)]
 pub struct AuthorizedClient {
@@ -53,7 +54,8 @@ impl AuthorizedClient {
         let mut request = request.build()?;
         let retry = request.try_clone();
         let token = self.session.access_token().await?;
-        request.headers_mut().insert(AUTHORIZATION, bearer(&token)?);
+        let dpop = self.session.client().dpop();
+        authorize(&mut request, &token, dpop)?;
         let resp = self.http.execute(request).await?;
         let Some(mut retry) = retry else {
             return Ok(resp);
@@ -61,9 +63,29 @@ impl AuthorizedClient {
         if resp.status() != StatusCode::UNAUTHORIZED {
             return Ok(resp);
         }
-        let token = self.session.refresh_after_rejection(&token).await?;
-        retry.headers_mut().insert(AUTHORIZATION, bearer(&token)?);
+        // A DPoP nonce asked for (RFC 9449 §9): retry with it, same token.
+        let token = match dpop.is_some_and(|k| k.remember_nonce(resp.headers())) {
+            true => token,
+            false => self.session.refresh_after_rejection(&token).await?,
+        };
+        authorize(&mut retry, &token, dpop)?;
         Ok(self.http.execute(retry).await?)
+    }
+}
+
+/// `Authorization: Bearer <token>`, or with a DPoP key `Authorization: DPoP <token>` and
+/// a proof for this request.
+pub(crate) fn authorize(
+    request: &mut reqwest::Request,
+    token: &str,
+    dpop: Option<&crate::DpopKey>,
+) -> Result<(), Error> {
+    match dpop {
+        Some(key) => key.authorize(request, token),
+        None => {
+            request.headers_mut().insert(AUTHORIZATION, bearer(token)?);
+            Ok(())
+        }
     }
 }
 

@@ -37,6 +37,13 @@ pub enum AuthRejection {
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
         let (status, challenge, error, description) = match &self {
+            AuthRejection::InvalidToken(why @ TokenRejection::Dpop(_)) => (
+                StatusCode::UNAUTHORIZED,
+                r#"DPoP error="invalid_dpop_proof", algs="ES256 ES384 EdDSA PS256 RS256""#
+                    .to_string(),
+                "invalid_dpop_proof",
+                why.to_string(),
+            ),
             AuthRejection::InvalidToken(why) => (
                 StatusCode::UNAUTHORIZED,
                 r#"Bearer error="invalid_token""#.to_string(),
@@ -105,10 +112,36 @@ async fn authenticate(parts: &Parts, verifier: &Verifier) -> Result<Caller, Auth
         .headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    let Some(token) = header.and_then(crate::verifier::dpop_token) else {
+        return verifier
+            .verify_authorization(header)
+            .await
+            .map_err(AuthRejection::InvalidToken);
+    };
+    let mut proofs = parts.headers.get_all("dpop").iter();
+    let proof = match (proofs.next(), proofs.next()) {
+        (Some(p), None) => p.to_str().ok(),
+        _ => None,
+    };
     verifier
-        .verify_authorization(header)
+        .verify_dpop(token, proof, parts.method.as_str(), &request_url(parts))
         .await
         .map_err(AuthRejection::InvalidToken)
+}
+
+/// The URL the client called, for a DPoP proof's `htu`: the `Host` header and the path,
+/// `http` for a loopback host and `https` otherwise (a service behind a proxy that
+/// rewrites the path or the host checks proofs with [`Verifier::verify_dpop`] instead).
+fn request_url(parts: &Parts) -> String {
+    let host = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    let loopback = matches!(name, "localhost" | "127.0.0.1" | "[::1]");
+    let scheme = if loopback { "http" } else { "https" };
+    format!("{scheme}://{host}{}", parts.uri.path())
 }
 
 /// Extracts the verified caller. The [`Verifier`] comes from the router state

@@ -12,10 +12,11 @@ use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::discovery::Discovery;
+use crate::dpop::DpopKey;
 use crate::error::{Error, TokenRejection};
 use crate::jwks::verify_jws;
 use crate::session::Session;
-use crate::token::{post_form, random_token, TokenResponse};
+use crate::token::{post_form, random_token, ClientProof, TokenResponse};
 
 /// An OAuth client of one issuer that signs users in with the authorization code flow
 /// and PKCE S256: public ([`Client::new`]), or a confidential web client with a secret
@@ -31,6 +32,8 @@ pub(crate) struct ClientInner {
     id_validation: Validation,
     /// How it authenticates at the token and revocation endpoints.
     auth: ClientAuth,
+    /// The DPoP key the sessions' tokens are bound to, if any.
+    dpop: Option<DpopKey>,
 }
 
 /// How a [`Client`] authenticates at the token and revocation endpoints.
@@ -143,8 +146,30 @@ impl Client {
                 client_id: client_id.to_string(),
                 id_validation,
                 auth,
+                dpop: None,
             }),
         }
+    }
+
+    /// The same client, with its tokens bound to `key` (RFC 9449): code exchanges and
+    /// refreshes send a proof by it, and [`crate::AuthorizedClient`] calls APIs with
+    /// `Authorization: DPoP` and a proof per request.
+    pub fn with_dpop(self, key: DpopKey) -> Client {
+        let inner = &self.inner;
+        Client {
+            inner: Arc::new(ClientInner {
+                discovery: inner.discovery.clone(),
+                client_id: inner.client_id.clone(),
+                id_validation: inner.id_validation.clone(),
+                auth: inner.auth.clone(),
+                dpop: Some(key),
+            }),
+        }
+    }
+
+    /// The DPoP key of [`Client::with_dpop`].
+    pub fn dpop(&self) -> Option<&DpopKey> {
+        self.inner.dpop.as_ref()
     }
 
     /// The discovered issuer.
@@ -278,45 +303,43 @@ impl Client {
         form: &[(&str, &str)],
     ) -> Result<TokenResponse, Error> {
         let endpoint = &self.discovery().metadata().token_endpoint;
-        let body = self.authenticated_post(endpoint, form).await?;
+        let body = self.authenticated_post(endpoint, form, self.dpop()).await?;
         serde_json::from_slice(&body)
             .map_err(|e| Error::UnexpectedResponse(format!("token response: {e}")))
     }
 
-    /// POSTs `form` to `endpoint` (token, revocation) with this client's authentication.
-    /// An assertion's `aud` is the token endpoint, which Tessera takes at every endpoint.
+    /// POSTs `form` to `endpoint` (token, revocation) with this client's authentication,
+    /// and a DPoP proof by `dpop` when given. An assertion's `aud` is the token endpoint,
+    /// which Tessera takes at every endpoint.
     pub(crate) async fn authenticated_post(
         &self,
         endpoint: &str,
         form: &[(&str, &str)],
+        dpop: Option<&DpopKey>,
     ) -> Result<Vec<u8>, Error> {
         let id = self.inner.client_id.as_str();
         let mut form = form.to_vec();
-        form.push(("client_id", id));
-        let assertion;
-        let basic = match &self.inner.auth {
-            ClientAuth::Secret(ClientSecret::Basic(secret)) => {
-                form.pop();
-                Some((id, secret.as_str()))
-            }
+        let proof = match &self.inner.auth {
+            ClientAuth::Secret(ClientSecret::Basic(secret)) => ClientProof::Basic(id, secret),
             ClientAuth::Secret(ClientSecret::Post(secret)) => {
-                form.push(("client_secret", secret.as_str()));
-                None
+                form.extend([("client_id", id), ("client_secret", secret.as_str())]);
+                ClientProof::Form
             }
             ClientAuth::PrivateKey(key) => {
-                assertion = key.assertion(id, &self.discovery().metadata().token_endpoint)?;
-                form.extend([
-                    (
-                        "client_assertion_type",
-                        crate::private_key_jwt::ASSERTION_TYPE,
-                    ),
-                    ("client_assertion", assertion.as_str()),
-                ]);
-                None
+                form.push(("client_id", id));
+                let aud = &self.discovery().metadata().token_endpoint;
+                ClientProof::Assertion {
+                    client_id: id,
+                    key,
+                    aud,
+                }
             }
-            ClientAuth::Public => None,
+            ClientAuth::Public => {
+                form.push(("client_id", id));
+                ClientProof::Form
+            }
         };
-        post_form(self.discovery().http(), endpoint, &form, basic).await
+        post_form(self.discovery().http(), endpoint, &form, proof, dpop).await
     }
 
     /// Verifies an ID token of this client; `nonce`, when given, must match exactly.

@@ -125,6 +125,10 @@ pub enum TokenRejection {
     /// The issuer's keys could not be fetched.
     #[error("cannot fetch the issuer's keys: {0}")]
     KeysUnavailable(String),
+    /// A DPoP-bound token (`cnf.jkt`) without a valid proof by its key for this request,
+    /// or presented with the wrong scheme (RFC 9449 §7).
+    #[error("DPoP: {0}")]
+    Dpop(String),
 }
 
 /// The token is valid but its sign-in was weaker than required: RFC 9470's

@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use crate::discovery::Discovery;
+use crate::dpop::DpopKey;
 use crate::error::Error;
-use crate::token::{expires_at, now_unix, post_token, post_token_signed, unverified_claims};
+use crate::token::{expires_at, now_unix, post_token, unverified_claims, ClientProof};
 
 /// Reuse a cached token until this many seconds before it expires.
 const RENEW_MARGIN_SECS: u64 = 30;
@@ -24,9 +25,12 @@ struct ServiceInner {
     credential: Credential,
     scope: String,
     cached: tokio::sync::Mutex<Option<(String, u64)>>,
+    /// The DPoP key the tokens are bound to, if any.
+    dpop: Option<DpopKey>,
 }
 
 /// How the service client authenticates.
+#[derive(Clone)]
 enum Credential {
     Secret(String),
     PrivateKey(crate::PrivateKeyJwt),
@@ -82,6 +86,23 @@ impl ServiceClient {
                 credential,
                 scope,
                 cached: tokio::sync::Mutex::new(None),
+                dpop: None,
+            }),
+        }
+    }
+
+    /// The same client with its tokens bound to `key` (RFC 9449): token requests send a
+    /// proof, [`ServiceClient::send`] uses `Authorization: DPoP` and a proof per request.
+    pub fn with_dpop(self, key: DpopKey) -> ServiceClient {
+        let inner = &self.inner;
+        ServiceClient {
+            inner: Arc::new(ServiceInner {
+                discovery: inner.discovery.clone(),
+                client_id: inner.client_id.clone(),
+                credential: inner.credential.clone(),
+                scope: inner.scope.clone(),
+                cached: tokio::sync::Mutex::new(None),
+                dpop: Some(key),
             }),
         }
     }
@@ -104,12 +125,15 @@ impl ServiceClient {
             &self.inner.discovery.metadata().token_endpoint,
             &self.inner.client_id,
         );
-        let resp = match &self.inner.credential {
-            Credential::Secret(secret) => {
-                post_token(http, endpoint, &form, Some((id, secret))).await
-            }
-            Credential::PrivateKey(key) => post_token_signed(http, endpoint, &form, id, key).await,
-        }?;
+        let proof = match &self.inner.credential {
+            Credential::Secret(secret) => ClientProof::Basic(id, secret),
+            Credential::PrivateKey(key) => ClientProof::Assertion {
+                client_id: id,
+                key,
+                aud: endpoint,
+            },
+        };
+        let resp = post_token(http, endpoint, &form, proof, self.inner.dpop.as_ref()).await?;
         let exp = expires_at(&resp, &unverified_claims(&resp.access_token));
         *cached = Some((resp.access_token.clone(), exp));
         Ok(resp.access_token)
@@ -126,19 +150,17 @@ impl ServiceClient {
         let mut request = request.build()?;
         let retry = request.try_clone();
         let token = self.access_token().await?;
-        request.headers_mut().insert(
-            reqwest::header::AUTHORIZATION,
-            crate::authorized::bearer(&token)?,
-        );
+        let dpop = self.inner.dpop.as_ref();
+        crate::authorized::authorize(&mut request, &token, dpop)?;
         let resp = http.execute(request).await?;
         match retry {
             Some(mut retry) if resp.status() == reqwest::StatusCode::UNAUTHORIZED => {
-                self.invalidate_if(&token).await;
+                // A nonce asked for (RFC 9449 §9) is kept by the key; the token stays.
+                if !dpop.is_some_and(|k| k.remember_nonce(resp.headers())) {
+                    self.invalidate_if(&token).await;
+                }
                 let token = self.access_token().await?;
-                retry.headers_mut().insert(
-                    reqwest::header::AUTHORIZATION,
-                    crate::authorized::bearer(&token)?,
-                );
+                crate::authorized::authorize(&mut retry, &token, dpop)?;
                 Ok(http.execute(retry).await?)
             }
             _ => Ok(resp),

@@ -191,7 +191,7 @@ impl Session {
             .as_deref()
             .ok_or_else(|| Error::UnexpectedResponse("no revocation_endpoint".into()))?;
         let form = [("token", token), ("token_type_hint", hint)];
-        client.authenticated_post(endpoint, &form).await?;
+        client.authenticated_post(endpoint, &form, None).await?;
         Ok(())
     }
 

@@ -5,6 +5,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::dpop::DpopKey;
 use crate::error::Error;
 
 /// A successful token-endpoint answer (RFC 6749 §5.1).
@@ -26,67 +27,108 @@ struct ErrorResponse {
     error_description: Option<String>,
 }
 
-/// POSTs a form to the token endpoint, with client_secret_basic when `basic` is given.
+/// How a token-endpoint (or revocation) request proves which client sends it.
+#[derive(Clone, Copy)]
+pub(crate) enum ClientProof<'a> {
+    /// Nothing beyond the form (`client_id`, or a `client_secret_post` secret in it).
+    Form,
+    /// `client_secret_basic`: id and secret.
+    Basic(&'a str, &'a str),
+    /// `private_key_jwt`: a fresh assertion for each attempt (a retry after
+    /// `use_dpop_nonce` may not repeat its `jti`).
+    Assertion {
+        client_id: &'a str,
+        key: &'a crate::PrivateKeyJwt,
+        aud: &'a str,
+    },
+}
+
+/// POSTs a form to the token endpoint: see [`post_form`]; the answer parsed.
 pub(crate) async fn post_token(
     http: &reqwest::Client,
     endpoint: &str,
     form: &[(&str, &str)],
-    basic: Option<(&str, &str)>,
+    proof: ClientProof<'_>,
+    dpop: Option<&DpopKey>,
 ) -> Result<TokenResponse, Error> {
-    let body = post_form(http, endpoint, form, basic).await?;
+    let body = post_form(http, endpoint, form, proof, dpop).await?;
     serde_json::from_slice(&body)
         .map_err(|e| Error::UnexpectedResponse(format!("token response: {e}")))
 }
 
-/// POSTs an OAuth form (token, revocation), with client_secret_basic when `basic` is
-/// given; a success's body, or the OAuth error of a refusal.
+/// POSTs an OAuth form (token, revocation) authenticated by `proof`, with a DPoP proof by
+/// `dpop` when given (retried once with the server's nonce on `use_dpop_nonce`); a
+/// success's body, or the OAuth error of a refusal.
 pub(crate) async fn post_form(
     http: &reqwest::Client,
     endpoint: &str,
     form: &[(&str, &str)],
-    basic: Option<(&str, &str)>,
+    proof: ClientProof<'_>,
+    dpop: Option<&DpopKey>,
 ) -> Result<Vec<u8>, Error> {
-    let mut req = http
-        .post(endpoint)
-        .header(reqwest::header::ACCEPT, "application/json")
-        .form(form);
-    if let Some((id, secret)) = basic {
-        req = req.header(reqwest::header::AUTHORIZATION, basic_auth(id, secret));
-    }
-    let resp = req.send().await?;
-    let status = resp.status();
-    let body = resp.bytes().await?;
-    if status.is_success() {
-        return Ok(body.to_vec());
-    }
-    match serde_json::from_slice::<ErrorResponse>(&body) {
-        Ok(err) => Err(Error::OAuth {
-            error: err.error,
-            description: err.error_description,
-        }),
-        Err(_) => Err(Error::UnexpectedResponse(format!(
-            "{endpoint} answered {status}"
-        ))),
+    let attempt = || async {
+        let assertion;
+        let mut form = form.to_vec();
+        let mut req = http
+            .post(endpoint)
+            .header(reqwest::header::ACCEPT, "application/json");
+        match proof {
+            ClientProof::Form => {}
+            ClientProof::Basic(id, secret) => {
+                req = req.header(reqwest::header::AUTHORIZATION, basic_auth(id, secret));
+            }
+            ClientProof::Assertion {
+                client_id,
+                key,
+                aud,
+            } => {
+                assertion = key.assertion(client_id, aud).map_err(|e| (e, None))?;
+                form.extend([
+                    (
+                        "client_assertion_type",
+                        crate::private_key_jwt::ASSERTION_TYPE,
+                    ),
+                    ("client_assertion", assertion.as_str()),
+                ]);
+            }
+        }
+        req = req.form(&form);
+        if let Some(key) = dpop {
+            let proof = key.proof("POST", endpoint, None).map_err(|e| (e, None))?;
+            req = req.header("DPoP", proof);
+        }
+        let resp = req.send().await.map_err(|e| (e.into(), None))?;
+        read_response(resp, endpoint).await
+    };
+    match attempt().await {
+        Err((Error::OAuth { error, .. }, Some(headers)))
+            if error == "use_dpop_nonce" && dpop.is_some_and(|k| k.remember_nonce(&headers)) =>
+        {
+            attempt().await.map_err(|(e, _)| e)
+        }
+        other => other.map_err(|(e, _)| e),
     }
 }
 
-/// POSTs a form to the token endpoint, authenticated by a fresh `private_key_jwt`
-/// assertion of `client_id` (`aud` = the endpoint).
-pub(crate) async fn post_token_signed(
-    http: &reqwest::Client,
+/// A success's body, or the error with the response's headers (for its `DPoP-Nonce`).
+async fn read_response(
+    resp: reqwest::Response,
     endpoint: &str,
-    form: &[(&str, &str)],
-    client_id: &str,
-    key: &crate::PrivateKeyJwt,
-) -> Result<TokenResponse, Error> {
-    let assertion = key.assertion(client_id, endpoint)?;
-    let mut form = form.to_vec();
-    form.push((
-        "client_assertion_type",
-        crate::private_key_jwt::ASSERTION_TYPE,
-    ));
-    form.push(("client_assertion", &assertion));
-    post_token(http, endpoint, &form, None).await
+) -> Result<Vec<u8>, (Error, Option<reqwest::header::HeaderMap>)> {
+    let headers = resp.headers().clone();
+    let status = resp.status();
+    let body = resp.bytes().await.map_err(|e| (e.into(), None))?;
+    if status.is_success() {
+        return Ok(body.to_vec());
+    }
+    let error = match serde_json::from_slice::<ErrorResponse>(&body) {
+        Ok(err) => Error::OAuth {
+            error: err.error,
+            description: err.error_description,
+        },
+        Err(_) => Error::UnexpectedResponse(format!("{endpoint} answered {status}")),
+    };
+    Err((error, Some(headers)))
 }
 
 /// `Basic base64(urlencode(id):urlencode(secret))` (RFC 6749 §2.3.1).

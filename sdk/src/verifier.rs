@@ -7,6 +7,7 @@ use std::time::Duration;
 use jsonwebtoken::Validation;
 use serde_json::{Map, Value};
 
+use crate::dpop::{check_proof, ProofTarget, ReplayCache};
 use crate::error::{Error, InsufficientAuthentication, TokenRejection};
 use crate::jwks::{verify_jws, JwksCache, JwksSource, DEFAULT_REFETCH_INTERVAL};
 
@@ -130,6 +131,8 @@ struct VerifierInner {
     audience: String,
     jwks: Arc<JwksCache>,
     validation: Validation,
+    /// DPoP proofs' `jti`s seen lately (in memory: per process).
+    replays: ReplayCache,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -216,6 +219,7 @@ impl Verifier {
                 audience: audience.to_string(),
                 jwks,
                 validation,
+                replays: ReplayCache::default(),
             }),
         }
     }
@@ -230,8 +234,53 @@ impl Verifier {
         &self.inner.audience
     }
 
-    /// Verifies an access token (the bare JWT, without `Bearer `).
+    /// Verifies an access token presented as a bearer token (the bare JWT, without
+    /// `Bearer `). A DPoP-bound token (`cnf.jkt`) is refused: it needs
+    /// [`Verifier::verify_dpop`].
     pub async fn verify(&self, token: &str) -> Result<Caller, TokenRejection> {
+        let caller = self.verify_signed(token).await?;
+        if caller.claims.contains_key("cnf") {
+            return Err(TokenRejection::Dpop(
+                "the token is DPoP-bound: present it with Authorization: DPoP and a proof".into(),
+            ));
+        }
+        Ok(caller)
+    }
+
+    /// Verifies a DPoP-bound token (`Authorization: DPoP <token>`, RFC 9449 §7) with the
+    /// request's `DPoP` header `proof`: by the token's key (`cnf.jkt`), for `method` and
+    /// `url` (the URL the client called, as it named it; query ignored), `ath` of this
+    /// token, `iat` within ±60 s, and a `jti` not seen in the last two minutes. Replays are
+    /// remembered in this process's memory only: behind several processes or hosts, each
+    /// checks its own.
+    pub async fn verify_dpop(
+        &self,
+        token: &str,
+        proof: Option<&str>,
+        method: &str,
+        url: &str,
+    ) -> Result<Caller, TokenRejection> {
+        let caller = self.verify_signed(token).await?;
+        let jkt = caller
+            .claims
+            .get("cnf")
+            .and_then(|c| c.get("jkt"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                TokenRejection::Dpop("the token is not DPoP-bound: present it as Bearer".into())
+            })?;
+        let proof = proof.ok_or_else(|| TokenRejection::Dpop("a DPoP proof is required".into()))?;
+        let target = ProofTarget {
+            method,
+            url,
+            access_token: token,
+            jkt,
+        };
+        check_proof(proof, &target, &self.inner.replays)?;
+        Ok(caller)
+    }
+
+    async fn verify_signed(&self, token: &str) -> Result<Caller, TokenRejection> {
         let claims = verify_jws(
             &self.inner.jwks,
             token,
@@ -255,6 +304,13 @@ impl Verifier {
 }
 
 /// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive).
+/// The token of an `Authorization: DPoP <token>` header value.
+pub(crate) fn dpop_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("dpop") && !token.is_empty()).then_some(token)
+}
+
 pub(crate) fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();

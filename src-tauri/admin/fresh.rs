@@ -6,7 +6,6 @@
 use super::check_admin_token;
 use crate::domain::claims::AccessClaims;
 use crate::error::ApiError;
-use crate::oauth::bearer::bearer;
 use crate::state::Shared;
 use crate::store::clients::AdminApiAccess;
 use crate::store::now;
@@ -43,10 +42,10 @@ impl FromRequestParts<Shared> for FreshSuperAdmin {
         parts: &mut Parts,
         state: &Shared,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(&parts.headers)
-            .ok_or_else(|| ApiError::unauthenticated("a Bearer access token is required"))?;
-        let claims = check_fresh_superadmin(state, token).await?;
-        Ok(FreshSuperAdmin { claims })
+        let claims = super::admin_request(state, parts).await?;
+        fresh_claims(state, claims)
+            .await
+            .map(|claims| FreshSuperAdmin { claims })
     }
 }
 
@@ -55,7 +54,14 @@ pub async fn check_fresh_superadmin(
     state: &crate::state::AppState,
     token: &str,
 ) -> Result<AccessClaims, ApiError> {
-    let claims = check_admin_token(state, token).await?;
+    fresh_claims(state, check_admin_token(state, token).await?).await
+}
+
+/// [`require_fresh`] for an admin's `claims`.
+async fn fresh_claims(
+    state: &crate::state::AppState,
+    claims: AccessClaims,
+) -> Result<AccessClaims, ApiError> {
     let access = state
         .clients
         .get(&state.db.read, &claims.client_id)
@@ -113,6 +119,7 @@ mod tests {
             acr: None,
             aal: None,
             auth_method: None,
+            cnf: None,
         }
     }
 

@@ -22,8 +22,9 @@ pub use users::{validate_email, validate_password};
 use crate::domain::claims::AccessClaims;
 use crate::domain::scope;
 use crate::error::ApiError;
-use crate::oauth::bearer::{active_access_token, bearer, Inactive};
+use crate::oauth::bearer::{active_access_token, presented, request_token, Inactive, Presentation};
 use crate::oauth::console;
+use crate::oauth::dpop::DpopError;
 use crate::state::{AppState, Shared};
 use crate::store::clients::AdminApiAccess;
 use crate::store::users::find_user;
@@ -109,22 +110,55 @@ impl FromRequestParts<Shared> for Admin {
         parts: &mut Parts,
         state: &Shared,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(&parts.headers)
-            .ok_or_else(|| ApiError::unauthenticated("a Bearer access token is required"))?;
-        let claims = check_admin_token(state, token).await?;
+        let claims = admin_request(state, parts).await?;
         Ok(Admin { claims })
+    }
+}
+
+/// The admin token a request presents (`Bearer`, or `DPoP` with its proof for this
+/// request), checked as [`check_admin_token`] checks one.
+pub async fn admin_request(state: &AppState, parts: &Parts) -> Result<AccessClaims, ApiError> {
+    let (scheme, token) = presented(&parts.headers)
+        .ok_or_else(|| ApiError::unauthenticated("a Bearer (or DPoP) access token is required"))?;
+    let claims = request_token(state, token, &Presentation::of(parts, scheme))
+        .await
+        .map_err(inactive)?;
+    admin_only(state, claims).await
+}
+
+fn inactive(e: Inactive) -> ApiError {
+    match e {
+        Inactive::Db(e) => e.into(),
+        Inactive::Dpop(e) => e.at_api(),
+        e => ApiError::unauthenticated(e.to_string()),
     }
 }
 
 /// Checks an admin access token completely: active (signature, expiry, revocation, client,
 /// user), scope `admin`, and held by an admin client or by an active super-admin signed in
 /// through the console. 401 when the token is not active, 403 when it is not an admin's.
+/// A token alone proves nothing of a DPoP key, so a DPoP-bound one is refused here.
 pub async fn check_admin_token(state: &AppState, token: &str) -> Result<AccessClaims, ApiError> {
-    let claims = match active_access_token(state, token).await {
-        Ok(c) => c,
-        Err(Inactive::Db(e)) => return Err(e.into()),
-        Err(e) => return Err(ApiError::unauthenticated(e.to_string())),
-    };
+    let claims = recheck_admin_token(state, token).await?;
+    if claims.cnf.is_some() {
+        let refusal = DpopError::token("this token is DPoP-bound: it needs a DPoP proof");
+        return Err(refusal.at_api());
+    }
+    Ok(claims)
+}
+
+/// [`check_admin_token`] for a token its request already proved (the audit stream's
+/// periodic re-check), DPoP-bound or not.
+pub(crate) async fn recheck_admin_token(
+    state: &AppState,
+    token: &str,
+) -> Result<AccessClaims, ApiError> {
+    let claims = active_access_token(state, token).await.map_err(inactive)?;
+    admin_only(state, claims).await
+}
+
+/// Scope `admin`, held by an admin client or an active super-admin (403 otherwise).
+async fn admin_only(state: &AppState, claims: AccessClaims) -> Result<AccessClaims, ApiError> {
     let forbidden = |m: &str| ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope", m);
     if !scope::has(&claims.scopes(), "admin") {
         return Err(forbidden("the token lacks the admin scope"));

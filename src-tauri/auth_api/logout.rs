@@ -9,11 +9,12 @@ use super::{product_client, refuse, Answer, Refusal};
 use crate::audit::{kind, Event};
 use crate::crypto::sha256;
 use crate::domain::RequestMeta;
+use crate::oauth::bearer::Presentation;
 use crate::state::Shared;
 use crate::store::sessions::{end_user_session, revoke_user_families};
 use crate::store::{now, tokens, Tx};
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -42,6 +43,7 @@ struct Target {
 pub async fn logout(
     State(s): State<Shared>,
     meta: RequestMeta,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Answer<Response> {
@@ -56,7 +58,7 @@ pub async fn logout(
             )
         })?
     };
-    let target = target(&s, &headers, body.refresh_token).await?;
+    let target = target(&s, &headers, uri.path(), body.refresh_token).await?;
     let mut tx = s.db.begin().await?;
     end(&mut tx, &meta, &target).await?;
     tx.commit().await?;
@@ -68,7 +70,12 @@ pub async fn logout(
 }
 
 /// What the request names: a refresh token (body, else cookie), else the access token.
-async fn target(s: &Shared, headers: &HeaderMap, refresh: Option<String>) -> Answer<Target> {
+async fn target(
+    s: &Shared,
+    headers: &HeaderMap,
+    path: &str,
+    refresh: Option<String>,
+) -> Answer<Target> {
     let refresh = match refresh {
         Some(t) => Some((t, false)),
         None => crate::oauth::cookie(headers, REFRESH_COOKIE).map(|t| (t, true)),
@@ -93,7 +100,13 @@ async fn target(s: &Shared, headers: &HeaderMap, refresh: Option<String>) -> Ans
     }
     let presented = caller::presented(headers)
         .ok_or_else(|| unauthenticated("a refresh token or an access token is required"))?;
-    let c = caller::authenticate(s, headers, (&presented.0, presented.1), true).await?;
+    let request = Presentation {
+        scheme: presented.1,
+        method: "POST",
+        path,
+        headers,
+    };
+    let c = caller::authenticate(s, &request, &presented.0, true).await?;
     Ok(Target {
         user_id: c.claims.sub.clone(),
         client_id: c.client.client_id.clone(),

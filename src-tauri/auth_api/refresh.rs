@@ -120,6 +120,8 @@ pub async fn rotate(
         client,
         params: &params,
         now: now(),
+        // The auth API takes no proofs: a DPoP-bound family refreshes at /oauth/token.
+        dpop: None,
     };
     let issuance = RefreshToken.validate(&req).await?;
     let user = issuance

@@ -122,6 +122,7 @@ pub async fn complete(v: Verified<'_>, mut tx: Tx) -> Answer<Issued> {
         client: v.client,
         params: &params,
         now,
+        dpop: None,
     };
     let issuance = Issuance {
         tx: Some(tx),

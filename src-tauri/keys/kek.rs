@@ -16,6 +16,8 @@ pub const MASTER_KEY_FILE: &str = "master.key";
 
 pub struct Kek {
     key: RandomizedNonceKey,
+    /// HMAC-SHA-256 under the KEK: derives keys every node of a cluster shares.
+    derive: aws_lc_rs::hmac::Key,
     /// Where the key was read from (named in errors; the backup reads it from here).
     path: PathBuf,
 }
@@ -77,7 +79,17 @@ impl Kek {
 
     fn from_bytes(bytes: &[u8], path: PathBuf) -> Result<Kek, StartError> {
         let key = RandomizedNonceKey::new(&AES_256_GCM, bytes).map_err(|_| err("bad KEK"))?;
-        Ok(Kek { key, path })
+        let derive = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, bytes);
+        Ok(Kek { key, derive, path })
+    }
+
+    /// A 256-bit key for `label`, derived from the KEK (HMAC-SHA-256): the same on every
+    /// node given the same KEK, and different for each label.
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        let tag = aws_lc_rs::hmac::sign(&self.derive, label.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        out
     }
 
     /// The file this key was read from.

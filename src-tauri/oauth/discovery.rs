@@ -48,6 +48,7 @@ pub async fn openid_configuration(State(s): State<Shared>) -> impl IntoResponse 
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "claims_parameter_supported": false,
+        "dpop_signing_alg_values_supported": super::dpop::ALGS,
     });
     ([(header::CACHE_CONTROL, "public, max-age=300")], Json(doc))
 }

@@ -1,5 +1,6 @@
 //! `/oauth/introspect` (RFC 7662): confidential clients ask whether a token is active.
 //! A server client sees tokens of its own product; admin clients see every token.
+//! A DPoP-bound access token answers `token_type: DPoP` and its `cnf.jkt`.
 
 use super::bearer::{active_access_token, Inactive};
 use super::client_auth::authenticate;
@@ -52,7 +53,8 @@ async fn run(
                 }
                 let mut body = serde_json::to_value(&c).unwrap_or_else(|_| json!({}));
                 body["active"] = json!(true);
-                body["token_type"] = json!("Bearer");
+                // `cnf` (a bound token's key) comes with the claims (RFC 9449 §6.2).
+                body["token_type"] = json!(super::issue::token_type(&c));
                 return Ok(body);
             }
             Err(Inactive::Db(e)) => return Err(e.into()),

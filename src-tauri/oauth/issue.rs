@@ -5,7 +5,7 @@ use crate::audit::Event;
 use crate::crypto::random_token;
 use crate::domain::amr::AuthMethods;
 use crate::domain::branch::{self, BranchContext, Grant};
-use crate::domain::claims::{AccessClaims, IdClaims, ReleasedClaims, UserClaims};
+use crate::domain::claims::{AccessClaims, Confirmation, IdClaims, ReleasedClaims, UserClaims};
 use crate::error::OAuthError;
 use crate::keys::TokenType;
 use crate::oauth::console;
@@ -40,14 +40,15 @@ pub struct Subject<'a> {
     pub amr: Option<&'a AuthMethods>,
 }
 
-/// Signs a new access token, carrying `org` and `branch` when a branch is active; returns
-/// the JWS and its claims.
+/// Signs a new access token, carrying `org` and `branch` when a branch is active and
+/// `cnf.jkt` when bound to a DPoP key; returns the JWS and its claims.
 pub fn access_token_in(
     state: &AppState,
     client: &Client,
     subject: &Subject<'_>,
     scope: &str,
     branch: Option<&BranchContext>,
+    dpop_jkt: Option<&str>,
     now: i64,
 ) -> Result<(String, AccessClaims), OAuthError> {
     let claims = AccessClaims {
@@ -67,6 +68,9 @@ pub fn access_token_in(
         acr: subject.amr.map(|m| m.aal().to_string()),
         aal: subject.amr.map(|m| m.aal().to_string()),
         auth_method: subject.amr.map(|m| m.auth_method().to_string()),
+        cnf: dpop_jkt.map(|jkt| Confirmation {
+            jkt: jkt.to_string(),
+        }),
     };
     let jws = state
         .keys
@@ -146,7 +150,7 @@ pub fn token_response(
 ) -> Response {
     let body = TokenBody {
         access_token: access,
-        token_type: "Bearer",
+        token_type: token_type(claims),
         expires_in: claims.exp - claims.iat,
         scope: &claims.scope,
         refresh_token: refresh,
@@ -160,6 +164,14 @@ pub fn token_response(
         Json(body),
     )
         .into_response()
+}
+
+/// `DPoP` for a DPoP-bound token (RFC 9449 §5), else `Bearer`.
+pub fn token_type(claims: &AccessClaims) -> &'static str {
+    match claims.cnf {
+        Some(_) => "DPoP",
+        None => "Bearer",
+    }
 }
 
 /// What the audit log keeps of an issued access token: its JWS header and claims, never

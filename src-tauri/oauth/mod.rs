@@ -8,6 +8,7 @@ pub mod client_jwks;
 pub mod client_policy;
 pub mod console;
 pub mod discovery;
+pub mod dpop;
 pub mod introspect;
 pub mod issue;
 pub mod logout;

@@ -1,31 +1,49 @@
 //! `/oauth/userinfo` (OIDC Core §5.3): claims of the access token's subject, by scope,
 //! plus `org`, `branch` and `groups` when the token has an active branch.
 
-use super::bearer::{active_access_token, bearer, Inactive};
+use super::bearer::{presented, request_token, Inactive, Presentation};
 use crate::domain::claims::{ReleasedClaims, UserClaims};
 use crate::domain::{branch, scope};
 use crate::error::OAuthError;
 use crate::state::Shared;
 use crate::store::{businesses, users};
-use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{OriginalUri, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-pub async fn userinfo(State(s): State<Shared>, headers: HeaderMap) -> Response {
-    let Some(token) = bearer(&headers) else {
+pub async fn userinfo(
+    State(s): State<Shared>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let Some((scheme, token)) = presented(&headers) else {
         let mut e = OAuthError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_request",
-            "a Bearer access token is required",
+            "a Bearer or DPoP access token is required",
         );
-        e.www_authenticate = Some("Bearer realm=\"tessera\"".into());
+        e.www_authenticate = Some(
+            format!(
+                "Bearer realm=\"tessera\", DPoP algs=\"{}\"",
+                super::dpop::ALGS.join(" ")
+            )
+            .into(),
+        );
         return e.into_response();
     };
-    let claims = match active_access_token(&s, token).await {
+    let request = Presentation {
+        scheme,
+        method: method.as_str(),
+        path: uri.path(),
+        headers: &headers,
+    };
+    let claims = match request_token(&s, token, &request).await {
         Ok(c) => c,
         Err(Inactive::Db(e)) => return OAuthError::from(e).into_response(),
+        Err(Inactive::Dpop(e)) => return e.at_oauth_resource().into_response(),
         Err(e) => return OAuthError::invalid_token(e.to_string()).into_response(),
     };
     let scopes = claims.scopes();

@@ -97,13 +97,15 @@ pub struct NewFamily<'a> {
     pub expires_at: i64,
     /// How the sign-in authenticated (`domain::amr::AuthMethods`, stored text).
     pub amr: &'a str,
+    /// The DPoP key (thumbprint) every refresh of the family must prove (RFC 9449 §5).
+    pub dpop_jkt: Option<&'a str>,
 }
 
 pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<()> {
     q(
         "INSERT INTO refresh_families (id, client_id, user_id, session_id, scope, auth_time, created_at,
-            org, branch, expires_at, amr)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            org, branch, expires_at, amr, dpop_jkt)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(f.id)
     .bind(f.client_id)
@@ -116,6 +118,7 @@ pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<(
     .bind(f.branch)
     .bind(f.expires_at)
     .bind(f.amr)
+    .bind(f.dpop_jkt)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -180,12 +183,14 @@ pub struct RefreshRecord {
     pub family_expires_at: i64,
     /// How the sign-in authenticated (`domain::amr::AuthMethods`, stored text).
     pub amr: String,
+    /// The DPoP key a refresh must prove, when the family is bound.
+    pub dpop_jkt: Option<String>,
 }
 
 const REFRESH_SELECT: &str =
     "SELECT t.family_id, t.scope, t.expires_at, t.used_at, t.created_at AS issued_at,
             f.revoked_at AS family_revoked_at, f.client_id, f.user_id, f.session_id, f.auth_time,
-            f.org, f.branch, f.expires_at AS family_expires_at, f.amr
+            f.org, f.branch, f.expires_at AS family_expires_at, f.amr, f.dpop_jkt
      FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
      WHERE t.token_hash = $1";
 

@@ -4,9 +4,9 @@
 use super::names;
 use super::query::{parse_event_id, parse_params, FilterParams};
 use super::wire_event;
-use crate::admin::{check_admin_token, Admin};
+use crate::admin::{recheck_admin_token, Admin};
 use crate::error::ApiError;
-use crate::oauth::bearer::bearer;
+use crate::oauth::bearer::presented;
 use crate::state::Shared;
 use crate::store::audit::{events_between, max_event_id, AuditFilter, LabeledAuditRow};
 use crate::store::StoreError;
@@ -63,9 +63,9 @@ pub async fn stream(
     // Names are resolved once, when the stream opens.
     names::resolve(&s.db.read, &p.names, &mut p.filter).await?;
     // The extractor accepted it, so it is there.
-    let token = bearer(&headers)
-        .ok_or_else(|| ApiError::unauthenticated("a Bearer access token is required"))?
-        .to_string();
+    let token = presented(&headers)
+        .map(|(_, token)| token.to_string())
+        .ok_or_else(|| ApiError::unauthenticated("a Bearer access token is required"))?;
     let header = match headers.get("last-event-id") {
         Some(v) => {
             let v = v.to_str().unwrap_or("");
@@ -136,7 +136,7 @@ async fn next_event(mut t: Tail) -> Option<(Result<SseEvent, Infallible>, Tail)>
 /// Whether the stream's token would still open it. Fails closed: a database error ends
 /// the stream too (the client reconnects, and is checked afresh).
 async fn still_allowed(t: &Tail) -> bool {
-    match check_admin_token(&t.state, &t.token).await {
+    match recheck_admin_token(&t.state, &t.token).await {
         Ok(_) => true,
         Err(e) => {
             tracing::info!(reason = %e.message, "audit stream ended: its token no longer holds");

@@ -11,6 +11,7 @@ use crate::domain::branch::BranchContext;
 use crate::domain::claims::AccessClaims;
 use crate::domain::{scope, RequestMeta};
 use crate::error::OAuthError;
+use crate::oauth::dpop::{self, Proof};
 use crate::oauth::issue::{self, audit_detail, tag_branch, IdTokenInput, Subject};
 use crate::oauth::params::Params;
 use crate::state::AppState;
@@ -29,6 +30,9 @@ pub struct TokenRequest<'a> {
     pub client: &'a Client,
     pub params: &'a Params,
     pub now: i64,
+    /// The request's checked DPoP proof (its `jti` is spent in [`commit`]): the access
+    /// token is bound to its key, and a public client's new refresh family too.
+    pub dpop: Option<Proof>,
 }
 
 /// What a grant decided to issue.
@@ -137,6 +141,7 @@ pub async fn commit(
         .chain([main]);
     match tx {
         Some(mut tx) => {
+            spend_proof(&mut tx, req).await?;
             let (user, token) = (sign_in.as_ref(), refresh.as_deref());
             store(&mut tx, req, user, token, branch.as_ref(), &claims).await?;
             for e in events {
@@ -145,6 +150,11 @@ pub async fn commit(
             tx.commit().await?;
         }
         None => {
+            if req.dpop.is_some() {
+                let mut tx = req.state.db.begin().await?;
+                spend_proof(&mut tx, req).await?;
+                tx.commit().await?;
+            }
             for e in events {
                 req.state
                     .audit
@@ -162,6 +172,15 @@ pub async fn commit(
     })
 }
 
+/// Spends the request's DPoP proof `jti` in `tx`: a replayed proof refuses the request
+/// (and rolls back what the grant wrote, e.g. the code stays unused).
+async fn spend_proof(tx: &mut Tx, req: &TokenRequest<'_>) -> Result<(), OAuthError> {
+    match &req.dpop {
+        Some(p) if !dpop::spend(tx, p, req.now).await? => Err(dpop::replayed().at_token_endpoint()),
+        _ => Ok(()),
+    }
+}
+
 fn access_token(
     req: &TokenRequest<'_>,
     user: Option<&SignIn>,
@@ -175,7 +194,10 @@ fn access_token(
         amr: user.map(|u| &u.amr),
     };
     let scope = scope::join(scopes);
-    issue::access_token_in(req.state, req.client, &subject, &scope, branch, req.now)
+    let jkt = req.dpop.as_ref().map(|p| p.jkt.as_str());
+    issue::access_token_in(
+        req.state, req.client, &subject, &scope, branch, jkt, req.now,
+    )
 }
 
 fn id_token(
@@ -250,6 +272,12 @@ async fn store_refresh<'a>(
                 branch: branch.map(|c| c.branch.as_str()),
                 expires_at,
                 amr: &amr,
+                // RFC 9449 §5: a public client's refresh tokens need its key too.
+                dpop_jkt: req
+                    .dpop
+                    .as_ref()
+                    .filter(|_| !client.is_confidential())
+                    .map(|p| p.jkt.as_str()),
             };
             tokens::insert_family(tx, &family, now).await?;
             (id, scope, expires_at)

@@ -111,7 +111,7 @@ pub async fn token(
         check_origin(&state, &client, &headers)
             .await
             .map_err(|e| (Some(client.client_id.clone()), e))?;
-        issue(&state, &meta, &client, &params, &grant)
+        issue(&state, &meta, &headers, &client, &params, &grant)
             .await
             .map_err(|e| (Some(client.client_id.clone()), e))
     }
@@ -147,6 +147,7 @@ async fn check_origin(
 async fn issue(
     state: &AppState,
     meta: &RequestMeta,
+    headers: &HeaderMap,
     client: &Client,
     params: &Params,
     grant_type: &str,
@@ -163,12 +164,15 @@ async fn issue(
     if !grant.may_use(client) {
         return Err(grant.refusal(params));
     }
+    let now = now();
+    let dpop = crate::oauth::dpop::at_token_endpoint(state, headers, client.app.dpop_bound, now)?;
     let req = TokenRequest {
         state,
         meta,
         client,
         params,
-        now: now(),
+        now,
+        dpop,
     };
     let issuance = grant.validate(&req).await?;
     let t = issuance::commit(&req, grant.grant_type(), issuance).await?;

@@ -38,6 +38,7 @@ impl Grant for RefreshToken {
         let hash = sha256(req.params.require("refresh_token")?);
         let tx = req.state.db.begin().await?;
         let (mut tx, record) = redeem(tx, req, &hash).await?;
+        check_key(req, &record)?;
         let user = users::find_user(&req.state.db.read, &record.user_id)
             .await?
             .filter(|u| u.is_active())
@@ -119,6 +120,20 @@ async fn redeem(
         ));
     }
     Ok((tx, record))
+}
+
+/// A bound family (a public client's, RFC 9449 §5) refreshes only with a proof by its
+/// key; checked before the token is used, so a stolen token cannot even burn it.
+fn check_key(req: &TokenRequest<'_>, record: &RefreshRecord) -> Result<(), OAuthError> {
+    let Some(jkt) = &record.dpop_jkt else {
+        return Ok(());
+    };
+    match &req.dpop {
+        Some(p) if p.jkt == *jkt => Ok(()),
+        _ => Err(OAuthError::invalid_grant(
+            "the refresh token is bound to a DPoP key: send a DPoP proof made with that key",
+        )),
+    }
 }
 
 /// The family's scopes, or the `scope` asked for, which must lie within them.
