@@ -649,3 +649,64 @@ async fn web_client_settings_are_checked_by_the_admin_api() {
     assert_eq!(ok.status, 200, "{}", ok.text);
     assert!(ok.json["web_client"]["client_secret"].is_null());
 }
+
+/// The first-party auth API issues tokens without client authentication or a DPoP
+/// proof, so it serves public clients only: a confidential client's password login and
+/// the refresh of its refresh token are refused there (the secret would otherwise be
+/// bypassed), as is a DPoP-bound client's login.
+#[tokio::test]
+async fn the_auth_api_serves_no_confidential_or_dpop_bound_client() {
+    use common::auth_api::{login, post};
+    let fx = Fixture::new().await;
+    // Public: the auth API's login works, and its refresh token refreshes there.
+    let public = login(&fx, json!({})).await;
+    let rt = public["refresh_token"].as_str().expect("refresh token");
+    let r = post(&fx, "/v1/auth/refresh", &json!({"refresh_token": rt}), &[]).await;
+    assert_eq!(r.status, 200, "public refresh: {}", r.text);
+
+    // Confidential: a code-flow refresh token works at /oauth/token with the secret only.
+    let web = set_web_client(
+        &fx,
+        json!({"token_endpoint_auth_method": "client_secret_basic"}),
+    )
+    .await;
+    let secret = web["web_client"]["client_secret"]
+        .as_str()
+        .expect("secret")
+        .to_string();
+    let (code, req) = code_for(&fx, &fx.web_client_id, REDIRECT_URI).await;
+    let tokens = exchange_with(&fx, Auth::Basic(&secret), &code, &req.verifier).await;
+    assert_eq!(tokens.status, 200, "{}", tokens.text);
+    let rt = tokens.json["refresh_token"]
+        .as_str()
+        .expect("refresh token");
+    let r = post(&fx, "/v1/auth/refresh", &json!({"refresh_token": rt}), &[]).await;
+    // Refused like an unknown refresh token (nothing said about the client).
+    assert_eq!(
+        r.status, 401,
+        "confidential refresh at the auth API: {}",
+        r.text
+    );
+    assert_eq!(r.json["error"]["code"], "invalid_grant", "{}", r.text);
+    let body = json!({"client_id": fx.web_client_id, "email": EMAIL, "password": PASSWORD});
+    let r = post(&fx, "/v1/auth/login", &body, &[]).await;
+    assert_eq!(r.status, 400, "confidential login: {}", r.text);
+    assert_eq!(r.json["error"]["code"], "invalid_client", "{}", r.text);
+    let form = [("grant_type", "refresh_token"), ("refresh_token", rt)];
+    let r = token_with(&fx, Auth::Basic(&secret), &form).await;
+    assert_eq!(
+        r.status, 200,
+        "the refresh token itself is fine: {}",
+        r.text
+    );
+
+    // Public again but DPoP-bound: its tokens need a key the auth API never sees.
+    set_web_client(
+        &fx,
+        json!({"token_endpoint_auth_method": "none", "dpop_bound_access_tokens": true}),
+    )
+    .await;
+    let r = post(&fx, "/v1/auth/login", &body, &[]).await;
+    assert_eq!(r.status, 400, "DPoP-bound login: {}", r.text);
+    assert_eq!(r.json["error"]["code"], "invalid_client", "{}", r.text);
+}

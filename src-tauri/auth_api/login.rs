@@ -8,7 +8,7 @@
 
 use super::answer;
 use super::sign_in::{self, Verified};
-use super::{invalid_credentials, product_client, rate_limited, refuse, Answer};
+use super::{invalid_credentials, rate_limited, refuse, token_client, Answer};
 use crate::admin::ApiJson;
 use crate::domain::amr::AuthMethods;
 use crate::domain::RequestMeta;
@@ -41,7 +41,7 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(body): ApiJson<Login>,
 ) -> Answer<Response> {
-    let client = product_client(&s, &body.client_id).await?;
+    let client = token_client(&s, &body.client_id).await?;
     let mode = super::origin::mode(&s, &client, &headers, body.mode).await?;
     let request = sign_in::Request::new(&client, body.scope.as_deref(), body.branch.as_deref())?;
     let email: String = body.email.trim().chars().take(254).collect();

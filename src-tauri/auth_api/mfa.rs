@@ -6,7 +6,7 @@
 
 use super::answer;
 use super::sign_in::{self, Verified};
-use super::{product_client, rate_limited, refuse, Answer};
+use super::{rate_limited, refuse, token_client, Answer};
 use crate::admin::ApiJson;
 use crate::audit::{kind, Event};
 use crate::crypto::{random_token, sha256};
@@ -86,7 +86,7 @@ pub async fn verify(
     let pending = store::find_mfa_token(&s.db.read, &hash, now())
         .await?
         .ok_or_else(invalid_mfa_token)?;
-    let client = product_client(&s, &pending.client_id).await?;
+    let client = token_client(&s, &pending.client_id).await?;
     let mode = super::origin::mode(&s, &client, &headers, body.mode).await?;
     let user = users::find_user(&s.db.read, &pending.user_id)
         .await?

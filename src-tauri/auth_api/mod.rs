@@ -181,6 +181,23 @@ pub async fn product_client(s: &Shared, client_id: &str) -> Answer<Arc<Client>> 
     })
 }
 
+/// [`product_client`], for an endpoint that issues tokens: only a public client whose
+/// tokens need no DPoP key. A confidential client must authenticate, and a DPoP-bound
+/// one prove its key, at `/oauth/token` (RFC 6749 §4.3.2 and §6; RFC 9449), which this
+/// API does not ask for; so they sign in through `/oauth/authorize`.
+pub async fn token_client(s: &Shared, client_id: &str) -> Answer<Arc<Client>> {
+    let client = product_client(s, client_id).await?;
+    if client.is_confidential() || client.app.dpop_bound {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_client",
+            "this client authenticates itself (or binds its tokens with DPoP) at /oauth/token: \
+             it signs in through /oauth/authorize, not the auth API",
+        ));
+    }
+    Ok(client)
+}
+
 /// The user as the auth API shows it.
 pub fn auth_user(u: &crate::store::users::UserRow) -> AuthUser {
     AuthUser {

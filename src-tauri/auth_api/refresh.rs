@@ -8,7 +8,7 @@
 
 use super::answer::{self, REFRESH_COOKIE};
 use super::sign_in::oauth_refusal;
-use super::{product_client, Answer};
+use super::{token_client, Answer};
 use crate::crypto::sha256;
 use crate::domain::RequestMeta;
 use crate::error::OAuthError;
@@ -43,7 +43,7 @@ pub async fn client_of(s: &Shared, token: &str) -> Result<Arc<Client>, OAuthErro
     let record = tokens::find_refresh(&s.db.read, &sha256(token))
         .await?
         .ok_or_else(unknown)?;
-    product_client(s, &record.client_id)
+    token_client(s, &record.client_id)
         .await
         .map_err(|_| unknown())
 }

@@ -10,7 +10,7 @@
 
 use super::answer;
 use super::sign_in::{self, Verified};
-use super::{product_client, rate_limited, refuse, Answer};
+use super::{rate_limited, refuse, token_client, Answer};
 use crate::admin::{clean_name, validate_email, validate_password, ApiJson};
 use crate::audit::Event;
 use crate::crypto::hash_password;
@@ -202,7 +202,7 @@ pub async fn register(
     headers: HeaderMap,
     ApiJson(body): ApiJson<Register>,
 ) -> Answer<Response> {
-    let client = product_client(&s, &body.client_id).await?;
+    let client = token_client(&s, &body.client_id).await?;
     let mode = super::origin::mode(&s, &client, &headers, body.mode).await?;
     let request = sign_in::Request::new(&client, body.scope.as_deref(), None)?;
     let fields = (body.email.as_str(), body.password, body.name.as_deref());
