@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use serde_json::{json, Map, Value};
 
 use super::app_kind::AppKind;
-use super::detail::{patch_product, Ctx};
+use super::detail::{patch_product, submit_patch, Ctx};
 use super::form::{banner_for, message_for, FieldError};
 use super::uris::local_error;
 use super::wizard::SecretOnce;
@@ -177,19 +177,7 @@ pub(crate) fn ClientSettingsCard(ctx: Ctx) -> impl IntoView {
             Err(e) => error.set(Some(e)),
         },
     );
-    let submit = move || {
-        if busy.get_untracked() {
-            return;
-        }
-        match form.changes() {
-            Ok(b) if b.is_empty() => {}
-            Ok(b) => {
-                error.set(None);
-                save.dispatch(json!({ "web_client": b }));
-            }
-            Err(e) => error.set(Some(e)),
-        }
-    };
+    let submit = move || submit_patch(save, error, form.changes(), |b| json!({ "web_client": b }));
     let kind = Memo::new(move |_| ctx.get(AppKind::of).unwrap_or(AppKind::Browser));
     view! {
         <form

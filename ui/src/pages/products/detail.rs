@@ -20,6 +20,27 @@ use crate::components::{on_done, toast, DeleteCard, ErrorBanner, SaveDiscard, Sh
 /// The product being shown, shared by the cards of the page.
 pub(crate) type Ctx = Shown<Product>;
 
+/// The submit of a card that saves its changes with one `PATCH`: nothing while saving or
+/// when nothing changed, the refusal of an input shown, else the changes `wrap`ped and sent.
+pub(crate) fn submit_patch(
+    save: Action<Value, Result<Product, ApiError>>,
+    error: RwSignal<Option<ApiError>>,
+    changes: Result<Map<String, Value>, ApiError>,
+    wrap: impl FnOnce(Map<String, Value>) -> Value,
+) {
+    if save.pending().get_untracked() {
+        return;
+    }
+    match changes {
+        Ok(b) if b.is_empty() => {}
+        Ok(b) => {
+            error.set(None);
+            save.dispatch(wrap(b));
+        }
+        Err(e) => error.set(Some(e)),
+    }
+}
+
 /// `PATCH /v1/products/{id}` with `body`: the product as saved.
 pub(crate) async fn patch_product(ctx: Ctx, body: Value) -> Result<Product, ApiError> {
     api::patch::<_, Product>(&ctx.path(""), &body).await
@@ -306,19 +327,7 @@ fn SettingsCard(ctx: Ctx) -> impl IntoView {
         }
         Err(e) => error.set(Some(e)),
     });
-    let submit = move || {
-        if busy.get_untracked() {
-            return;
-        }
-        match form.changes() {
-            Ok(b) if b.is_empty() => {}
-            Ok(b) => {
-                error.set(None);
-                save.dispatch(Value::Object(b));
-            }
-            Err(e) => error.set(Some(e)),
-        }
-    };
+    let submit = move || submit_patch(save, error, form.changes(), Value::Object);
     let msg =
         move |f: &'static str| Signal::derive(move || message_for(error.get().as_ref(), &[f]));
     let (name_msg, audience_msg, mfa_msg) = (msg("name"), msg("audience"), msg("mfa"));
