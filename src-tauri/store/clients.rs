@@ -210,6 +210,13 @@ struct ClientJoinRow {
     refresh_family_ttl: Option<i64>,
     mfa: Option<String>,
     self_registration: Option<bool>,
+    #[sqlx(flatten)]
+    app: AppColumns,
+}
+
+/// The `clients` columns of [`AppSettings`], as stored.
+#[derive(sqlx::FromRow)]
+struct AppColumns {
     token_endpoint_auth_method: Option<String>,
     application_type: String,
     allowed_origins: Option<String>,
@@ -219,9 +226,9 @@ struct ClientJoinRow {
     jwks_uri: Option<String>,
 }
 
-impl ClientJoinRow {
-    /// The row's app settings; an unknown method or type is a corrupt row.
-    fn app_settings(&mut self, kind: ClientKind) -> Result<AppSettings, StoreError> {
+impl AppColumns {
+    /// The settings of a client of `kind`; an unknown method or type is a corrupt row.
+    fn settings(self, kind: ClientKind) -> Result<AppSettings, StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("client {what}"));
         let mut app = AppSettings::default_for(kind);
         if let Some(m) = &self.token_endpoint_auth_method {
@@ -232,19 +239,27 @@ impl ClientJoinRow {
         app.allowed_origins = self.allowed_origins.as_deref().map(from_json_list);
         app.require_par = self.require_par;
         app.dpop_bound = self.dpop_bound;
-        app.jwks = self.jwks.take();
-        app.jwks_uri = self.jwks_uri.take();
+        app.jwks = self.jwks;
+        app.jwks_uri = self.jwks_uri;
         Ok(app)
     }
+}
+
+/// The columns every read of [`AppColumns`] selects (table alias `c`).
+macro_rules! app_columns {
+    () => {
+        "c.token_endpoint_auth_method, c.application_type, c.allowed_origins,
+         c.require_par, c.dpop_bound, c.jwks, c.jwks_uri"
+    };
 }
 
 /// `find_client`'s statement; `$product_scopes` the JSON array of the product's own scopes.
 macro_rules! find_client {
     ($product_scopes:literal) => {
         concat!(
-            "SELECT c.client_id, c.product_id, c.kind, c.name, c.secret_hash, c.scopes,
-                c.token_endpoint_auth_method, c.application_type, c.allowed_origins,
-                c.require_par, c.dpop_bound, c.jwks, c.jwks_uri, ",
+            "SELECT c.client_id, c.product_id, c.kind, c.name, c.secret_hash, c.scopes, ",
+            app_columns!(),
+            ", ",
             $product_scopes,
             " AS product_scopes,
                 p.audience, p.access_token_ttl, p.refresh_token_ttl, p.refresh_family_ttl, p.mfa,
@@ -285,16 +300,16 @@ pub async fn find_client_tx(tx: &mut Tx, client_id: &str) -> Result<Option<Clien
     row.map(client_from_row).transpose()
 }
 
-fn client_from_row(mut r: ClientJoinRow) -> Result<Client, StoreError> {
+fn client_from_row(r: ClientJoinRow) -> Result<Client, StoreError> {
     let kind = ClientKind::parse(&r.kind)
         .ok_or_else(|| StoreError::Corrupt(format!("client kind {:?}", r.kind)))?;
-    let app = r.app_settings(kind)?;
     if r.client_id == CONSOLE_CLIENT_ID {
         return Ok(builtin_client(r.client_id, r.name, ClientPolicy::console()));
     }
     if r.client_id == ACCOUNT_CLIENT_ID {
         return Ok(builtin_client(r.client_id, r.name, ClientPolicy::account()));
     }
+    let app = r.app.settings(kind)?;
     Ok(Client {
         client_id: r.client_id,
         product_id: r.product_id,
@@ -503,14 +518,34 @@ pub async fn find_product(pool: &Reader, id: &str) -> Result<Option<ProductRow>>
 }
 
 /// `(client_id, kind, scopes_json)` of every client of a product.
-pub async fn product_clients(
-    pool: &Reader,
-    product_id: &str,
-) -> Result<Vec<(String, String, String)>> {
-    q("SELECT client_id, kind, scopes FROM clients WHERE product_id = $1 ORDER BY kind")
-        .bind(product_id)
-        .fetch_all(pool)
-        .await
+/// A product's client as the admin API shows it.
+#[derive(sqlx::FromRow)]
+pub struct ProductClientRow {
+    pub client_id: String,
+    pub kind: String,
+    pub scopes: String,
+    #[sqlx(flatten)]
+    app: AppColumns,
+}
+
+impl ProductClientRow {
+    /// Its app settings (see [`AppSettings`]).
+    pub fn app_settings(self) -> Result<AppSettings, StoreError> {
+        let kind = ClientKind::parse(&self.kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("client kind {:?}", self.kind)))?;
+        self.app.settings(kind)
+    }
+}
+
+pub async fn product_clients(pool: &Reader, product_id: &str) -> Result<Vec<ProductClientRow>> {
+    q(concat!(
+        "SELECT c.client_id, c.kind, c.scopes, ",
+        app_columns!(),
+        " FROM clients c WHERE c.product_id = $1 ORDER BY c.kind"
+    ))
+    .bind(product_id)
+    .fetch_all(pool)
+    .await
 }
 
 /// Replaces the secret hash of a product's server client; returns its client_id.

@@ -40,21 +40,20 @@ pub(super) fn routes() -> OpenApiRouter<Shared> {
 async fn product(pool: &Reader, p: &ProductRow) -> Result<Product, ApiError> {
     let mut web = None;
     let mut server = None;
-    for (client_id, kind, scopes) in clients::product_clients(pool, &p.id).await? {
-        match kind.as_str() {
+    for row in clients::product_clients(pool, &p.id).await? {
+        match row.kind.as_str() {
             "web" => {
-                let app = clients::find_client(pool, &client_id)
-                    .await?
-                    .ok_or_else(ApiError::internal)?
-                    .app;
+                let login = clients::redirect_uris(pool, &row.client_id, "login").await?;
+                let logout = clients::redirect_uris(pool, &row.client_id, "post_logout").await?;
+                let client_id = row.client_id.clone();
                 web = Some(web_client::wire(
-                    client_id.clone(),
-                    clients::redirect_uris(pool, &client_id, "login").await?,
-                    clients::redirect_uris(pool, &client_id, "post_logout").await?,
-                    &app,
+                    client_id,
+                    login,
+                    logout,
+                    &row.app_settings()?,
                 ));
             }
-            "server" => server = Some(server_client::wire(client_id, &scopes, None)),
+            "server" => server = Some(server_client::wire(row.client_id, &row.scopes, None)),
             _ => {}
         }
     }
