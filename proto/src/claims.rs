@@ -49,6 +49,22 @@ pub struct AccessClaims {
     /// The key the token is bound to (RFC 9449 §6: DPoP), when it is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cnf: Option<Confirmation>,
+    /// Who acts for the subject (RFC 8693 §4.1): the client that exchanged the token,
+    /// nested when that token already had an actor.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub act: Option<Actor>,
+}
+
+/// An actor (RFC 8693 §4.1): the party acting, and who acted before it, outermost first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Actor {
+    /// The acting client's id.
+    pub sub: String,
+    /// The actor before it in the chain, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
+    pub act: Option<Box<Actor>>,
 }
 
 /// An access token's confirmation claim (RFC 7800 §3.1).

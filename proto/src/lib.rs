@@ -4,15 +4,18 @@
 //! `utoipa::ToSchema` comes with the `openapi` feature, and each field's doc comment is
 //! its description in the server's OpenAPI document.
 
+pub mod agents;
 pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod businesses;
 pub mod claims;
+pub mod consents;
 pub mod email;
 pub mod error;
 pub mod keys;
 pub mod products;
+pub mod registration;
 pub mod sessions;
 pub mod settings;
 pub mod stats;

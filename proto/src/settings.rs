@@ -12,6 +12,13 @@ pub struct Settings {
     pub audit_retention_days: i64,
     /// The sign-in protection policy in force (read-only).
     pub throttle: ThrottlePolicy,
+    /// Whether `/oauth/register` admits clients without an initial access token: only
+    /// public clients with PKCE, loopback or https redirect URIs and the scopes below.
+    #[serde(default)]
+    pub open_registration: bool,
+    /// The scopes an openly registered client may ask for.
+    #[serde(default)]
+    pub open_registration_scopes: Vec<String>,
 }
 
 /// The sign-in throttle policy and hashing bound in force (fixed; not stored).
@@ -47,4 +54,11 @@ pub struct SettingsPatch {
     /// The minimum retention to 3650 days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_retention_days: Option<i64>,
+    /// Turns open registration on or off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_registration: Option<bool>,
+    /// The scopes an openly registered client may ask for (OIDC scopes or scopes some
+    /// product declares; at most 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_registration_scopes: Option<Vec<String>>,
 }

@@ -120,6 +120,7 @@ mod tests {
             aal: None,
             auth_method: None,
             cnf: None,
+            act: None,
         }
     }
 

@@ -71,6 +71,7 @@ pub fn access_token_in(
         cnf: dpop_jkt.map(|jkt| Confirmation {
             jkt: jkt.to_string(),
         }),
+        act: None,
     };
     let jws = state
         .keys

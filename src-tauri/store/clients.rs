@@ -39,6 +39,12 @@ pub enum ClientKind {
     Server,
     /// A CLI-made confidential client allowed the `admin` scope.
     Admin,
+    /// A product's agent: a confidential client that may use client_credentials and
+    /// token exchange (RFC 8693), acting for the users whose tokens it exchanges.
+    Agent,
+    /// A client registered through `/oauth/register` (RFC 7591): third-party (its users
+    /// see the consent page), no product; managed with its registration access token.
+    Dynamic,
 }
 
 impl ClientKind {
@@ -47,13 +53,17 @@ impl ClientKind {
             ClientKind::Web => "web",
             ClientKind::Server => "server",
             ClientKind::Admin => "admin",
+            ClientKind::Agent => "agent",
+            ClientKind::Dynamic => "dynamic",
         }
     }
-    fn parse(s: &str) -> Option<Self> {
+    pub fn parse(s: &str) -> Option<Self> {
         match s {
             "web" => Some(ClientKind::Web),
             "server" => Some(ClientKind::Server),
             "admin" => Some(ClientKind::Admin),
+            "agent" => Some(ClientKind::Agent),
+            "dynamic" => Some(ClientKind::Dynamic),
             _ => None,
         }
     }
@@ -147,8 +157,10 @@ impl AppSettings {
     pub fn default_for(kind: ClientKind) -> Self {
         AppSettings {
             token_auth: match kind {
-                ClientKind::Web => TokenAuthMethod::None,
-                ClientKind::Server | ClientKind::Admin => TokenAuthMethod::ClientSecretBasic,
+                ClientKind::Web | ClientKind::Dynamic => TokenAuthMethod::None,
+                ClientKind::Server | ClientKind::Admin | ClientKind::Agent => {
+                    TokenAuthMethod::ClientSecretBasic
+                }
             },
             application_type: ApplicationType::Web,
             allowed_origins: None,
@@ -210,6 +222,7 @@ struct ClientJoinRow {
     refresh_family_ttl: Option<i64>,
     mfa: Option<String>,
     self_registration: Option<bool>,
+    token_exchange: bool,
     #[sqlx(flatten)]
     app: AppColumns,
 }
@@ -257,7 +270,8 @@ macro_rules! app_columns {
 macro_rules! find_client {
     ($product_scopes:literal) => {
         concat!(
-            "SELECT c.client_id, c.product_id, c.kind, c.name, c.secret_hash, c.scopes, ",
+            "SELECT c.client_id, c.product_id, c.kind, c.name, c.secret_hash, c.scopes,
+                    c.token_exchange, ",
             app_columns!(),
             ", ",
             $product_scopes,
@@ -265,7 +279,7 @@ macro_rules! find_client {
                 p.audience, p.access_token_ttl, p.refresh_token_ttl, p.refresh_family_ttl, p.mfa,
                 p.self_registration
          FROM clients c LEFT JOIN products p ON p.id = c.product_id
-         WHERE c.client_id = $1"
+         WHERE c.client_id = $1 AND c.disabled_at IS NULL"
         )
     };
 }
@@ -280,6 +294,7 @@ const FIND_CLIENT_POSTGRES: &str = find_client!(
                         WHERE o.id <> p.id AND e.value = d.value))"
 );
 
+/// The client `client_id`, unless it is unknown or disabled.
 pub async fn find_client(pool: &Reader, client_id: &str) -> Result<Option<Client>, StoreError> {
     // A scope that another product declares too (rows from before scopes were unique
     // per product) is left out: a role granting it cannot tell which product it meant.
@@ -310,25 +325,32 @@ fn client_from_row(r: ClientJoinRow) -> Result<Client, StoreError> {
         return Ok(builtin_client(r.client_id, r.name, ClientPolicy::account()));
     }
     let app = r.app.settings(kind)?;
+    let granted_scopes = from_json_list(&r.scopes);
+    // A dynamic client has no product: the scopes it registered for are the ones it may
+    // ask for at authorize.
+    let product_scopes = match kind {
+        ClientKind::Dynamic => granted_scopes.clone(),
+        _ => r
+            .product_scopes
+            .as_deref()
+            .map(from_json_list)
+            .unwrap_or_default(),
+    };
     Ok(Client {
         client_id: r.client_id,
         product_id: r.product_id,
         kind,
         name: r.name,
         secret_hash: r.secret_hash,
-        granted_scopes: from_json_list(&r.scopes),
-        product_scopes: r
-            .product_scopes
-            .as_deref()
-            .map(from_json_list)
-            .unwrap_or_default(),
+        granted_scopes,
+        product_scopes,
         audience: r.audience,
         access_token_ttl: r.access_token_ttl.unwrap_or(600),
         refresh_token_ttl: r.refresh_token_ttl.unwrap_or(30 * 24 * 3600),
         refresh_family_ttl: r.refresh_family_ttl.unwrap_or(DEFAULT_REFRESH_FAMILY_TTL),
         mfa_required: r.mfa.as_deref() == Some("required"),
         self_registration: r.self_registration.unwrap_or(false),
-        policy: ClientPolicy::for_kind(kind),
+        policy: ClientPolicy::for_client(kind, r.token_exchange),
         app,
     })
 }

@@ -56,6 +56,9 @@ fn answer(s: &AppState, settings: &Settings) -> Json<wire::Settings> {
         key_rotation_days: settings.key_rotation_days,
         audit_retention_days: settings.audit_retention_days,
         throttle: throttle_policy(s),
+        // Issue 16 foundation: helper "dcr" stores and applies these.
+        open_registration: false,
+        open_registration_scopes: Vec::new(),
     })
 }
 

@@ -11,6 +11,10 @@ const SIGN_IN_GRANTS: &[&str] = &["authorization_code", "refresh_token"];
 const CODE_GRANT: &[&str] = &["authorization_code"];
 /// The grants of a confidential machine client.
 const MACHINE_GRANTS: &[&str] = &["client_credentials"];
+/// RFC 8693's grant type.
+pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+/// The grants of an agent, or of a server client allowed token exchange.
+const EXCHANGE_GRANTS: &[&str] = &["client_credentials", TOKEN_EXCHANGE_GRANT];
 
 /// Paths of the console's redirect URIs under the issuer (see [`RedirectRule::UnderIssuer`]).
 const CONSOLE_CALLBACK_PATH: &str = "/console/callback";
@@ -45,6 +49,9 @@ pub struct ClientPolicy {
     /// Whether a secret must come by its registered method only (`client_secret_basic`
     /// or `_post`); else either is accepted (server and admin clients).
     pub exact_auth_method: bool,
+    /// A third-party client: its users approve what it asks for on the consent page
+    /// (remembered per user, client and scopes); first-party clients skip it.
+    pub third_party: bool,
 }
 
 /// How redirect URIs are checked; always an exact string comparison.
@@ -98,7 +105,7 @@ pub enum AdminApiAccess {
 }
 
 impl ClientPolicy {
-    /// The policy of a product's or the CLI's client of `kind` (`web`, `server`, `admin`).
+    /// The policy of a client of `kind`.
     pub fn for_kind(kind: super::ClientKind) -> Self {
         use super::ClientKind;
         let product = ClientPolicy {
@@ -112,9 +119,19 @@ impl ClientPolicy {
             admin_api: AdminApiAccess::None,
             introspects_all: false,
             exact_auth_method: true,
+            third_party: false,
         };
         match kind {
             ClientKind::Web => product,
+            ClientKind::Dynamic => ClientPolicy {
+                third_party: true,
+                ..product
+            },
+            ClientKind::Agent => ClientPolicy {
+                grants: EXCHANGE_GRANTS,
+                exact_auth_method: false,
+                ..product
+            },
             ClientKind::Server => ClientPolicy {
                 grants: MACHINE_GRANTS,
                 exact_auth_method: false,
@@ -149,6 +166,7 @@ impl ClientPolicy {
             admin_api: AdminApiAccess::SuperAdminUsers,
             introspects_all: false,
             exact_auth_method: true,
+            third_party: false,
         }
     }
 
@@ -170,7 +188,21 @@ impl ClientPolicy {
             admin_api: AdminApiAccess::None,
             introspects_all: false,
             exact_auth_method: true,
+            third_party: false,
         }
+    }
+
+    /// The policy of a loaded client row: [`for_kind`](Self::for_kind), plus token
+    /// exchange for a server client whose row allows it.
+    pub fn for_client(kind: super::ClientKind, token_exchange: bool) -> Self {
+        let policy = Self::for_kind(kind);
+        if token_exchange && kind == super::ClientKind::Server {
+            return ClientPolicy {
+                grants: EXCHANGE_GRANTS,
+                ..policy
+            };
+        }
+        policy
     }
 
     /// Whether the client may use `grant_type`.
