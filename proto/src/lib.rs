@@ -10,6 +10,7 @@ pub mod auth;
 pub mod backup;
 pub mod businesses;
 pub mod claims;
+pub mod clients;
 pub mod consents;
 pub mod email;
 pub mod error;

@@ -4,6 +4,7 @@
 mod audit_events;
 mod backup;
 mod businesses;
+mod clients;
 mod email_outbox;
 mod fresh;
 pub(crate) mod idempotency;
@@ -67,6 +68,7 @@ fn api() -> OpenApiRouter<Shared> {
         .merge(stats::routes())
         .merge(backup::routes())
         .merge(throttles::routes())
+        .merge(clients::routes())
         .merge(openapi::routes())
 }
 

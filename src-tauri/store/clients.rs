@@ -3,6 +3,7 @@
 
 use crate::store::sql::{q, scalar};
 pub mod edit;
+pub mod info;
 pub mod origins;
 pub mod policy;
 

@@ -170,6 +170,8 @@ fn ConsoleRoutes() -> impl IntoView {
             <Route path=path!("/users/:id") view=|| routed(|id| view! { <users::UserPage id=id /> }) />
             <Route path=path!("/businesses") view=|| routed(|_| view! { <businesses::BusinessesPage /> }) />
             <Route path=path!("/businesses/:id") view=|| routed(|id| view! { <businesses::BusinessPage id=id /> }) />
+            <Route path=path!("/apps") view=|| routed(|_| view! { <apps::AppsPage /> }) />
+            <Route path=path!("/apps/registration") view=|| routed(|_| view! { <apps::registration::RegistrationPage /> }) />
             <Route path=path!("/keys") view=|| routed(|_| view! { <keys::KeysPage /> }) />
             // Opening the audit page is step 3 of the dashboard's first-run checklist.
             <Route path=path!("/audit") view=|| routed(|_| { dashboard::note_audit_opened(); view! { <audit::AuditPage /> } }) />

@@ -15,7 +15,7 @@ struct NavItem {
     icon: &'static str,
 }
 
-const NAV: [NavItem; 8] = [
+const NAV: [NavItem; 9] = [
     NavItem {
         href: "/console/",
         label: "Dashboard",
@@ -35,6 +35,11 @@ const NAV: [NavItem; 8] = [
         href: "/console/businesses",
         label: "Businesses",
         icon: "M4 21V5a1 1 0 0 1 1-1h9a1 1 0 0 1 1 1v16M15 9h4a1 1 0 0 1 1 1v11M3 21h18M8 8h3M8 12h3M8 16h3",
+    },
+    NavItem {
+        href: "/console/apps",
+        label: "Third-party apps",
+        icon: "M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM16.5 13v7M13 16.5h7",
     },
     NavItem {
         href: "/console/keys",

@@ -8,6 +8,7 @@ pub mod analysis;
 mod assurance;
 pub mod checks;
 pub mod claims;
+mod delegation;
 mod inputs;
 pub mod jwt;
 mod state;
@@ -50,8 +51,9 @@ pub fn InspectorPage() -> impl IntoView {
                 </svg>
                 <span>
                     "Nothing you paste leaves this machine: the token is decoded and its signature \
-                     checked here in the page. The only requests fetch this issuer's public keys, \
-                     and they never carry the token."
+                     checked here in the page. The only requests fetch this issuer's public keys \
+                     and the names of the users and apps it names, and they never carry the \
+                     token."
                 </span>
             </p>
             <Inputs i=i />

@@ -2,6 +2,7 @@
 //! that signs users in with Tessera: a public web client (code + PKCE) and, optionally, a
 //! confidential server client for service-to-service `client_credentials` tokens.
 
+mod agents;
 mod app_kind;
 mod client_settings;
 mod detail;

@@ -123,6 +123,7 @@ fn PolicyForm(saved: Settings) -> impl IntoView {
         let patch = SettingsPatch {
             key_rotation_days: (r != c.key_rotation_days).then_some(r),
             audit_retention_days: (a != c.audit_retention_days).then_some(a),
+            ..SettingsPatch::default()
         };
         if patch.key_rotation_days.is_some() || patch.audit_retention_days.is_some() {
             save.dispatch_local(patch);

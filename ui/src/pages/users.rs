@@ -3,6 +3,7 @@
 //! password, sign-in factors and MFA, suspension, SSO sessions, memberships, delete), and
 //! the accounts whose sign-in is throttled.
 
+mod consents;
 mod detail;
 mod factors;
 mod invitation;

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::assurance::SignInCard;
 use super::checks::Level;
 use super::claims::{self, Kind};
+use super::delegation::DelegationCard;
 use super::state::{Inspection, Sig, Subject};
 use crate::components::time;
 use crate::pages::audit;
@@ -59,6 +60,8 @@ pub fn Analysis(subject: Subject, i: Inspection) -> impl IntoView {
 
         {claims::has_sign_in(&subject.claims)
             .then(|| view! { <SignInCard claims=subject.claims.clone() /> })}
+        {subject.claims.contains_key("act")
+            .then(|| view! { <DelegationCard claims=subject.claims.clone() /> })}
 
         <div class="card insp-table-card">
             <h2 class="card-title">"Header"</h2>

@@ -98,6 +98,7 @@ fn ProductCards(ctx: Ctx, issuer: LocalResource<String>) -> impl IntoView {
             <RedirectsCard ctx=ctx />
             <ScopesCard ctx=ctx />
             <ServerClientCard ctx=ctx />
+            <super::agents::AgentsCard ctx=ctx />
             <div class="card">
                 <h2 class="card-title">"Integration"</h2>
                 <p class="muted">

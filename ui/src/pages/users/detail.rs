@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use serde_json::{json, Map, Value};
 
+use super::consents::ConsentsCard;
 use super::factors::FactorsCard;
 use super::invitation::InvitationCard;
 use super::memberships::MembershipsCard;
@@ -77,6 +78,7 @@ fn UserCards(ctx: Ctx, sessions_ended: Trigger) -> impl IntoView {
             <FactorsCard ctx=ctx />
             <DetailsCard ctx=ctx />
             <SessionsCard ctx=ctx ended=sessions_ended />
+            <ConsentsCard ctx=ctx />
             <MembershipsCard ctx=ctx />
             <crate::pages::audit::recent::RecentActivity filter="user" value=Signal::derive(move || ctx.get(|u| u.email.clone()).unwrap_or_default()) />
             <DeleteCard
