@@ -490,6 +490,12 @@ fn authorize_url(fx: &Fixture, client_id: &str, redirect: &str, scope: &str) -> 
     url.into()
 }
 
+/// `POST /v1/dynamic-clients/{id}:{action}`.
+async fn switch(fx: &Fixture, id: &str, action: &str) -> Reply {
+    let path = format!("/v1/dynamic-clients/{id}:{action}");
+    fx.admin(Method::POST, &path, None).await
+}
+
 /// A code exchange of the public client `id` with a code that does not exist.
 fn code_form(id: &str) -> [(&str, &str); 5] {
     [
@@ -551,13 +557,7 @@ async fn sign_in_and_disabling(fx: &Fixture, token: &str) {
         r.text
     );
 
-    let r = fx
-        .admin(
-            Method::POST,
-            &format!("/v1/dynamic-clients/{id}:disable"),
-            None,
-        )
-        .await;
+    let r = switch(fx, &id, "disable").await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(r.json["disabled_at"].is_i64(), "{}", r.text);
     let a = accepted("openid").await;
@@ -574,13 +574,7 @@ async fn sign_in_and_disabling(fx: &Fixture, token: &str) {
         r.text
     );
 
-    let r = fx
-        .admin(
-            Method::POST,
-            &format!("/v1/dynamic-clients/{id}:enable"),
-            None,
-        )
-        .await;
+    let r = switch(fx, &id, "enable").await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(r.json["disabled_at"].is_null(), "{}", r.text);
     assert_eq!(accepted("openid").await.status, 303);
