@@ -1,7 +1,8 @@
 //! CORS for apps in a browser (PRODUCT.md "Kinds of apps"): the token, userinfo and
 //! revocation endpoints and `/v1/auth/*` answer the origins some product's web client
 //! allows ([`for_clients`], a predicate over the in-memory origin set, so a request costs
-//! no read); discovery and the JWKS answer any origin ([`for_anyone`]). The `/v1` admin API
+//! no read; dynamic clients' redirect-URI origins included); discovery and the JWKS answer
+//! any origin ([`for_anyone`]), and so does registration ([`for_registration`]). The `/v1` admin API
 //! never gets CORS headers: the console is served from the issuer's own origin.
 //! No credentials either way: tokens travel in headers and bodies, not cookies.
 //! The token endpoint also refuses an `Origin` its client does not allow
@@ -49,6 +50,18 @@ pub fn for_anyone() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET])
+        .max_age(MAX_AGE)
+}
+
+/// Any origin, for dynamic client registration (RFC 7591/7592): browser-based clients
+/// (MCP clients) register from their own origin. Bearer tokens in headers, never
+/// credentials, so `*` exposes nothing a cookie would carry.
+pub fn for_registration() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::WWW_AUTHENTICATE, header::RETRY_AFTER])
         .max_age(MAX_AGE)
 }
 

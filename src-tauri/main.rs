@@ -1,6 +1,9 @@
 //! The `tessera` binary: `serve` (headless), `superadmin create`,
-//! `admin-client create | rotate-secret | list`, `restore`, `master-key create`, and, in
-//! desktop builds with no arguments, the window.
+//! `admin-client create | rotate-secret | list`, `restore`, `master-key create`, `init`
+//! (registers a development client with an issuer), and, in desktop builds with no
+//! arguments, the window.
+
+mod init;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
@@ -53,6 +56,39 @@ enum Command {
         #[command(subcommand)]
         action: MasterKeyAction,
     },
+    /// Register a development client with an issuer and write it to an env file.
+    ///
+    /// Registers a public client (PKCE) through the issuer's `/oauth/register` with an
+    /// initial access token (make one in the console or with `POST /v1/registration-tokens`),
+    /// then writes TESSERA_ISSUER, TESSERA_CLIENT_ID and TESSERA_REGISTRATION_ACCESS_TOKEN
+    /// to the env file (mode 0600; its other lines are kept). Does nothing when the file
+    /// already holds TESSERA_CLIENT_ID.
+    Init(InitArgs),
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// The issuer URL, e.g. https://id.example.com.
+    #[arg(long)]
+    issuer: String,
+    /// An initial access token. Prefer the environment variable: a flag's value shows in
+    /// the process list.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "TESSERA_REGISTRATION_TOKEN",
+        hide_env_values = true
+    )]
+    registration_token: String,
+    /// The app's redirect URI, e.g. http://localhost:3000/callback.
+    #[arg(long, value_name = "URI")]
+    redirect_uri: String,
+    /// The client's name, shown to users on the consent page.
+    #[arg(long)]
+    name: Option<String>,
+    /// The env file to write.
+    #[arg(long, value_name = "PATH", default_value = ".env.local")]
+    env_file: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -311,7 +347,25 @@ fn main() -> ExitCode {
         Some(Command::MasterKey {
             action: MasterKeyAction::Create { path },
         }) => print_json(tessera::cli::create_master_key(&path)),
+        Some(Command::Init(args)) => init_client(args),
         None => desktop(),
+    }
+}
+
+fn init_client(args: InitArgs) -> ExitCode {
+    let args = init::InitArgs {
+        issuer: args.issuer,
+        registration_token: args.registration_token,
+        redirect_uri: args.redirect_uri,
+        name: args.name,
+        env_file: args.env_file,
+    };
+    match runtime().block_on(init::run(&args)) {
+        Ok(done) => {
+            println!("{done}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
     }
 }
 

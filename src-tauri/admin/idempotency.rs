@@ -1,7 +1,7 @@
 //! `Idempotency-Key` on /v1 writes (Stripe-like): the first answer (< 500) to an admin's key
 //! is stored with a SHA-256 fingerprint of the request and replayed byte for byte to a retry.
-//! Answers carrying a `client_secret`, or marked [`ShowsSecret`] (a backup), are not
-//! stored: a replay of those gets 409.
+//! Answers carrying a `client_secret`, or marked [`ShowsSecret`] (a backup, a new
+//! registration token), are not stored: a replay of those gets 409.
 
 use super::Admin;
 use crate::error::ApiError;
@@ -110,8 +110,9 @@ async fn claim(state: &Shared, subject: &str, key: &str, fp: &[u8]) -> Result<()
             StatusCode::CONFLICT,
             "idempotency_key_secret_shown",
             "the request with this Idempotency-Key succeeded and showed a secret once (a client \
-             secret or a backup); it is not stored: read the resource with GET (rotate the \
-             secret if it was lost) or make a new backup",
+             secret, a registration token or a backup); it is not stored: read the resource \
+             with GET (rotate the secret or make a new token if it was lost) or make a new \
+             backup",
         )),
         Err(e) => Err(ApiError::from(e).into_response()),
     }

@@ -5,6 +5,7 @@ mod audit_events;
 mod backup;
 mod businesses;
 mod clients;
+mod dynamic_clients;
 mod email_outbox;
 mod fresh;
 pub(crate) mod idempotency;
@@ -12,6 +13,7 @@ mod input;
 mod keys;
 mod openapi;
 mod products;
+mod registration_tokens;
 mod settings;
 mod stats;
 mod throttles;
@@ -69,6 +71,8 @@ fn api() -> OpenApiRouter<Shared> {
         .merge(backup::routes())
         .merge(throttles::routes())
         .merge(clients::routes())
+        .merge(registration_tokens::routes())
+        .merge(dynamic_clients::routes())
         .merge(openapi::routes())
 }
 
@@ -76,21 +80,45 @@ fn api() -> OpenApiRouter<Shared> {
 /// exception to "routed where documented", for a path axum cannot express: the
 /// documented `/keys/{kid}` (GET) and `/keys/{kid}:retire` (POST) would need a parameter
 /// with a suffix, so `/keys/{kid_action}` serves both and the handler checks the suffix
-/// (any other is 404 `endpoint not found`). The document keeps the documented paths;
-/// keys.rs tests that they are all served by `axum_path`, and tests/openapi.rs calls each.
+/// (any other is 404 `endpoint not found`); `/dynamic-clients/{client_action}` likewise.
+/// The document keeps the documented paths; keys.rs and dynamic_clients.rs test that they
+/// are all served by `axum_path`, and tests/openapi.rs calls each.
 fn routes_at(
     router: OpenApiRouter<Shared>,
     axum_path: &str,
     (schemas, paths, method_router): UtoipaMethodRouter<Shared>,
 ) -> OpenApiRouter<Shared> {
     let mut router = router.route(axum_path, method_router);
+    document(&mut router, schemas, paths);
+    router
+}
+
+/// Adds documented operations that are served by another operation's route (their method
+/// router is dropped): `POST /dynamic-clients/{client_id}:enable` goes where `:disable`
+/// does (see [`routes_at`]), one POST handler per axum route.
+fn documented_at(
+    mut router: OpenApiRouter<Shared>,
+    (schemas, paths, _served_elsewhere): UtoipaMethodRouter<Shared>,
+) -> OpenApiRouter<Shared> {
+    document(&mut router, schemas, paths);
+    router
+}
+
+/// Adds operations and their schemas to the router's document.
+fn document(
+    router: &mut OpenApiRouter<Shared>,
+    schemas: Vec<(
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    )>,
+    paths: utoipa::openapi::path::Paths,
+) {
     let doc = router.get_openapi_mut();
     doc.paths.merge(paths);
     doc.components
         .get_or_insert_with(Default::default)
         .schemas
         .extend(schemas);
-    router
 }
 
 /// The authenticated admin: an admin client, or a super-admin user, holding scope `admin`.

@@ -1,14 +1,31 @@
-//! OpenID Provider metadata and the JWKS.
+//! Authorization server metadata and the JWKS: OpenID Provider metadata
+//! (`/.well-known/openid-configuration`) and RFC 8414's
+//! (`/.well-known/oauth-authorization-server`) are one document, built by [`metadata`].
 
-use crate::state::Shared;
+use crate::state::{AppState, Shared};
 use crate::store::clients::TokenAuthMethod;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
-use serde_json::json;
+use serde_json::{json, Value};
 
+/// `GET /.well-known/openid-configuration`.
 pub async fn openid_configuration(State(s): State<Shared>) -> impl IntoResponse {
+    answer(metadata(&s))
+}
+
+/// `GET /.well-known/oauth-authorization-server` (RFC 8414): the same document.
+pub async fn oauth_authorization_server(State(s): State<Shared>) -> impl IntoResponse {
+    answer(metadata(&s))
+}
+
+fn answer(doc: Value) -> impl IntoResponse {
+    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(doc))
+}
+
+/// The server's metadata (OpenID Connect Discovery 1.0 §3, RFC 8414 §2).
+fn metadata(s: &AppState) -> Value {
     // Every registrable method; introspection is for confidential clients only.
     let auth_methods: Vec<&str> = TokenAuthMethod::ALL.iter().map(|m| m.as_str()).collect();
     let confidential: Vec<&str> = auth_methods
@@ -16,7 +33,7 @@ pub async fn openid_configuration(State(s): State<Shared>) -> impl IntoResponse 
         .copied()
         .filter(|m| *m != "none")
         .collect();
-    let doc = json!({
+    json!({
         "issuer": s.issuer,
         "authorization_endpoint": s.url("/oauth/authorize"),
         "token_endpoint": s.url("/oauth/token"),
@@ -49,8 +66,8 @@ pub async fn openid_configuration(State(s): State<Shared>) -> impl IntoResponse 
         "request_uri_parameter_supported": false,
         "claims_parameter_supported": false,
         "dpop_signing_alg_values_supported": super::dpop::ALGS,
-    });
-    ([(header::CACHE_CONTROL, "public, max-age=300")], Json(doc))
+        "registration_endpoint": s.url("/oauth/register"),
+    })
 }
 
 pub async fn jwks(State(s): State<Shared>) -> impl IntoResponse {

@@ -1,4 +1,5 @@
-//! Protocol endpoints: discovery, JWKS, authorize, token, userinfo, introspect, revoke, logout.
+//! Protocol endpoints: discovery, JWKS, authorize, token, userinfo, introspect, revoke, logout,
+//! dynamic client registration.
 
 pub mod authorize;
 pub mod bearer;
@@ -14,6 +15,7 @@ pub mod issue;
 pub mod logout;
 pub mod par;
 pub mod params;
+pub mod register;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;
@@ -37,7 +39,22 @@ pub fn routes(state: &Shared) -> Router<Shared> {
             "/.well-known/openid-configuration",
             get(discovery::openid_configuration).layer(anyone.clone()),
         )
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(discovery::oauth_authorization_server).layer(anyone.clone()),
+        )
         .route("/.well-known/jwks.json", get(discovery::jwks).layer(anyone))
+        .route(
+            "/oauth/register",
+            post(register::endpoint::register).layer(crate::cors::for_registration()),
+        )
+        .route(
+            "/oauth/register/{client_id}",
+            get(register::management::read)
+                .put(register::management::update)
+                .delete(register::management::delete)
+                .layer(crate::cors::for_registration()),
+        )
         .route(
             "/oauth/authorize",
             get(authorize::authorize_get).post(authorize::authorize_post),

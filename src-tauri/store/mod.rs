@@ -22,6 +22,7 @@ pub mod mfa;
 pub mod offline;
 pub mod par;
 pub mod passkeys;
+pub mod registration;
 pub mod sessions;
 pub mod settings;
 pub mod sql;

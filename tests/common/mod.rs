@@ -13,6 +13,7 @@ pub mod db;
 pub mod engine;
 pub mod fixture;
 pub mod jwt;
+pub mod registration;
 pub mod smtp;
 pub mod sse;
 pub mod table;

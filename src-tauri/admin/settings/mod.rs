@@ -1,4 +1,5 @@
-//! `/v1/settings`: server settings an admin may change (key rotation period, audit retention).
+//! `/v1/settings`: server settings an admin may change (key rotation period, audit
+//! retention, open dynamic client registration and the scopes it allows).
 //! `PATCH` takes any subset of the fields, validates them all, then stores and audits.
 //! Both answers also show the sign-in protection policy (`throttle`), read-only: it is
 //! not a field `PATCH` takes (unknown fields are refused with 422). The SMTP server
@@ -10,11 +11,13 @@ pub(super) use email::{check_email_on, email_unavailable};
 
 use crate::admin::{Admin, ApiJson};
 use crate::audit::{kind, Event};
+use crate::domain::scope::OIDC_SCOPES;
 use crate::domain::RequestMeta;
 use crate::error::ApiError;
 use crate::state::{AppState, Shared};
-use crate::store::now;
-use crate::store::settings::{self, Settings, MIN_AUDIT_RETENTION_DAYS as MIN_RETENTION_DAYS};
+use crate::store::settings::MIN_AUDIT_RETENTION_DAYS as MIN_RETENTION_DAYS;
+use crate::store::settings::{self, OpenRegistration, Settings};
+use crate::store::{now, registration, Tx};
 use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
@@ -28,10 +31,12 @@ pub(super) fn routes() -> OpenApiRouter<Shared> {
 }
 
 /// The stored settings as the audit event records them (before and after a change).
-fn stored_json(s: &Settings) -> Value {
+fn stored_json(s: &Settings, open: &OpenRegistration) -> Value {
     json!({
         "key_rotation_days": s.key_rotation_days,
         "audit_retention_days": s.audit_retention_days,
+        "open_registration": open.enabled,
+        "open_registration_scopes": open.scopes,
     })
 }
 
@@ -51,15 +56,37 @@ fn throttle_policy(s: &AppState) -> ThrottlePolicy {
 }
 
 /// The answer of GET and PATCH: the stored settings plus the read-only policy.
-fn answer(s: &AppState, settings: &Settings) -> Json<wire::Settings> {
+fn answer(s: &AppState, settings: &Settings, open: OpenRegistration) -> Json<wire::Settings> {
     Json(wire::Settings {
         key_rotation_days: settings.key_rotation_days,
         audit_retention_days: settings.audit_retention_days,
         throttle: throttle_policy(s),
-        // Issue 16 foundation: helper "dcr" stores and applies these.
-        open_registration: false,
-        open_registration_scopes: Vec::new(),
+        open_registration: open.enabled,
+        open_registration_scopes: open.scopes,
     })
+}
+
+/// The scopes open registration may allow: OIDC scopes and scopes some product declares,
+/// at most 50, without repeats.
+async fn check_open_scopes(tx: &mut Tx, scopes: &[String]) -> Result<Vec<String>, ApiError> {
+    const FIELD: &str = "open_registration_scopes";
+    if scopes.len() > 50 {
+        return Err(ApiError::invalid_field(FIELD, "at most 50 scopes"));
+    }
+    let declared = registration::declared_scopes(&mut *tx).await?;
+    let mut out: Vec<String> = Vec::with_capacity(scopes.len());
+    for scope in scopes {
+        if !OIDC_SCOPES.contains(&scope.as_str()) && !declared.contains(scope) {
+            return Err(ApiError::invalid_field(
+                FIELD,
+                format!("{scope:?} is neither an OIDC scope nor a scope some product declares"),
+            ));
+        }
+        if !out.contains(scope) {
+            out.push(scope.clone());
+        }
+    }
+    Ok(out)
 }
 
 fn check_range(field: &str, value: i64, min: i64, max: i64) -> Result<i64, ApiError> {
@@ -82,7 +109,8 @@ pub async fn show(
     State(s): State<Shared>,
     _admin: Admin,
 ) -> Result<Json<wire::Settings>, ApiError> {
-    Ok(answer(&s, &settings::load(&s.db.read).await?))
+    let open = settings::load_open_registration(&s.db.read).await?;
+    Ok(answer(&s, &settings::load(&s.db.read).await?, open))
 }
 
 #[utoipa::path(
@@ -106,22 +134,33 @@ pub async fn update(
     let mut tx = s.db.begin().await?;
     // Read inside the write transaction so concurrent patches of other fields compose.
     let before = settings::load_in(&mut tx).await?;
+    let open_before = settings::load_open_registration(&mut tx).await?;
     let after = Settings {
         key_rotation_days: patch.key_rotation_days.unwrap_or(before.key_rotation_days),
         audit_retention_days: patch
             .audit_retention_days
             .unwrap_or(before.audit_retention_days),
     };
-    settings::save(&mut tx, &after, now()).await?;
+    let open_after = OpenRegistration {
+        enabled: patch.open_registration.unwrap_or(open_before.enabled),
+        scopes: match &patch.open_registration_scopes {
+            Some(scopes) => check_open_scopes(&mut tx, scopes).await?,
+            None => open_before.scopes.clone(),
+        },
+    };
+    let now = now();
+    settings::save(&mut tx, &after, now).await?;
+    settings::save_open_registration(&mut tx, &open_after, now).await?;
+    let before = stored_json(&before, &open_before);
     Event::success(kind::SETTINGS_UPDATED)
         .actor(admin.actor())
         .meta(&meta)
-        .detail(json!({"before": stored_json(&before), "after": stored_json(&after)}))
+        .detail(json!({"before": before, "after": stored_json(&after, &open_after)}))
         .write(&mut tx)
         .await?;
     tx.commit().await?;
     s.audit.ring();
     // Apply a shorter retention or rotation period now rather than at the next hour.
     s.maintenance.notify_one();
-    Ok(answer(&s, &after))
+    Ok(answer(&s, &after, open_after))
 }

@@ -144,6 +144,8 @@ pub async fn commit(
             spend_proof(&mut tx, req).await?;
             let (user, token) = (sign_in.as_ref(), refresh.as_deref());
             store(&mut tx, req, user, token, branch.as_ref(), &claims).await?;
+            // A dynamic client's last use, for the console (a no-op for other kinds).
+            crate::store::registration::note_use(&mut tx, req.client, req.now).await?;
             for e in events {
                 e.write(&mut tx).await?;
             }

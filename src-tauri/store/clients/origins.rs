@@ -1,6 +1,6 @@
 //! The browser origins web clients allow (CORS, the token endpoint's `Origin` check): a
 //! client's `allowed_origins`, or when it has none the origins of its login redirect URIs
-//! (http and https ones). Built from two queries and kept in memory, so a browser's
+//! (http and https ones); dynamically registered clients by their redirect URIs. Built from two queries and kept in memory, so a browser's
 //! request costs no read; cleared with the client cache (every admin change, and the
 //! cluster follower), and rebuilt at most every [`ORIGINS_TTL`] for changes made by
 //! another process (the CLI).
@@ -90,8 +90,8 @@ struct Row {
     value: Option<String>,
 }
 
-/// Products' web clients: their `allowed_origins`, and the login redirect URIs of those
-/// without.
+/// Products' web clients and enabled dynamic clients: their `allowed_origins`, and the
+/// login redirect URIs of those without (dynamic clients always).
 async fn load(pool: &Reader) -> Result<Origins, StoreError> {
     let mut out = Origins::default();
     let listed: Vec<Row> = q("SELECT client_id, allowed_origins AS value FROM clients
@@ -106,8 +106,9 @@ async fn load(pool: &Reader) -> Result<Origins, StoreError> {
     let uris: Vec<Row> = q(
         "SELECT r.client_id, r.uri AS value FROM client_redirect_uris r
          JOIN clients c ON c.client_id = r.client_id
-         WHERE r.kind = 'login' AND c.kind = 'web' AND c.product_id IS NOT NULL
-               AND c.allowed_origins IS NULL",
+         WHERE r.kind = 'login' AND c.allowed_origins IS NULL
+               AND ((c.kind = 'web' AND c.product_id IS NOT NULL)
+                    OR (c.kind = 'dynamic' AND c.disabled_at IS NULL))",
     )
     .fetch_all(pool)
     .await?;
