@@ -1,11 +1,11 @@
 //! The hosted branch-choice page: a signed-in user with several branches picks one. Bound
 //! to the browser by the interaction and SSO cookies, and to the request by a CSRF token.
 
-use super::login::{bound_interaction, csrf_ok, expired, live_session, set_next_interaction};
+use super::login::{bound_interaction, csrf_ok, expired, last_step, live_session};
 use super::{alert, binding, page};
 use crate::domain::branch;
 use crate::error::OAuthError;
-use crate::oauth::authorize::{issue_code_in, see_other, AuthRequest};
+use crate::oauth::authorize::{issue_code_in, AuthRequest};
 use crate::oauth::params::{Form, Params};
 use crate::state::Shared;
 use crate::store::businesses;
@@ -101,13 +101,5 @@ pub async fn submit(
         Ok(location)
     }
     .await;
-    match result {
-        Ok(location) => {
-            let mut res = see_other(&location, None);
-            set_next_interaction(&s, &location, &mut res);
-            res
-        }
-        Err(e) if e.error == "invalid_request" => expired(),
-        Err(_) => super::server_error(),
-    }
+    last_step(&s, result)
 }

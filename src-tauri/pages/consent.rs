@@ -6,15 +6,14 @@
 //! website) is shown as untrusted text: escaped, cleaned of control characters, never an
 //! image or a link Tessera vouches for.
 
-use super::login::set_next_interaction;
-use super::login::{bound_interaction, bound_request, expired, live_session};
+use super::login::{bound_request, expired, last_step, live_session, shown_interaction};
 use super::{alert, binding, page};
 use crate::audit::Event;
 use crate::domain::RequestMeta;
 use crate::error::OAuthError;
 use crate::oauth::authorize::consent::{ConsentStep, PendingConsent};
 use crate::oauth::authorize::consent::{CONSENT_DENIED, CONSENT_GRANTED};
-use crate::oauth::authorize::{error_location, issue_code_in, see_other, AuthRequest};
+use crate::oauth::authorize::{error_location, issue_code_in, AuthRequest};
 use crate::oauth::params::{Form, Params};
 use crate::state::Shared;
 use crate::store::consents::{self, ClientMetadata};
@@ -77,13 +76,9 @@ async fn parked(s: &Shared, headers: &HeaderMap, row: InteractionRow) -> Result<
 
 /// `GET /consent?interaction=…`
 pub async fn show(State(s): State<Shared>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
-    let Ok(p) = Params::parse(q.unwrap_or_default().as_bytes()) else {
-        return expired();
-    };
-    let row = match bound_interaction(&s, &headers, p.get("interaction")).await {
-        Ok(Some(row)) => row,
-        Ok(None) => return expired(),
-        Err(_) => return super::server_error(),
+    let row = match shown_interaction(&s, &headers, q).await {
+        Ok(row) => row,
+        Err(res) => return res,
     };
     match parked(&s, &headers, row).await {
         Ok(p) => consent_page(&s, &p, StatusCode::OK, None).await,
@@ -100,13 +95,8 @@ pub async fn submit(
     headers: HeaderMap,
     form: Result<Form, OAuthError>,
 ) -> Response {
-    let Ok(Form(f)) = form else { return expired() };
-    let (row, _) = match bound_request(&s, &headers, &f).await {
-        Ok(bound) => bound,
-        Err(res) => return res,
-    };
-    let p = match parked(&s, &headers, row).await {
-        Ok(p) => p,
+    let (p, f) = match posted(&s, &headers, form).await {
+        Ok(v) => v,
         Err(res) => return res,
     };
     let decided = match f.get("decision") {
@@ -117,15 +107,21 @@ pub async fn submit(
             return consent_page(&s, &p, StatusCode::BAD_REQUEST, Some(msg)).await;
         }
     };
-    match decided {
-        Ok(location) => {
-            let mut res = see_other(&location, None);
-            set_next_interaction(&s, &location, &mut res);
-            res
-        }
-        Err(e) if e.error == "invalid_request" => expired(),
-        Err(_) => super::server_error(),
-    }
+    last_step(&s, decided)
+}
+
+/// The parked sign-in a form posted by this browser answers (interaction cookie and CSRF
+/// token right), with the form; else the page to answer.
+async fn posted(
+    s: &Shared,
+    headers: &HeaderMap,
+    form: Result<Form, OAuthError>,
+) -> Result<(Parked, Params), Response> {
+    let Ok(Form(f)) = form else {
+        return Err(expired());
+    };
+    let (row, _) = bound_request(s, headers, &f).await?;
+    Ok((parked(s, headers, row).await?, f))
 }
 
 /// The audit event of the user's answer about `p`'s client.

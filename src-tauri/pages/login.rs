@@ -125,6 +125,21 @@ pub(super) async fn bound_interaction(
     Ok(sessions::find_interaction(&s.db.read, id, now()).await?)
 }
 
+/// The interaction a page's GET (`?interaction=…`) is for, bound to this browser; else
+/// the page to answer.
+pub(super) async fn shown_interaction(
+    s: &Shared,
+    headers: &HeaderMap,
+    q: Option<String>,
+) -> Result<InteractionRow, Response> {
+    let p = Params::parse(q.unwrap_or_default().as_bytes()).map_err(|_| expired())?;
+    match bound_interaction(s, headers, p.get("interaction")).await {
+        Ok(Some(row)) => Ok(row),
+        Ok(None) => Err(expired()),
+        Err(_) => Err(super::server_error()),
+    }
+}
+
 /// The live SSO session behind this browser's session cookie, and its user while active.
 pub(super) async fn live_session(
     s: &Shared,
@@ -577,6 +592,20 @@ pub(super) fn set_next_interaction(s: &Shared, location: &str, res: &mut Respons
     let cookie = crate::oauth::authorize::consent::next_interaction_cookie(s, location);
     if let Ok(v) = cookie.parse() {
         res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// The answer to the last step of a sign-in (the branch choice, the consent page): a 303
+/// to where it goes (see [`set_next_interaction`]), or the expired or error page.
+pub(super) fn last_step(s: &Shared, result: Result<String, OAuthError>) -> Response {
+    match result {
+        Ok(location) => {
+            let mut res = see_other(&location, None);
+            set_next_interaction(s, &location, &mut res);
+            res
+        }
+        Err(e) if e.error == "invalid_request" => expired(),
+        Err(_) => super::server_error(),
     }
 }
 
