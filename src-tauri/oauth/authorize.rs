@@ -4,6 +4,7 @@
 //! confirmation page.
 
 mod checks;
+pub(crate) mod consent;
 mod console_session;
 pub(crate) mod pushed;
 mod step_up;
@@ -73,6 +74,10 @@ pub struct AuthRequest {
     /// `/signup`.
     #[serde(default)]
     pub sign_up: bool,
+    /// `prompt=consent`/`none` for a third-party client, and a sign-in waiting on the
+    /// consent page (`consent::gate`).
+    #[serde(default)]
+    pub consent: consent::ConsentStep,
 }
 
 /// An error that may be sent back to the client (the redirect URI is trusted).
@@ -195,7 +200,7 @@ async fn continue_session(
         Err(e) => return redirect_error(s, redirectable(req, e)),
     };
     match issue_code(s, req, &live.session, ctx.as_ref()).await {
-        Ok(location) => see_other(&location, None),
+        Ok(location) => consent::redirect(s, &location),
         Err(e) => redirect_error(s, redirectable(req, e)),
     }
 }
@@ -365,6 +370,7 @@ fn check_request(
         mfa: None,
         product_name: client.product_id.as_ref().map(|_| client.name.clone()),
         sign_up: client.self_registration && crate::auth_api::serves(client),
+        consent: consent::ConsentStep::asked(&prompts),
     })
 }
 
@@ -431,7 +437,8 @@ async fn start_interaction(s: &AppState, req: &AuthRequest) -> Result<String, OA
     Ok(row.id)
 }
 
-/// Stores a new code of `session`'s sign-in and returns the redirect URI carrying it.
+/// Stores a new code of `session`'s sign-in and returns the redirect URI carrying it (or,
+/// for a third-party client without the user's consent, the consent page's location).
 pub async fn issue_code(
     s: &AppState,
     req: &AuthRequest,
@@ -455,6 +462,10 @@ pub async fn issue_code_in(
     // Fail closed: a request with a second factor still pending never yields a code.
     if req.mfa.is_some() {
         return Err(OAuthError::invalid_request("a second factor is pending"));
+    }
+    // A third-party client's code waits for the user's consent (the consent page).
+    if let Some(location) = consent::gate(s, tx, req, session, ctx).await? {
+        return Ok(location);
     }
     let code = random_token(32);
     let now = now();

@@ -1,17 +1,15 @@
 //! The hosted branch-choice page: a signed-in user with several branches picks one. Bound
 //! to the browser by the interaction and SSO cookies, and to the request by a CSRF token.
 
-use super::login::{bound_interaction, clear_interaction_cookie, csrf_ok, expired};
+use super::login::{bound_interaction, csrf_ok, expired, last_step, live_session};
 use super::{alert, binding, page};
-use crate::crypto::sha256;
 use crate::domain::branch;
 use crate::error::OAuthError;
-use crate::oauth::authorize::{issue_code_in, see_other, AuthRequest};
+use crate::oauth::authorize::{issue_code_in, AuthRequest};
 use crate::oauth::params::{Form, Params};
-use crate::oauth::{cookie, session_cookie};
 use crate::state::Shared;
+use crate::store::businesses;
 use crate::store::sessions::{self, InteractionRow, SessionRow};
-use crate::store::{businesses, now, users};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -26,19 +24,9 @@ async fn context(
     let Some(row) = bound_interaction(s, headers, interaction).await? else {
         return Ok(None);
     };
-    let Some(token) = cookie(headers, session_cookie(s.secure_cookies)) else {
+    let Some((session, _)) = live_session(s, headers).await? else {
         return Ok(None);
     };
-    let Some(session) = sessions::find_live_session(&s.db.read, &sha256(&token), now()).await?
-    else {
-        return Ok(None);
-    };
-    let active = users::find_user(&s.db.read, &session.user_id)
-        .await?
-        .is_some_and(|u| u.is_active());
-    if !active {
-        return Ok(None);
-    }
     let grants = businesses::user_branch_grants(&s.db.read, &session.user_id).await?;
     Ok(Some((row, session, grants)))
 }
@@ -113,13 +101,5 @@ pub async fn submit(
         Ok(location)
     }
     .await;
-    match result {
-        Ok(location) => {
-            let mut res = see_other(&location, None);
-            clear_interaction_cookie(&s, &mut res);
-            res
-        }
-        Err(e) if e.error == "invalid_request" => expired(),
-        Err(_) => super::server_error(),
-    }
+    last_step(&s, result)
 }

@@ -125,6 +125,37 @@ pub(super) async fn bound_interaction(
     Ok(sessions::find_interaction(&s.db.read, id, now()).await?)
 }
 
+/// The interaction a page's GET (`?interaction=…`) is for, bound to this browser; else
+/// the page to answer.
+pub(super) async fn shown_interaction(
+    s: &Shared,
+    headers: &HeaderMap,
+    q: Option<String>,
+) -> Result<InteractionRow, Response> {
+    let p = Params::parse(q.unwrap_or_default().as_bytes()).map_err(|_| expired())?;
+    match bound_interaction(s, headers, p.get("interaction")).await {
+        Ok(Some(row)) => Ok(row),
+        Ok(None) => Err(expired()),
+        Err(_) => Err(super::server_error()),
+    }
+}
+
+/// The live SSO session behind this browser's session cookie, and its user while active.
+pub(super) async fn live_session(
+    s: &Shared,
+    headers: &HeaderMap,
+) -> Result<Option<(SessionRow, UserRow)>, OAuthError> {
+    let Some(token) = cookie(headers, session_cookie(s.secure_cookies)) else {
+        return Ok(None);
+    };
+    let Some(session) = sessions::find_live_session(&s.db.read, &sha256(&token), now()).await?
+    else {
+        return Ok(None);
+    };
+    let user = users::find_user(&s.db.read, &session.user_id).await?;
+    Ok(user.filter(|u| u.is_active()).map(|u| (session, u)))
+}
+
 /// Whether the form carries the interaction's CSRF token (compared in constant time).
 pub(super) fn csrf_ok(form: &Params, row: &InteractionRow) -> bool {
     form.get("csrf_token")
@@ -441,7 +472,7 @@ pub(crate) async fn complete_sign_in(c: &Completion<'_>, tx: Tx, amr: AuthMethod
             let mut res = see_other(&location, cookie);
             // A branch still to pick keeps the interaction (and its cookie).
             if !picking {
-                clear_interaction_cookie(s, &mut res);
+                set_next_interaction(s, &location, &mut res);
             }
             res
         }
@@ -552,6 +583,30 @@ pub(super) fn with_retry_after(mut res: Response, secs: i64) -> Response {
     res.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
     res
+}
+
+/// After the last step of a sign-in to `location`: the interaction cookie ends (the
+/// request is spent) or, when the sign-in was parked for the consent page, binds the
+/// consent step's interaction.
+pub(super) fn set_next_interaction(s: &Shared, location: &str, res: &mut Response) {
+    let cookie = crate::oauth::authorize::consent::next_interaction_cookie(s, location);
+    if let Ok(v) = cookie.parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// The answer to the last step of a sign-in (the branch choice, the consent page): a 303
+/// to where it goes (see [`set_next_interaction`]), or the expired or error page.
+pub(super) fn last_step(s: &Shared, result: Result<String, OAuthError>) -> Response {
+    match result {
+        Ok(location) => {
+            let mut res = see_other(&location, None);
+            set_next_interaction(s, &location, &mut res);
+            res
+        }
+        Err(e) if e.error == "invalid_request" => expired(),
+        Err(_) => super::server_error(),
+    }
 }
 
 /// Ends the interaction cookie: the request it bound is spent.

@@ -7,7 +7,7 @@
 //! Codes are throttled like passwords (account + IP) and every wrong one is counted.
 
 use super::login::{
-    bound_interaction, bound_request, complete_sign_in, csrf_ok, expired, with_retry_after,
+    bound_request, complete_sign_in, csrf_ok, expired, shown_interaction, with_retry_after,
     Completion,
 };
 use super::{alert, binding, page};
@@ -132,12 +132,7 @@ async fn shown(
     q: Option<String>,
     stage: Stage,
 ) -> Result<Pending, Response> {
-    let p = Params::parse(q.unwrap_or_default().as_bytes()).map_err(|_| expired())?;
-    let row = match bound_interaction(s, headers, p.get("interaction")).await {
-        Ok(Some(row)) => row,
-        Ok(None) => return Err(expired()),
-        Err(_) => return Err(super::server_error()),
-    };
+    let row = shown_interaction(s, headers, q).await?;
     let Ok(req) = serde_json::from_str::<AuthRequest>(&row.request) else {
         return Err(expired());
     };

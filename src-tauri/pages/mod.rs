@@ -5,6 +5,7 @@
 mod account;
 mod branch;
 mod confirm;
+pub(crate) mod consent;
 mod invitation;
 mod login;
 mod mfa;
@@ -47,6 +48,10 @@ pub fn routes() -> Router<Shared> {
             post(passkey::enroll_finish),
         )
         .route("/signup", get(signup::show).post(signup::submit))
+        .route(
+            crate::oauth::authorize::consent::PAGE,
+            get(consent::show).post(consent::submit),
+        )
         .route(
             "/password/forgot",
             get(recovery::forgot_show).post(recovery::forgot_submit),
@@ -94,6 +99,8 @@ table{width:100%;border-collapse:collapse;font-size:.92rem}th,td{text-align:left
 ul.passkeys{list-style:none;padding:0;margin:0}ul.passkeys li{padding:10px 0;border-bottom:1px solid var(--border)}.meta{color:var(--muted);font-size:.88rem}
 .done{color:var(--fg);background:color-mix(in srgb,#16a34a 14%,transparent);padding:10px 12px;border-radius:8px}.note{font-size:.92rem}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.client,.uri{overflow-wrap:anywhere}.untrusted{font-style:italic}.asks{margin:0 0 4px;color:var(--fg);font-weight:600}
+ul.scopes{margin:0 0 16px;padding-left:1.3em}ul.scopes li{margin:2px 0}ul.passkeys ul.scopes{margin:4px 0}ul.passkeys ul.scopes li{padding:0;border:0}
 ";
 
 /// The Tessera mark (as ui/dist/favicon.svg), inline (the pages load one resource only:

@@ -6,7 +6,7 @@
 //! one, the branch choice, back to the product with a code).
 
 use super::login::{
-    bound_interaction, bound_request, complete_sign_in, expired, with_retry_after, Completion,
+    bound_request, complete_sign_in, expired, shown_interaction, with_retry_after, Completion,
 };
 use super::{alert, binding, page};
 use crate::auth_api::register::{self, RegisterError};
@@ -15,7 +15,7 @@ use crate::domain::throttle::minutes_text;
 use crate::domain::RequestMeta;
 use crate::error::OAuthError;
 use crate::oauth::authorize::{see_other, AuthRequest};
-use crate::oauth::params::{Form, Params};
+use crate::oauth::params::Form;
 use crate::state::Shared;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -54,13 +54,9 @@ fn signup_form(
 }
 
 pub async fn show(State(s): State<Shared>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
-    let Ok(p) = Params::parse(q.unwrap_or_default().as_bytes()) else {
-        return expired();
-    };
-    let row = match bound_interaction(&s, &headers, p.get("interaction")).await {
-        Ok(Some(row)) => row,
-        Ok(None) => return expired(),
-        Err(_) => return super::server_error(),
+    let row = match shown_interaction(&s, &headers, q).await {
+        Ok(row) => row,
+        Err(res) => return res,
     };
     let Ok(req) = serde_json::from_str::<AuthRequest>(&row.request) else {
         return expired();

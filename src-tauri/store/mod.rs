@@ -14,6 +14,7 @@ pub mod auth_api;
 pub mod businesses;
 pub mod changes;
 pub mod clients;
+pub mod consents;
 pub mod email;
 pub mod idempotency;
 pub mod jtis;

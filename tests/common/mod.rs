@@ -8,6 +8,7 @@ pub mod assertion;
 pub mod auth_api;
 pub mod backup;
 pub mod browser;
+pub mod consent;
 pub mod console;
 pub mod db;
 pub mod engine;

@@ -1,8 +1,9 @@
 //! `/v1/users`: read and list here; the account (create, delete), invitations by email,
-//! its profile, status (suspend, unsuspend), password and SSO sessions each in their own
-//! file.
+//! its profile, status (suspend, unsuspend), password, SSO sessions and consents to
+//! third-party apps each in their own file.
 
 mod account;
+mod consents;
 mod invitation;
 mod mfa;
 mod password;
@@ -37,6 +38,8 @@ pub(super) fn routes() -> OpenApiRouter<Shared> {
         .routes(routes!(mfa::reset))
         .routes(routes!(mfa::passkeys))
         .routes(routes!(invitation::resend))
+        .routes(routes!(consents::list_consents))
+        .routes(routes!(consents::revoke_consent))
 }
 
 /// The wire shape of a user with the factors it has (never the password hash, never a

@@ -5,10 +5,11 @@
 //! token endpoint's own code path (`signin`). Its access token lives in an HttpOnly,
 //! SameSite=Strict cookie limited to `/account`; the forms' CSRF token is derived from it.
 //! Every change (end a session, change the password, add or remove a passkey or the
-//! authenticator app, new recovery codes) needs a
+//! authenticator app, new recovery codes; not removing an app's access) needs a
 //! fresh sign-in (`auth_time` within [`FRESH_FOR`]), else the user signs in again through
 //! `/oauth/authorize?max_age=0` and comes back.
 
+mod consents;
 mod passkeys;
 mod password;
 mod sessions;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<Shared> {
         .route("/account/totp/confirm", post(totp::confirm))
         .route("/account/totp/remove", post(totp::remove))
         .route("/account/recovery-codes", post(totp::regenerate))
+        .route("/account/consents/remove", post(consents::remove))
 }
 
 /// How recent a sign-in must be for a change on the account page.

@@ -1,9 +1,13 @@
-//! The account page's markup: sessions, password, authenticator app, passkeys.
+//! The account page's markup: sessions, password, authenticator app, passkeys, apps with
+//! access.
 
 use super::{Account, FRESH_FOR};
+use crate::error::StoreError;
+use crate::pages::consent::{client_label, scope_text};
 use crate::pages::passkey::script_tag;
 use crate::pages::{alert, hidden, page};
 use crate::state::AppState;
+use crate::store::consents::{self, ConsentRow};
 use crate::store::mfa::{factors, Factors};
 use crate::store::now;
 use crate::store::passkeys::{user_passkeys, PasskeyRow};
@@ -31,6 +35,7 @@ impl Notice {
             "passkey_renamed" => "The passkey is renamed.",
             "passkey_removed" => "The passkey is removed.",
             "totp_removed" => "Your authenticator app is removed, with its recovery codes.",
+            "consent_removed" => "The app's access is removed. It has to ask you again.",
             _ => return Notice::None,
         };
         Notice::Done(text)
@@ -53,12 +58,14 @@ pub fn csrf_refused() -> Response {
 /// The whole page for `account`, with `notice`.
 pub async fn render(s: &AppState, account: &Account, notice: Notice) -> Response {
     let user_id = &account.user.id;
-    let (sessions, passkeys, factors) = tokio::join!(
+    let (sessions, passkeys, factors, apps) = tokio::join!(
         list_user_sessions(&s.db.read, user_id, MAX_SESSIONS),
         user_passkeys(&s.db.read, user_id),
         factors(&s.db.read, user_id),
+        apps_with_access(s, user_id),
     );
-    let (Ok(sessions), Ok(passkeys), Ok(factors)) = (sessions, passkeys, factors) else {
+    let (Ok(sessions), Ok(passkeys), Ok(factors), Ok(apps)) = (sessions, passkeys, factors, apps)
+    else {
         return crate::pages::server_error();
     };
     let t = now();
@@ -90,6 +97,7 @@ pub async fn render(s: &AppState, account: &Account, notice: Notice) -> Response
             (password_section(account))
             (totp_section(account, &factors))
             (passkeys_section(account, &passkeys, crate::webauthn::available(s)))
+            (apps_section(account, &apps))
         }
         (script_tag())
     };
@@ -231,6 +239,52 @@ fn passkey_item(account: &Account, p: &PasskeyRow) -> Markup {
                     (hidden("passkey_id", &p.id))
                     button type="submit" class="secondary" aria-label={ "Remove " (p.name) } { "Remove" }
                 }
+            }
+        }
+    }
+}
+
+/// The user's remembered consents, with the products of their scopes (for the words).
+struct Apps {
+    consents: Vec<ConsentRow>,
+    products: Vec<(String, String)>,
+}
+
+async fn apps_with_access(s: &AppState, user_id: &str) -> Result<Apps, StoreError> {
+    let consents = consents::list(&s.db.read, user_id).await?;
+    let mut scopes: Vec<String> = consents.iter().flat_map(|c| c.scopes()).collect();
+    scopes.sort();
+    scopes.dedup();
+    let products = consents::scope_products(&s.db.read, &scopes).await?;
+    Ok(Apps { consents, products })
+}
+
+fn apps_section(account: &Account, apps: &Apps) -> Markup {
+    html! {
+        section aria-labelledby="apps-title" {
+            h2 id="apps-title" { "Apps with access" }
+            p { "Apps made by others that you allowed to use your account. Their names are as they registered them: Tessera has not verified them." }
+            @if apps.consents.is_empty() { p class="empty" { "No apps have access." } }
+            ul class="passkeys apps" {
+                @for c in &apps.consents { (app_item(account, c, &apps.products)) }
+            }
+        }
+    }
+}
+
+fn app_item(account: &Account, c: &ConsentRow, products: &[(String, String)]) -> Markup {
+    let name = client_label(c.client_name().as_deref(), &c.client_id);
+    html! {
+        li {
+            div { strong class="client" { (name) } }
+            ul class="scopes" {
+                @for scope in c.scopes() { li { (scope_text(&scope, products)) } }
+            }
+            div class="meta" { "Since " (when(c.created_at)) }
+            form method="post" action="/account/consents/remove" class="inline" {
+                (hidden("csrf_token", &account.csrf))
+                (hidden("client_id", &c.client_id))
+                button type="submit" class="secondary" aria-label={ "Remove access of " (name) } { "Remove access" }
             }
         }
     }
