@@ -14,6 +14,7 @@ pub mod issue;
 pub mod logout;
 pub mod par;
 pub mod params;
+pub mod resource;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;

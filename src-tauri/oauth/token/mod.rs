@@ -177,12 +177,12 @@ async fn issue(
     let issuance = grant.validate(&req).await?;
     let t = issuance::commit(&req, grant.grant_type(), issuance).await?;
     crate::metrics::token_issued(grant.grant_type());
-    Ok(super::issue::token_response(
-        &t.access,
-        &t.claims,
-        t.refresh.as_deref(),
-        t.id_token.as_deref(),
-    ))
+    let also = super::issue::AlsoIssued {
+        refresh: t.refresh.as_deref(),
+        id_token: t.id_token.as_deref(),
+        issued_token_type: t.issued_token_type,
+    };
+    Ok(super::issue::token_response(&t.access, &t.claims, also))
 }
 
 /// Writes a `token.refused` event; a failure to write is logged, not hidden from the client.

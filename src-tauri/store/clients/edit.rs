@@ -21,7 +21,8 @@ pub async fn update_product(tx: &mut Tx, p: &ProductRow) -> Result<()> {
     tx.announce(Topic::Clients).await?;
     q(
         "UPDATE products SET name = $1, scopes = $2, audience = $3, access_token_ttl = $4,
-                             refresh_token_ttl = $5, refresh_family_ttl = $6, updated_at = $7
+                             refresh_token_ttl = $5, refresh_family_ttl = $6, updated_at = $7,
+                             resources = $9
          WHERE id = $8",
     )
     .bind(&p.name)
@@ -32,6 +33,7 @@ pub async fn update_product(tx: &mut Tx, p: &ProductRow) -> Result<()> {
     .bind(p.refresh_family_ttl)
     .bind(p.updated_at)
     .bind(&p.id)
+    .bind(&p.resources)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -48,10 +50,10 @@ pub async fn touch_product(tx: &mut Tx, id: &str, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// Client display names follow the product's name.
+/// Client display names follow the product's name (agents keep their own).
 pub async fn rename_product_clients(tx: &mut Tx, product_id: &str, name: &str) -> Result<()> {
     tx.announce(Topic::Clients).await?;
-    q("UPDATE clients SET name = $1 WHERE product_id = $2")
+    q("UPDATE clients SET name = $1 WHERE product_id = $2 AND kind IN ('web', 'server')")
         .bind(name)
         .bind(product_id)
         .execute(&mut *tx)
@@ -92,6 +94,20 @@ pub async fn set_server_client_scopes(
         .execute(&mut *tx)
         .await?;
     Ok(())
+}
+
+/// Allows or forbids a product's server client token exchange (RFC 8693); false when
+/// the product has no server client.
+pub async fn set_server_token_exchange(tx: &mut Tx, product_id: &str, on: bool) -> Result<bool> {
+    tx.announce(Topic::Clients).await?;
+    Ok(
+        q("UPDATE clients SET token_exchange = $1 WHERE product_id = $2 AND kind = 'server'")
+            .bind(on)
+            .bind(product_id)
+            .execute(&mut *tx)
+            .await?
+            == 1,
+    )
 }
 
 /// Revokes every refresh family of a client and every access token row it has; its
@@ -242,6 +258,40 @@ pub async fn scope_declared_elsewhere(
          ORDER BY p.created_at LIMIT 1",
         "SELECT d.value, p.name FROM products p, jsonb_array_elements_text(p.scopes::jsonb) d(value)
          WHERE d.value IN (SELECT jsonb_array_elements_text($1::jsonb))
+           AND ($2::text IS NULL OR p.id <> $3)
+         ORDER BY p.created_at LIMIT 1",
+    ))
+    .bind(wanted)
+    .bind(except_product)
+    .bind(except_product)
+    .fetch_optional(&mut *tx)
+    .await
+}
+
+/// The first of `targets` (RFC 8707 resources, or an audience) that another product (not
+/// `except_product`) already serves as its audience or one of its resources, with that
+/// product's name: a resource names one product's API, so a token for it has one meaning.
+pub async fn target_served_elsewhere(
+    tx: &mut Tx,
+    targets: &[String],
+    except_product: Option<&str>,
+) -> Result<Option<(String, String)>> {
+    if targets.is_empty() {
+        return Ok(None);
+    }
+    let wanted = serde_json::to_string(targets).unwrap_or_else(|_| "[]".into());
+    q(tx.engine().pick(
+        "SELECT t.value, p.name FROM products p,
+             (SELECT o.id AS pid, d.value AS value FROM products o, json_each(o.resources) d
+              UNION ALL SELECT id, audience FROM products WHERE audience IS NOT NULL) t
+         WHERE t.pid = p.id AND t.value IN (SELECT value FROM json_each($1))
+           AND ($2 IS NULL OR p.id <> $3)
+         ORDER BY p.created_at LIMIT 1",
+        "SELECT t.value, p.name FROM products p,
+             (SELECT o.id AS pid, d.value AS value
+              FROM products o, jsonb_array_elements_text(o.resources::jsonb) d(value)
+              UNION ALL SELECT id, audience FROM products WHERE audience IS NOT NULL) t
+         WHERE t.pid = p.id AND t.value IN (SELECT jsonb_array_elements_text($1::jsonb))
            AND ($2::text IS NULL OR p.id <> $3)
          ORDER BY p.created_at LIMIT 1",
     ))
