@@ -11,6 +11,7 @@ pub mod browser;
 pub mod console;
 pub mod db;
 pub mod engine;
+pub mod exchange;
 pub mod fixture;
 pub mod jwt;
 pub mod smtp;
