@@ -247,11 +247,7 @@ pub async fn scope_declared_elsewhere(
     scopes: &[String],
     except_product: Option<&str>,
 ) -> Result<Option<(String, String)>> {
-    if scopes.is_empty() {
-        return Ok(None);
-    }
-    let wanted = serde_json::to_string(scopes).unwrap_or_else(|_| "[]".into());
-    q(tx.engine().pick(
+    let sql = (
         "SELECT d.value, p.name FROM products p, json_each(p.scopes) d
          WHERE d.value IN (SELECT value FROM json_each($1))
            AND ($2 IS NULL OR p.id <> $3)
@@ -260,15 +256,11 @@ pub async fn scope_declared_elsewhere(
          WHERE d.value IN (SELECT jsonb_array_elements_text($1::jsonb))
            AND ($2::text IS NULL OR p.id <> $3)
          ORDER BY p.created_at LIMIT 1",
-    ))
-    .bind(wanted)
-    .bind(except_product)
-    .bind(except_product)
-    .fetch_optional(&mut *tx)
-    .await
+    );
+    first_taken(tx, sql, scopes, except_product).await
 }
 
-/// The first of `targets` (RFC 8707 resources, or an audience) that another product (not
+/// The first of `targets` (RFC 8707 resources) that another product (not
 /// `except_product`) already serves as its audience or one of its resources, with that
 /// product's name: a resource names one product's API, so a token for it has one meaning.
 pub async fn target_served_elsewhere(
@@ -276,11 +268,7 @@ pub async fn target_served_elsewhere(
     targets: &[String],
     except_product: Option<&str>,
 ) -> Result<Option<(String, String)>> {
-    if targets.is_empty() {
-        return Ok(None);
-    }
-    let wanted = serde_json::to_string(targets).unwrap_or_else(|_| "[]".into());
-    q(tx.engine().pick(
+    let sql = (
         "SELECT t.value, p.name FROM products p,
              (SELECT o.id AS pid, d.value AS value FROM products o, json_each(o.resources) d
               UNION ALL SELECT id, audience FROM products WHERE audience IS NOT NULL) t
@@ -294,12 +282,28 @@ pub async fn target_served_elsewhere(
          WHERE t.pid = p.id AND t.value IN (SELECT jsonb_array_elements_text($1::jsonb))
            AND ($2::text IS NULL OR p.id <> $3)
          ORDER BY p.created_at LIMIT 1",
-    ))
-    .bind(wanted)
-    .bind(except_product)
-    .bind(except_product)
-    .fetch_optional(&mut *tx)
-    .await
+    );
+    first_taken(tx, sql, targets, except_product).await
+}
+
+/// Runs a `(SQLite, PostgreSQL)` lookup of `values` (`$1`, a JSON list) in products other
+/// than `except_product` (`$2`, `$3`): the first (value, product name) found.
+async fn first_taken(
+    tx: &mut Tx,
+    (sqlite, postgres): (&'static str, &'static str),
+    values: &[String],
+    except_product: Option<&str>,
+) -> Result<Option<(String, String)>> {
+    if values.is_empty() {
+        return Ok(None);
+    }
+    let wanted = serde_json::to_string(values).unwrap_or_else(|_| "[]".into());
+    q(tx.engine().pick(sqlite, postgres))
+        .bind(wanted)
+        .bind(except_product)
+        .bind(except_product)
+        .fetch_optional(&mut *tx)
+        .await
 }
 
 /// Stores a web client's app settings and, when `secret_hash` is `Some`, its new secret
