@@ -210,3 +210,16 @@ async fn unknown_resources_are_invalid_target_at_authorize_par_and_token() {
         "{refusals:?}"
     );
 }
+
+#[tokio::test]
+async fn admin_api_tokens_take_no_resource() {
+    let fx = Fixture::new().await;
+    fx.api_product().await;
+    let cc = [
+        ("grant_type", "client_credentials"),
+        ("scope", "admin"),
+        ("resource", API_RESOURCE),
+    ];
+    let r = fx.token_basic(&fx.admin_id, &fx.admin_secret, &cc).await;
+    refused(&r, "invalid_target");
+}

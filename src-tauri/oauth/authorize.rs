@@ -333,7 +333,7 @@ fn check_request(
     let state_value = check_state(p).map_err(fail)?;
     let code_challenge = check_pkce(p).map_err(fail)?;
     let scopes = check_scope(client, p).map_err(fail)?;
-    let target = resource::param(p).map_err(fail)?.map(String::from);
+    let target = resource::param(p, client).map_err(fail)?.map(String::from);
     let nonce = p.get("nonce").map(String::from);
     if nonce.as_ref().is_some_and(|n| n.len() > 512) {
         return Err(fail(OAuthError::invalid_request("nonce is too long")));

@@ -5,7 +5,7 @@
 use crate::error::OAuthError;
 use crate::oauth::params::Params;
 use crate::state::AppState;
-use crate::store::clients;
+use crate::store::clients::{self, AudienceRule, Client};
 use axum::http::StatusCode;
 
 /// At most this many resources per product.
@@ -32,11 +32,18 @@ pub fn syntax_problem(uri: &str) -> Option<String> {
 }
 
 /// The request's `resource` parameter, checked for shape (one value: repeats are refused
-/// by [`Params`]); `invalid_target` when it is no absolute URI.
-pub fn param(params: &Params) -> Result<Option<&str>, OAuthError> {
+/// by [`Params`]); `invalid_target` when it is no absolute URI, or when `client`'s tokens
+/// are for the admin API (the console, admin clients): an `admin` token never goes
+/// elsewhere.
+pub fn param<'a>(params: &'a Params, client: &Client) -> Result<Option<&'a str>, OAuthError> {
     let Some(uri) = params.get("resource") else {
         return Ok(None);
     };
+    if client.policy.audience != AudienceRule::Product {
+        return Err(invalid_target(
+            "this client's tokens are for the admin API only: no resource",
+        ));
+    }
     match syntax_problem(uri) {
         Some(why) => Err(invalid_target(format!("resource {why}"))),
         None => Ok(Some(uri)),

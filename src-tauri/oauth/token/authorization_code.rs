@@ -60,7 +60,7 @@ impl Grant for AuthorizationCode {
         let target = resource::redeemed(
             req.state,
             row.resource.as_deref(),
-            resource::param(req.params)?,
+            resource::param(req.params, req.client)?,
             &issue::audience(req.state, req.client),
             true,
         )

@@ -39,7 +39,7 @@ impl Grant for ClientCredentials {
             requested
         };
         // RFC 8707: a registered resource becomes the token's `aud`.
-        let target = resource::param(req.params)?;
+        let target = resource::param(req.params, req.client)?;
         if let Some(t) = target {
             resource::require_registered(req.state, t).await?;
         }

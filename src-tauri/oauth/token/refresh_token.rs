@@ -51,7 +51,7 @@ impl Grant for RefreshToken {
         let target = resource::redeemed(
             req.state,
             record.resource.as_deref(),
-            resource::param(req.params)?,
+            resource::param(req.params, req.client)?,
             &issue::audience(req.state, req.client),
             false,
         )

@@ -197,7 +197,7 @@ async fn check_actor_token(req: &TokenRequest<'_>) -> Result<(), OAuthError> {
 /// The new token's audience (RFC 8693 `audience`, RFC 8707 `resource`): a registered
 /// product audience or resource; `None` = the caller's own product audience.
 async fn target(req: &TokenRequest<'_>) -> Result<Option<String>, OAuthError> {
-    let resource = resource::param(req.params)?;
+    let resource = resource::param(req.params, req.client)?;
     let target = match (req.params.get("audience"), resource) {
         (Some(a), Some(r)) if a != r => {
             return Err(resource::invalid_target(
