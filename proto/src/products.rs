@@ -15,6 +15,10 @@ pub struct Product {
     pub scopes: Vec<String>,
     /// The `aud` of the product's access tokens, or null.
     pub audience: Option<String>,
+    /// RFC 8707 resource indicators the product serves besides its `audience` (absolute
+    /// URIs): a `resource` naming one of them makes it the access token's `aud`.
+    #[serde(default)]
+    pub resources: Vec<String>,
     /// Access-token lifetime in seconds.
     pub access_token_ttl: i64,
     /// Refresh-token lifetime in seconds.
@@ -140,6 +144,10 @@ pub struct ServerClient {
     pub token_endpoint_auth_method: String,
     /// The product scopes the server client is granted.
     pub scopes: Vec<String>,
+    /// Whether it may use token exchange (RFC 8693) to act for users whose tokens are
+    /// addressed to the product.
+    #[serde(default)]
+    pub token_exchange: bool,
 }
 
 /// All products.
@@ -183,6 +191,13 @@ pub struct CreateProduct {
     /// The `aud` of the product's access tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
+    /// RFC 8707 resources the product serves besides its audience (absolute URIs without
+    /// fragment, at most 20, each unknown to every other product).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    /// Whether the server client may use token exchange (RFC 8693); default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub server_client_token_exchange: bool,
     /// Access-token lifetime, 60 to 86400 seconds (default 600).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token_ttl: Option<i64>,
@@ -232,6 +247,13 @@ pub struct UpdateProduct {
         skip_serializing_if = "Option::is_none"
     )]
     pub audience: Option<Option<String>>,
+    /// The RFC 8707 resources, replaced as a whole; not null.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resources: Option<Option<Vec<String>>>,
     /// Access-token lifetime, 60 to 86400 seconds; not null.
     #[serde(
         default,
@@ -261,6 +283,13 @@ pub struct UpdateProduct {
         skip_serializing_if = "Option::is_none"
     )]
     pub server_client_scopes: Option<Option<Vec<String>>>,
+    /// Whether the server client may use token exchange (RFC 8693); not null.
+    #[serde(
+        default,
+        deserialize_with = "crate::nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub server_client_token_exchange: Option<Option<bool>>,
     /// `optional` or `required`; not null.
     #[serde(
         default,

@@ -19,6 +19,10 @@
 //!   the user in again with `acr_values=aal2` (step-up). [`Caller::amr`],
 //!   [`Caller::acr`]/[`Caller::aal`] and [`Caller::auth_method`] tell how the user signed in.
 //! - **Call other services** ([`ServiceClient`]): cached client_credentials tokens.
+//! - **Act for a user** ([`ServiceClient::exchange_token`], RFC 8693): a product's agent
+//!   (or a server client allowed token exchange) trades a user's access token addressed to
+//!   its product for one acting for that user (same subject, a scope no wider, `act`
+//!   naming the agent); an API sees who acts with [`Caller::act`] / [`Caller::actors`].
 //!
 //! Features: `axum` (default) for the extractor and layer; `tls` (default) for https
 //! issuers (rustls with webpki roots).
@@ -30,7 +34,7 @@
 //! use axum::response::Redirect;
 //! use axum::routing::{get, post};
 //! use axum::Router;
-//! use tessera_sdk::{AuthorizedClient, Caller, Client, LoginOptions, ServiceClient, Verifier};
+//! use tessera_sdk::{AuthorizedClient, Caller, Client, ExchangeRequest, LoginOptions, ServiceClient, Verifier};
 //!
 //! #[derive(Clone, FromRef)]
 //! struct App {
@@ -40,7 +44,8 @@
 //!
 //! // The protected API: any valid token may list, creating needs `orders:write`.
 //! async fn list_orders(caller: Caller) -> String {
-//!     format!("orders of branch {:?} for {}", caller.branch, caller.subject)
+//!     // An agent acting for the user shows in `act` (outermost actor first).
+//!     format!("orders of branch {:?} for {} (via {:?})", caller.branch, caller.subject, caller.actors())
 //! }
 //! async fn create_order(caller: Caller) -> Result<&'static str, tessera_sdk::AuthRejection> {
 //!     caller.require_scope("orders:write")?;
@@ -85,6 +90,14 @@
 //!     let token = stock.access_token().await?;
 //!     println!("service token {} bytes", token.len());
 //!
+//!     // An agent acting for the signed-in user (RFC 8693): same user, `act` = the agent.
+//!     let agent = ServiceClient::new(client.discovery().clone(), "agt_id", "secret", &[] as &[&str]);
+//!     let user_token = session.access_token().await?;
+//!     let exchanged = agent
+//!         .exchange_token(&user_token, ExchangeRequest { scope: vec!["orders:read".into()], ..Default::default() })
+//!         .await?;
+//!     println!("acting for the user with {}", exchanged.scope);
+//!
 //!     // Server side: verify access tokens for this API's audience.
 //!     let verifier = Verifier::new(issuer, "orders-api")?;
 //!     let app = Router::new()
@@ -114,6 +127,7 @@ mod client;
 mod discovery;
 mod dpop;
 mod error;
+mod exchange;
 mod jwks;
 mod private_key_jwt;
 mod service;
@@ -129,6 +143,7 @@ pub use client::{Client, ClientSecret, LoginOptions, LoginRequest};
 pub use discovery::{Discovery, ProviderMetadata};
 pub use dpop::DpopKey;
 pub use error::{Error, InsufficientAuthentication, TokenRejection};
+pub use exchange::{ExchangeRequest, ExchangedToken, ACCESS_TOKEN_TYPE};
 pub use private_key_jwt::PrivateKeyJwt;
 pub use service::ServiceClient;
 pub use session::Session;

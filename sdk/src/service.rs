@@ -120,23 +120,38 @@ impl ServiceClient {
         if !self.inner.scope.is_empty() {
             form.push(("scope", &self.inner.scope));
         }
-        let (http, endpoint, id) = (
+        let (http, endpoint) = (
             self.inner.discovery.http(),
             &self.inner.discovery.metadata().token_endpoint,
-            &self.inner.client_id,
         );
-        let proof = match &self.inner.credential {
+        let proof = self.proof(endpoint);
+        let resp = post_token(http, endpoint, &form, proof, self.inner.dpop.as_ref()).await?;
+        let exp = expires_at(&resp, &unverified_claims(&resp.access_token));
+        *cached = Some((resp.access_token.clone(), exp));
+        Ok(resp.access_token)
+    }
+
+    /// How this client proves itself at `endpoint` (the token endpoint).
+    pub(crate) fn proof<'a>(&'a self, endpoint: &'a str) -> ClientProof<'a> {
+        let id = &self.inner.client_id;
+        match &self.inner.credential {
             Credential::Secret(secret) => ClientProof::Basic(id, secret),
             Credential::PrivateKey(key) => ClientProof::Assertion {
                 client_id: id,
                 key,
                 aud: endpoint,
             },
-        };
-        let resp = post_token(http, endpoint, &form, proof, self.inner.dpop.as_ref()).await?;
-        let exp = expires_at(&resp, &unverified_claims(&resp.access_token));
-        *cached = Some((resp.access_token.clone(), exp));
-        Ok(resp.access_token)
+        }
+    }
+
+    /// The issuer's discovery.
+    pub(crate) fn discovery(&self) -> &Discovery {
+        &self.inner.discovery
+    }
+
+    /// The DPoP key its tokens are bound to, if any.
+    pub(crate) fn dpop(&self) -> Option<&DpopKey> {
+        self.inner.dpop.as_ref()
     }
 
     /// Drops the cached token (e.g. after the API answered 401).

@@ -26,6 +26,8 @@ pub struct Caller {
     pub scopes: Vec<String>,
     /// Every claim of the token.
     pub claims: Map<String, Value>,
+    /// `act` (RFC 8693 §4.1): who acts for the subject, when the token was exchanged.
+    act: Option<crate::claims::Actor>,
 }
 
 impl Caller {
@@ -36,6 +38,14 @@ impl Caller {
         let scopes = text("scope")
             .map(|s| s.split_ascii_whitespace().map(str::to_string).collect())
             .unwrap_or_default();
+        // A malformed actor chain is refused: it says who else holds the user's authority.
+        let act = match claims.get("act") {
+            None => None,
+            Some(v) => Some(
+                serde_json::from_value(v.clone())
+                    .map_err(|_| TokenRejection::Claims("malformed act".into()))?,
+            ),
+        };
         Ok(Caller {
             subject,
             client_id: text("client_id"),
@@ -43,6 +53,7 @@ impl Caller {
             branch: text("branch"),
             scopes,
             claims,
+            act,
         })
     }
 
@@ -60,6 +71,25 @@ impl Caller {
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         }
+    }
+
+    /// `act` (RFC 8693 §4.1): the client acting for the subject (a token exchanged by an
+    /// agent or a server client), with the actors before it nested inside; `None` when the
+    /// subject's own client holds the token.
+    pub fn act(&self) -> Option<&crate::claims::Actor> {
+        self.act.as_ref()
+    }
+
+    /// The actors' client ids, outermost (the client that presented this token) first;
+    /// empty when nobody acts for the subject.
+    pub fn actors(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut next = self.act.as_ref();
+        while let Some(actor) = next {
+            out.push(actor.sub.as_str());
+            next = actor.act.as_deref();
+        }
+        out
     }
 
     /// `acr`: the assurance level the sign-in reached, `aal1` (one factor) or `aal2`
@@ -352,6 +382,22 @@ mod tests {
         assert_eq!(caller(json!({"acr": "aal1"})).aal(), Some("aal1"));
         // A malformed amr is no factor at all.
         assert!(caller(json!({"amr": "pwd"})).amr().is_empty());
+    }
+
+    #[test]
+    fn reads_the_act_chain_outermost_first() {
+        let c = caller(json!({"act": {"sub": "agt_b", "act": {"sub": "agt_a"}}}));
+        assert_eq!(c.actors(), ["agt_b", "agt_a"]);
+        assert_eq!(c.act().map(|a| a.sub.as_str()), Some("agt_b"));
+        assert!(caller(json!({})).act().is_none());
+        assert!(caller(json!({})).actors().is_empty());
+        let mut claims = Map::new();
+        claims.insert("sub".into(), json!("u"));
+        claims.insert("act".into(), json!("agt_a"));
+        assert!(
+            Caller::from_claims(claims).is_err(),
+            "a malformed act is refused"
+        );
     }
 
     #[test]

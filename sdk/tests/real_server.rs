@@ -396,3 +396,75 @@ async fn private_key_jwt_login_and_refresh_against_tessera() {
     session.refresh().await.unwrap();
     session.refresh().await.unwrap(); // every request a fresh jti
 }
+
+#[tokio::test]
+async fn an_agent_exchanges_a_users_token_and_the_verifier_sees_the_act_chain() {
+    use reqwest::Method;
+    use serde_json::json;
+    use tessera_sdk::{Client, ExchangeRequest, LoginOptions, ACCESS_TOKEN_TYPE};
+    let target = target().await;
+    let issuer = target.issuer.clone();
+    let api = AdminApi::of(&target).await;
+    let discovery = api.discovery.clone();
+    let nonce = tessera_sdk_nonce();
+    let email = format!("agent{nonce}@example.com");
+    let body = json!({"email": email, "password": "correct horse 3", "name": "A"});
+    let user = api.call(Method::POST, "/v1/users".into(), body).await;
+    let (redirect, aud) = (
+        "http://127.0.0.1:9/agent",
+        format!("https://agents{nonce}.example"),
+    );
+    let body = json!({"name": "Agents", "redirect_uris": [redirect], "audience": aud});
+    let product = api.call(Method::POST, "/v1/products".into(), body).await;
+    let path = format!("/v1/products/{}/agents", product["id"].as_str().unwrap());
+    let body = json!({"name": "Helper", "scopes": ["openid"]});
+    let agent = api.call(Method::POST, path, body).await;
+    let agent_id = agent["client_id"].as_str().unwrap();
+
+    // The user signs in to the product's web client.
+    let client = Client::new(
+        discovery.clone(),
+        product["web_client"]["client_id"].as_str().unwrap(),
+    );
+    let login = client
+        .begin_login(LoginOptions {
+            redirect_uri: redirect.into(),
+            scopes: vec!["openid".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    let callback = browser_login(&issuer, &login.url, &email, "correct horse 3").await;
+    let session = client.complete_login(&login, &callback).await.unwrap();
+    let user_token = session.access_token().await.unwrap();
+
+    // The agent acts for the user; the API's verifier sees who acts.
+    let secret = agent["client_secret"].as_str().unwrap();
+    let agent_client = ServiceClient::new(discovery.clone(), agent_id, secret, &[] as &[&str]);
+    let exchanged = agent_client
+        .exchange_token(&user_token, ExchangeRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(exchanged.issued_token_type, ACCESS_TOKEN_TYPE);
+    assert_eq!(exchanged.scopes(), ["openid"]);
+    let verifier = discovery.verifier(&aud);
+    let caller = verifier.verify(&exchanged.access_token).await.unwrap();
+    assert_eq!(caller.subject, user["id"].as_str().unwrap());
+    assert_eq!(caller.client_id.as_deref(), Some(agent_id));
+    assert_eq!(caller.actors(), [agent_id]);
+    assert_eq!(caller.act().map(|a| a.sub.as_str()), Some(agent_id));
+    assert!(verifier.verify(&user_token).await.unwrap().act().is_none());
+
+    // Refusals are typed OAuth errors: never wider, only registered targets.
+    let wider = ExchangeRequest {
+        scope: vec!["profile".into()],
+        ..Default::default()
+    };
+    let err = agent_client.exchange_token(&user_token, wider).await;
+    assert_eq!(err.unwrap_err().oauth_error(), Some("invalid_scope"));
+    let elsewhere = ExchangeRequest {
+        audience: Some("https://nowhere.example".into()),
+        ..Default::default()
+    };
+    let err = agent_client.exchange_token(&user_token, elsewhere).await;
+    assert_eq!(err.unwrap_err().oauth_error(), Some("invalid_target"));
+}

@@ -141,6 +141,8 @@ pub async fn complete(v: Verified<'_>, mut tx: Tx) -> Answer<Issued> {
         branch: v.branch,
         event: kind::TOKEN_ISSUED,
         also_audit: Vec::new(),
+        resource: None,
+        exchange: None,
     };
     let issued = issuance::commit(&req, GRANT, issuance)
         .await

@@ -11,7 +11,7 @@ mod step_up;
 
 use super::params::{Form, Params};
 use super::token::{AuthorizationCode, Grant};
-use super::{client_policy, console};
+use super::{client_policy, console, resource};
 use super::{cookie, interaction_cookie, session_cookie, set_cookie};
 use crate::crypto::{random_token, sha256};
 use crate::domain::branch::{self, BranchContext, Choice};
@@ -78,10 +78,14 @@ pub struct AuthRequest {
     /// consent page (`consent::gate`).
     #[serde(default)]
     pub consent: consent::ConsentStep,
+    /// The RFC 8707 `resource` asked for (a registered API): stored on the code, it becomes
+    /// the tokens' `aud`.
+    #[serde(default)]
+    pub resource: Option<String>,
 }
 
 /// An error that may be sent back to the client (the redirect URI is trusted).
-struct Redirectable {
+pub(crate) struct Redirectable {
     redirect_uri: String,
     state: Option<String>,
     error: OAuthError,
@@ -129,7 +133,7 @@ async fn authorize(s: &AppState, meta: &RequestMeta, headers: &HeaderMap, p: Par
     if client.app.require_par && !pushed {
         return pushed::required();
     }
-    let req = match check_request(&client, &redirect_uri, &p) {
+    let req = match checked_request(s, &client, &redirect_uri, &p).await {
         Ok(r) => r,
         Err(e) => return redirect_error(s, e),
     };
@@ -302,6 +306,23 @@ async fn client_and_redirect(s: &AppState, p: &Params) -> Result<(Client, String
     Ok((client, redirect_uri.to_string()))
 }
 
+/// [`check_request`], then its `resource` (RFC 8707) must name a registered API, else
+/// `invalid_target` (§2).
+pub(crate) async fn checked_request(
+    s: &AppState,
+    client: &Client,
+    redirect_uri: &str,
+    p: &Params,
+) -> Result<AuthRequest, Redirectable> {
+    let req = check_request(client, redirect_uri, p)?;
+    if let Some(target) = &req.resource {
+        resource::require_registered(s, target)
+            .await
+            .map_err(|e| redirectable(&req, e))?;
+    }
+    Ok(req)
+}
+
 fn check_request(
     client: &Client,
     redirect_uri: &str,
@@ -317,6 +338,7 @@ fn check_request(
     let state_value = check_state(p).map_err(fail)?;
     let code_challenge = check_pkce(p).map_err(fail)?;
     let scopes = check_scope(client, p).map_err(fail)?;
+    let target = resource::param(p, client).map_err(fail)?.map(String::from);
     let nonce = p.get("nonce").map(String::from);
     if nonce.as_ref().is_some_and(|n| n.len() > 512) {
         return Err(fail(OAuthError::invalid_request("nonce is too long")));
@@ -371,6 +393,7 @@ fn check_request(
         product_name: client.product_id.as_ref().map(|_| client.name.clone()),
         sign_up: client.self_registration && crate::auth_api::serves(client),
         consent: consent::ConsentStep::asked(&prompts),
+        resource: target,
     })
 }
 
@@ -485,6 +508,7 @@ pub async fn issue_code_in(
         family_id: None,
         org: ctx.map(|c| c.org.clone()),
         branch: ctx.map(|c| c.branch.clone()),
+        resource: req.resource.clone(),
     };
     tokens::insert_code(tx, &row, now).await?;
     Ok(with_params(

@@ -5,7 +5,9 @@ use crate::audit::Event;
 use crate::crypto::random_token;
 use crate::domain::amr::AuthMethods;
 use crate::domain::branch::{self, BranchContext, Grant};
-use crate::domain::claims::{AccessClaims, Confirmation, IdClaims, ReleasedClaims, UserClaims};
+use crate::domain::claims::{
+    AccessClaims, Actor, Confirmation, IdClaims, ReleasedClaims, UserClaims,
+};
 use crate::error::OAuthError;
 use crate::keys::TokenType;
 use crate::oauth::console;
@@ -40,26 +42,47 @@ pub struct Subject<'a> {
     pub amr: Option<&'a AuthMethods>,
 }
 
-/// Signs a new access token, carrying `org` and `branch` when a branch is active and
-/// `cnf.jkt` when bound to a DPoP key; returns the JWS and its claims.
+/// What an access token says besides who issued it and to which client.
+pub struct AccessInput<'a> {
+    pub subject: Subject<'a>,
+    /// Granted scopes, space-separated.
+    pub scope: &'a str,
+    /// The active branch (`org`, `branch` claims).
+    pub branch: Option<&'a BranchContext>,
+    /// The DPoP key it is bound to (`cnf.jkt`).
+    pub dpop_jkt: Option<&'a str>,
+    /// The `aud` when it is not the client's own ([`audience`]): an RFC 8707 resource or a
+    /// token exchange's target, checked by the caller.
+    pub audience: Option<&'a str>,
+    /// Who acts for the subject (RFC 8693 §4.1 `act`).
+    pub act: Option<&'a Actor>,
+    /// The latest `exp` allowed (an exchanged token never outlives its subject token).
+    pub not_after: Option<i64>,
+}
+
+/// Signs a new access token, carrying `org` and `branch` when a branch is active,
+/// `cnf.jkt` when bound to a DPoP key and `act` when exchanged; returns the JWS and its
+/// claims.
 pub fn access_token_in(
     state: &AppState,
     client: &Client,
-    subject: &Subject<'_>,
-    scope: &str,
-    branch: Option<&BranchContext>,
-    dpop_jkt: Option<&str>,
+    input: &AccessInput<'_>,
     now: i64,
 ) -> Result<(String, AccessClaims), OAuthError> {
+    let subject = &input.subject;
+    let branch = input.branch;
+    let exp = now + client.access_token_ttl;
     let claims = AccessClaims {
         iss: state.issuer.clone(),
         sub: subject.sub.to_string(),
-        aud: audience(state, client),
+        aud: input
+            .audience
+            .map_or_else(|| audience(state, client), String::from),
         client_id: client.client_id.clone(),
-        exp: now + client.access_token_ttl,
+        exp: input.not_after.map_or(exp, |end| exp.min(end)),
         iat: now,
         jti: uuid::Uuid::now_v7().to_string(),
-        scope: scope.to_string(),
+        scope: input.scope.to_string(),
         auth_time: subject.auth_time,
         sid: subject.sid.map(String::from),
         org: branch.map(|b| b.org.clone()),
@@ -68,10 +91,10 @@ pub fn access_token_in(
         acr: subject.amr.map(|m| m.aal().to_string()),
         aal: subject.amr.map(|m| m.aal().to_string()),
         auth_method: subject.amr.map(|m| m.auth_method().to_string()),
-        cnf: dpop_jkt.map(|jkt| Confirmation {
+        cnf: input.dpop_jkt.map(|jkt| Confirmation {
             jkt: jkt.to_string(),
         }),
-        act: None,
+        act: input.act.cloned(),
     };
     let jws = state
         .keys
@@ -140,22 +163,30 @@ struct TokenBody<'a> {
     refresh_token: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     id_token: Option<&'a str>,
+    /// RFC 8693 §2.2.1: what a token exchange issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issued_token_type: Option<&'a str>,
+}
+
+/// The tokens of a token endpoint answer besides the access token.
+#[derive(Default)]
+pub struct AlsoIssued<'a> {
+    pub refresh: Option<&'a str>,
+    pub id_token: Option<&'a str>,
+    /// A token exchange's `issued_token_type`.
+    pub issued_token_type: Option<&'a str>,
 }
 
 /// The token endpoint's 200 response (RFC 6749 §5.1), never cached.
-pub fn token_response(
-    access: &str,
-    claims: &AccessClaims,
-    refresh: Option<&str>,
-    id_token: Option<&str>,
-) -> Response {
+pub fn token_response(access: &str, claims: &AccessClaims, also: AlsoIssued<'_>) -> Response {
     let body = TokenBody {
         access_token: access,
         token_type: token_type(claims),
         expires_in: claims.exp - claims.iat,
         scope: &claims.scope,
-        refresh_token: refresh,
-        id_token,
+        refresh_token: also.refresh,
+        id_token: also.id_token,
+        issued_token_type: also.issued_token_type,
     };
     (
         [
@@ -182,6 +213,9 @@ pub struct IssuedDetail<'a> {
     grant_type: &'a str,
     header: JwsHeader,
     claims: &'a AccessClaims,
+    /// A token exchange: the `jti` of the subject token (never the token itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject_token_jti: Option<&'a str>,
 }
 
 pub fn audit_detail<'a>(grant: &'a str, jws: &str, claims: &'a AccessClaims) -> IssuedDetail<'a> {
@@ -189,6 +223,15 @@ pub fn audit_detail<'a>(grant: &'a str, jws: &str, claims: &'a AccessClaims) -> 
         grant_type: grant,
         header: jws_header(jws),
         claims,
+        subject_token_jti: None,
+    }
+}
+
+impl<'a> IssuedDetail<'a> {
+    /// Names the subject token an exchanged token came from.
+    pub fn exchanged_from(mut self, subject_jti: Option<&'a str>) -> Self {
+        self.subject_token_jti = subject_jti;
+        self
     }
 }
 

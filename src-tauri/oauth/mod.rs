@@ -16,6 +16,7 @@ pub mod logout;
 pub mod par;
 pub mod params;
 pub mod register;
+pub mod resource;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;

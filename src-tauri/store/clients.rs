@@ -2,6 +2,7 @@
 //! `edit`).
 
 use crate::store::sql::{q, scalar};
+pub mod agents;
 pub mod edit;
 pub mod info;
 pub mod origins;
@@ -186,6 +187,9 @@ pub struct Client {
     /// The product's declared scopes (empty for admin clients).
     pub product_scopes: Vec<String>,
     pub audience: Option<String>,
+    /// The product's RFC 8707 resources besides its audience (none for clients without a
+    /// product).
+    pub resources: Vec<String>,
     pub access_token_ttl: i64,
     pub refresh_token_ttl: i64,
     /// Absolute lifetime of a refresh family from the sign-in that started it.
@@ -218,6 +222,7 @@ struct ClientJoinRow {
     scopes: String,
     product_scopes: Option<String>,
     audience: Option<String>,
+    resources: Option<String>,
     access_token_ttl: Option<i64>,
     refresh_token_ttl: Option<i64>,
     refresh_family_ttl: Option<i64>,
@@ -277,7 +282,7 @@ macro_rules! find_client {
             ", ",
             $product_scopes,
             " AS product_scopes,
-                p.audience, p.access_token_ttl, p.refresh_token_ttl, p.refresh_family_ttl, p.mfa,
+                p.audience, p.resources, p.access_token_ttl, p.refresh_token_ttl, p.refresh_family_ttl, p.mfa,
                 p.self_registration
          FROM clients c LEFT JOIN products p ON p.id = c.product_id
          WHERE c.client_id = $1 AND c.disabled_at IS NULL"
@@ -346,6 +351,11 @@ fn client_from_row(r: ClientJoinRow) -> Result<Client, StoreError> {
         granted_scopes,
         product_scopes,
         audience: r.audience,
+        resources: r
+            .resources
+            .as_deref()
+            .map(from_json_list)
+            .unwrap_or_default(),
         access_token_ttl: r.access_token_ttl.unwrap_or(600),
         refresh_token_ttl: r.refresh_token_ttl.unwrap_or(30 * 24 * 3600),
         refresh_family_ttl: r.refresh_family_ttl.unwrap_or(DEFAULT_REFRESH_FAMILY_TTL),
@@ -368,6 +378,7 @@ fn builtin_client(client_id: String, name: String, policy: ClientPolicy) -> Clie
         granted_scopes: Vec::new(),
         product_scopes: Vec::new(),
         audience: None,
+        resources: Vec::new(),
         access_token_ttl: CONSOLE_ACCESS_TTL,
         refresh_token_ttl: CONSOLE_REFRESH_TTL,
         refresh_family_ttl: CONSOLE_FAMILY_TTL,
@@ -485,6 +496,8 @@ pub struct ProductRow {
     pub name: String,
     pub scopes: String,
     pub audience: Option<String>,
+    /// RFC 8707 resources besides the audience (JSON list of absolute URIs).
+    pub resources: String,
     pub access_token_ttl: i64,
     pub refresh_token_ttl: i64,
     pub created_at: i64,
@@ -501,6 +514,8 @@ pub struct NewProduct<'a> {
     pub name: &'a str,
     pub scopes_json: &'a str,
     pub audience: Option<&'a str>,
+    /// JSON list of RFC 8707 resources.
+    pub resources_json: &'a str,
     pub access_token_ttl: i64,
     pub refresh_token_ttl: i64,
     pub refresh_family_ttl: i64,
@@ -510,8 +525,8 @@ pub struct NewProduct<'a> {
 pub async fn insert_product(tx: &mut Tx, p: &NewProduct<'_>) -> Result<()> {
     q(
         "INSERT INTO products (id, name, scopes, audience, access_token_ttl, refresh_token_ttl,
-                               refresh_family_ttl, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                               refresh_family_ttl, created_at, updated_at, resources)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(p.id)
     .bind(p.name)
@@ -522,6 +537,7 @@ pub async fn insert_product(tx: &mut Tx, p: &NewProduct<'_>) -> Result<()> {
     .bind(p.refresh_family_ttl)
     .bind(p.now)
     .bind(p.now)
+    .bind(p.resources_json)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -540,13 +556,33 @@ pub async fn find_product(pool: &Reader, id: &str) -> Result<Option<ProductRow>>
         .await
 }
 
-/// `(client_id, kind, scopes_json)` of every client of a product.
+/// Whether some product serves `target` (RFC 8707): it is the product's `audience` or one
+/// of its `resources`.
+pub async fn target_registered(pool: &Reader, target: &str) -> Result<bool> {
+    let n: i64 = scalar(pool.engine().pick(
+        "SELECT COUNT(*) FROM products p
+         WHERE p.audience = $1
+            OR EXISTS (SELECT 1 FROM json_each(p.resources) d WHERE d.value = $2)",
+        "SELECT COUNT(*) FROM products p
+         WHERE p.audience = $1
+            OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(p.resources::jsonb) d(value)
+                       WHERE d.value = $2)",
+    ))
+    .bind(target)
+    .bind(target)
+    .fetch_one(pool)
+    .await?;
+    Ok(n > 0)
+}
+
 /// A product's client as the admin API shows it.
 #[derive(sqlx::FromRow)]
 pub struct ProductClientRow {
     pub client_id: String,
     pub kind: String,
     pub scopes: String,
+    /// A server client allowed token exchange.
+    pub token_exchange: bool,
     #[sqlx(flatten)]
     app: AppColumns,
 }
@@ -562,7 +598,7 @@ impl ProductClientRow {
 
 pub async fn product_clients(pool: &Reader, product_id: &str) -> Result<Vec<ProductClientRow>> {
     q(concat!(
-        "SELECT c.client_id, c.kind, c.scopes, ",
+        "SELECT c.client_id, c.kind, c.scopes, c.token_exchange, ",
         app_columns!(),
         " FROM clients c WHERE c.product_id = $1 ORDER BY c.kind"
     ))

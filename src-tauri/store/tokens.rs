@@ -23,6 +23,8 @@ pub struct CodeRow {
     pub branch: Option<String>,
     /// How the sign-in authenticated (`domain::amr::AuthMethods`, stored text).
     pub amr: String,
+    /// The RFC 8707 resource the authorization request named: the tokens' `aud`.
+    pub resource: Option<String>,
 }
 
 pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<()> {
@@ -32,8 +34,8 @@ pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<()> {
         .await?;
     q(
         "INSERT INTO authorization_codes (code_hash, client_id, user_id, session_id, redirect_uri, scope,
-            nonce, code_challenge, auth_time, created_at, expires_at, org, branch, amr)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            nonce, code_challenge, auth_time, created_at, expires_at, org, branch, amr, resource)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(&c.code_hash)
     .bind(&c.client_id)
@@ -49,6 +51,7 @@ pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<()> {
     .bind(&c.org)
     .bind(&c.branch)
     .bind(&c.amr)
+    .bind(&c.resource)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -58,7 +61,7 @@ pub async fn insert_code(tx: &mut Tx, c: &CodeRow, now: i64) -> Result<()> {
 pub async fn find_code(tx: &mut Tx, code_hash: &[u8]) -> Result<Option<CodeRow>> {
     q(
         "SELECT code_hash, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge,
-                auth_time, expires_at, used_at, family_id, org, branch, amr
+                auth_time, expires_at, used_at, family_id, org, branch, amr, resource
          FROM authorization_codes WHERE code_hash = $1",
     )
     .bind(code_hash)
@@ -99,13 +102,15 @@ pub struct NewFamily<'a> {
     pub amr: &'a str,
     /// The DPoP key (thumbprint) every refresh of the family must prove (RFC 9449 §5).
     pub dpop_jkt: Option<&'a str>,
+    /// The RFC 8707 resource every access token of the family is for (its `aud`).
+    pub resource: Option<&'a str>,
 }
 
 pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<()> {
     q(
         "INSERT INTO refresh_families (id, client_id, user_id, session_id, scope, auth_time, created_at,
-            org, branch, expires_at, amr, dpop_jkt)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            org, branch, expires_at, amr, dpop_jkt, resource)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(f.id)
     .bind(f.client_id)
@@ -119,6 +124,7 @@ pub async fn insert_family(tx: &mut Tx, f: &NewFamily<'_>, now: i64) -> Result<(
     .bind(f.expires_at)
     .bind(f.amr)
     .bind(f.dpop_jkt)
+    .bind(f.resource)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -185,12 +191,15 @@ pub struct RefreshRecord {
     pub amr: String,
     /// The DPoP key a refresh must prove, when the family is bound.
     pub dpop_jkt: Option<String>,
+    /// The family's RFC 8707 resource (its tokens' `aud`).
+    pub resource: Option<String>,
 }
 
 const REFRESH_SELECT: &str =
     "SELECT t.family_id, t.scope, t.expires_at, t.used_at, t.created_at AS issued_at,
             f.revoked_at AS family_revoked_at, f.client_id, f.user_id, f.session_id, f.auth_time,
-            f.org, f.branch, f.expires_at AS family_expires_at, f.amr, f.dpop_jkt
+            f.org, f.branch, f.expires_at AS family_expires_at, f.amr, f.dpop_jkt,
+            f.resource
      FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
      WHERE t.token_hash = $1";
 
@@ -260,6 +269,16 @@ pub async fn revoke_access_token(tx: &mut Tx, t: &NewAccessToken<'_>, now: i64) 
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+/// The refresh family of a recorded access token (`None` inside: recorded without one);
+/// `None` when no row has that jti.
+pub async fn access_token_family(pool: &Reader, jti: &str) -> Result<Option<Option<String>>> {
+    let row: Option<(Option<String>,)> = q("SELECT family_id FROM access_tokens WHERE jti = $1")
+        .bind(jti)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|(family,)| family))
 }
 
 /// True when the access token (by jti) was revoked directly or through its family.

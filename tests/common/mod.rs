@@ -12,6 +12,7 @@ pub mod consent;
 pub mod console;
 pub mod db;
 pub mod engine;
+pub mod exchange;
 pub mod fixture;
 pub mod jwt;
 pub mod registration;

@@ -2,6 +2,7 @@
 //! request (its secret is in the answer, once).
 
 use super::rules::{check_mfa, check_scopes, check_scopes_unique, check_ttl, check_uris, dedup};
+use super::rules::{check_resources, check_resources_unique};
 use super::rules::{FAMILY_TTL_MAX, FAMILY_TTL_MIN};
 use super::server_client::insert_server_client;
 use super::web_client;
@@ -25,6 +26,8 @@ struct Settings {
     /// Without repeats.
     scopes: Vec<String>,
     audience: Option<String>,
+    /// RFC 8707 resources, without repeats.
+    resources: Vec<String>,
     access_ttl: i64,
     refresh_ttl: i64,
     family_ttl: i64,
@@ -55,6 +58,13 @@ fn settings(body: &CreateProduct) -> Result<Settings, ApiError> {
         .as_deref()
         .map(|a| clean_name("audience", a))
         .transpose()?;
+    let resources = check_resources(&body.resources, audience.as_deref())?;
+    if body.server_client_token_exchange && !body.server_client {
+        return Err(ApiError::invalid_field(
+            "server_client_token_exchange",
+            "needs a server client (server_client: true)",
+        ));
+    }
     let access_ttl = check_ttl("access_token_ttl", body.access_token_ttl, 600, 60, 86_400)?;
     let refresh_ttl = check_ttl(
         "refresh_token_ttl",
@@ -77,6 +87,7 @@ fn settings(body: &CreateProduct) -> Result<Settings, ApiError> {
         name,
         scopes: dedup(&body.scopes),
         audience,
+        resources,
         access_ttl,
         refresh_ttl,
         family_ttl,
@@ -100,11 +111,13 @@ async fn insert(
     now: i64,
 ) -> Result<Minted, ApiError> {
     let scopes_json = to_json_list(&set.scopes);
+    let resources_json = to_json_list(&set.resources);
     let product = NewProduct {
         id,
         name: &set.name,
         scopes_json: &scopes_json,
         audience: set.audience.as_deref(),
+        resources_json: &resources_json,
         access_token_ttl: set.access_ttl,
         refresh_token_ttl: set.refresh_ttl,
         refresh_family_ttl: set.family_ttl,
@@ -139,6 +152,9 @@ async fn insert(
         true => Some(insert_server_client(tx, id, &set.name, &scopes_json, now).await?),
         false => None,
     };
+    if body.server_client_token_exchange {
+        clients::edit::set_server_token_exchange(tx, id, true).await?;
+    }
     Ok(Minted { web_secret, server })
 }
 
@@ -162,6 +178,7 @@ pub async fn create(
 
     let mut tx = s.db.begin().await?;
     check_scopes_unique(&mut tx, &set.scopes, None).await?;
+    check_resources_unique(&mut tx, &set.resources, None).await?;
     let minted = insert(&mut tx, (&id, &web_id), &set, &body, now).await?;
     Event::success(kind::PRODUCT_CREATED)
         .meta(&meta)
@@ -171,6 +188,8 @@ pub async fn create(
         .detail(json!({
             "name": set.name,
             "server_client": minted.server.is_some(),
+            "server_client_token_exchange": body.server_client_token_exchange,
+            "resources": set.resources,
             "token_endpoint_auth_method": set.app.token_auth.as_str(),
             "application_type": set.app.application_type.as_str(),
         }))

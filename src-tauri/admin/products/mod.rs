@@ -1,8 +1,9 @@
 //! `/v1/products`: list and read here, and the wire shape of a product; creating one
 //! (its public web client and optional confidential server client), updating, deleting,
-//! its server client and that client's secret, and its redirect URIs each in their own
-//! file; the checks create and update share in `rules`.
+//! its server client and that client's secret, its redirect URIs and its agents each in
+//! their own file; the checks create and update share in `rules`.
 
+mod agents;
 mod create;
 mod delete;
 mod rules;
@@ -34,6 +35,9 @@ pub(super) fn routes() -> OpenApiRouter<Shared> {
         ))
         .routes(routes!(uris::add_redirect_uri, uris::remove_redirect_uri))
         .routes(routes!(uris::add_logout_uri, uris::remove_logout_uri))
+        .routes(routes!(agents::create_agent, agents::list_agents))
+        .routes(routes!(agents::delete_agent))
+        .routes(routes!(agents::rotate_agent_secret))
 }
 
 /// The wire shape of a product, without any secret.
@@ -53,7 +57,15 @@ async fn product(pool: &Reader, p: &ProductRow) -> Result<Product, ApiError> {
                     &row.app_settings()?,
                 ));
             }
-            "server" => server = Some(server_client::wire(row.client_id, &row.scopes, None)),
+            "server" => {
+                let exchange = row.token_exchange;
+                server = Some(server_client::wire(
+                    row.client_id,
+                    &row.scopes,
+                    exchange,
+                    None,
+                ));
+            }
             _ => {}
         }
     }
@@ -62,6 +74,7 @@ async fn product(pool: &Reader, p: &ProductRow) -> Result<Product, ApiError> {
         name: p.name.clone(),
         scopes: from_json_list(&p.scopes),
         audience: p.audience.clone(),
+        resources: from_json_list(&p.resources),
         access_token_ttl: p.access_token_ttl,
         refresh_token_ttl: p.refresh_token_ttl,
         refresh_family_ttl: p.refresh_family_ttl,

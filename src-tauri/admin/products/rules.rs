@@ -3,6 +3,7 @@
 
 use crate::domain::{redirect, scope};
 use crate::error::ApiError;
+use crate::oauth::resource::{self, MAX_RESOURCES};
 use crate::store::clients::{self, ApplicationType};
 
 /// Bounds of a product's refresh-family lifetime: 1 hour to 2 years.
@@ -61,6 +62,49 @@ pub async fn check_scopes_unique(
             "scope {scope:?} is already declared by the product {product:?}: each scope \
              belongs to one product (roles and tokens name scopes without their product); \
              pick a name prefixed with this product's, e.g. \"shop:{scope}\""
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A product's RFC 8707 resources: absolute URIs without fragment, at most
+/// [`MAX_RESOURCES`], none its own `audience`; returned without repeats.
+pub fn check_resources(
+    resources: &[String],
+    audience: Option<&str>,
+) -> Result<Vec<String>, ApiError> {
+    let field = "resources";
+    if resources.len() > MAX_RESOURCES {
+        return Err(ApiError::invalid_field(
+            field,
+            format!("at most {MAX_RESOURCES} resources"),
+        ));
+    }
+    for uri in resources {
+        if let Some(why) = resource::syntax_problem(uri) {
+            return Err(ApiError::invalid_field(field, format!("{uri:?} {why}")));
+        }
+        if audience == Some(uri.as_str()) {
+            return Err(ApiError::invalid_field(
+                field,
+                format!("{uri:?} is already the product's audience"),
+            ));
+        }
+    }
+    Ok(dedup(resources))
+}
+
+/// 409 when another product already serves one of `resources` (as its audience or one
+/// of its resources): a resource names one product's API.
+pub async fn check_resources_unique(
+    tx: &mut crate::store::Tx,
+    resources: &[String],
+    except_product: Option<&str>,
+) -> Result<(), ApiError> {
+    match clients::edit::target_served_elsewhere(tx, resources, except_product).await? {
+        Some((uri, product)) => Err(ApiError::conflict(format!(
+            "resource {uri:?} is already served by the product {product:?}: each resource \
+             names one product's API"
         ))),
         None => Ok(()),
     }

@@ -18,12 +18,18 @@ pub const SERVER_CLIENT_CREATED: &str = "admin.server_client.created";
 pub const SERVER_CLIENT_DELETED: &str = "admin.server_client.deleted";
 
 /// The wire shape of a server client; `client_secret` only where it was just minted.
-pub(super) fn wire(client_id: String, scopes_json: &str, secret: Option<String>) -> ServerClient {
+pub(super) fn wire(
+    client_id: String,
+    scopes_json: &str,
+    token_exchange: bool,
+    secret: Option<String>,
+) -> ServerClient {
     ServerClient {
         client_id,
         client_secret: secret,
         token_endpoint_auth_method: "client_secret_basic".into(),
         scopes: from_json_list(scopes_json),
+        token_exchange,
     }
 }
 
@@ -89,7 +95,7 @@ pub async fn add_server_client(
         .await?;
     tx.commit().await?;
     s.clients.clear();
-    let out = wire(client_id, &p.scopes, Some(secret));
+    let out = wire(client_id, &p.scopes, false, Some(secret));
     Ok((StatusCode::CREATED, Json(out)))
 }
 

@@ -2,6 +2,7 @@
 //! the scopes of its server client. Clears the client cache after it commits.
 
 use super::rules::{check_mfa, check_scopes, check_scopes_unique, check_ttl, check_uri, dedup};
+use super::rules::{check_resources, check_resources_unique};
 use super::rules::{FAMILY_TTL_MAX, FAMILY_TTL_MIN};
 use super::web_client;
 use crate::admin::input::not_null;
@@ -26,11 +27,15 @@ struct Patch {
     scopes: Option<Vec<String>>,
     /// `Some(None)` clears the audience.
     audience: Option<Option<String>>,
+    /// RFC 8707 resources, without repeats.
+    resources: Option<Vec<String>>,
     access_ttl: Option<i64>,
     refresh_ttl: Option<i64>,
     family_ttl: Option<i64>,
     /// Without repeats.
     server_scopes: Option<Vec<String>>,
+    /// Token exchange for the server client.
+    server_exchange: Option<bool>,
     /// `optional` or `required`.
     mfa: Option<String>,
     self_registration: Option<bool>,
@@ -58,10 +63,14 @@ fn patch(body: UpdateProduct) -> Result<Patch, ApiError> {
         .audience
         .map(|a| a.map(|a| clean_name("audience", &a)).transpose())
         .transpose()?;
+    let resources = not_null("resources", body.resources)?
+        .map(|r| check_resources(&r, None))
+        .transpose()?;
     Ok(Patch {
         name,
         scopes: scopes.map(|sc| dedup(&sc)),
         audience,
+        resources,
         access_ttl: ttl("access_token_ttl", body.access_token_ttl, 60, 86_400)?,
         refresh_ttl: ttl(
             "refresh_token_ttl",
@@ -77,6 +86,10 @@ fn patch(body: UpdateProduct) -> Result<Patch, ApiError> {
         )?,
         server_scopes: not_null("server_client_scopes", body.server_client_scopes)?
             .map(|sc| dedup(&sc)),
+        server_exchange: not_null(
+            "server_client_token_exchange",
+            body.server_client_token_exchange,
+        )?,
         mfa: not_null("mfa", body.mfa)?
             .map(|m| check_mfa(&m))
             .transpose()?,
@@ -106,6 +119,15 @@ async fn apply_settings(
     if let Some(a) = &patch.audience {
         p.audience = a.clone();
         changed.push("audience");
+    }
+    if let Some(r) = &patch.resources {
+        check_resources_unique(tx, r, Some(&p.id)).await?;
+        p.resources = to_json_list(r);
+        changed.push("resources");
+    }
+    if patch.resources.is_some() || patch.audience.is_some() {
+        // A resource may not repeat the product's audience, whichever of them changed.
+        check_resources(&from_json_list(&p.resources), p.audience.as_deref())?;
     }
     if let Some(v) = patch.access_ttl {
         p.access_token_ttl = v;
@@ -188,6 +210,18 @@ pub async fn update(
         .ok_or_else(|| ApiError::not_found("product"))?;
     apply_settings(&mut tx, &mut p, &patch, &mut changed).await?;
     apply_server_scopes(&mut tx, &p, &patch, &mut changed).await?;
+    if patch.scopes.is_some() {
+        super::agents::narrow_to_product(&mut tx, &p).await?;
+    }
+    if let Some(on) = patch.server_exchange {
+        if !edit::set_server_token_exchange(&mut tx, &p.id, on).await? {
+            return Err(ApiError::invalid_field(
+                "server_client_token_exchange",
+                "the product has no server client",
+            ));
+        }
+        changed.push("server_client_token_exchange");
+    }
     if let Some(m) = patch.mfa.as_ref().filter(|m| **m != p.mfa) {
         crate::store::mfa::set_product_policy(&mut tx, &p.id, m).await?;
         p.mfa = m.clone();

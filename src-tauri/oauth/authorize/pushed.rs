@@ -3,7 +3,7 @@
 //! (stored as SHA-256); authorize then takes them instead of its own (only `client_id`,
 //! which must match, is read besides `request_uri`, §4) and goes on as for any request.
 
-use super::{check_request, client_and_redirect, Unusable};
+use super::{checked_request, client_and_redirect, Unusable};
 use crate::crypto::{random_token, sha256};
 use crate::error::OAuthError;
 use crate::oauth::params::Params;
@@ -35,7 +35,9 @@ pub(crate) async fn push(s: &AppState, mut p: Params) -> Result<String, OAuthErr
         Unusable::Bad(msg) => OAuthError::invalid_request(msg),
         Unusable::Server => OAuthError::server_error(),
     })?;
-    check_request(&client, &redirect_uri, &p).map_err(|r| r.error)?;
+    checked_request(s, &client, &redirect_uri, &p)
+        .await
+        .map_err(|r| r.error)?;
     let token = random_token(32);
     let params = serde_json::to_string(&p).map_err(|_| OAuthError::server_error())?;
     let mut tx = s.db.begin().await?;

@@ -10,6 +10,7 @@ use crate::domain::{branch, pkce, scope};
 use crate::error::OAuthError;
 use crate::oauth::issue;
 use crate::oauth::params::Params;
+use crate::oauth::resource;
 use crate::store::tokens::{self, CodeRow};
 use crate::store::{users, Tx};
 
@@ -55,6 +56,15 @@ impl Grant for AuthorizationCode {
                 OAuthError::invalid_grant("the user no longer holds a role in the chosen branch")
             })?),
         };
+        // The code's resource stays the `aud`; a code without one may name it now.
+        let target = resource::redeemed(
+            req.state,
+            row.resource.as_deref(),
+            resource::param(req.params, req.client)?,
+            &issue::audience(req.state, req.client),
+            true,
+        )
+        .await?;
         let requested = scope::parse(&row.scope).unwrap_or_default();
         let scopes = issue::user_scopes(req.client, &user, &requested, ctx.as_ref())?;
         let family_id = uuid::Uuid::now_v7().to_string();
@@ -78,6 +88,8 @@ impl Grant for AuthorizationCode {
             branch: ctx,
             event: kind::TOKEN_ISSUED,
             also_audit: Vec::new(),
+            resource: target,
+            exchange: None,
         })
     }
 }

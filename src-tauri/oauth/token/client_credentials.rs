@@ -7,6 +7,7 @@ use crate::audit::kind;
 use crate::domain::scope;
 use crate::error::OAuthError;
 use crate::oauth::params::Params;
+use crate::oauth::resource;
 use crate::store::clients::Client;
 
 pub struct ClientCredentials;
@@ -37,6 +38,11 @@ impl Grant for ClientCredentials {
             }
             requested
         };
+        // RFC 8707: a registered resource becomes the token's `aud`.
+        let target = resource::param(req.params, req.client)?;
+        if let Some(t) = target {
+            resource::require_registered(req.state, t).await?;
+        }
         // Nothing to store: the token is only handed out once its audit event is
         // committed (through the group-committing sink).
         Ok(Issuance {
@@ -46,6 +52,8 @@ impl Grant for ClientCredentials {
             branch: None,
             event: kind::TOKEN_ISSUED,
             also_audit: Vec::new(),
+            resource: target.map(String::from),
+            exchange: None,
         })
     }
 }

@@ -8,11 +8,11 @@ use crate::audit::Event;
 use crate::crypto::sha256;
 use crate::domain::amr::AuthMethods;
 use crate::domain::branch::BranchContext;
-use crate::domain::claims::AccessClaims;
+use crate::domain::claims::{AccessClaims, Actor};
 use crate::domain::{scope, RequestMeta};
 use crate::error::OAuthError;
 use crate::oauth::dpop::{self, Proof};
-use crate::oauth::issue::{self, audit_detail, tag_branch, IdTokenInput, Subject};
+use crate::oauth::issue::{self, audit_detail, tag_branch, AccessInput, IdTokenInput, Subject};
 use crate::oauth::params::Params;
 use crate::state::AppState;
 use crate::store::clients::Client;
@@ -53,7 +53,29 @@ pub struct Issuance {
     /// More events of the same change (e.g. `branch.switched`), written before the main
     /// one and stamped with the new access token's jti.
     pub also_audit: Vec<Event>,
+    /// The access token's `aud` when it is not the client's own: an RFC 8707 resource,
+    /// checked by the grant (a new refresh family keeps it), or a token exchange's target.
+    pub resource: Option<String>,
+    /// A token exchange (RFC 8693): no ID or refresh token, `act`, and what the new token
+    /// inherits from its subject token.
+    pub exchange: Option<Exchange>,
 }
+
+/// What an exchanged access token inherits from the subject token it replaces.
+pub struct Exchange {
+    /// The new `act` claim: the caller over the subject token's own actors.
+    pub act: Actor,
+    /// The subject token's `exp`: the new token never outlives it.
+    pub not_after: i64,
+    /// The subject token's `jti` (audited, never the token).
+    pub subject_jti: String,
+    /// The subject token's refresh family: the new token's row joins it, so revoking the
+    /// family (sign-out, reuse detection, consent revocation) stops it too.
+    pub family_id: Option<String>,
+}
+
+/// RFC 8693's token type of an access token (`subject_token_type`, `issued_token_type`).
+pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
 /// A user's sign-in behind an issuance.
 pub struct SignIn {
@@ -98,6 +120,8 @@ pub struct Issued {
     pub refresh: Option<String>,
     /// The ID token, when `openid` was granted to a user's sign-in.
     pub id_token: Option<String>,
+    /// A token exchange's `issued_token_type`.
+    pub issued_token_type: Option<&'static str>,
 }
 
 /// Mints and signs the tokens of `issuance`, stores and audits them (in the grant's
@@ -107,6 +131,7 @@ pub async fn commit(
     grant_type: &str,
     issuance: Issuance,
 ) -> Result<Issued, OAuthError> {
+    let (access, claims) = access_token(req, &issuance)?;
     let Issuance {
         tx,
         sign_in,
@@ -114,10 +139,11 @@ pub async fn commit(
         branch,
         event,
         also_audit,
+        resource,
+        exchange,
     } = issuance;
-    let (access, claims) = access_token(req, sign_in.as_ref(), &scopes, branch.as_ref())?;
     let id_token = match &sign_in {
-        Some(u) if scope::has(&scopes, "openid") => {
+        Some(u) if exchange.is_none() && scope::has(&scopes, "openid") => {
             Some(id_token(req, u, &scopes, branch.as_ref())?)
         }
         _ => None,
@@ -134,7 +160,10 @@ pub async fn commit(
         .subject(sub)
         .client(&req.client.client_id)
         .jti(&claims.jti)
-        .detail(audit_detail(grant_type, &access, &claims));
+        .detail(
+            audit_detail(grant_type, &access, &claims)
+                .exchanged_from(exchange.as_ref().map(|e| e.subject_jti.as_str())),
+        );
     let events = also_audit
         .into_iter()
         .map(|e| e.jti(&claims.jti))
@@ -142,8 +171,14 @@ pub async fn commit(
     match tx {
         Some(mut tx) => {
             spend_proof(&mut tx, req).await?;
-            let (user, token) = (sign_in.as_ref(), refresh.as_deref());
-            store(&mut tx, req, user, token, branch.as_ref(), &claims).await?;
+            let rows = Rows {
+                sign_in: sign_in.as_ref(),
+                refresh: refresh.as_deref(),
+                branch: branch.as_ref(),
+                resource: resource.as_deref(),
+                family_id: exchange.as_ref().and_then(|e| e.family_id.as_deref()),
+            };
+            store(&mut tx, req, &rows, &claims).await?;
             // A dynamic client's last use, for the console (a no-op for other kinds).
             crate::store::registration::note_use(&mut tx, req.client, req.now).await?;
             for e in events {
@@ -171,6 +206,7 @@ pub async fn commit(
         claims,
         refresh,
         id_token,
+        issued_token_type: exchange.map(|_| ACCESS_TOKEN_TYPE),
     })
 }
 
@@ -185,21 +221,27 @@ async fn spend_proof(tx: &mut Tx, req: &TokenRequest<'_>) -> Result<(), OAuthErr
 
 fn access_token(
     req: &TokenRequest<'_>,
-    user: Option<&SignIn>,
-    scopes: &[String],
-    branch: Option<&BranchContext>,
+    issuance: &Issuance,
 ) -> Result<(String, AccessClaims), OAuthError> {
+    let user = issuance.sign_in.as_ref();
     let subject = Subject {
         sub: user.map_or(&req.client.client_id, |u| &u.user.id),
         auth_time: user.map(|u| u.auth_time),
         sid: user.and_then(|u| u.sid.as_deref()),
         amr: user.map(|u| &u.amr),
     };
-    let scope = scope::join(scopes);
-    let jkt = req.dpop.as_ref().map(|p| p.jkt.as_str());
-    issue::access_token_in(
-        req.state, req.client, &subject, &scope, branch, jkt, req.now,
-    )
+    let scope = scope::join(&issuance.scopes);
+    let exchange = issuance.exchange.as_ref();
+    let input = AccessInput {
+        subject,
+        scope: &scope,
+        branch: issuance.branch.as_ref(),
+        dpop_jkt: req.dpop.as_ref().map(|p| p.jkt.as_str()),
+        audience: issuance.resource.as_deref(),
+        act: exchange.map(|e| &e.act),
+        not_after: exchange.map(|e| e.not_after),
+    };
+    issue::access_token_in(req.state, req.client, &input, req.now)
 }
 
 fn id_token(
@@ -221,18 +263,30 @@ fn id_token(
     issue::id_token(req.state, req.client, &input, req.now)
 }
 
+/// What [`store`] writes rows for.
+struct Rows<'a> {
+    sign_in: Option<&'a SignIn>,
+    /// The new refresh token, if any.
+    refresh: Option<&'a str>,
+    branch: Option<&'a BranchContext>,
+    /// The RFC 8707 resource a new family keeps.
+    resource: Option<&'a str>,
+    /// The family the access token joins when it starts or rotates none (an exchanged
+    /// token joins its subject token's).
+    family_id: Option<&'a str>,
+}
+
 /// The refresh family and token rows (if any) and the user-bound access-token row.
 async fn store(
     tx: &mut Tx,
     req: &TokenRequest<'_>,
-    sign_in: Option<&SignIn>,
-    refresh: Option<&str>,
-    branch: Option<&BranchContext>,
+    rows: &Rows<'_>,
     claims: &AccessClaims,
 ) -> Result<(), OAuthError> {
-    let family_id = match (sign_in, refresh) {
-        (Some(s), Some(token)) => store_refresh(tx, req, s, token, branch).await?,
-        _ => None,
+    let sign_in = rows.sign_in;
+    let family_id = match (sign_in, rows.refresh) {
+        (Some(s), Some(token)) => store_refresh(tx, req, s, token, rows).await?,
+        _ => rows.family_id,
     };
     tokens::insert_access_token(
         tx,
@@ -255,8 +309,9 @@ async fn store_refresh<'a>(
     req: &TokenRequest<'_>,
     sign_in: &'a SignIn,
     token: &str,
-    branch: Option<&BranchContext>,
+    rows: &Rows<'_>,
 ) -> Result<Option<&'a str>, OAuthError> {
+    let branch = rows.branch;
     let (client, now) = (req.client, req.now);
     let (family_id, scope, family_expires_at) = match &sign_in.refresh {
         Refresh::None => return Ok(None),
@@ -280,6 +335,7 @@ async fn store_refresh<'a>(
                     .as_ref()
                     .filter(|_| !client.is_confidential())
                     .map(|p| p.jkt.as_str()),
+                resource: rows.resource,
             };
             tokens::insert_family(tx, &family, now).await?;
             (id, scope, expires_at)

@@ -6,10 +6,12 @@ mod authorization_code;
 mod client_credentials;
 pub mod issuance;
 mod refresh_token;
+mod token_exchange;
 
 pub use authorization_code::AuthorizationCode;
 pub use client_credentials::ClientCredentials;
 pub use refresh_token::RefreshToken;
+pub use token_exchange::{TokenExchange, TOKEN_EXCHANGED};
 
 use super::client_auth::{authenticate, claimed_client_id};
 use super::params::{Form, Params};
@@ -50,8 +52,12 @@ pub trait Grant: Sync {
 }
 
 /// The grants of the token endpoint, in the order discovery lists them.
-pub static GRANTS: &[&dyn RegisteredGrant] =
-    &[&AuthorizationCode, &RefreshToken, &ClientCredentials];
+pub static GRANTS: &[&dyn RegisteredGrant] = &[
+    &AuthorizationCode,
+    &RefreshToken,
+    &ClientCredentials,
+    &TokenExchange,
+];
 
 /// A [`Grant`] as the registry holds it (its future boxed).
 pub trait RegisteredGrant: Sync {
@@ -177,12 +183,12 @@ async fn issue(
     let issuance = grant.validate(&req).await?;
     let t = issuance::commit(&req, grant.grant_type(), issuance).await?;
     crate::metrics::token_issued(grant.grant_type());
-    Ok(super::issue::token_response(
-        &t.access,
-        &t.claims,
-        t.refresh.as_deref(),
-        t.id_token.as_deref(),
-    ))
+    let also = super::issue::AlsoIssued {
+        refresh: t.refresh.as_deref(),
+        id_token: t.id_token.as_deref(),
+        issued_token_type: t.issued_token_type,
+    };
+    Ok(super::issue::token_response(&t.access, &t.claims, also))
 }
 
 /// Writes a `token.refused` event; a failure to write is logged, not hidden from the client.
@@ -217,7 +223,12 @@ mod tests {
     fn discovery_lists_the_registry_in_order() {
         assert_eq!(
             supported_grant_types(),
-            ["authorization_code", "refresh_token", "client_credentials"]
+            [
+                "authorization_code",
+                "refresh_token",
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:token-exchange"
+            ]
         );
     }
 
@@ -228,6 +239,10 @@ mod tests {
             ClientPolicy::for_kind(ClientKind::Web),
             ClientPolicy::for_kind(ClientKind::Server),
             ClientPolicy::for_kind(ClientKind::Admin),
+            ClientPolicy::for_kind(ClientKind::Agent),
+            ClientPolicy::for_kind(ClientKind::Dynamic),
+            ClientPolicy::for_client(ClientKind::Server, true),
+            ClientPolicy::account(),
         ];
         for policy in policies {
             for g in policy.grants {

@@ -11,6 +11,7 @@ use crate::domain::scope;
 use crate::error::OAuthError;
 use crate::oauth::issue;
 use crate::oauth::params::Params;
+use crate::oauth::resource;
 use crate::store::tokens::{self, RefreshRecord};
 use crate::store::users::{self, UserRow};
 use crate::store::Tx;
@@ -46,6 +47,15 @@ impl Grant for RefreshToken {
                 OAuthError::invalid_grant("the user is suspended or no longer exists")
             })?;
         let scopes = narrowed_scopes(req, &record)?;
+        // The family's resource stays the `aud` of every token it mints.
+        let target = resource::redeemed(
+            req.state,
+            record.resource.as_deref(),
+            resource::param(req.params, req.client)?,
+            &issue::audience(req.state, req.client),
+            false,
+        )
+        .await?;
         // A branchless client (the console) signs in without a branch and never switches.
         let ctx = if req.client.policy.branchless {
             None
@@ -79,6 +89,8 @@ impl Grant for RefreshToken {
             branch: ctx,
             event: kind::TOKEN_REFRESHED,
             also_audit,
+            resource: target,
+            exchange: None,
         })
     }
 }

@@ -21,7 +21,8 @@ pub async fn update_product(tx: &mut Tx, p: &ProductRow) -> Result<()> {
     tx.announce(Topic::Clients).await?;
     q(
         "UPDATE products SET name = $1, scopes = $2, audience = $3, access_token_ttl = $4,
-                             refresh_token_ttl = $5, refresh_family_ttl = $6, updated_at = $7
+                             refresh_token_ttl = $5, refresh_family_ttl = $6, updated_at = $7,
+                             resources = $9
          WHERE id = $8",
     )
     .bind(&p.name)
@@ -32,6 +33,7 @@ pub async fn update_product(tx: &mut Tx, p: &ProductRow) -> Result<()> {
     .bind(p.refresh_family_ttl)
     .bind(p.updated_at)
     .bind(&p.id)
+    .bind(&p.resources)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -48,10 +50,10 @@ pub async fn touch_product(tx: &mut Tx, id: &str, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// Client display names follow the product's name.
+/// Client display names follow the product's name (agents keep their own).
 pub async fn rename_product_clients(tx: &mut Tx, product_id: &str, name: &str) -> Result<()> {
     tx.announce(Topic::Clients).await?;
-    q("UPDATE clients SET name = $1 WHERE product_id = $2")
+    q("UPDATE clients SET name = $1 WHERE product_id = $2 AND kind IN ('web', 'server')")
         .bind(name)
         .bind(product_id)
         .execute(&mut *tx)
@@ -92,6 +94,20 @@ pub async fn set_server_client_scopes(
         .execute(&mut *tx)
         .await?;
     Ok(())
+}
+
+/// Allows or forbids a product's server client token exchange (RFC 8693); false when
+/// the product has no server client.
+pub async fn set_server_token_exchange(tx: &mut Tx, product_id: &str, on: bool) -> Result<bool> {
+    tx.announce(Topic::Clients).await?;
+    Ok(
+        q("UPDATE clients SET token_exchange = $1 WHERE product_id = $2 AND kind = 'server'")
+            .bind(on)
+            .bind(product_id)
+            .execute(&mut *tx)
+            .await?
+            == 1,
+    )
 }
 
 /// Revokes every refresh family of a client and every access token row it has; its
@@ -231,11 +247,7 @@ pub async fn scope_declared_elsewhere(
     scopes: &[String],
     except_product: Option<&str>,
 ) -> Result<Option<(String, String)>> {
-    if scopes.is_empty() {
-        return Ok(None);
-    }
-    let wanted = serde_json::to_string(scopes).unwrap_or_else(|_| "[]".into());
-    q(tx.engine().pick(
+    let sql = (
         "SELECT d.value, p.name FROM products p, json_each(p.scopes) d
          WHERE d.value IN (SELECT value FROM json_each($1))
            AND ($2 IS NULL OR p.id <> $3)
@@ -244,12 +256,54 @@ pub async fn scope_declared_elsewhere(
          WHERE d.value IN (SELECT jsonb_array_elements_text($1::jsonb))
            AND ($2::text IS NULL OR p.id <> $3)
          ORDER BY p.created_at LIMIT 1",
-    ))
-    .bind(wanted)
-    .bind(except_product)
-    .bind(except_product)
-    .fetch_optional(&mut *tx)
-    .await
+    );
+    first_taken(tx, sql, scopes, except_product).await
+}
+
+/// The first of `targets` (RFC 8707 resources) that another product (not
+/// `except_product`) already serves as its audience or one of its resources, with that
+/// product's name: a resource names one product's API, so a token for it has one meaning.
+pub async fn target_served_elsewhere(
+    tx: &mut Tx,
+    targets: &[String],
+    except_product: Option<&str>,
+) -> Result<Option<(String, String)>> {
+    let sql = (
+        "SELECT t.value, p.name FROM products p,
+             (SELECT o.id AS pid, d.value AS value FROM products o, json_each(o.resources) d
+              UNION ALL SELECT id, audience FROM products WHERE audience IS NOT NULL) t
+         WHERE t.pid = p.id AND t.value IN (SELECT value FROM json_each($1))
+           AND ($2 IS NULL OR p.id <> $3)
+         ORDER BY p.created_at LIMIT 1",
+        "SELECT t.value, p.name FROM products p,
+             (SELECT o.id AS pid, d.value AS value
+              FROM products o, jsonb_array_elements_text(o.resources::jsonb) d(value)
+              UNION ALL SELECT id, audience FROM products WHERE audience IS NOT NULL) t
+         WHERE t.pid = p.id AND t.value IN (SELECT jsonb_array_elements_text($1::jsonb))
+           AND ($2::text IS NULL OR p.id <> $3)
+         ORDER BY p.created_at LIMIT 1",
+    );
+    first_taken(tx, sql, targets, except_product).await
+}
+
+/// Runs a `(SQLite, PostgreSQL)` lookup of `values` (`$1`, a JSON list) in products other
+/// than `except_product` (`$2`, `$3`): the first (value, product name) found.
+async fn first_taken(
+    tx: &mut Tx,
+    (sqlite, postgres): (&'static str, &'static str),
+    values: &[String],
+    except_product: Option<&str>,
+) -> Result<Option<(String, String)>> {
+    if values.is_empty() {
+        return Ok(None);
+    }
+    let wanted = serde_json::to_string(values).unwrap_or_else(|_| "[]".into());
+    q(tx.engine().pick(sqlite, postgres))
+        .bind(wanted)
+        .bind(except_product)
+        .bind(except_product)
+        .fetch_optional(&mut *tx)
+        .await
 }
 
 /// Stores a web client's app settings and, when `secret_hash` is `Some`, its new secret
