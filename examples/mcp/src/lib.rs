@@ -96,25 +96,11 @@ impl Config {
     /// The URL clients reach the server at, without a trailing slash: `--public-url`, else
     /// `http://<the address the listener is bound to>`.
     pub fn public_url(&self, bound: SocketAddr) -> String {
-        self.public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{bound}"))
-            .trim_end_matches('/')
-            .to_string()
+        let url = self.public_url.as_deref().map(str::to_string);
+        let url = url.unwrap_or_else(|| format!("http://{bound}"));
+        url.trim_end_matches('/').into()
     }
 }
-
-/// Why the server could not start.
-#[derive(Debug)]
-pub struct StartError(String);
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for StartError {}
 
 /// What the middleware, the metadata route and the tools share.
 pub(crate) struct Shared {
@@ -151,22 +137,22 @@ impl std::fmt::Debug for App {
 
 impl App {
     /// Discovers the issuer (Tessera must be up) and prepares the server for clients that
-    /// reach it at `public_url` (see [`Config::public_url`]).
-    pub async fn new(config: &Config, public_url: &str) -> Result<App, StartError> {
+    /// reach it at `public_url` (see [`Config::public_url`]); the error says what is wrong.
+    pub async fn new(config: &Config, public_url: &str) -> Result<App, String> {
         let public = http_url("public URL", public_url)?;
         let mut orders_url = http_url("ORDERS_API", &config.orders_api)?;
         if orders_url.cannot_be_a_base() {
-            return Err(StartError(format!(
+            return Err(format!(
                 "ORDERS_API {:?} is not a base URL",
                 config.orders_api
-            )));
+            ));
         }
         if let Ok(mut segments) = orders_url.path_segments_mut() {
             segments.pop_if_empty().extend(["api", "orders"]);
         }
-        let discovery = Discovery::fetch(&config.issuer).await.map_err(|e| {
-            StartError(format!("cannot discover the issuer {}: {e}", config.issuer))
-        })?;
+        let discovery = Discovery::fetch(&config.issuer)
+            .await
+            .map_err(|e| format!("cannot discover the issuer {}: {e}", config.issuer))?;
         let base = public_url.trim_end_matches('/');
         let resource = format!("{base}{MCP_PATH}");
         let shared = Shared {
@@ -191,7 +177,7 @@ impl App {
 
     /// The routes: `/mcp` (Streamable HTTP, bearer token required), the RFC 9728 metadata
     /// at `/.well-known/oauth-protected-resource/mcp` and `/.well-known/oauth-protected-resource`,
-    /// and `/health`. `cancel` ends the open MCP streams (for a graceful shutdown).
+    /// and `/health`.
     pub fn router(&self) -> Router {
         self.router_with_shutdown(std::future::pending())
     }
@@ -237,10 +223,10 @@ impl App {
 }
 
 /// Parses an http(s) URL given in the configuration.
-fn http_url(what: &str, value: &str) -> Result<url::Url, StartError> {
-    let url = url::Url::parse(value).map_err(|e| StartError(format!("{what} {value:?}: {e}")))?;
+fn http_url(what: &str, value: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(value).map_err(|e| format!("{what} {value:?}: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(StartError(format!("{what} {value:?} is not http(s)")));
+        return Err(format!("{what} {value:?} is not http(s)"));
     }
     Ok(url)
 }

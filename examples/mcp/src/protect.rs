@@ -53,38 +53,27 @@ pub(crate) async fn require_token(
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    // No bearer token at all: RFC 6750 §3.1, a challenge without an error code.
     let Some(token) = header.and_then(bearer_token).map(str::to_string) else {
-        return challenge(&app, StatusCode::UNAUTHORIZED, None);
+        return Refusal::NoToken.answer(&app);
     };
     let caller = match app.verifier.verify(&token).await {
         Ok(caller) => caller,
         Err(TokenRejection::KeysUnavailable(_)) => {
             let why = "the issuer's keys cannot be fetched right now; try again later";
-            return error_body(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
-                why,
-            );
+            let body = json!({"error": "temporarily_unavailable", "error_description": why});
+            return (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
         }
-        Err(rejection) => {
-            let error = ("invalid_token", rejection.to_string());
-            return challenge(&app, StatusCode::UNAUTHORIZED, Some(error));
-        }
+        Err(rejection) => return Refusal::InvalidToken(rejection.to_string()).answer(&app),
     };
     let (parts, body) = request.into_parts();
     let body = if parts.method == Method::POST {
         let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
             let why = "the request body is too large or unreadable";
-            return error_body(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", why);
+            let body = json!({"error": "invalid_request", "error_description": why});
+            return (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response();
         };
         if let Some(scope) = crate::tools::missing_scope(&bytes, &caller) {
-            let why = format!("this tool needs the scope {scope}");
-            return challenge(
-                &app,
-                StatusCode::FORBIDDEN,
-                Some(("insufficient_scope", why)),
-            );
+            return Refusal::InsufficientScope(scope).answer(&app);
         }
         Body::from(bytes)
     } else {
@@ -104,32 +93,54 @@ fn bearer_token(value: &str) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// 401 or 403 with `WWW-Authenticate: Bearer [error=..., error_description=..., scope=...,]
-/// resource_metadata="..."` (RFC 6750 §3, RFC 9728 §5.1) and the error as JSON.
-fn challenge(app: &Shared, status: StatusCode, error: Option<(&str, String)>) -> Response {
-    let mut params = Vec::new();
-    if let Some((code, description)) = &error {
-        params.push(format!("error=\"{code}\""));
-        params.push(format!("error_description=\"{}\"", quotable(description)));
-        if *code == "insufficient_scope" {
-            params.push(format!("scope=\"{}\"", SCOPES_SUPPORTED.join(" ")));
-        }
-    }
-    params.push(format!("resource_metadata=\"{}\"", app.metadata_url));
-    let (code, description) = error.unwrap_or_else(|| {
-        let why = "this MCP server needs a Tessera access token (see resource_metadata)";
-        ("invalid_request", why.to_string())
-    });
-    let mut response = error_body(status, code, &description);
-    if let Ok(value) = HeaderValue::from_str(&format!("Bearer {}", params.join(", "))) {
-        response.headers_mut().insert(WWW_AUTHENTICATE, value);
-    }
-    response
+/// Why `/mcp` refuses a request; answered with an RFC 6750 §3 challenge that carries
+/// `resource_metadata` (RFC 9728 §5.1), and the error as JSON.
+enum Refusal {
+    /// No bearer token: 401 without an error code (RFC 6750 §3.1).
+    NoToken,
+    /// The token does not verify (malformed, expired, another issuer or audience): 401.
+    InvalidToken(String),
+    /// A tool needs this scope, which the token lacks: 403 naming it, so the client can
+    /// ask the user for it.
+    InsufficientScope(&'static str),
 }
 
-fn error_body(status: StatusCode, error: &str, description: &str) -> Response {
-    let body = json!({"error": error, "error_description": description});
-    (status, Json(body)).into_response()
+impl Refusal {
+    fn answer(self, app: &Shared) -> Response {
+        let (status, error, description, scope) = match self {
+            Refusal::NoToken => {
+                let why = "this MCP server needs a Tessera access token (see resource_metadata)";
+                (StatusCode::UNAUTHORIZED, None, why.to_string(), None)
+            }
+            Refusal::InvalidToken(why) => {
+                (StatusCode::UNAUTHORIZED, Some("invalid_token"), why, None)
+            }
+            Refusal::InsufficientScope(scope) => {
+                let why = format!("this tool needs the scope {scope}");
+                (
+                    StatusCode::FORBIDDEN,
+                    Some("insufficient_scope"),
+                    why,
+                    Some(scope),
+                )
+            }
+        };
+        let mut params = Vec::new();
+        if let Some(error) = error {
+            params.push(format!("error=\"{error}\""));
+            params.push(format!("error_description=\"{}\"", quotable(&description)));
+        }
+        if let Some(scope) = scope {
+            params.push(format!("scope=\"{scope}\""));
+        }
+        params.push(format!("resource_metadata=\"{}\"", app.metadata_url));
+        let body = json!({"error": error, "error_description": description});
+        let mut response = (status, Json(body)).into_response();
+        if let Ok(value) = HeaderValue::from_str(&format!("Bearer {}", params.join(", "))) {
+            response.headers_mut().insert(WWW_AUTHENTICATE, value);
+        }
+        response
+    }
 }
 
 /// `text` fit for an RFC 6750 quoted string: printable ASCII without `"` and `\`.

@@ -15,6 +15,7 @@ import { randomBytes } from "node:crypto";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { Browser } from "../node/lib.mjs";
 
 const env = (name) => {
   const value = process.env[name];
@@ -64,7 +65,7 @@ class InMemoryProvider {
     this.verifier = undefined;
     this.sentState = undefined;
     this.code = undefined;
-    this.browser = new Browser();
+    this.browser = new UserBrowser();
   }
   get redirectUrl() {
     return REDIRECT_URI;
@@ -118,93 +119,47 @@ class InMemoryProvider {
   }
 }
 
-/** A user's browser: a cookie jar and the hosted pages' forms. */
-class Browser {
+/**
+ * The user's browser: lib.mjs's cookie-keeping fetch, walking Tessera's hosted pages
+ * (sign-in form, branch choice, consent) the way a person fills them in.
+ */
+class UserBrowser extends Browser {
   constructor() {
-    this.cookies = new Map();
+    super();
     this.pages = [];
-  }
-
-  async request(url, init = {}) {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size) {
-      headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
-    }
-    const response = await fetch(url, { ...init, headers, redirect: "manual" });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(";");
-      const eq = pair.indexOf("=");
-      const name = pair.slice(0, eq).trim();
-      const gone = attrs.some((a) => /^\s*max-age\s*=\s*0\s*$/i.test(a));
-      if (gone) this.cookies.delete(name);
-      else this.cookies.set(name, pair.slice(eq + 1).trim());
-    }
-    return response;
   }
 
   /** From the authorization URL to the redirect back to REDIRECT_URI (returned). */
   async signIn(authorizationUrl) {
     let url = new URL(authorizationUrl);
-    let response = await this.request(url);
+    let response = await this.fetch(url);
     for (let hop = 0; hop < 15; hop++) {
       const location = response.headers.get("location");
       if (response.status >= 300 && response.status < 400 && location) {
         url = new URL(location, url);
         if (url.href.startsWith(REDIRECT_URI)) return url;
-        response = await this.request(url);
+        response = await this.fetch(url);
         continue;
       }
       const html = await response.text();
-      if (response.status !== 200 || !html.includes("<form")) {
+      const action = html.match(/<form[^>]*\baction="([^"]*)"/)?.[1];
+      if (response.status !== 200 || !action) {
         throw new Error(`${url.pathname} answered ${response.status}: ${html.slice(0, 400)}`);
       }
       this.pages.push(url.pathname);
-      const { action, fields } = firstForm(html);
-      if (fields.has("password")) {
-        fields.set("email", EMAIL);
-        fields.set("password", PASSWORD);
-      }
-      if (/name="decision"/.test(html)) fields.set("decision", "approve");
-      url = new URL(action || url.pathname, url);
-      response = await this.request(url, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams([...fields]),
-      });
+      response = await this.submit(url, action.replace(/&amp;/g, "&"), html, pageAnswers(html));
     }
     throw new Error("too many hops in the sign-in");
   }
 }
 
-/** The action and the fields of the page's first form (a radio group: its checked value). */
-function firstForm(html) {
-  const start = html.indexOf("<form");
-  const form = html.slice(start, html.indexOf("</form>", start));
-  const attrs = (tag) => {
-    const out = {};
-    for (const m of tag.matchAll(/([a-zA-Z_:-]+)(?:\s*=\s*("([^"]*)"|'([^']*)'|([^\s"'>]+)))?/g)) {
-      out[m[1].toLowerCase()] = decode(m[3] ?? m[4] ?? m[5] ?? "");
-    }
-    return out;
-  };
-  const action = attrs(form.slice(0, form.indexOf(">"))).action;
-  const fields = new Map();
-  for (const tag of form.match(/<input\b[^>]*>/gi) ?? []) {
-    const a = attrs(tag.slice(6));
-    if (!a.name) continue;
-    if (a.type === "radio" && fields.has(a.name) && !("checked" in a)) continue;
-    fields.set(a.name, a.value ?? "");
-  }
-  return { action, fields };
-}
-
-function decode(text) {
-  return text
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;|&#x27;/g, "'")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&");
+/** What the user enters on a hosted page besides its hidden fields. */
+function pageAnswers(html) {
+  if (/name="password"/.test(html)) return { email: EMAIL, password: PASSWORD };
+  const branch = html.match(/<input[^>]*name="branch"[^>]*value="([^"]*)"/);
+  if (branch) return { branch: branch[1] };
+  if (/name="decision"/.test(html)) return { decision: "approve" };
+  return {};
 }
 
 /** The JSON payload of a JWT (not verified: the MCP server verifies it). */
