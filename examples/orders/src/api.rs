@@ -33,7 +33,8 @@ fn no_branch() -> Response {
     )
 }
 
-/// `GET /api/orders` (scope `orders:read`): the orders of the token's branch.
+/// `GET /api/orders` (scope `orders:read`): the orders of the token's branch, and who asked:
+/// the user (`sub`) and, for a token an agent got by token exchange, the agent (`act`).
 pub(crate) async fn list(State(app): State<Arc<Shared>>, caller: Caller) -> Response {
     let Some(branch) = caller.branch.as_deref() else {
         return no_branch();
@@ -42,6 +43,7 @@ pub(crate) async fn list(State(app): State<Arc<Shared>>, caller: Caller) -> Resp
         "branch": branch,
         "branch_name": app.store.branch_name(branch),
         "orders": app.store.list(branch),
+        "caller": {"sub": caller.subject, "act": caller.claims.get("act")},
     }))
     .into_response()
 }

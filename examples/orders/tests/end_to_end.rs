@@ -566,6 +566,9 @@ async fn orders_app_end_to_end() {
     let listed = Browser::read(http.get(&api).bearer_auth(&token).send().await.unwrap()).await;
     assert_eq!(listed.status, 200, "{listed:?}");
     assert_eq!(listed.json()["branch"], json!(a));
+    // Who asked: Ann herself, no agent acting for her.
+    let caller = json!({"sub": session.subject(), "act": null});
+    assert_eq!(listed.json()["caller"], caller);
     assert_eq!(customers(&listed.body), ["Alpha Bakery", "Alpha Bistro"]);
     let order = json!({"sku": "FLOUR-25", "quantity": 1, "customer": "Gamma Diner"});
     let posted = http
