@@ -26,8 +26,10 @@ pub struct Caller {
     pub scopes: Vec<String>,
     /// Every claim of the token.
     pub claims: Map<String, Value>,
-    /// `act` (RFC 8693 §4.1): who acts for the subject, when the token was exchanged.
-    act: Option<crate::claims::Actor>,
+    /// `act` (RFC 8693 §4.1): the client acting for the subject (a token exchanged by an
+    /// agent or a server client), with the actors before it nested inside; `None` when
+    /// the subject's own client holds the token. A malformed `act` fails verification.
+    pub act: Option<crate::claims::Actor>,
 }
 
 impl Caller {
@@ -71,13 +73,6 @@ impl Caller {
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         }
-    }
-
-    /// `act` (RFC 8693 §4.1): the client acting for the subject (a token exchanged by an
-    /// agent or a server client), with the actors before it nested inside; `None` when the
-    /// subject's own client holds the token.
-    pub fn act(&self) -> Option<&crate::claims::Actor> {
-        self.act.as_ref()
     }
 
     /// The actors' client ids, outermost (the client that presented this token) first;
@@ -388,8 +383,8 @@ mod tests {
     fn reads_the_act_chain_outermost_first() {
         let c = caller(json!({"act": {"sub": "agt_b", "act": {"sub": "agt_a"}}}));
         assert_eq!(c.actors(), ["agt_b", "agt_a"]);
-        assert_eq!(c.act().map(|a| a.sub.as_str()), Some("agt_b"));
-        assert!(caller(json!({})).act().is_none());
+        assert_eq!(c.act.as_ref().map(|a| a.sub.as_str()), Some("agt_b"));
+        assert!(caller(json!({})).act.is_none());
         assert!(caller(json!({})).actors().is_empty());
         let mut claims = Map::new();
         claims.insert("sub".into(), json!("u"));

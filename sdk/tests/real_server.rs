@@ -451,8 +451,8 @@ async fn an_agent_exchanges_a_users_token_and_the_verifier_sees_the_act_chain() 
     assert_eq!(caller.subject, user["id"].as_str().unwrap());
     assert_eq!(caller.client_id.as_deref(), Some(agent_id));
     assert_eq!(caller.actors(), [agent_id]);
-    assert_eq!(caller.act().map(|a| a.sub.as_str()), Some(agent_id));
-    assert!(verifier.verify(&user_token).await.unwrap().act().is_none());
+    assert_eq!(caller.act.as_ref().map(|a| a.sub.as_str()), Some(agent_id));
+    assert!(verifier.verify(&user_token).await.unwrap().act.is_none());
 
     // Refusals are typed OAuth errors: never wider, only registered targets.
     let wider = ExchangeRequest {

@@ -34,7 +34,6 @@
 //! ```
 #![deny(missing_docs)]
 
-mod exchange;
 mod protect;
 mod tools;
 
@@ -45,9 +44,7 @@ use axum::routing::get;
 use axum::Router;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-use tessera_sdk::{Discovery, Verifier};
-
-use crate::exchange::Exchange;
+use tessera_sdk::{Discovery, ServiceClient, Verifier};
 
 /// `list_orders` needs this scope in the user's token, and asks the token exchange for it.
 pub const ORDERS_SCOPE: &str = "orders:read";
@@ -112,8 +109,10 @@ pub(crate) struct Shared {
     metadata_url: String,
     /// The authorization server (RFC 9728 `authorization_servers`).
     issuer: String,
-    /// The agent's token exchange.
-    exchange: Exchange,
+    /// The agent: exchanges the user's token (RFC 8693) with its own credentials.
+    agent: ServiceClient,
+    /// The SDK's HTTP client, to call the orders API with.
+    http: reqwest::Client,
     /// `<orders>/api/orders`.
     orders_url: url::Url,
     /// `aud` of the exchanged token.
@@ -160,7 +159,13 @@ impl App {
             metadata_url: format!("{base}{METADATA_PATH}"),
             resource,
             issuer: discovery.issuer().to_string(),
-            exchange: Exchange::new(&discovery, &config.agent_id, &config.agent_secret),
+            http: discovery.http().clone(),
+            agent: ServiceClient::new(
+                discovery.clone(),
+                &config.agent_id,
+                &config.agent_secret,
+                &[] as &[&str],
+            ),
             orders_url,
             orders_audience: config.orders_audience.clone(),
         };

@@ -9,7 +9,7 @@ use rmcp::handler::server::tool::Extension;
 use rmcp::model::{CallToolResult, Implementation, ServerCapabilities, ServerConfig};
 use rmcp::{tool, tool_handler, tool_router, ErrorData, ServerHandler};
 use serde_json::{json, Value};
-use tessera_sdk::Caller;
+use tessera_sdk::{Caller, ExchangeRequest};
 
 use crate::protect::Authenticated;
 use crate::{Shared, ORDERS_SCOPE};
@@ -92,11 +92,12 @@ impl Tools {
     ) -> Result<CallToolResult, ErrorData> {
         let user_token = &authenticated(&parts)?.token;
         let app = &self.shared;
-        let exchanged = match app
-            .exchange
-            .exchange(user_token, &app.orders_audience, ORDERS_SCOPE)
-            .await
-        {
+        let request = ExchangeRequest {
+            audience: Some(app.orders_audience.clone()),
+            scope: vec![ORDERS_SCOPE.to_string()],
+            actor_token: None,
+        };
+        let exchanged = match app.agent.exchange_token(user_token, request).await {
             Ok(exchanged) => exchanged,
             Err(e) => {
                 return Ok(CallToolResult::structured_error(json!({
@@ -106,8 +107,7 @@ impl Tools {
             }
         };
         let sent = app
-            .exchange
-            .http()
+            .http
             .get(app.orders_url.clone())
             .bearer_auth(&exchanged.access_token)
             .send()
@@ -173,6 +173,7 @@ mod tests {
             branch: None,
             scopes: scope.split_whitespace().map(String::from).collect(),
             claims,
+            act: None,
         }
     }
 
