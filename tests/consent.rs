@@ -170,7 +170,7 @@ async fn deny_csrf_and_hostile_metadata() {
         "logo_uri": "https://evil.example/logo.png",
         "client_uri": "javascript:alert(3)",
     });
-    let client = dynamic_client(&fx, &hostile, &[]).await;
+    let client = stored_dynamic_client(&fx, &hostile).await;
     let browser = fx.browser();
     let req = authorize(&fx, &client, "openid email", &[]);
     let form = browser.start_login(&req.url).await;
@@ -448,4 +448,51 @@ async fn consent_follows_the_branch_choice_and_keeps_the_branch() {
         format!("openid {PRODUCT_SCOPE}"),
         "{claims}"
     );
+}
+
+#[tokio::test]
+async fn a_registered_client_asks_only_for_the_scopes_it_registered() {
+    let fx = Fixture::new().await;
+    let client = dynamic_client(
+        &fx,
+        &json!({"client_name": "Narrow Agent", "scope": "openid"}),
+        &[],
+    )
+    .await;
+    let browser = fx.browser();
+    // RFC 7591 `scope` bounds what it may ask for, the OIDC scopes included.
+    let req = authorize(&fx, &client, "openid email", &[]);
+    let refused = browser.get(&req.url).await;
+    assert_eq!(refused.status, 303, "{refused:?}");
+    let to = refused.location.clone().expect("Location");
+    assert!(
+        to.as_str().starts_with(&client.redirect_uri),
+        "went to {to}"
+    );
+    assert_eq!(param(&to, "error").as_deref(), Some("invalid_scope"));
+    // What it registered still works.
+    let req = authorize(&fx, &client, "openid", &[]);
+    let form = browser.start_login(&req.url).await;
+    let after_password = browser.submit_login(&form, EMAIL, PASSWORD).await;
+    open_consent(&browser, &after_password).await;
+}
+
+#[tokio::test]
+async fn a_client_registered_without_refresh_token_gets_none() {
+    let fx = Fixture::new().await;
+    let client = dynamic_client(
+        &fx,
+        &json!({"client_name": "Code Only", "grant_types": ["authorization_code"]}),
+        &[],
+    )
+    .await;
+    let (_browser, tokens) = signed_in_and_approved(&fx, &client, "openid offline_access").await;
+    assert!(tokens["access_token"].is_string(), "{tokens}");
+    assert!(tokens.get("refresh_token").is_none(), "{tokens}");
+
+    // One registered with it gets one, and may use it.
+    let both = dynamic_client(&fx, &json!({"client_name": "Stays Signed In"}), &[]).await;
+    let (_browser, tokens) = signed_in_and_approved(&fx, &both, "openid offline_access").await;
+    let refreshed = refresh(&fx, &both, tokens["refresh_token"].as_str().expect("rt")).await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.text);
 }

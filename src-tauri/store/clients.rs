@@ -229,6 +229,8 @@ struct ClientJoinRow {
     mfa: Option<String>,
     self_registration: Option<bool>,
     token_exchange: bool,
+    /// RFC 7591 metadata of a dynamically registered client (JSON).
+    metadata: Option<String>,
     #[sqlx(flatten)]
     app: AppColumns,
 }
@@ -277,7 +279,7 @@ macro_rules! find_client {
     ($product_scopes:literal) => {
         concat!(
             "SELECT c.client_id, c.product_id, c.kind, c.name, c.secret_hash, c.scopes,
-                    c.token_exchange, ",
+                    c.token_exchange, c.metadata, ",
             app_columns!(),
             ", ",
             $product_scopes,
@@ -361,8 +363,26 @@ fn client_from_row(r: ClientJoinRow) -> Result<Client, StoreError> {
         refresh_family_ttl: r.refresh_family_ttl.unwrap_or(DEFAULT_REFRESH_FAMILY_TTL),
         mfa_required: r.mfa.as_deref() == Some("required"),
         self_registration: r.self_registration.unwrap_or(false),
-        policy: ClientPolicy::for_client(kind, r.token_exchange),
+        policy: ClientPolicy::for_client(kind, r.token_exchange)
+            .registered(registered_grants(kind, r.metadata.as_deref()).as_deref()),
         app,
+    })
+}
+
+/// The `grant_types` a dynamically registered client registered (RFC 7591 §2); `None` for
+/// the other kinds, whose policy alone decides.
+fn registered_grants(kind: ClientKind, metadata: Option<&str>) -> Option<Vec<String>> {
+    if kind != ClientKind::Dynamic {
+        return None;
+    }
+    let metadata: serde_json::Value = serde_json::from_str(metadata.unwrap_or("{}")).ok()?;
+    // RFC 7591 §2: omitted means authorization_code alone.
+    Some(match metadata.get("grant_types") {
+        Some(serde_json::Value::Array(grants)) => grants
+            .iter()
+            .filter_map(|g| g.as_str().map(String::from))
+            .collect(),
+        _ => vec!["authorization_code".to_string()],
     })
 }
 

@@ -2,8 +2,12 @@
 //! the client use them.
 use super::db::sql_write;
 use super::{param, pkce, random_token, unix_now, Answer, Browser, Fixture, Reply};
-use serde_json::Value;
+use reqwest::Method;
+use serde_json::{json, Value};
 use url::Url;
+
+/// The OIDC scopes every registered client may ask for.
+const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 
 /// A third-party client the tests sign in to.
 #[derive(Debug, Clone)]
@@ -12,11 +16,53 @@ pub struct DynamicClient {
     pub redirect_uri: String,
 }
 
-/// A dynamically registered public client (kind `dynamic`: third-party, no product) that
-/// may ask for `scopes` besides the OIDC ones, with RFC 7591 `metadata` (client_name,
-/// logo_uri, ...) and one login redirect URI. Written straight into the database for
-/// now; the one place to switch to `POST /oauth/register` once it exists.
+/// A public client registered through `POST /oauth/register` (RFC 7591) with a one-use
+/// initial access token: kind `dynamic`, third-party, no product. It sends RFC 7591
+/// `metadata` (client_name, logo_uri, ...; members it sets win) and one login redirect
+/// URI, and may ask for the OIDC scopes and `scopes`.
 pub async fn dynamic_client(fx: &Fixture, metadata: &Value, scopes: &[&str]) -> DynamicClient {
+    let grant = json!({"name": "consent tests", "expires_in": 600, "max_uses": 1});
+    let token = fx
+        .admin(Method::POST, "/v1/registration-tokens", Some(&grant))
+        .await;
+    assert_eq!(token.status, 201, "{}", token.text);
+    let redirect_uri = format!("https://agent-{}.example/callback", rand::random::<u32>());
+    let mut body = metadata.clone();
+    let extra = json!({
+        "redirect_uris": [redirect_uri],
+        "token_endpoint_auth_method": "none",
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "scope": OIDC_SCOPES.iter().chain(scopes).copied().collect::<Vec<_>>().join(" "),
+    });
+    for (k, v) in extra.as_object().expect("object") {
+        if body.get(k).is_none() {
+            body[k] = v.clone();
+        }
+    }
+    let registered = fx
+        .http
+        .post(fx.url("/oauth/register"))
+        .bearer_auth(token.json["token"].as_str().expect("token"))
+        .json(&body)
+        .send()
+        .await
+        .expect("POST /oauth/register");
+    let registered = Reply::read(registered).await;
+    assert_eq!(registered.status, 201, "{}", registered.text);
+    DynamicClient {
+        client_id: registered.json["client_id"]
+            .as_str()
+            .expect("client_id")
+            .to_string(),
+        redirect_uri,
+    }
+}
+
+/// A dynamic client with `metadata` written straight into the database, unchecked: what
+/// registration refuses (a `javascript:` client_uri) must still render harmlessly if it
+/// is ever stored (an older version, a hand-edited database).
+pub async fn stored_dynamic_client(fx: &Fixture, metadata: &Value) -> DynamicClient {
     let client_id = format!("dyn_{}", random_token());
     let redirect_uri = format!("https://agent-{}.example/callback", rand::random::<u32>());
     let quote = |s: &str| s.replace('\'', "''");
@@ -24,14 +70,13 @@ pub async fn dynamic_client(fx: &Fixture, metadata: &Value, scopes: &[&str]) -> 
         .as_str()
         .unwrap_or(&client_id)
         .to_string();
-    let scopes = serde_json::to_string(scopes).expect("scopes");
     sql_write(
         &fx.srv,
         &format!(
             "INSERT INTO clients (client_id, product_id, kind, name, secret_hash, scopes, created_at, metadata)
              VALUES ('{client_id}', NULL, 'dynamic', '{}', NULL, '{}', {}, '{}')",
             quote(&name),
-            quote(&scopes),
+            quote(&serde_json::to_string(&OIDC_SCOPES).expect("scopes")),
             unix_now(),
             quote(&metadata.to_string()),
         ),

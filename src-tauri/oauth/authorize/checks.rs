@@ -5,7 +5,7 @@ use crate::domain::{pkce, scope};
 use crate::error::OAuthError;
 use crate::oauth::console;
 use crate::oauth::params::Params;
-use crate::store::clients::Client;
+use crate::store::clients::{Client, ClientKind};
 use axum::http::StatusCode;
 
 pub(super) fn check_unsupported(p: &Params) -> Result<(), OAuthError> {
@@ -66,7 +66,12 @@ pub(super) fn check_pkce(p: &Params) -> Result<String, OAuthError> {
 pub(crate) fn check_scope(client: &Client, p: &Params) -> Result<Vec<String>, OAuthError> {
     let requested =
         scope::parse(p.get("scope").unwrap_or("openid")).map_err(OAuthError::invalid_scope)?;
-    let mut allowed: Vec<String> = scope::OIDC_SCOPES.iter().map(|s| s.to_string()).collect();
+    // A registered client (RFC 7591 `scope`) may use only the scopes it registered, the
+    // OIDC ones included; the others may always ask for the OIDC scopes.
+    let mut allowed: Vec<String> = match client.kind {
+        ClientKind::Dynamic => Vec::new(),
+        _ => scope::OIDC_SCOPES.iter().map(|s| s.to_string()).collect(),
+    };
     // `admin` is reserved for clients whose policy allows it, whatever a product declares.
     allowed.extend(
         client

@@ -22,6 +22,9 @@ use crate::store::StoreError;
 use crate::store::Tx;
 use serde_json::json;
 
+/// RFC 6749 §6: the grant a refresh token is for.
+const REFRESH_GRANT: &str = "refresh_token";
+
 /// An authenticated token request, as every grant sees it.
 pub struct TokenRequest<'a> {
     pub state: &'a AppState,
@@ -148,9 +151,11 @@ pub async fn commit(
         }
         _ => None,
     };
+    // No refresh token for a client that may not use one (RFC 6749 §5.1: it is optional).
     let refresh = sign_in
         .as_ref()
         .filter(|u| !matches!(u.refresh, Refresh::None))
+        .filter(|_| req.client.policy.may_use(REFRESH_GRANT))
         .map(|_| issue::refresh_token());
     let sub = sign_in
         .as_ref()

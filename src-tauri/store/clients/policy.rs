@@ -205,6 +205,20 @@ impl ClientPolicy {
         policy
     }
 
+    /// Narrowed to the grants a registered client named (RFC 7591 `grant_types`): one
+    /// registered without `refresh_token` gets the code grant alone, so no refresh token.
+    pub fn registered(self, grants: Option<&[String]>) -> Self {
+        match grants {
+            Some(g) if self.grants == SIGN_IN_GRANTS && !g.iter().any(|g| g == "refresh_token") => {
+                ClientPolicy {
+                    grants: CODE_GRANT,
+                    ..self
+                }
+            }
+            _ => self,
+        }
+    }
+
     /// Whether the client may use `grant_type`.
     pub fn may_use(&self, grant_type: &str) -> bool {
         self.grants.contains(&grant_type)
