@@ -122,6 +122,27 @@ pub const KNOWN_TYPES: &[(&str, &str)] = &[
     ("password.reset_requested", "Password reset asked for"),
     ("password.reset", "Password reset"),
     ("email.verified", "Email confirmed"),
+    ("token.exchanged", "Token exchanged (acting for a user)"),
+    ("consent.granted", "App allowed by its user"),
+    ("consent.denied", "App denied by its user"),
+    ("consent.revoked", "App access removed"),
+    ("client.registered", "App registered itself"),
+    ("client.registration_refused", "App registration refused"),
+    (
+        "client.registration_updated",
+        "App updated its registration",
+    ),
+    (
+        "client.registration_deleted",
+        "App deleted its registration",
+    ),
+    ("registration_token.created", "Registration token created"),
+    ("registration_token.revoked", "Registration token revoked"),
+    ("dynamic_client.disabled", "Registered app disabled"),
+    ("dynamic_client.enabled", "Registered app enabled"),
+    ("dynamic_client.deleted", "Registered app deleted"),
+    ("admin.agent.created", "Agent created"),
+    ("admin.agent.deleted", "Agent deleted"),
 ];
 
 /// The plain name of an event type ("token.issued" → "Token issued").
