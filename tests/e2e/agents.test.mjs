@@ -37,6 +37,7 @@ test('a registration token made in the console registers a third-party app', asy
   const token = (await page.getByTestId('registration-token').textContent()).trim();
   assert.match(token, /^[A-Za-z0-9_-]{30,}$/);
   await page.getByRole('cell', { name: /Claude Desktop for support/ }).waitFor();
+  await page.locator('.toast').waitFor({ state: 'detached' });
   await shotBoth(page, 'e2e-registration-tokens', 'registration-tokens', { fullPage: true });
 
   const response = await fetch(`${BASE}/oauth/register`, {
@@ -57,7 +58,9 @@ test('a registration token made in the console registers a third-party app', asy
   assert.equal(response.status, 201, JSON.stringify(body));
   app.clientId = body.client_id;
 
-  await page.reload();
+  // The console keeps its session in memory: come back through its own links.
+  await openNav(page, 'Third-party apps');
+  await page.getByRole('link', { name: 'Registration tokens' }).click();
   await page.getByText('1 of 2').waitFor();
 });
 
@@ -121,7 +124,14 @@ test("a product's agent exchanges a user's token and the inspector names the cha
   await card.getByRole('button', { name: 'Add agent' }).click();
   const secret = (await card.getByTestId('client-secret').textContent()).trim();
   await card.getByRole('cell', { name: /Support assistant/ }).waitFor();
+  // The card with its new secret is taller than the window: shoot it whole, not under
+  // the sticky top bar, and without the toast.
+  await page.locator('.toast').waitFor({ state: 'detached' });
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: size.width, height: 1300 });
+  await card.evaluate((el) => el.scrollIntoView({ block: 'center' }));
   await shotCard(page, card, 'e2e-product-agents', { docs: 'product-agents' });
+  await page.setViewportSize(size);
   const agents = await adminApi('GET', `/v1/products/${product.id}/agents`);
   const agent = agents.agents[0];
   assert.equal(agent.client_secret, undefined, 'the secret is shown once');

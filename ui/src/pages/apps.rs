@@ -175,7 +175,7 @@ fn AppRow(
                 <div class="mono small muted">{id}</div>
                 {software.map(|s| view! { <div class="small muted">{s}</div> })}
             </td>
-            <td>
+            <td class="apps-when">
                 <span title=local(created)>{move || { now.track(); relative(created) }}</span>
                 <div class="small muted">{via}</div>
             </td>
