@@ -89,16 +89,17 @@ step "tests (headless)" counted cargo test --no-default-features
 step "tests (headless, PostgreSQL)" counted scripts/test-postgres.sh
 # The console's pure logic (chart ticks, checklist steps, …) runs on the host too.
 step "tests (console logic)" counted cargo test -p tessera-ui
-# Other workspace crates (e.g. the SDK): their own clippy and tests, default features.
-extra_packages=$(cargo metadata --no-deps --format-version 1 2>/dev/null | python3 -c '
+# Other workspace crates (the SDK, the examples): their clippy and tests, default
+# features, all in one cargo run each so their dependencies build once.
+extra_packages=()
+while read -r package; do extra_packages+=(-p "$package"); done < <(
+    cargo metadata --no-deps --format-version 1 2>/dev/null | python3 -c '
 import json, sys
 for package in json.load(sys.stdin)["packages"]:
     if package["name"] not in ("tessera", "tessera-ui"):
         print(package["name"])')
-for package in $extra_packages; do
-    step "clippy ($package)" cargo clippy -p "$package" --all-targets -- -D warnings
-    step "tests ($package)" counted cargo test -p "$package"
-done
+step "clippy (SDK, proto, examples)" cargo clippy "${extra_packages[@]}" --all-targets -- -D warnings
+step "tests (SDK, proto, examples)" counted cargo test "${extra_packages[@]}"
 
 if step "build headless binary" cargo build --no-default-features; then
     step "console in Chromium" scripts/smoke-console.sh target/debug/tessera
