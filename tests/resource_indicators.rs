@@ -1,6 +1,7 @@
 //! Resource indicators (RFC 8707): products' `resources`, `resource` at authorize, PAR and
 //! the token endpoint (code, refresh, client_credentials) becomes the access token's `aud`;
-//! anything unregistered is `invalid_target`.
+//! anything unregistered is `invalid_target`, and so is another product's API for a
+//! product's own clients.
 mod common;
 use common::exchange::*;
 use common::*;
@@ -222,4 +223,43 @@ async fn admin_api_tokens_take_no_resource() {
     ];
     let r = fx.token_basic(&fx.admin_id, &fx.admin_secret, &cc).await;
     refused(&r, "invalid_target");
+}
+
+#[tokio::test]
+async fn a_products_clients_reach_only_its_own_apis() {
+    let fx = Fixture::new().await;
+    let fx = &fx;
+    fx.api_product().await;
+    // The shop's web client may not have a token for the Api product's API.
+    for other in [API_RESOURCE, API_AUDIENCE] {
+        let req = fx.authorize(&[("resource", Some(other))]);
+        let a = fx.browser().get(&req.url).await;
+        assert_eq!(a.status, 303, "{other}: {a:?}");
+        let back = a.location.expect("Location");
+        assert!(back.as_str().starts_with(REDIRECT_URI), "{back}");
+        assert_eq!(param(&back, "error").as_deref(), Some("invalid_target"));
+    }
+    // Nor another product's server client, though both APIs are registered here.
+    let other = fx
+        .product_with(json!({
+            "name": "Reports", "redirect_uris": ["https://reports.example/cb"],
+            "audience": "https://reports.example/api", "server_client": true,
+        }))
+        .await;
+    let sc = &other["server_client"];
+    let (id, secret) = (s(sc, "client_id"), s(sc, "client_secret"));
+    for target in [API_RESOURCE, API_AUDIENCE] {
+        let form = [("grant_type", "client_credentials"), ("resource", target)];
+        refused(&fx.token_basic(id, secret, &form).await, "invalid_target");
+    }
+    let own = [
+        ("grant_type", "client_credentials"),
+        ("resource", "https://reports.example/api"),
+    ];
+    let r = fx.token_basic(id, secret, &own).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        claims_of(&r.json, "access_token")["aud"],
+        "https://reports.example/api"
+    );
 }

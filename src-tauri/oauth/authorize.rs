@@ -306,8 +306,8 @@ async fn client_and_redirect(s: &AppState, p: &Params) -> Result<(Client, String
     Ok((client, redirect_uri.to_string()))
 }
 
-/// [`check_request`], then its `resource` (RFC 8707) must name a registered API, else
-/// `invalid_target` (§2).
+/// [`check_request`], then its `resource` (RFC 8707) must name an API the client may reach
+/// (`resource::require_for`), else `invalid_target` (§2).
 pub(crate) async fn checked_request(
     s: &AppState,
     client: &Client,
@@ -316,7 +316,7 @@ pub(crate) async fn checked_request(
 ) -> Result<AuthRequest, Redirectable> {
     let req = check_request(client, redirect_uri, p)?;
     if let Some(target) = &req.resource {
-        resource::require_registered(s, target)
+        resource::require_for(s, client, target)
             .await
             .map_err(|e| redirectable(&req, e))?;
     }

@@ -61,12 +61,37 @@ pub async fn require_registered(state: &AppState, target: &str) -> Result<(), OA
     )))
 }
 
+/// `invalid_target` unless `client` may have tokens for `target`: a third-party
+/// (registered) client any product's API, which its user approves on the consent page;
+/// a product's own client only its product's audience or resources: another product's
+/// API is not its to reach. (Token exchange, where an agent reaches another API for a
+/// user on purpose, checks [`require_registered`] alone.)
+pub async fn require_for(
+    state: &AppState,
+    client: &Client,
+    target: &str,
+) -> Result<(), OAuthError> {
+    if client.policy.third_party {
+        return require_registered(state, target).await;
+    }
+    if client.audience.as_deref() == Some(target) || client.resources.iter().any(|r| r == target) {
+        return Ok(());
+    }
+    require_registered(state, target).await?;
+    Err(invalid_target(format!(
+        "{} is another product's API: this client's tokens are for its own product",
+        target.chars().take(200).collect::<String>()
+    )))
+}
+
 /// The `aud` of tokens redeemed from a code or refreshed in a family that stored
 /// `stored`, when the token request names `requested`: the stored resource stays (a
-/// different one is `invalid_target`); without one, the request's resource, registered,
-/// when `may_choose` (a code), else only the client's own audience `default`.
+/// different one is `invalid_target`); without one, the request's resource, one `client`
+/// may have ([`require_for`]), when `may_choose` (a code), else only the client's own
+/// audience `default`.
 pub async fn redeemed(
     state: &AppState,
+    client: &Client,
     stored: Option<&str>,
     requested: Option<&str>,
     default: &str,
@@ -81,7 +106,7 @@ pub async fn redeemed(
         (None, None) => Ok(None),
         (None, Some(r)) if r == default => Ok(None),
         (None, Some(r)) if may_choose => {
-            require_registered(state, r).await?;
+            require_for(state, client, r).await?;
             Ok(Some(r.to_string()))
         }
         (None, Some(_)) => Err(invalid_target(

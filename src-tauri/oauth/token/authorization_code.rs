@@ -59,6 +59,7 @@ impl Grant for AuthorizationCode {
         // The code's resource stays the `aud`; a code without one may name it now.
         let target = resource::redeemed(
             req.state,
+            req.client,
             row.resource.as_deref(),
             resource::param(req.params, req.client)?,
             &issue::audience(req.state, req.client),

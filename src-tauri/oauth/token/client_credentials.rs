@@ -41,7 +41,7 @@ impl Grant for ClientCredentials {
         // RFC 8707: a registered resource becomes the token's `aud`.
         let target = resource::param(req.params, req.client)?;
         if let Some(t) = target {
-            resource::require_registered(req.state, t).await?;
+            resource::require_for(req.state, req.client, t).await?;
         }
         // Nothing to store: the token is only handed out once its audit event is
         // committed (through the group-committing sink).

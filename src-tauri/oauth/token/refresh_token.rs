@@ -50,6 +50,7 @@ impl Grant for RefreshToken {
         // The family's resource stays the `aud` of every token it mints.
         let target = resource::redeemed(
             req.state,
+            req.client,
             record.resource.as_deref(),
             resource::param(req.params, req.client)?,
             &issue::audience(req.state, req.client),
