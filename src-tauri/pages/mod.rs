@@ -96,11 +96,11 @@ input[type=text]{padding:8px 12px;border:1px solid var(--line);border-radius:8px
 .account form:not(.inline) input[type=text]{width:100%}
 table{width:100%;border-collapse:collapse;font-size:.92rem}th,td{text-align:left;padding:8px 6px;border-bottom:1px solid var(--border);vertical-align:middle}th{color:var(--muted);font-weight:600}
 .badge{display:inline-block;font-size:.75rem;font-weight:600;padding:1px 8px;border-radius:999px;background:color-mix(in srgb,var(--accent) 15%,transparent);color:var(--link)}
-ul.passkeys{list-style:none;padding:0;margin:0}ul.passkeys li{padding:10px 0;border-bottom:1px solid var(--border)}.meta{color:var(--muted);font-size:.88rem}
+ul.passkeys,ul.items{list-style:none;padding:0;margin:0}ul.passkeys li,ul.items li{padding:10px 0;border-bottom:1px solid var(--border)}.meta{color:var(--muted);font-size:.88rem}
 .done{color:var(--fg);background:color-mix(in srgb,#16a34a 14%,transparent);padding:10px 12px;border-radius:8px}.note{font-size:.92rem}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .client,.uri{overflow-wrap:anywhere}.untrusted{font-style:italic}.asks{margin:0 0 4px;color:var(--fg);font-weight:600}
-ul.scopes{margin:0 0 16px;padding-left:1.3em}ul.scopes li{margin:2px 0}ul.passkeys ul.scopes{margin:4px 0}ul.passkeys ul.scopes li{padding:0;border:0}
+ul.scopes{margin:0 0 16px;padding-left:1.3em}ul.scopes li{margin:2px 0}ul.items ul.scopes{margin:4px 0}ul.items ul.scopes li{padding:0;border:0}
 ";
 
 /// The Tessera mark (as ui/dist/favicon.svg), inline (the pages load one resource only:

@@ -264,9 +264,12 @@ fn apps_section(account: &Account, apps: &Apps) -> Markup {
         section aria-labelledby="apps-title" {
             h2 id="apps-title" { "Apps with access" }
             p { "Apps made by others that you allowed to use your account. Their names are as they registered them: Tessera has not verified them." }
-            @if apps.consents.is_empty() { p class="empty" { "No apps have access." } }
-            ul class="passkeys apps" {
-                @for c in &apps.consents { (app_item(account, c, &apps.products)) }
+            @if apps.consents.is_empty() {
+                p class="empty" { "No apps have access." }
+            } @else {
+                ul class="items apps" {
+                    @for c in &apps.consents { (app_item(account, c, &apps.products)) }
+                }
             }
         }
     }
