@@ -6,6 +6,11 @@
 # tokens it issued (its /metrics counter), against the time of one signature (`openssl speed
 # rsa2048`, one thread) in the same run: the share of the server's work that is the signature.
 #
+# GRANT=token-exchange measures RFC 8693 token exchange instead: an agent of the product
+# trades a user's access token (from /v1/auth/login) for one acting for the user; each is
+# one RS256 verification, the subject token's revocation lookup, the user's row, one
+# signature and the row and audit event written.
+#
 # DB=postgres runs the server on a throwaway PostgreSQL cluster (scripts/pg.sh) on this
 # machine, and NODES=2 runs two servers on that database (the second with the first's
 # master.key and issuer), each loaded by its own wrk with half the connections; the
@@ -13,7 +18,8 @@
 #
 # Usage: bench/token.sh            (env: DURATION=10s CONNECTIONS=16 SPEED_SECONDS=10;
 #                                  TESSERA_BIN=path: measure that binary, no build;
-#                                  DB=sqlite|postgres NODES=1|2)
+#                                  DB=sqlite|postgres NODES=1|2
+#                                  GRANT=client_credentials|token-exchange)
 set -euo pipefail
 
 DURATION="${DURATION:-10s}"
@@ -24,6 +30,12 @@ WORK="$(mktemp -d /tmp/tessera-bench.XXXXXX)"
 source "$ROOT/bench/lib.sh"
 
 DB="${DB:-sqlite}"
+GRANT_NAME="${GRANT:-client_credentials}"
+case $GRANT_NAME in
+    client_credentials) GRANT_TYPE=client_credentials ;;
+    token-exchange) GRANT_TYPE=urn:ietf:params:oauth:grant-type:token-exchange ;;
+    *) echo "GRANT=$GRANT_NAME: client_credentials or token-exchange" >&2; exit 2 ;;
+esac
 NODES="${NODES:-1}"
 DB_FLAGS=()
 NODE2_PID=""
@@ -95,9 +107,32 @@ CLIENT_ID="$(json '["server_client"]["client_id"]' <<<"$PRODUCT")"
 CLIENT_SECRET="$(json '["server_client"]["client_secret"]' <<<"$PRODUCT")"
 BASIC="$(python3 -c 'import base64,sys,urllib.parse as u; print(base64.b64encode((u.quote(sys.argv[1],safe="")+":"+u.quote(sys.argv[2],safe="")).encode()).decode())' "$CLIENT_ID" "$CLIENT_SECRET")"
 
+FORM="grant_type=client_credentials"
+if [[ $GRANT_NAME == token-exchange ]]; then
+    # A user signs in to the product's web client through the auth API; the product's
+    # agent exchanges that user's access token.
+    PRODUCT_ID="$(json '["id"]' <<<"$PRODUCT")"
+    WEB_ID="$(json '["web_client"]["client_id"]' <<<"$PRODUCT")"
+    PASSWORD="Bench-$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')"
+    curl -sf -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+        -d "{\"email\":\"ann@bench.example\",\"password\":\"$PASSWORD\",\"name\":\"Ann\"}" \
+        "$BASE/v1/users" >/dev/null
+    USER_TOKEN="$(curl -sf -H 'Content-Type: application/json' \
+        -d "{\"client_id\":\"$WEB_ID\",\"email\":\"ann@bench.example\",\"password\":\"$PASSWORD\",\"scope\":\"openid\"}" \
+        "$BASE/v1/auth/login" | json '["access_token"]')"
+    AGENT="$(curl -sf -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+        -d '{"name":"Bench agent","scopes":["orders:read"]}' "$BASE/v1/products/$PRODUCT_ID/agents")"
+    CLIENT_ID="$(json '["client_id"]' <<<"$AGENT")"
+    CLIENT_SECRET="$(json '["client_secret"]' <<<"$AGENT")"
+    BASIC="$(python3 -c 'import base64,sys,urllib.parse as u; print(base64.b64encode((u.quote(sys.argv[1],safe="")+":"+u.quote(sys.argv[2],safe="")).encode()).decode())' "$CLIENT_ID" "$CLIENT_SECRET")"
+    FORM="$(python3 -c 'import sys, urllib.parse as u; print(u.urlencode({"grant_type": sys.argv[1],
+        "subject_token": sys.argv[2], "scope": "openid",
+        "subject_token_type": "urn:ietf:params:oauth:token-type:access_token"}))' "$GRANT_TYPE" "$USER_TOKEN")"
+fi
+
 # One request by hand first: the benchmark is meaningless if it only measures errors.
 STATUS="$(curl -s -o "$WORK/one.json" -w '%{http_code}' -H "Authorization: Basic $BASIC" \
-    -d grant_type=client_credentials "$BASE/oauth/token")"
+    --data "$FORM" "$BASE/oauth/token")"
 if [[ "$STATUS" != 200 ]]; then
     echo "token request failed ($STATUS): $(cat "$WORK/one.json")" >&2
     exit 1
@@ -105,7 +140,7 @@ fi
 
 cat >"$WORK/token.lua" <<LUA
 wrk.method = "POST"
-wrk.body = "grant_type=client_credentials"
+wrk.body = "$FORM"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = "Basic $BASIC"
 LUA
@@ -113,7 +148,7 @@ LUA
 THREADS="$(nproc)"
 (( THREADS > CONNECTIONS )) && THREADS="$CONNECTIONS"
 ISSUED='tessera_tokens_issued_total'
-GRANT='grant_type="client_credentials"'
+GRANT="grant_type=\"$GRANT_TYPE\""
 # Sums over the nodes: CPU ticks, tokens issued (their /metrics counters).
 ticks_all() { local t=0 p; for p in "${PIDS[@]}"; do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
 issued_all() {
@@ -189,7 +224,7 @@ RATIO="$(python3 -c 'import sys; print(f"{100 * float(sys.argv[1]) / float(sys.a
 echo
 echo "| measure (loopback, $(nproc) cores, $DB, $NODES node(s)) | value |"
 echo "|---|---|"
-printf '| client_credentials tokens/s (wrk -c%s, %s) | %s |\n' "$CONNECTIONS" "$DURATION" "$TOKENS"
+printf '| %s tokens/s (wrk -c%s, %s) | %s |\n' "$GRANT_NAME" "$CONNECTIONS" "$DURATION" "$TOKENS"
 printf '| latency p50 / p99                            | %s / %s |\n' "${P50:-?}" "${P99:-?}"
 printf '| non-2xx responses                            | %s |\n' "${NON2XX:-0}"
 printf '| openssl rsa2048 sign/s (all cores)           | %s |\n' "$SIGNS"
