@@ -140,8 +140,24 @@ pub enum Inactive {
     Dpop(#[from] DpopError),
 }
 
+/// An active access token and what its check read on the way.
+#[derive(Debug)]
+pub struct ActiveToken {
+    pub claims: AccessClaims,
+    /// The refresh family its row belongs to (`None`: no row, or no family).
+    pub family_id: Option<String>,
+    /// Its user, active (`None` for a client's own token).
+    pub user: Option<users::UserRow>,
+}
+
 /// Checks an access token completely; `Ok` means it is active right now.
 pub async fn active_access_token(state: &AppState, token: &str) -> Result<AccessClaims, Inactive> {
+    checked_access_token(state, token).await.map(|t| t.claims)
+}
+
+/// [`active_access_token`], keeping the token's family and user for a caller that needs
+/// them (token exchange) without reading them again.
+pub async fn checked_access_token(state: &AppState, token: &str) -> Result<ActiveToken, Inactive> {
     if token.len() > 8192 {
         return Err(Inactive::Invalid("the token is too long".into()));
     }
@@ -149,7 +165,8 @@ pub async fn active_access_token(state: &AppState, token: &str) -> Result<Access
         .keys
         .verify(token, TokenType::AccessToken, &state.issuer)
         .map_err(|e| Inactive::Invalid(e.to_string()))?;
-    if tokens::access_token_revoked(&state.db.read, &claims.jti).await? {
+    let (revoked, family_id) = tokens::access_token_state(&state.db.read, &claims.jti).await?;
+    if revoked {
         return Err(Inactive::Revoked);
     }
     // Deleting a client (or its product) clears the cache, so this sees it at once;
@@ -162,13 +179,18 @@ pub async fn active_access_token(state: &AppState, token: &str) -> Result<Access
     if client.is_none() {
         return Err(Inactive::ClientGone);
     }
-    if claims.sub != claims.client_id {
-        let active = users::find_user(&state.db.read, &claims.sub)
+    let user = if claims.sub != claims.client_id {
+        let user = users::find_user(&state.db.read, &claims.sub)
             .await?
-            .is_some_and(|u| u.is_active());
-        if !active {
-            return Err(Inactive::UserInactive);
-        }
-    }
-    Ok(claims)
+            .filter(|u| u.is_active())
+            .ok_or(Inactive::UserInactive)?;
+        Some(user)
+    } else {
+        None
+    };
+    Ok(ActiveToken {
+        claims,
+        family_id,
+        user,
+    })
 }

@@ -1,7 +1,7 @@
 //! Authorization codes, refresh-token families and access-token revocation state.
 
 use super::Tx;
-use crate::store::sql::{q, scalar};
+use crate::store::sql::q;
 use crate::store::{Reader, Result};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -271,27 +271,19 @@ pub async fn revoke_access_token(tx: &mut Tx, t: &NewAccessToken<'_>, now: i64) 
     Ok(())
 }
 
-/// The refresh family of a recorded access token (`None` inside: recorded without one);
-/// `None` when no row has that jti.
-pub async fn access_token_family(pool: &Reader, jti: &str) -> Result<Option<Option<String>>> {
-    let row: Option<(Option<String>,)> = q("SELECT family_id FROM access_tokens WHERE jti = $1")
-        .bind(jti)
-        .fetch_optional(pool)
-        .await?;
-    Ok(row.map(|(family,)| family))
-}
-
-/// True when the access token (by jti) was revoked directly or through its family.
-pub async fn access_token_revoked(pool: &Reader, jti: &str) -> Result<bool> {
-    let revoked: Option<bool> = scalar(
-        "SELECT a.revoked_at IS NOT NULL OR COALESCE(f.revoked_at IS NOT NULL, FALSE)
+/// What the store knows of an access token (by jti): whether it was revoked directly or
+/// through its family, and its family. A token without a row (client_credentials) is not
+/// revoked and has no family.
+pub async fn access_token_state(pool: &Reader, jti: &str) -> Result<(bool, Option<String>)> {
+    let row: Option<(bool, Option<String>)> = q(
+        "SELECT a.revoked_at IS NOT NULL OR COALESCE(f.revoked_at IS NOT NULL, FALSE), a.family_id
          FROM access_tokens a LEFT JOIN refresh_families f ON f.id = a.family_id
          WHERE a.jti = $1",
     )
     .bind(jti)
     .fetch_optional(pool)
     .await?;
-    Ok(revoked.unwrap_or(false))
+    Ok(row.unwrap_or((false, None)))
 }
 
 /// Moves a refresh family to another branch (a branch switch).

@@ -12,11 +12,10 @@ use crate::domain::branch::BranchContext;
 use crate::domain::claims::{AccessClaims, Actor};
 use crate::domain::scope;
 use crate::error::OAuthError;
-use crate::oauth::bearer::{active_access_token, Inactive};
+use crate::oauth::bearer::{checked_access_token, ActiveToken, Inactive};
 use crate::oauth::params::Params;
 use crate::oauth::{issue, resource};
 use crate::store::clients::{policy::TOKEN_EXCHANGE_GRANT, Client};
-use crate::store::{tokens, users};
 
 /// The audit type of an exchanged token.
 pub const TOKEN_EXCHANGED: &str = "token.exchanged";
@@ -43,19 +42,15 @@ impl Grant for TokenExchange {
 
     async fn validate(&self, req: &TokenRequest<'_>) -> Result<Issuance, OAuthError> {
         check_token_types(req.params)?;
-        let subject = subject_claims(req, req.params.require("subject_token")?).await?;
+        let checked = subject_token(req, req.params.require("subject_token")?).await?;
         check_actor_token(req).await?;
         let target = target(req).await?;
-        let scopes = exchanged_scopes(req.client, &subject, req.params.get("scope"))?;
-        let user = users::find_user(&req.state.db.read, &subject.sub)
-            .await?
-            .filter(|u| u.is_active())
-            .ok_or_else(|| {
-                OAuthError::invalid_grant("the user is suspended or no longer exists")
-            })?;
-        let family_id = tokens::access_token_family(&req.state.db.read, &subject.jti)
-            .await?
-            .flatten();
+        let (subject, family_id) = (&checked.claims, checked.family_id.clone());
+        let scopes = exchanged_scopes(req.client, subject, req.params.get("scope"))?;
+        // The check found the user active (a client's own token was refused).
+        let user = checked.user.clone().ok_or_else(|| {
+            OAuthError::invalid_grant("the user is suspended or no longer exists")
+        })?;
         let branch = match (&subject.org, &subject.branch) {
             (Some(org), Some(branch)) => Some(BranchContext {
                 org: org.clone(),
@@ -120,36 +115,37 @@ fn check_token_types(params: &Params) -> Result<(), OAuthError> {
     }
 }
 
-/// The subject token's claims: an access token this issuer signed, active (not expired or
-/// revoked, its user active), a user's, and addressed to the caller's product.
-async fn subject_claims(req: &TokenRequest<'_>, token: &str) -> Result<AccessClaims, OAuthError> {
-    let claims = active(req, token, "subject").await?;
+/// The subject token: an access token this issuer signed, active (not expired or revoked,
+/// its user active), a user's, and addressed to the caller's product.
+async fn subject_token(req: &TokenRequest<'_>, token: &str) -> Result<ActiveToken, OAuthError> {
+    let checked = active(req, token, "subject").await?;
+    let claims = &checked.claims;
     if claims.sub == claims.client_id {
         return Err(OAuthError::invalid_grant(
             "the subject token is a client's own token: token exchange acts for users",
         ));
     }
-    if !addressed_to_caller(req, &claims).await? {
+    if !addressed_to_caller(req, claims).await? {
         return Err(OAuthError::invalid_grant(
             "the subject token is not addressed to this client's product (its aud)",
         ));
     }
-    if actors(&claims).len() >= MAX_ACTORS {
+    if actors(claims).len() >= MAX_ACTORS {
         return Err(OAuthError::invalid_grant(
             "the subject token already passed through too many actors",
         ));
     }
-    Ok(claims)
+    Ok(checked)
 }
 
-/// The claims of `token` if it is active; `invalid_grant` naming `what` otherwise.
+/// `token` checked, if it is active; `invalid_grant` naming `what` otherwise.
 async fn active(
     req: &TokenRequest<'_>,
     token: &str,
     what: &str,
-) -> Result<AccessClaims, OAuthError> {
-    match active_access_token(req.state, token).await {
-        Ok(claims) => Ok(claims),
+) -> Result<ActiveToken, OAuthError> {
+    match checked_access_token(req.state, token).await {
+        Ok(checked) => Ok(checked),
         Err(Inactive::Db(e)) => Err(e.into()),
         Err(why) => Err(OAuthError::invalid_grant(format!(
             "the {what} token is not an active access token of this issuer: {why}"
@@ -185,7 +181,7 @@ async fn check_actor_token(req: &TokenRequest<'_>) -> Result<(), OAuthError> {
     let Some(token) = req.params.get("actor_token") else {
         return Ok(());
     };
-    let claims = active(req, token, "actor").await?;
+    let claims = active(req, token, "actor").await?.claims;
     if claims.sub != req.client.client_id {
         return Err(OAuthError::invalid_grant(
             "the actor token must be the calling client's own token (its sub)",
