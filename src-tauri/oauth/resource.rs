@@ -3,6 +3,7 @@
 //! `resources`, and becomes the access token's `aud`. Anything else is `invalid_target`.
 
 use crate::error::OAuthError;
+use crate::oauth::issue;
 use crate::oauth::params::Params;
 use crate::state::AppState;
 use crate::store::clients::{self, AudienceRule, Client};
@@ -88,13 +89,12 @@ pub async fn require_for(
 /// `stored`, when the token request names `requested`: the stored resource stays (a
 /// different one is `invalid_target`); without one, the request's resource, one `client`
 /// may have ([`require_for`]), when `may_choose` (a code), else only the client's own
-/// audience `default`.
+/// audience ([`issue::audience`]).
 pub async fn redeemed(
     state: &AppState,
     client: &Client,
     stored: Option<&str>,
     requested: Option<&str>,
-    default: &str,
     may_choose: bool,
 ) -> Result<Option<String>, OAuthError> {
     match (stored, requested) {
@@ -104,7 +104,7 @@ pub async fn redeemed(
             "resource differs from the one this grant was issued for",
         )),
         (None, None) => Ok(None),
-        (None, Some(r)) if r == default => Ok(None),
+        (None, Some(r)) if r == issue::audience(state, client) => Ok(None),
         (None, Some(r)) if may_choose => {
             require_for(state, client, r).await?;
             Ok(Some(r.to_string()))

@@ -62,7 +62,6 @@ impl Grant for AuthorizationCode {
             req.client,
             row.resource.as_deref(),
             resource::param(req.params, req.client)?,
-            &issue::audience(req.state, req.client),
             true,
         )
         .await?;

@@ -53,7 +53,6 @@ impl Grant for RefreshToken {
             req.client,
             record.resource.as_deref(),
             resource::param(req.params, req.client)?,
-            &issue::audience(req.state, req.client),
             false,
         )
         .await?;

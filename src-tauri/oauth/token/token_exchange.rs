@@ -42,13 +42,16 @@ impl Grant for TokenExchange {
 
     async fn validate(&self, req: &TokenRequest<'_>) -> Result<Issuance, OAuthError> {
         check_token_types(req.params)?;
-        let checked = subject_token(req, req.params.require("subject_token")?).await?;
+        let ActiveToken {
+            claims: subject,
+            family_id,
+            user,
+        } = subject_token(req, req.params.require("subject_token")?).await?;
         check_actor_token(req).await?;
         let target = target(req).await?;
-        let (subject, family_id) = (&checked.claims, checked.family_id.clone());
-        let scopes = exchanged_scopes(req.client, subject, req.params.get("scope"))?;
+        let scopes = exchanged_scopes(req.client, &subject, req.params.get("scope"))?;
         // The check found the user active (a client's own token was refused).
-        let user = checked.user.clone().ok_or_else(|| {
+        let user = user.ok_or_else(|| {
             OAuthError::invalid_grant("the user is suspended or no longer exists")
         })?;
         let branch = match (&subject.org, &subject.branch) {
